@@ -1,0 +1,148 @@
+"""Command line: ``shuttle-sim run | validate | schema``, a thin face over the layers.
+
+Exit status: 0 success, 2 user error (bad scenario, bad option, unwritable output),
+1 an internal fault (a bug: the traceback is shown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .config.loader import ConfigError, load_scenario
+from .config.schema import Scenario
+from .model import simulate
+from .output import kpi_summary, write_run
+from .units import HOURS_PER_YEAR
+
+
+class UserError(Exception):
+    """A problem the user can fix; reported in one line, no traceback."""
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, found {text!r}") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, found {text!r}")
+    return v
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, found {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, found {text!r}")
+    return v
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="shuttle-sim", description="Trans-Caspian crude export simulator.")
+    p.add_argument("--version", action="version", version=f"shuttle-sim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="simulate a scenario and print its KPIs")
+    r.add_argument("scenario", help="scenario YAML file")
+    r.add_argument("--years", type=_positive_float, help="simulated years (default: the scenario's horizon)")
+    r.add_argument("--seed", type=_seed, default=0, help="root random seed (default 0)")
+    r.add_argument("--out", help="directory for the resolved scenario, KPIs, voyages and level traces")
+    r.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
+
+    v = sub.add_parser("validate", help="check scenario files without running them")
+    v.add_argument("scenarios", nargs="+", help="scenario YAML files")
+
+    sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    return p
+
+
+def _print_summary(scenario: Scenario, summary: dict, horizon_h: float, out=sys.stdout) -> None:
+    k = {n: v["mean"] for n, v in summary["kpis"].items()}
+    years = horizon_h / HOURS_PER_YEAR
+    w = out.write
+    w(f"scenario {scenario.name}: {years:g} yr, {scenario.n_tankers} tankers\n")
+    w(f"  delivered            {k['delivered_t']:14,.0f} t   {k['delivered_mt_per_year']:8.3f} Mt/yr"
+      f"   {k['delivered_kbpd']:8.1f} kbpd\n")
+    w(f"  voyages              {k['voyages']:14,.0f}\n")
+    w(f"  supply offered       {k['supply_offered_t']:14,.0f} t\n")
+    w(f"  deferred production  {k['deferred_t']:14,.0f} t\n")
+    w(f"  offtake              {k['offtake_t']:14,.0f} t   shortfall {k['offtake_shortfall_t']:,.0f} t\n")
+    for role in ("load", "discharge"):
+        w(f"  {role} tank farm: mean {k[f'{role}_tank_level_mean_t']:,.0f} t, max {k[f'{role}_tank_level_max_t']:,.0f} t,"
+          f" full {100 * k[f'{role}_tank_full_frac']:.1f}% of time, empty {100 * k[f'{role}_tank_empty_frac']:.1f}%\n")
+        states = [(n.split("_berth_")[1][:-5], v) for n, v in k.items() if n.startswith(f"{role}_berth_") and v]
+        w(f"  {role} berths: " + ", ".join(f"{s} {100 * v:.1f}%" for s, v in states) + "\n")
+        w(f"  {role} queue wait: mean {k[f'{role}_queue_wait_mean_h']:.1f} h, max {k[f'{role}_queue_wait_max_h']:.1f} h\n")
+    budget = [(n[len("tanker_"):-5], v) for n, v in k.items() if n.startswith("tanker_") and v]
+    w("  tanker time: " + ", ".join(f"{s} {100 * v:.1f}%" for s, v in budget) + "\n")
+
+
+def _run(args) -> int:
+    scenario = load_scenario(args.scenario)
+    horizon_h = args.years * HOURS_PER_YEAR if args.years else scenario.horizon_h
+    if args.out:
+        out = Path(args.out)
+        if out.exists() and not out.is_dir():
+            raise UserError(f"--out {args.out}: expected a directory, found a file")
+    started = _dt.datetime.now(_dt.timezone.utc)
+    result = simulate(scenario, seed=args.seed, horizon_h=horizon_h)
+    summary = kpi_summary(scenario.name, [result])
+    if args.out:
+        try:
+            write_run(args.out, scenario, result, started)
+        except OSError as e:
+            raise UserError(f"--out {args.out}: cannot write: {e.strerror or e}") from None
+    if args.json:
+        json.dump(summary, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print_summary(scenario, summary, horizon_h)
+        if args.out:
+            print(f"  written to {args.out}/")
+    return 0
+
+
+def _validate(args) -> int:
+    bad = 0
+    for path in args.scenarios:
+        try:
+            s = load_scenario(path)
+        except ConfigError as e:
+            print(e, file=sys.stderr)
+            bad += 1
+        else:
+            print(f"{path}: ok ({s.name}: {s.n_tankers} tankers, {s.load_port.berths} + {s.discharge_port.berths} berths)")
+    return 2 if bad else 0
+
+
+def _schema(args) -> int:
+    json.dump(Scenario.model_json_schema(by_alias=True), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``shuttle-sim`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return {"run": _run, "validate": _validate, "schema": _schema}[args.command](args)
+    except ConfigError as e:
+        print(e, file=sys.stderr)
+        return 2
+    except UserError as e:
+        print(f"shuttle-sim: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("shuttle-sim: interrupted; nothing was written as complete", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

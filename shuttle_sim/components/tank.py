@@ -1,0 +1,282 @@
+"""Tank farm: a store of crude with continuous inflows and outflows.
+
+A coastal tank farm is filled by field supply or by ships discharging, and emptied by
+ships loading or by pipeline offtake.  Every stream of oil is a :class:`Flow` with a
+requested rate; between events all rates are constant, so the level is exactly
+piecewise linear and the farm is advanced analytically, never stepped hour by hour.
+
+Two boundaries change the rates actually achieved:
+
+* **full** (level = capacity, requested inflow > outflow): the inflows are cut back in
+  proportion to their requests so that they just match the outflows.  For field supply
+  the cut is *deferred production*; for a ship discharging it is *waiting for ullage*.
+* **empty** (level = 0, requested outflow > inflow): the outflows are cut back in
+  proportion so that they just match the inflows.  For a ship loading this is *waiting
+  for cargo*; for pipeline offtake it is *offtake shortfall*.
+
+A flow with a target amount (a ship's cargo) has a ``done`` event that fires the moment
+the target has moved; the farm re-plans that moment whenever any rate or the regime
+changes.  Every tonne is accounted for: each flow records what it was offered
+(requested rate x time) and what actually moved.
+"""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+
+NORMAL, FULL, EMPTY = "normal", "full", "empty"
+
+
+class Flow:
+    """One stream of oil into (``inflow=True``) or out of a tank farm.
+
+    Attributes
+    ----------
+    requested_t_per_h : float
+        The rate asked for (a pump rate, a nominated offtake, the field supply).
+    actual_t_per_h : float
+        The rate achieved now, after any full/empty cut-back.
+    offered_t, moved_t : float
+        Integrals of the requested and the actual rate since the flow opened.
+    starved_h : float
+        Integral of ``1 - actual/requested`` while requested > 0: hours lost to the
+        tank being full (inflow) or empty (outflow).
+    target_t : float or None
+        Amount after which the flow closes by itself and ``done`` fires.
+    """
+
+    __slots__ = (
+        "name",
+        "inflow",
+        "requested_t_per_h",
+        "actual_t_per_h",
+        "offered_t",
+        "moved_t",
+        "starved_h",
+        "target_t",
+        "done",
+    )
+
+    def __init__(self, name: str, inflow: bool, rate_t_per_h: float, target_t: float | None, done) -> None:
+        self.name = name
+        self.inflow = inflow
+        self.requested_t_per_h = rate_t_per_h
+        self.actual_t_per_h = rate_t_per_h
+        self.offered_t = 0.0
+        self.moved_t = 0.0
+        self.starved_h = 0.0
+        self.target_t = target_t
+        self.done = done
+
+    @property
+    def remaining_t(self) -> float:
+        return math.inf if self.target_t is None else self.target_t - self.moved_t
+
+
+class TankFarm:
+    """A tank farm of ``capacity_t`` tonnes starting at ``initial_t``.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+    name : str
+        Used in traces and KPI names.
+    capacity_t, initial_t : float
+        Capacity and initial stock in tonnes; ``0 <= initial_t <= capacity_t``.
+    """
+
+    def __init__(self, env: simpy.Environment, name: str, capacity_t: float, initial_t: float) -> None:
+        if not capacity_t > 0:
+            raise ValueError(f"capacity_t must be > 0, found {capacity_t}")
+        if not 0 <= initial_t <= capacity_t:
+            raise ValueError(f"initial_t must be in [0, {capacity_t}], found {initial_t}")
+        self.env = env
+        self.name = name
+        self.capacity_t = float(capacity_t)
+        self.initial_t = float(initial_t)
+        self._level_t = float(initial_t)
+        self._t_h = env.now
+        self._flows: list[Flow] = []
+        self._closed: list[Flow] = []
+        self._regime = NORMAL
+        self._net_t_per_h = 0.0
+        self._plan = 0  # generation of the current wake-up plan; older wake-ups are ignored
+        self._tol_t = 1e-9 * self.capacity_t
+        self.trace_t_h: list[float] = [env.now]
+        self.trace_level_t: list[float] = [self._level_t]
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def level_t(self) -> float:
+        """Stock now, in tonnes."""
+        self._advance()
+        return self._level_t
+
+    @property
+    def regime(self) -> str:
+        self._advance()
+        return self._regime
+
+    def source(self, name: str, rate_t_per_h: float) -> Flow:
+        """Open a continuous inflow (field supply) with no target."""
+        return self._open(Flow(name, True, rate_t_per_h, None, None))
+
+    def sink(self, name: str, rate_t_per_h: float) -> Flow:
+        """Open a continuous outflow (pipeline offtake) with no target."""
+        return self._open(Flow(name, False, rate_t_per_h, None, None))
+
+    def fill(self, name: str, rate_t_per_h: float, amount_t: float) -> Flow:
+        """Start putting ``amount_t`` in (a ship discharging); ``flow.done`` fires at the end."""
+        return self._open(Flow(name, True, rate_t_per_h, amount_t, self.env.event()))
+
+    def draw(self, name: str, rate_t_per_h: float, amount_t: float) -> Flow:
+        """Start taking ``amount_t`` out (a ship loading); ``flow.done`` fires at the end."""
+        return self._open(Flow(name, False, rate_t_per_h, amount_t, self.env.event()))
+
+    def set_rate(self, flow: Flow, rate_t_per_h: float) -> None:
+        """Change a flow's requested rate from now on (a pause is rate 0)."""
+        if rate_t_per_h < 0:
+            raise ValueError(f"rate must be >= 0, found {rate_t_per_h}")
+        self._advance()
+        flow.requested_t_per_h = rate_t_per_h
+        self._replan()
+
+    def close(self, flow: Flow) -> None:
+        """Stop a flow now (an interrupted transfer, a stopped supply)."""
+        self._advance()
+        self._retire(flow)
+        self._replan()
+
+    def flows(self) -> list[Flow]:
+        """Every flow ever opened, open ones last (for accounting)."""
+        self._advance()
+        return self._closed + self._flows
+
+    def totals(self) -> dict[str, float]:
+        """Offered and moved tonnes per flow name, summed over open and closed flows."""
+        out: dict[str, float] = {}
+        for f in self.flows():
+            out[f"{f.name}_offered_t"] = out.get(f"{f.name}_offered_t", 0.0) + f.offered_t
+            out[f"{f.name}_moved_t"] = out.get(f"{f.name}_moved_t", 0.0) + f.moved_t
+        return out
+
+    # ------------------------------------------------------------------ internals
+    def _open(self, flow: Flow) -> Flow:
+        if flow.requested_t_per_h < 0:
+            raise ValueError(f"rate must be >= 0, found {flow.requested_t_per_h}")
+        if flow.target_t is not None and not flow.target_t > 0:
+            raise ValueError(f"amount must be > 0, found {flow.target_t}")
+        self._advance()
+        self._flows.append(flow)
+        self._replan()
+        return flow
+
+    def _retire(self, flow: Flow) -> None:
+        self._flows.remove(flow)
+        flow.actual_t_per_h = 0.0
+        self._closed.append(flow)
+
+    def _set_rates(self) -> None:
+        """Choose the regime and the achieved rate of every flow from the level now."""
+        req_in = req_out = 0.0
+        for f in self._flows:
+            if f.inflow:
+                req_in += f.requested_t_per_h
+            else:
+                req_out += f.requested_t_per_h
+        scale_in = scale_out = 1.0
+        if self._level_t >= self.capacity_t - self._tol_t and req_in > req_out:
+            self._regime, scale_in = FULL, req_out / req_in
+        elif self._level_t <= self._tol_t and req_out > req_in:
+            self._regime, scale_out = EMPTY, req_in / req_out
+        else:
+            self._regime = NORMAL
+        for f in self._flows:
+            f.actual_t_per_h = f.requested_t_per_h * (scale_in if f.inflow else scale_out)
+        self._net_t_per_h = req_in * scale_in - req_out * scale_out
+
+    def _time_to_boundary_h(self) -> float:
+        net = self._net_t_per_h
+        if self._regime != NORMAL or net == 0.0:
+            return math.inf
+        if net > 0:
+            return (self.capacity_t - self._level_t) / net
+        return self._level_t / -net
+
+    def _integrate(self, dt: float) -> None:
+        for f in self._flows:
+            f.offered_t += f.requested_t_per_h * dt
+            f.moved_t += f.actual_t_per_h * dt
+            if f.requested_t_per_h > 0.0:
+                f.starved_h += dt * (1.0 - f.actual_t_per_h / f.requested_t_per_h)
+        self._level_t += self._net_t_per_h * dt
+
+    def _advance(self) -> None:
+        """Bring the accounts from the last update to ``env.now`` exactly."""
+        now = self.env.now
+        dt = now - self._t_h
+        if dt <= 0.0:
+            return
+        tb = self._time_to_boundary_h()
+        if tb < dt:
+            # The level reaches a boundary inside the interval: account up to it, switch
+            # regime (rates are constant, so at most one switch), then the rest.
+            full = self._net_t_per_h > 0
+            self._integrate(tb)
+            self._level_t = self.capacity_t if full else 0.0
+            self._t_h += tb
+            self._record()
+            self._set_rates()
+            dt = now - self._t_h
+        self._integrate(dt)
+        if self._level_t > self.capacity_t:  # float round-off only: a few ulps
+            self._level_t = self.capacity_t
+        elif self._level_t < 0.0:
+            self._level_t = 0.0
+        self._t_h = now
+        self._record()
+
+    def _record(self) -> None:
+        if self.trace_t_h[-1] == self._t_h:
+            self.trace_level_t[-1] = self._level_t
+        else:
+            self.trace_t_h.append(self._t_h)
+            self.trace_level_t.append(self._level_t)
+
+    def _replan(self) -> None:
+        """Recompute rates and schedule one wake-up at the next moment they can change."""
+        self._set_rates()
+        self._plan += 1
+        next_h = math.inf
+        any_target = False
+        for f in self._flows:
+            if f.target_t is not None:
+                any_target = True
+                if f.actual_t_per_h > 0.0:
+                    next_h = min(next_h, (f.target_t - f.moved_t) / f.actual_t_per_h)
+        if not any_target:
+            return  # nothing waits on this farm: boundaries are handled analytically
+        next_h = min(next_h, self._time_to_boundary_h())
+        if next_h < math.inf:
+            plan = self._plan
+            self.env.timeout(max(next_h, 0.0)).callbacks.append(lambda _ev: self._wake(plan))
+
+    def _wake(self, plan: int) -> None:
+        if plan != self._plan:
+            return  # superseded by a later change
+        self._advance()
+        finished = [f for f in self._flows if f.target_t is not None and f.remaining_t <= 1e-9 * f.target_t]
+        for f in finished:
+            # close the last round-off gap so the flow moves exactly its target
+            gap = f.target_t - f.moved_t
+            f.moved_t = f.target_t
+            self._level_t += gap if f.inflow else -gap
+            self._level_t = min(max(self._level_t, 0.0), self.capacity_t)
+            self._retire(f)
+        if finished:
+            self._record()
+        self._replan()
+        for f in finished:
+            f.done.succeed(f)

@@ -1,0 +1,122 @@
+"""Shuttle tanker: one ship cycling between the load and the discharge terminal.
+
+The cycle is: call at the load terminal (load a cargo from its tank farm) -> laden
+passage -> call at the discharge terminal (discharge into its tank farm) -> ballast
+passage -> repeat.  Passage time is distance / speed.  Every hour of the ship's life is
+charged to one state of its time budget (:data:`TANKER_STATES`), and each completed
+voyage becomes one flat record.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import simpy
+
+from ..config.schema import TankerClass
+from .terminal import PortCall, Terminal
+from .timebudget import StateClock
+
+TANKER_STATES = (
+    "positioning",
+    "sailing_laden",
+    "sailing_ballast",
+    "formalities",
+    "queueing",
+    "berthing",
+    "transferring",
+    "waiting_cargo",
+    "waiting_ullage",
+)
+
+
+class Tanker:
+    """One shuttle tanker of class ``spec``.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+    name : str
+    spec : TankerClass
+    load, discharge : Terminal
+    distance_nmi : float
+        Sea distance between the two terminals.
+    rng : numpy.random.Generator
+        This tanker's own stream (port-call durations), so that adding a ship does not
+        change any other ship's draws.
+    first_arrival_h : float
+        Time of the first arrival at the load terminal (the fleet arrives staggered).
+    voyages : list
+        Completed voyage records are appended here.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        name: str,
+        spec: TankerClass,
+        load: Terminal,
+        discharge: Terminal,
+        distance_nmi: float,
+        rng: np.random.Generator,
+        first_arrival_h: float,
+        voyages: list,
+    ) -> None:
+        self.env = env
+        self.name = name
+        self.spec = spec
+        self.load = load
+        self.discharge = discharge
+        self.laden_h = distance_nmi / spec.laden_speed_kn
+        self.ballast_h = distance_nmi / spec.ballast_speed_kn
+        self.rng = rng
+        self.budget_h: defaultdict[str, float] = defaultdict(float)
+        self.clock = StateClock(self.budget_h, "positioning", env.now)
+        self.on_board_t = 0.0  # after the last completed transfer
+        self.transfer = None  # the cargo flow in progress, set by the terminal
+        self._voyages = voyages
+        self._first_arrival_h = first_arrival_h
+        self.process = env.process(self.run())
+
+    def run(self):
+        env = self.env
+        if self._first_arrival_h > 0:
+            yield env.timeout(self._first_arrival_h)
+        voyage = 0
+        while True:
+            load: PortCall = yield from self.load.call(self, self.spec.cargo_t, None)
+            self.on_board_t = load.amount_t
+            self.clock.enter("sailing_laden", env.now)
+            yield env.timeout(self.laden_h)
+            dis: PortCall = yield from self.discharge.call(self, self.on_board_t, self.spec.discharge_pump_rate_t_per_h)
+            self.on_board_t -= dis.amount_t
+            self._voyages.append(self._record(voyage, load, dis))
+            self.clock.enter("sailing_ballast", env.now)
+            yield env.timeout(self.ballast_h)
+            voyage += 1
+
+    def _record(self, voyage: int, load: PortCall, dis: PortCall) -> dict:
+        rec = {"tanker": self.name, "tanker_class": self.spec.name, "voyage": voyage, "cargo_t": load.amount_t}
+        for prefix, call in (("load", load), ("discharge", dis)):
+            rec[f"{prefix}_arrive_h"] = call.arrive_h
+            rec[f"{prefix}_berth_h"] = call.berth_h
+            rec[f"{prefix}_start_h"] = call.start_h
+            rec[f"{prefix}_end_h"] = call.end_h
+            rec[f"{prefix}_depart_h"] = call.depart_h
+            rec[f"{prefix}_queue_h"] = call.queue_h
+        rec["load_wait_cargo_h"] = load.starved_h
+        rec["discharge_wait_ullage_h"] = dis.starved_h
+        return rec
+
+    @property
+    def cargo_on_board_t(self) -> float:
+        """Oil on board now, including a transfer in progress."""
+        f = self.transfer
+        if f is None:
+            return self.on_board_t
+        return self.on_board_t + (f.moved_t if not f.inflow else -f.moved_t)
+
+    def close(self) -> None:
+        """Charge the current state up to now (end of the horizon)."""
+        self.clock.enter(self.clock.state, self.env.now)

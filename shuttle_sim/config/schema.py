@@ -1,0 +1,208 @@
+"""Scenario objects: what a YAML scenario file may contain.
+
+The YAML keys carry no unit (``laden_speed: 13 kn``); the Python attributes carry the
+canonical unit in their names (``laden_speed_kn``).  Objects are immutable; derive a
+variant with :func:`shuttle_sim.config.loader.scenario_from_dict` on an edited
+``scenario.to_dict()``, which re-validates everything.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Optional
+
+from pydantic import Field, PositiveFloat, PositiveInt
+
+from ..distributions import ZERO, Duration
+from .types import (
+    DensityTPerM3,
+    Knots,
+    Nmi,
+    PositiveHours,
+    PositiveTonnes,
+    PositiveTonnesPerHour,
+    Spec,
+    Tonnes,
+    TonnesPerHour,
+)
+
+__all__ = [
+    "Crude",
+    "TankFarmSpec",
+    "OtherTraffic",
+    "PortSpec",
+    "SupplySpec",
+    "OfftakeSpec",
+    "RouteSpec",
+    "TankerClass",
+    "FleetSpec",
+    "Scenario",
+    "cross_checks",
+    "resolved_dict",
+]
+
+
+class Crude(Spec):
+    """The crude carried; its density turns barrels and m3 into tonnes."""
+
+    density_t_per_m3: DensityTPerM3 = Field(alias="density", description="e.g. '0.80 t/m3'")
+
+
+class TankFarmSpec(Spec):
+    """Shore storage at a port."""
+
+    capacity_t: PositiveTonnes = Field(alias="capacity")
+    initial_level_t: Tonnes = Field(alias="initial_level")
+
+
+class OtherTraffic(Spec):
+    """Third-party calls that share the berths (Poisson arrivals), e.g. other trades."""
+
+    calls_per_year: PositiveFloat
+    berth_time: Duration
+
+
+class PortSpec(Spec):
+    """A terminal: its berths, the steps of a port call, and its tank farm.
+
+    A call goes: arrival formalities at anchorage (pilot, free pratique, notice of
+    readiness; no berth held) -> queue for a berth -> berthing -> pre-transfer
+    formalities (hose connection, ullage survey, sampling) -> cargo transfer ->
+    post-transfer formalities (disconnection, cargo documents, customs) -> unberthing.
+    """
+
+    name: str
+    berths: PositiveInt
+    tank_farm: TankFarmSpec
+    transfer_rate_t_per_h: PositiveTonnesPerHour = Field(alias="transfer_rate", description="shore rate per berth")
+    arrival_formalities: Duration = ZERO
+    berthing: Duration = ZERO
+    pre_transfer: Duration = ZERO
+    post_transfer: Duration = ZERO
+    unberthing: Duration = ZERO
+    other_traffic: Optional[OtherTraffic] = None
+
+
+class SupplySpec(Spec):
+    """Field production offered to the load-port tank farm."""
+
+    rate_t_per_h: TonnesPerHour = Field(alias="rate")
+
+
+class OfftakeSpec(Spec):
+    """Nominated pipeline draw from the discharge tank farm (BTC injection)."""
+
+    rate_t_per_h: TonnesPerHour = Field(alias="rate")
+
+
+class RouteSpec(Spec):
+    """The sea crossing between the two ports."""
+
+    distance_nmi: Nmi = Field(alias="distance")
+
+
+class TankerClass(Spec):
+    """``count`` identical shuttle tankers."""
+
+    name: str
+    count: PositiveInt
+    cargo_t: PositiveTonnes = Field(alias="cargo", description="cargo per voyage, after any draft restriction")
+    laden_speed_kn: Knots = Field(alias="laden_speed")
+    ballast_speed_kn: Knots = Field(alias="ballast_speed")
+    discharge_pump_rate_t_per_h: Optional[PositiveTonnesPerHour] = Field(
+        default=None, alias="discharge_pump_rate", description="ship's cargo pumps; caps the discharge rate"
+    )
+
+
+class FleetSpec(Spec):
+    """The shuttle fleet; tanker k first reaches the load port at k x arrival_spacing."""
+
+    tankers: list[TankerClass] = Field(min_length=1)
+    arrival_spacing_h: Optional[PositiveHours] = Field(default=None, alias="arrival_spacing")
+
+
+class Scenario(Spec):
+    """One trans-Caspian tanker route: supply, two terminals, a fleet, offtake."""
+
+    name: str
+    description: str = ""
+    start_date: _dt.date = _dt.date(2025, 1, 1)
+    horizon_h: PositiveHours = Field(default=8760.0, alias="horizon", description="simulated time, e.g. '1 yr'")
+    crude: Crude
+    supply: SupplySpec
+    load_port: PortSpec
+    route: RouteSpec
+    fleet: FleetSpec
+    discharge_port: PortSpec
+    offtake: OfftakeSpec
+
+    @property
+    def n_tankers(self) -> int:
+        return sum(c.count for c in self.fleet.tankers)
+
+    def to_dict(self) -> dict:
+        """Plain data (canonical units in every name), e.g. for writing the resolved scenario."""
+        return self.model_dump(mode="json")
+
+
+def cross_checks(s: Scenario) -> list[tuple[tuple, str]]:
+    """Combinations that are each valid alone but impossible together.
+
+    Returns ``(key path, message)`` pairs; an empty list means the scenario is coherent.
+    """
+    problems: list[tuple[tuple, str]] = []
+    for port_key in ("load_port", "discharge_port"):
+        tf = getattr(s, port_key).tank_farm
+        if tf.initial_level_t > tf.capacity_t:
+            problems.append(
+                (
+                    (port_key, "tank_farm", "initial_level"),
+                    f"expected an initial level <= capacity {tf.capacity_t:g} t, found {tf.initial_level_t:g} t",
+                )
+            )
+    cap = s.load_port.tank_farm.capacity_t
+    for i, c in enumerate(s.fleet.tankers):
+        if c.cargo_t > cap:
+            problems.append(
+                (
+                    ("fleet", "tankers", i, "cargo"),
+                    f"expected a cargo no larger than the load-port tank farm ({cap:g} t), found {c.cargo_t:g} t",
+                )
+            )
+    return problems
+
+
+_SUFFIX_UNITS = (("_t_per_h", "t/h"), ("_t_per_m3", "t/m3"), ("_nmi", "nmi"), ("_kn", "kn"), ("_h", "h"), ("_t", "t"))
+
+
+def _resolved(value):
+    from pydantic import BaseModel
+
+    if isinstance(value, BaseModel):
+        out = {}
+        for name, f in type(value).model_fields.items():
+            v = getattr(value, name)
+            if v is None:
+                continue
+            unit = next((u for suf, u in _SUFFIX_UNITS if name.endswith(suf)), None)
+            if unit is not None and isinstance(v, float):
+                out[f.alias or name] = f"{v!r} {unit}"
+            elif unit is not None and isinstance(v, tuple):
+                out[f.alias or name] = [f"{x!r} {unit}" for x in v]
+            else:
+                out[f.alias or name] = _resolved(v)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_resolved(v) for v in value]
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return value
+
+
+def resolved_dict(scenario: Scenario) -> dict:
+    """The scenario as scenario-file data with every value explicit, in canonical units.
+
+    Loading it again gives an equal scenario, so a run's output directory can always be
+    re-run exactly.
+    """
+    return _resolved(scenario)

@@ -1,0 +1,82 @@
+"""Pydantic field types for dimensioned scenario values.
+
+Each type accepts a string ``<number> <unit>`` of the right dimension and stores the
+value in the canonical unit of :mod:`shuttle_sim.units` (hours, nmi, knots, tonnes,
+t/h).  Oil amounts and rates may also be written as volumes (``500000 bbl``,
+``490 kbpd``); they are turned into tonnes with the scenario's crude density, which the
+loader passes in the validation context under ``density_t_per_m3``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo, WithJsonSchema
+
+from .. import units
+
+
+class Spec(BaseModel):
+    """Base of every scenario object: immutable, unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _schema(dimensions: tuple[str, ...]) -> dict[str, Any]:
+    examples = ", ".join(units.DIMENSIONS[d][1] for d in dimensions)
+    return {"type": "string", "pattern": r"^\s*[-+]?[0-9.]", "description": f"quantity with unit, e.g. {examples}"}
+
+
+def _density(info: ValidationInfo) -> float:
+    ctx = info.context or {}
+    return ctx.get("density_t_per_m3", 1.0)
+
+
+def _parse_oil_mass(v: object, info: ValidationInfo) -> float:
+    return units.oil_mass_t(units.parse_quantity(v, ("mass", "volume")), _density(info))
+
+
+def _parse_oil_rate(v: object, info: ValidationInfo) -> float:
+    return units.oil_rate_t_per_h(units.parse_quantity(v, ("mass_rate", "volume_rate")), _density(info))
+
+
+def _check(predicate, what: str, unit: str):
+    def check(v: float) -> float:
+        if not predicate(v):
+            raise ValueError(f"expected {what}, found {v:g} {unit}")
+        return v
+
+    return AfterValidator(check)
+
+
+def _typed(parse, dimensions: tuple[str, ...], predicate, what: str, unit: str):
+    """An ``Annotated[float, ...]`` that parses, documents and range-checks a quantity."""
+    return Annotated[tuple([float, BeforeValidator(parse), WithJsonSchema(_schema(dimensions)), _check(predicate, what, unit)])]
+
+
+def _plain(*dimensions: str):
+    def parse(v: object) -> float:
+        return units.parse_quantity(v, dimensions).value
+
+    return parse
+
+
+def _ge0(v: float) -> bool:
+    return v >= 0
+
+
+def _gt0(v: float) -> bool:
+    return v > 0
+
+
+Hours = _typed(_plain("time"), ("time",), _ge0, "a duration >= 0", "h")
+PositiveHours = _typed(_plain("time"), ("time",), _gt0, "a duration > 0", "h")
+Nmi = _typed(_plain("length"), ("length",), _ge0, "a distance >= 0", "nmi")
+Knots = _typed(_plain("speed"), ("speed",), _gt0, "a speed > 0", "kn")
+DensityTPerM3 = _typed(
+    _plain("density"), ("density",), lambda v: 0.5 < v < 1.2, "a crude density between 0.5 and 1.2 t/m3", "t/m3"
+)
+Tonnes = _typed(_parse_oil_mass, ("mass", "volume"), _ge0, "an amount >= 0", "t")
+PositiveTonnes = _typed(_parse_oil_mass, ("mass", "volume"), _gt0, "an amount > 0", "t")
+TonnesPerHour = _typed(_parse_oil_rate, ("mass_rate", "volume_rate"), _ge0, "a rate >= 0", "t/h")
+PositiveTonnesPerHour = _typed(_parse_oil_rate, ("mass_rate", "volume_rate"), _gt0, "a rate > 0", "t/h")

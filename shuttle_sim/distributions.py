@@ -1,0 +1,216 @@
+"""Duration distributions: berthing, formalities, repairs and the like.
+
+A duration in a scenario is either a fixed quantity (``berthing: 2 h``) or a mapping
+with a ``dist`` key::
+
+    berthing: {dist: lognormal, mean: 2 h, cv: 0.4}
+    pre_transfer: {dist: triangular, low: 1 h, mode: 2 h, high: 5 h}
+
+Each distribution knows its analytic mean and variance (so tests and sanity checks are
+one line) and samples from a ``numpy.random.Generator`` that the caller passes in:
+there is no random state here.  All values are in hours.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal, Union
+
+import numpy as np
+from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
+
+from .config.types import Hours, PositiveHours, Spec
+
+__all__ = ["Fixed", "Uniform", "Triangular", "LogNormal", "Exponential", "Gamma", "Empirical", "Duration"]
+
+
+class _Dist(Spec):
+    @property
+    def mean_h(self) -> float:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @property
+    def variance_h2(self) -> float:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @property
+    def is_fixed(self) -> bool:
+        return self.variance_h2 == 0.0
+
+
+class Fixed(_Dist):
+    """Always the same duration; draws nothing from the stream."""
+
+    dist: Literal["fixed"] = "fixed"
+    value_h: Hours = Field(alias="value")
+
+    @property
+    def mean_h(self) -> float:
+        return self.value_h
+
+    @property
+    def variance_h2(self) -> float:
+        return 0.0
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return self.value_h
+
+
+class Uniform(_Dist):
+    """Uniform between ``low`` and ``high``."""
+
+    dist: Literal["uniform"]
+    low_h: Hours = Field(alias="low")
+    high_h: Hours = Field(alias="high")
+
+    @model_validator(mode="after")
+    def _order(self) -> "Uniform":
+        if not self.low_h <= self.high_h:
+            raise ValueError(f"expected low <= high, found low {self.low_h:g} h > high {self.high_h:g} h")
+        return self
+
+    @property
+    def mean_h(self) -> float:
+        return 0.5 * (self.low_h + self.high_h)
+
+    @property
+    def variance_h2(self) -> float:
+        return (self.high_h - self.low_h) ** 2 / 12.0
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return self.low_h + (self.high_h - self.low_h) * rng.random()
+
+
+class Triangular(_Dist):
+    """Triangular with ``low <= mode <= high``."""
+
+    dist: Literal["triangular"]
+    low_h: Hours = Field(alias="low")
+    mode_h: Hours = Field(alias="mode")
+    high_h: Hours = Field(alias="high")
+
+    @model_validator(mode="after")
+    def _order(self) -> "Triangular":
+        if not self.low_h <= self.mode_h <= self.high_h or self.low_h == self.high_h:
+            raise ValueError(
+                "expected low <= mode <= high with low < high, "
+                f"found {self.low_h:g} h, {self.mode_h:g} h, {self.high_h:g} h"
+            )
+        return self
+
+    @property
+    def mean_h(self) -> float:
+        return (self.low_h + self.mode_h + self.high_h) / 3.0
+
+    @property
+    def variance_h2(self) -> float:
+        a, c, b = self.low_h, self.mode_h, self.high_h
+        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.triangular(self.low_h, self.mode_h, self.high_h))
+
+
+class LogNormal(_Dist):
+    """Lognormal given by its own mean and coefficient of variation (not log-space)."""
+
+    dist: Literal["lognormal"]
+    mean_value_h: PositiveHours = Field(alias="mean")
+    cv: float = Field(gt=0)
+    _mu: float = PrivateAttr()
+    _sigma: float = PrivateAttr()
+
+    def model_post_init(self, __context: Any) -> None:
+        s2 = math.log1p(self.cv**2)
+        self._sigma = math.sqrt(s2)
+        self._mu = math.log(self.mean_value_h) - 0.5 * s2
+
+    @property
+    def mean_h(self) -> float:
+        return self.mean_value_h
+
+    @property
+    def variance_h2(self) -> float:
+        return (self.cv * self.mean_value_h) ** 2
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return math.exp(self._mu + self._sigma * rng.standard_normal())
+
+
+class Exponential(_Dist):
+    """Exponential with the given mean (memoryless: repairs, Poisson arrivals)."""
+
+    dist: Literal["exponential"]
+    mean_value_h: PositiveHours = Field(alias="mean")
+
+    @property
+    def mean_h(self) -> float:
+        return self.mean_value_h
+
+    @property
+    def variance_h2(self) -> float:
+        return self.mean_value_h**2
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return self.mean_value_h * rng.standard_exponential()
+
+
+class Gamma(_Dist):
+    """Gamma given by mean and coefficient of variation (cv = 1/sqrt(k); Erlang-k)."""
+
+    dist: Literal["gamma"]
+    mean_value_h: PositiveHours = Field(alias="mean")
+    cv: float = Field(gt=0)
+
+    @property
+    def mean_h(self) -> float:
+        return self.mean_value_h
+
+    @property
+    def variance_h2(self) -> float:
+        return (self.cv * self.mean_value_h) ** 2
+
+    def sample(self, rng: np.random.Generator) -> float:
+        shape = 1.0 / self.cv**2
+        return float(rng.standard_gamma(shape)) * self.mean_value_h / shape
+
+
+class Empirical(_Dist):
+    """Equally likely observed values (resampled with replacement)."""
+
+    dist: Literal["empirical"]
+    values_h: tuple[Hours, ...] = Field(alias="values", min_length=1)
+
+    @property
+    def mean_h(self) -> float:
+        return float(np.mean(self.values_h))
+
+    @property
+    def variance_h2(self) -> float:
+        return float(np.var(self.values_h))
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return self.values_h[int(rng.integers(len(self.values_h)))]
+
+
+def _shorthand(v: object) -> object:
+    """``'2 h'`` is short for ``{dist: fixed, value: 2 h}``."""
+    if isinstance(v, (str, int, float)) and not isinstance(v, bool):
+        return {"dist": "fixed", "value": v}
+    return v
+
+
+def _with_string_form(schema: dict[str, Any]) -> None:
+    inner = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [{"type": "string", "description": "fixed duration, e.g. '2 h'"}, inner]
+
+
+Duration = Annotated[
+    Union[Fixed, Uniform, Triangular, LogNormal, Exponential, Gamma, Empirical],
+    Field(discriminator="dist", json_schema_extra=_with_string_form),
+    BeforeValidator(_shorthand),
+]
+"""A duration field: a fixed quantity such as ``'2 h'`` or a distribution mapping."""
+
+ZERO = Fixed(value="0 h")

@@ -1,0 +1,97 @@
+"""Writing results to disk and to JSON.
+
+An output directory is complete only when it holds ``manifest.json``, which is written
+last; every file is written to a temporary name and renamed into place, so an
+interrupted run never leaves a file that looks finished.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+
+from .config.schema import Scenario, resolved_dict
+from .results import VOYAGE_FIELDS, Result
+from .stats import summarize
+
+
+def kpi_summary(scenario_name: str, results: Iterable[Result]) -> dict:
+    """The JSON shape shared by one run and a Monte Carlo study.
+
+    ``{"scenario": ..., "replications": n, "kpis": {NAME: {"mean", "ci95_halfwidth",
+    "p10", "p50", "p90"}}}``
+    """
+    results = list(results)
+    names = list(results[0].kpis) if results else []
+    return {
+        "scenario": scenario_name,
+        "replications": len(results),
+        "kpis": {n: summarize(r.kpis[n] for r in results) for n in names},
+    }
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario: equal scenarios, equal hashes."""
+    text = json.dumps(resolved_dict(scenario), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _csv(rows: Iterable[dict], fields: tuple[str, ...]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: (repr(v) if isinstance(v, float) else v) for k, v in r.items()})
+    return buf.getvalue()
+
+
+def _levels_csv(result: Result) -> str:
+    buf = io.StringIO()
+    buf.write("tank,t_h,level_t\n")
+    for tank, (t, y) in result.traces.items():
+        for ti, yi in zip(t.tolist(), y.tolist()):
+            buf.write(f"{tank},{ti!r},{yi!r}\n")
+    return buf.getvalue()
+
+
+def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: _dt.datetime) -> Path:
+    """Write one replication's resolved scenario, KPIs, voyages and level traces."""
+    from . import __version__
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = out / "manifest.json"
+    if manifest.exists():
+        manifest.unlink()  # the directory is incomplete until the new manifest lands
+    _atomic_write(out / "scenario.resolved.yaml", yaml.safe_dump(resolved_dict(scenario), sort_keys=False))
+    _atomic_write(out / "kpis.json", json.dumps(kpi_summary(scenario.name, [result]), indent=2) + "\n")
+    _atomic_write(out / "voyages.csv", _csv(result.voyages, VOYAGE_FIELDS))
+    _atomic_write(out / "tank_levels.csv", _levels_csv(result))
+    meta = {
+        "package_version": __version__,
+        "scenario": scenario.name,
+        "scenario_sha256": scenario_hash(scenario),
+        "seed": result.seed,
+        "replications": 1,
+        "horizon_h": result.horizon_h,
+        "executor": "in-process",
+        "started": started.isoformat(timespec="seconds"),
+        "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "files": ["scenario.resolved.yaml", "kpis.json", "voyages.csv", "tank_levels.csv"],
+    }
+    _atomic_write(manifest, json.dumps(meta, indent=2) + "\n")
+    return out

@@ -1,0 +1,133 @@
+"""Results of one replication: flat KPIs, voyage records, level traces.
+
+KPI names carry their unit (``_t``, ``_h``, ``_frac``, ``_mt_per_year``, ``_kbpd``).
+The set of names is the same for every scenario, so replications stack into one table.
+
+``delivered_t`` is the oil discharged at the destination terminal (what crossed the
+sea); ``offtake_t`` is what went on into the pipeline.  Oil is conserved exactly::
+
+    supply_accepted_t = offtake_t + load_stock_change_t + discharge_stock_change_t
+                        + on_board_end_t
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import units
+from .components.tanker import TANKER_STATES
+from .components.terminal import BERTH_STATES
+from .stats import level_stats
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import World
+
+VOYAGE_FIELDS = (
+    "tanker",
+    "tanker_class",
+    "voyage",
+    "cargo_t",
+    "load_arrive_h",
+    "load_berth_h",
+    "load_start_h",
+    "load_end_h",
+    "load_depart_h",
+    "load_queue_h",
+    "discharge_arrive_h",
+    "discharge_berth_h",
+    "discharge_start_h",
+    "discharge_end_h",
+    "discharge_depart_h",
+    "discharge_queue_h",
+    "load_wait_cargo_h",
+    "discharge_wait_ullage_h",
+)
+
+
+@dataclass
+class Result:
+    """One replication's outcome.
+
+    Attributes
+    ----------
+    scenario_name : str
+    seed, replication : int
+    horizon_h : float
+    kpis : dict[str, float]
+        Flat measures, see the module docstring.
+    voyages : list[dict]
+        One record per completed voyage (keys :data:`VOYAGE_FIELDS`).
+    traces : dict[str, tuple[numpy.ndarray, numpy.ndarray]]
+        ``{'load_tank': (t_h, level_t), 'discharge_tank': ...}``, exact breakpoints of
+        the piecewise-linear level.
+    runtime_s : float
+        Wall-clock time of the run.
+    """
+
+    scenario_name: str
+    seed: int
+    replication: int
+    horizon_h: float
+    kpis: dict[str, float]
+    voyages: list[dict] = field(default_factory=list)
+    traces: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    runtime_s: float = 0.0
+
+
+def _queue_stats(waits: list[float]) -> tuple[float, float]:
+    if not waits:
+        return 0.0, 0.0
+    return float(np.mean(waits)), float(np.max(waits))
+
+
+def collect(world: "World", seed: int, replication: int, horizon_h: float, runtime_s: float) -> Result:
+    """Turn a finished :class:`~shuttle_sim.model.World` into a :class:`Result`."""
+    s = world.scenario
+    years = horizon_h / units.HOURS_PER_YEAR
+    density = s.crude.density_t_per_m3
+    lt, dt_ = world.load_tank.totals(), world.discharge_tank.totals()
+    delivered_t = dt_.get("ship_discharge_moved_t", 0.0)
+    k: dict[str, float] = {
+        "delivered_t": delivered_t,
+        "delivered_mt_per_year": delivered_t / 1e6 / years,
+        "delivered_kbpd": units.t_per_year_to_kbpd(delivered_t / years, density),
+        "voyages": float(len(world.voyages)),
+        "loaded_t": lt.get("ship_load_moved_t", 0.0),
+        "supply_offered_t": lt["supply_offered_t"],
+        "supply_accepted_t": lt["supply_moved_t"],
+        "deferred_t": lt["supply_offered_t"] - lt["supply_moved_t"],
+        "offtake_nominated_t": dt_["offtake_offered_t"],
+        "offtake_t": dt_["offtake_moved_t"],
+        "offtake_shortfall_t": dt_["offtake_offered_t"] - dt_["offtake_moved_t"],
+        "on_board_end_t": float(sum(t.cargo_on_board_t for t in world.tankers)),
+    }
+    traces = {}
+    for role, tank in (("load", world.load_tank), ("discharge", world.discharge_tank)):
+        t_h, lvl = np.asarray(tank.trace_t_h), np.asarray(tank.trace_level_t)
+        traces[f"{role}_tank"] = (t_h, lvl)
+        ls = level_stats(t_h, lvl, tank.capacity_t)
+        k[f"{role}_stock_change_t"] = float(lvl[-1] - tank.initial_t)
+        k[f"{role}_tank_level_mean_t"] = ls["mean_t"]
+        k[f"{role}_tank_level_min_t"] = ls["min_t"]
+        k[f"{role}_tank_level_max_t"] = ls["max_t"]
+        k[f"{role}_tank_full_frac"] = ls["full_frac"]
+        k[f"{role}_tank_empty_frac"] = ls["empty_frac"]
+    for role, term in (("load", world.load), ("discharge", world.discharge)):
+        berth_h = term.spec.berths * horizon_h
+        busy = 0.0
+        for state in BERTH_STATES:
+            h = term.occupancy_h.get(state, 0.0)
+            busy += h
+            k[f"{role}_berth_{state}_frac"] = h / berth_h
+        k[f"{role}_berth_idle_frac"] = 1.0 - busy / berth_h
+        mean_w, max_w = _queue_stats(term.queue_waits_h)
+        k[f"{role}_queue_wait_mean_h"] = mean_w
+        k[f"{role}_queue_wait_max_h"] = max_w
+        k[f"{role}_other_traffic_calls"] = float(term.other_calls)
+    fleet_h = len(world.tankers) * horizon_h
+    for state in TANKER_STATES:
+        k[f"tanker_{state}_frac"] = sum(t.budget_h.get(state, 0.0) for t in world.tankers) / fleet_h
+    return Result(s.name, seed, replication, horizon_h, k, list(world.voyages), traces, runtime_s)

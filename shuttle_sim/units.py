@@ -1,0 +1,153 @@
+"""Units and conversions: the one place where they live.
+
+Scenario files write every dimensioned value with its unit (``13 kn``, ``400 km``,
+``500000 bbl``, ``5000 t/h``).  This module parses such strings and converts them to the
+canonical units the engine works in, which also appear in every attribute name:
+
+======================  ==========  =======================
+dimension               canonical   attribute suffix
+======================  ==========  =======================
+time                    hour        ``_h``
+sea distance            nmi         ``_nmi``
+speed                   knot        ``_kn``
+oil mass                tonne       ``_t``
+oil mass rate           t/h         ``_t_per_h``
+density                 t/m3        ``_t_per_m3``
+======================  ==========  =======================
+
+Volumes (``bbl``, ``m3``) and volume rates (``bbl/d``, ``kbpd``) of crude become tonnes
+only through the crude density stated in the scenario (:func:`oil_mass_t`,
+:func:`oil_rate_t_per_h`).  A year is 365 days (8,760 h) everywhere, including the
+annualised KPIs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+HOURS_PER_DAY = 24.0
+HOURS_PER_YEAR = 8760.0
+KM_PER_NMI = 1.852
+M3_PER_BBL = 0.158987294928
+
+#: unit symbol -> (dimension, factor to the canonical unit of that dimension)
+_UNITS: dict[str, tuple[str, float]] = {}
+
+
+def _register(dimension: str, factor: float, *symbols: str) -> None:
+    for s in symbols:
+        _UNITS[s] = (dimension, factor)
+
+
+_register("time", 1.0 / 3600.0, "s")
+_register("time", 1.0 / 60.0, "min")
+_register("time", 1.0, "h", "hr", "hour", "hours")
+_register("time", HOURS_PER_DAY, "d", "day", "days")
+_register("time", 7 * HOURS_PER_DAY, "wk", "week", "weeks")
+_register("time", HOURS_PER_YEAR, "yr", "year", "years")
+_register("length", 1.0, "nmi", "NM")
+_register("length", 1.0 / KM_PER_NMI, "km")
+_register("length", 1.0 / (1000 * KM_PER_NMI), "m")
+_register("speed", 1.0, "kn", "knot", "knots")
+_register("speed", 1.0 / KM_PER_NMI, "km/h")
+_register("speed", 3.6 / KM_PER_NMI, "m/s")
+_register("mass", 1.0, "t")
+_register("mass", 1e-3, "kg")
+_register("mass", 1e3, "kt")
+_register("mass", 1e6, "Mt")
+_register("volume", 1.0, "m3")
+_register("volume", M3_PER_BBL, "bbl")
+_register("volume", 1e3 * M3_PER_BBL, "kbbl")
+_register("volume", 1e6 * M3_PER_BBL, "MMbbl", "mb")
+_register("mass_rate", 1.0, "t/h")
+_register("mass_rate", 1.0 / HOURS_PER_DAY, "t/d")
+_register("mass_rate", 1e3 / HOURS_PER_DAY, "kt/d")
+_register("mass_rate", 1.0 / HOURS_PER_YEAR, "t/yr")
+_register("mass_rate", 1e3 / HOURS_PER_YEAR, "kt/yr")
+_register("mass_rate", 1e6 / HOURS_PER_YEAR, "Mt/yr", "Mtpa")
+_register("volume_rate", 1.0, "m3/h")
+_register("volume_rate", 1.0 / HOURS_PER_DAY, "m3/d")
+_register("volume_rate", M3_PER_BBL, "bbl/h")
+_register("volume_rate", M3_PER_BBL / HOURS_PER_DAY, "bbl/d", "bpd")
+_register("volume_rate", 1e3 * M3_PER_BBL / HOURS_PER_DAY, "kbbl/d", "kbpd")
+_register("volume_rate", 1e6 * M3_PER_BBL / HOURS_PER_DAY, "mb/d", "MMbbl/d")
+_register("density", 1.0, "t/m3")
+_register("density", 1e-3, "kg/m3")
+
+#: canonical unit and an example, per dimension, for error messages
+DIMENSIONS: dict[str, tuple[str, str]] = {
+    "time": ("h", "'2 h', '30 min', '3 d'"),
+    "length": ("nmi", "'400 km', '216 nmi'"),
+    "speed": ("kn", "'13 kn', '24 km/h'"),
+    "mass": ("t", "'9500 t', '65 kt'"),
+    "volume": ("m3", "'500000 bbl', '80000 m3'"),
+    "mass_rate": ("t/h", "'5000 t/h', '20 Mt/yr'"),
+    "volume_rate": ("m3/h", "'1200 m3/h', '490 kbpd'"),
+    "density": ("t/m3", "'0.80 t/m3', '800 kg/m3'"),
+}
+
+_QUANTITY = re.compile(r"^\s*([-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z][A-Za-z0-9/]*)\s*$")
+
+
+class UnitError(ValueError):
+    """A value that is not a quantity of the expected dimension.
+
+    The message is phrased ``expected ..., found ...`` so that the config loader can
+    show it unchanged next to the file, line and key path.
+    """
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A parsed number with its dimension, already in the canonical unit."""
+
+    value: float
+    dimension: str
+    text: str
+
+
+def parse_quantity(raw: object, dimensions: tuple[str, ...]) -> Quantity:
+    """Parse ``raw`` (such as ``'13 kn'``) as a quantity of one of ``dimensions``.
+
+    Raises
+    ------
+    UnitError
+        If ``raw`` is not a string ``<number> <unit>``, the unit is unknown, or its
+        dimension is not one of ``dimensions``.
+    """
+    expected = " or ".join(f"a {d.replace('_', ' ')} like {DIMENSIONS[d][1]}" for d in dimensions)
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        raise UnitError(f"expected {expected}, found {raw!r}")
+    if isinstance(raw, (int, float)):
+        raise UnitError(f"expected {expected}, found the bare number {raw!r} (write its unit)")
+    m = _QUANTITY.match(raw)
+    if not m:
+        raise UnitError(f"expected {expected}, found {raw!r}")
+    number, symbol = m.groups()
+    if symbol not in _UNITS:
+        raise UnitError(f"expected {expected}, found {raw!r} (unknown unit {symbol!r})")
+    dim, factor = _UNITS[symbol]
+    if dim not in dimensions:
+        raise UnitError(f"expected {expected}, found {raw!r} (a {dim.replace('_', ' ')})")
+    return Quantity(float(number.replace("_", "")) * factor, dim, raw.strip())
+
+
+def oil_mass_t(q: Quantity, density_t_per_m3: float) -> float:
+    """Tonnes of crude in a mass or volume quantity."""
+    return q.value * density_t_per_m3 if q.dimension == "volume" else q.value
+
+
+def oil_rate_t_per_h(q: Quantity, density_t_per_m3: float) -> float:
+    """Tonnes per hour of crude in a mass-rate or volume-rate quantity."""
+    return q.value * density_t_per_m3 if q.dimension == "volume_rate" else q.value
+
+
+def tonnes_to_bbl(mass_t: float, density_t_per_m3: float) -> float:
+    """Barrels of crude in ``mass_t`` tonnes at the given density."""
+    return mass_t / density_t_per_m3 / M3_PER_BBL
+
+
+def t_per_year_to_kbpd(rate_t_per_yr: float, density_t_per_m3: float) -> float:
+    """Thousand barrels per day equivalent to a rate in tonnes per 365-day year."""
+    return tonnes_to_bbl(rate_t_per_yr, density_t_per_m3) / 365.0 / 1000.0
