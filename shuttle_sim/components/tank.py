@@ -45,6 +45,9 @@ class Flow:
         tank being full (inflow) or empty (outflow).
     target_t : float or None
         Amount after which the flow closes by itself and ``done`` fires.
+
+    The accounts are brought up to date lazily: read them after touching the farm
+    (``level_t``, ``flows()``, ``totals()``), or at an event of the farm's own.
     """
 
     __slots__ = (
@@ -248,6 +251,15 @@ class TankFarm:
     def _replan(self) -> None:
         """Recompute rates and schedule one wake-up at the next moment they can change."""
         self._set_rates()
+        now = self.env.now
+        tb = self._time_to_boundary_h()
+        if tb < math.inf and now + tb == now:
+            # The boundary is closer than the clock can resolve at this time: it is
+            # reached now.  Without this the wake-up would fire at the same instant
+            # for ever (a Zeno loop); the level moves by less than rate x one ulp.
+            self._level_t = self.capacity_t if self._net_t_per_h > 0 else 0.0
+            self._record()
+            self._set_rates()
         self._plan += 1
         next_h = math.inf
         any_target = False
@@ -263,11 +275,20 @@ class TankFarm:
             plan = self._plan
             self.env.timeout(max(next_h, 0.0)).callbacks.append(lambda _ev: self._wake(plan))
 
+    @staticmethod
+    def _finished(f: Flow, now: float) -> bool:
+        """Target reached, up to round-off in the amount or in the clock at ``now``."""
+        rem = f.target_t - f.moved_t
+        if rem <= 1e-9 * f.target_t:
+            return True
+        return f.actual_t_per_h > 0.0 and now + rem / f.actual_t_per_h == now
+
     def _wake(self, plan: int) -> None:
         if plan != self._plan:
             return  # superseded by a later change
         self._advance()
-        finished = [f for f in self._flows if f.target_t is not None and f.remaining_t <= 1e-9 * f.target_t]
+        now = self.env.now
+        finished = [f for f in self._flows if f.target_t is not None and self._finished(f, now)]
         for f in finished:
             # close the last round-off gap so the flow moves exactly its target
             gap = f.target_t - f.moved_t

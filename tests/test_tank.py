@@ -1,0 +1,133 @@
+"""Tank farm: exact piecewise-linear trajectories, checked against hand calculations."""
+
+import math
+
+import pytest
+import simpy
+
+from shuttle_sim.components.tank import EMPTY, FULL, NORMAL, TankFarm
+
+
+def run_to(env, t):
+    env.run(until=t)
+
+
+def test_fill_then_curtail_at_capacity():
+    env = simpy.Environment()
+    tank = TankFarm(env, "t", capacity_t=1000, initial_t=400)
+    supply = tank.source("supply", 100)  # full after 6 h
+    run_to(env, 10)
+    assert tank.level_t == 1000
+    assert tank.regime == FULL
+    assert supply.offered_t == 1000
+    assert supply.moved_t == 600
+    assert supply.starved_h == pytest.approx(4.0, abs=1e-12)
+    # the trace has the exact breakpoint at 6 h although nothing happened then
+    assert tank.trace_t_h == [0, 6, 10]
+    assert tank.trace_level_t == [400, 1000, 1000]
+
+
+def test_draw_slows_to_inflow_when_empty():
+    env = simpy.Environment()
+    tank = TankFarm(env, "t", capacity_t=10_000, initial_t=1_000)
+    tank.source("supply", 100)
+    ship = tank.draw("ship_load", 600, 3_000)
+    # 1,000 t at net -500 t/h -> empty at 2 h, having moved 1,200 t;
+    # the remaining 1,800 t come at the supply rate: 18 h more -> done at 20 h.
+    done = []
+    ship.done.callbacks.append(lambda ev: done.append(env.now))
+    run_to(env, 30)
+    assert done == [pytest.approx(20.0, rel=1e-12)]
+    assert ship.moved_t == 3_000
+    assert ship.starved_h == pytest.approx(18 * (1 - 100 / 600), rel=1e-12)
+    assert tank.trace_t_h[:3] == [0, 2, pytest.approx(20)]
+    assert tank.trace_level_t[1] == 0
+    assert tank.level_t == pytest.approx(1_000, rel=1e-12)  # 10 h of supply after the ship left
+    assert tank.regime == NORMAL
+
+
+def test_fill_slows_to_offtake_when_full():
+    env = simpy.Environment()
+    tank = TankFarm(env, "t", capacity_t=5_000, initial_t=4_000)
+    off = tank.sink("offtake", 200)
+    ship = tank.fill("ship_discharge", 1_200, 4_000)
+    # net +1,000 t/h -> full at 1 h having taken 1,200 t; 2,800 t more at 200 t/h = 14 h
+    run_to(env, 15 + 1e-9)
+    assert tank.level_t == pytest.approx(5_000 - 200e-9, rel=1e-9)
+    assert ship.moved_t == 4_000
+    assert ship.done.triggered
+    assert env.now == pytest.approx(15 + 1e-9)
+    assert off.moved_t == pytest.approx(200 * (15 + 1e-9), rel=1e-12)
+
+
+def test_offtake_shortfall_when_empty():
+    env = simpy.Environment()
+    tank = TankFarm(env, "t", capacity_t=5_000, initial_t=500)
+    off = tank.sink("offtake", 100)
+    run_to(env, 20)
+    assert tank.regime == EMPTY  # reading the regime brings the accounts to 20 h
+    assert off.offered_t == 2_000
+    assert off.moved_t == 500
+    assert tank.trace_t_h == [0, 5, 20]
+
+
+def test_rate_change_replans_completion():
+    env = simpy.Environment()
+    tank = TankFarm(env, "t", capacity_t=10_000, initial_t=10_000)
+    ship = tank.draw("ship_load", 1_000, 5_000)
+    env.run(until=2)
+    tank.set_rate(ship, 0.0)  # a pause of 3 h
+    env.run(until=5)
+    tank.set_rate(ship, 500.0)
+    env.run(until=ship.done)
+    assert env.now == pytest.approx(5 + 3_000 / 500, rel=1e-12)
+    assert ship.starved_h == 0.0  # a pause is not starvation: the tank had oil
+
+
+def test_proportional_sharing_when_empty():
+    env = simpy.Environment()
+    tank = TankFarm(env, "t", capacity_t=1_000, initial_t=0)
+    tank.source("supply", 300)
+    a = tank.draw("a", 400, 1e6)
+    b = tank.draw("b", 200, 1e6)
+    env.run(until=10)
+    assert tank.level_t == 0
+    assert a.moved_t == pytest.approx(2_000, rel=1e-12)
+    assert b.moved_t == pytest.approx(1_000, rel=1e-12)
+
+
+def test_bad_arguments():
+    env = simpy.Environment()
+    with pytest.raises(ValueError, match="capacity_t must be > 0"):
+        TankFarm(env, "t", 0, 0)
+    with pytest.raises(ValueError, match="initial_t must be in"):
+        TankFarm(env, "t", 10, 11)
+    tank = TankFarm(env, "t", 10, 5)
+    with pytest.raises(ValueError, match="rate must be >= 0"):
+        tank.source("s", -1)
+    with pytest.raises(ValueError, match="amount must be > 0"):
+        tank.draw("d", 1, 0)
+    assert math.isinf(tank.source("s", 1).remaining_t)
+
+
+def test_tiny_transfer_late_in_the_run_terminates():
+    # a 1e-9 h transfer at t = 8000 h is below the clock's resolution there: it must
+    # complete instead of re-scheduling itself at the same instant for ever
+    env = simpy.Environment()
+    tank = TankFarm(env, "t", capacity_t=1e12, initial_t=5e11)
+    tank.source("supply", 1e6)
+    env.run(until=8000.123456789)
+    ship = tank.draw("ship", 1e9, 1.0)
+    env.run(until=ship.done)
+    assert ship.moved_t == 1.0
+    assert env.now - 8000.123456789 < 1e-8
+
+
+def test_boundary_closer_than_clock_resolution_is_reached():
+    env = simpy.Environment()
+    tank = TankFarm(env, "t", capacity_t=1000.0, initial_t=1000.0 - 1e-5)
+    env.run(until=8000.0)
+    tank.source("supply", 1e9)
+    ship = tank.draw("ship", 1.0, 10.0)
+    env.run(until=ship.done)
+    assert tank.regime == "full"
