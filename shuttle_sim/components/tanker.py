@@ -73,7 +73,7 @@ class Tanker:
         self.rng = rng
         self.budget_h: defaultdict[str, float] = defaultdict(float)
         self.clock = StateClock(self.budget_h, "positioning", env.now)
-        self.on_board_t = 0.0  # after the last completed transfer
+        self.on_board_t = 0.0  # after the last completed transfer, booked by the terminal
         self.transfer = None  # the cargo flow in progress, set by the terminal
         self._voyages = voyages
         self._first_arrival_h = first_arrival_h
@@ -86,11 +86,9 @@ class Tanker:
         voyage = 0
         while True:
             load: PortCall = yield from self.load.call(self, self.spec.cargo_t, None)
-            self.on_board_t = load.amount_t
             self.clock.enter("sailing_laden", env.now)
             yield env.timeout(self.laden_h)
             dis: PortCall = yield from self.discharge.call(self, self.on_board_t, self.spec.discharge_pump_rate_t_per_h)
-            self.on_board_t -= dis.amount_t
             self._voyages.append(self._record(voyage, load, dis))
             self.clock.enter("sailing_ballast", env.now)
             yield env.timeout(self.ballast_h)

@@ -77,8 +77,9 @@ class Terminal:
         """Process generator of one ship's call; returns its :class:`PortCall`.
 
         ``ship`` provides ``clock`` (its time budget, charged in step with the berth's),
-        ``rng`` (its own stream: durations are drawn in a fixed order) and ``transfer``
-        (set to the cargo flow while it runs, so the oil on board is known at any time).
+        ``rng`` (its own stream: durations are drawn in a fixed order), ``transfer``
+        (set to the cargo flow while it runs) and ``on_board_t`` (booked the moment the
+        transfer ends), so the oil on board is known at any instant.
         """
         env, spec = self.env, self.spec
         ship_clock, rng = ship.clock, ship.rng
@@ -112,6 +113,7 @@ class Terminal:
                 self._active[berth] = (flow, ship_clock)
                 ship.transfer = flow
                 yield flow.done
+                ship.on_board_t += flow.moved_t if self.role == "load" else -flow.moved_t
                 ship.transfer = None
                 self._active[berth] = (None, ship_clock)
                 rec.end_h = env.now
