@@ -193,6 +193,8 @@ def _message(err: dict, path: Path_) -> str:
     for prefix in ("Input should be ", "Value should be "):
         if expected.startswith(prefix):
             expected = expected[len(prefix) :]
+    if expected.startswith(("greater", "less")):
+        expected = f"a value {expected}"
     return f"expected {expected}, found {found!r}"
 
 
