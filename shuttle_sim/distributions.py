@@ -7,17 +7,20 @@ with a ``dist`` key::
     pre_transfer: {dist: triangular, low: 1 h, mode: 2 h, high: 5 h}
 
 Each distribution knows its analytic mean and variance (so tests and sanity checks are
-one line) and samples from a ``numpy.random.Generator`` that the caller passes in:
-there is no random state here.  All values are in hours.
+one line) and samples from a stream the caller passes in (a
+:class:`shuttle_sim.rng.Stream`, or anything with ``random``, ``standard_normal``,
+``standard_exponential``, ``standard_gamma`` and ``integers`` such as a
+``numpy.random.Generator``): there is no random state here.  All values are in hours.
 """
 
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
-from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from .config.types import Hours, PositiveHours, Spec
 
@@ -52,7 +55,7 @@ class Fixed(_Dist):
     def variance_h2(self) -> float:
         return 0.0
 
-    def sample(self, rng: np.random.Generator) -> float:
+    def sample(self, rng) -> float:
         return self.value_h
 
 
@@ -77,7 +80,7 @@ class Uniform(_Dist):
     def variance_h2(self) -> float:
         return (self.high_h - self.low_h) ** 2 / 12.0
 
-    def sample(self, rng: np.random.Generator) -> float:
+    def sample(self, rng) -> float:
         return self.low_h + (self.high_h - self.low_h) * rng.random()
 
 
@@ -107,8 +110,14 @@ class Triangular(_Dist):
         a, c, b = self.low_h, self.mode_h, self.high_h
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.triangular(self.low_h, self.mode_h, self.high_h))
+    def sample(self, rng) -> float:
+        # inverse CDF: one uniform per draw
+        a, c, b = self.low_h, self.mode_h, self.high_h
+        u = rng.random()
+        f = (c - a) / (b - a)
+        if u < f:
+            return a + math.sqrt(u * (b - a) * (c - a))
+        return b - math.sqrt((1.0 - u) * (b - a) * (b - c))
 
 
 class LogNormal(_Dist):
@@ -117,13 +126,11 @@ class LogNormal(_Dist):
     dist: Literal["lognormal"]
     mean_value_h: PositiveHours = Field(alias="mean")
     cv: float = Field(gt=0)
-    _mu: float = PrivateAttr()
-    _sigma: float = PrivateAttr()
 
-    def model_post_init(self, __context: Any) -> None:
+    @cached_property
+    def _mu_sigma(self) -> tuple[float, float]:
         s2 = math.log1p(self.cv**2)
-        self._sigma = math.sqrt(s2)
-        self._mu = math.log(self.mean_value_h) - 0.5 * s2
+        return math.log(self.mean_value_h) - 0.5 * s2, math.sqrt(s2)
 
     @property
     def mean_h(self) -> float:
@@ -133,8 +140,9 @@ class LogNormal(_Dist):
     def variance_h2(self) -> float:
         return (self.cv * self.mean_value_h) ** 2
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return math.exp(self._mu + self._sigma * rng.standard_normal())
+    def sample(self, rng) -> float:
+        mu, sigma = self._mu_sigma
+        return math.exp(mu + sigma * rng.standard_normal())
 
 
 class Exponential(_Dist):
@@ -151,7 +159,7 @@ class Exponential(_Dist):
     def variance_h2(self) -> float:
         return self.mean_value_h**2
 
-    def sample(self, rng: np.random.Generator) -> float:
+    def sample(self, rng) -> float:
         return self.mean_value_h * rng.standard_exponential()
 
 
@@ -170,7 +178,7 @@ class Gamma(_Dist):
     def variance_h2(self) -> float:
         return (self.cv * self.mean_value_h) ** 2
 
-    def sample(self, rng: np.random.Generator) -> float:
+    def sample(self, rng) -> float:
         shape = 1.0 / self.cv**2
         return float(rng.standard_gamma(shape)) * self.mean_value_h / shape
 
@@ -189,8 +197,8 @@ class Empirical(_Dist):
     def variance_h2(self) -> float:
         return float(np.var(self.values_h))
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return self.values_h[int(rng.integers(len(self.values_h)))]
+    def sample(self, rng) -> float:
+        return self.values_h[rng.integers(len(self.values_h))]
 
 
 def _shorthand(v: object) -> object:

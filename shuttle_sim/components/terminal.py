@@ -98,11 +98,18 @@ class Terminal:
             berth = StateClock(self.occupancy_h, "berthing", env.now)
             self._active[berth] = (None, ship_clock)
             try:
-                yield from self._step(ship_clock, berth, "berthing", spec.berthing.sample(rng))
-                yield from self._step(ship_clock, berth, "formalities", spec.pre_transfer.sample(rng))
-                rec.start_h = env.now
-                ship_clock.enter("transferring", env.now)
-                berth.enter("transferring", env.now)
+                d = spec.berthing.sample(rng)
+                if d > 0:  # berth and ship clocks both start in "berthing"
+                    ship_clock.enter("berthing", env.now)
+                    yield env.timeout(d)
+                d = spec.pre_transfer.sample(rng)
+                ship_clock.enter("formalities", env.now)
+                berth.enter("formalities", env.now)
+                if d > 0:
+                    yield env.timeout(d)
+                now = rec.start_h = env.now
+                ship_clock.enter("transferring", now)
+                berth.enter("transferring", now)
                 rate = spec.transfer_rate_t_per_h
                 if pump_rate_t_per_h is not None and self.role == "discharge":
                     rate = min(rate, pump_rate_t_per_h)
@@ -116,26 +123,26 @@ class Terminal:
                 ship.on_board_t += flow.moved_t if self.role == "load" else -flow.moved_t
                 ship.transfer = None
                 self._active[berth] = (None, ship_clock)
-                rec.end_h = env.now
+                now = rec.end_h = env.now
                 rec.amount_t = flow.moved_t
                 rec.starved_h = flow.starved_h
+                berth.enter("formalities", now)
                 berth.move(flow.starved_h, "transferring", self._starved_state)
-                ship_clock.enter("formalities", env.now)
+                ship_clock.enter("formalities", now)
                 ship_clock.move(flow.starved_h, "transferring", self._starved_state)
-                yield from self._step(ship_clock, berth, "formalities", spec.post_transfer.sample(rng))
-                yield from self._step(ship_clock, berth, "berthing", spec.unberthing.sample(rng))
+                d = spec.post_transfer.sample(rng)
+                if d > 0:
+                    yield env.timeout(d)
+                d = spec.unberthing.sample(rng)
+                ship_clock.enter("berthing", env.now)
+                berth.enter("berthing", env.now)
+                if d > 0:
+                    yield env.timeout(d)
                 berth.enter("berthing", env.now)
             finally:
                 self._active.pop(berth, None)
         rec.depart_h = env.now
         return rec
-
-    def _step(self, ship_clock: StateClock, berth: StateClock, state: str, hours: float):
-        now = self.env.now
-        ship_clock.enter(state, now)
-        berth.enter(state, now)
-        if hours > 0:
-            yield self.env.timeout(hours)
 
     # --------------------------------------------------------------- other traffic
     def _other_traffic(self, rng: np.random.Generator):
