@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def time_model(scenario, horizon_h: float) -> tuple[float, int, int]:
     t0 = time.perf_counter()
-    w = World(scenario, seed=1)
-    w.run(horizon_h)
+    w = World(scenario, seed=1, horizon_h=horizon_h)
+    w.run()
     dt = time.perf_counter() - t0
     events = next(w.env._eid)  # SimPy's event counter: every scheduled event, stale wake-ups too
     return dt, events, len(w.voyages)

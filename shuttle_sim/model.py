@@ -16,22 +16,32 @@ import time
 
 import simpy
 
+from .components import outages
+from .components.availability import Availability
 from .components.tank import TankFarm
 from .components.tanker import Tanker
-from .components.terminal import Terminal
+from .components.terminal import OPERATIONS, Terminal
+from .components.weather import Weather
 from .config.schema import Scenario
 from .results import Result, collect
 from .rng import Streams
 
 
 class World:
-    """All components of one replication, wired together (exposed for tests)."""
+    """All components of one replication, wired together (exposed for tests).
 
-    def __init__(self, scenario: Scenario, seed: int = 0, replication: int = 0) -> None:
+    Timelines (weather, failures, scripted disruptions) are drawn for ``horizon_h``
+    (default: the scenario's) plus a margin; :meth:`run` goes to ``horizon_h``.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h: float | None = None) -> None:
         s = scenario
         self.scenario = s
+        self.horizon_h = h = float(s.horizon_h if horizon_h is None else horizon_h)
         self.env = env = simpy.Environment()
         self.streams = streams = Streams(seed, replication)
+        until_h = h + 60 * 24
+        self.weather = Weather(s.weather, s.start_date, h, streams) if s.weather is not None else None
         lp, dp = s.load_port, s.discharge_port
         self.load_tank = TankFarm(env, "load_tank", lp.tank_farm.capacity_t, lp.tank_farm.initial_level_t)
         self.discharge_tank = TankFarm(
@@ -39,32 +49,64 @@ class World:
         )
         self.supply = self.load_tank.source("supply", s.supply.rate_t_per_h)
         self.offtake = self.discharge_tank.sink("offtake", s.offtake.rate_t_per_h)
-        self.load = Terminal(env, lp, "load", self.load_tank, streams.get("other_traffic", 0))
-        self.discharge = Terminal(env, dp, "discharge", self.discharge_tank, streams.get("other_traffic", 1))
+        self.supply_schedule = self._rate_schedule("supply", self.load_tank, self.supply, s.supply, until_h)
+        self.offtake_schedule = self._rate_schedule("offtake", self.discharge_tank, self.offtake, s.offtake, until_h)
+        self.load = Terminal(env, lp, "load", self.load_tank, streams.get("other_traffic", 0),
+                             self._port_weather(lp), self._berth_ups("load", lp, until_h))
+        self.discharge = Terminal(env, dp, "discharge", self.discharge_tank, streams.get("other_traffic", 1),
+                                  self._port_weather(dp), self._berth_ups("discharge", dp, until_h))
+        sea = self._availability(s.route.weather_site, s.route.passage_limits)
         self.voyages: list[dict] = []
         self.tankers: list[Tanker] = []
         spacing_h = s.fleet.arrival_spacing_h or 0.0
+        n = s.n_tankers
         k = 0
         for cls in s.fleet.tankers:
             for j in range(cls.count):
                 name = f"{cls.name}-{j + 1}" if cls.count > 1 else cls.name
+                downs = outages.failure_downs(cls.breakdowns, streams.get("tanker_failures", k), until_h)
+                downs += outages.scripted_downs(s.disruptions, s.start_date, "tanker", k)
+                first_dd = (k + 0.5) * cls.dry_dock.every_h / n if cls.dry_dock is not None else float("inf")
                 self.tankers.append(
-                    Tanker(
-                        env,
-                        name,
-                        cls,
-                        self.load,
-                        self.discharge,
-                        s.route.distance_nmi,
-                        streams.get("tanker", k),
-                        k * spacing_h,
-                        self.voyages,
-                    )
+                    Tanker(env, name, cls, self.load, self.discharge, s.route.distance_nmi,
+                           streams.get("tanker", k), k * spacing_h, self.voyages,
+                           up=outages.entity_availability(downs) if downs else None, sea=sea,
+                           dry_dock_first_h=first_dd)
                 )
                 k += 1
 
-    def run(self, horizon_h: float) -> None:
-        """Advance to ``horizon_h`` and close every account at that instant."""
+    def _availability(self, site: str | None, limits) -> Availability | None:
+        if self.weather is None or site is None:
+            return None
+        return self.weather.availability(site, limits.max_wind_m_per_s, limits.max_hs_m)
+
+    def _port_weather(self, port) -> dict[str, Availability] | None:
+        if self.weather is None or port.weather_site is None:
+            return None
+        return {op: self._availability(port.weather_site, getattr(port.limits, op)) for op in OPERATIONS}
+
+    def _berth_ups(self, role: str, port, until_h: float) -> list[Availability]:
+        ups = []
+        for j in range(port.berths):
+            downs = outages.failure_downs(port.berth_failures, self.streams.get(f"{role}_berth_failures", j), until_h)
+            downs += outages.scripted_downs(self.scenario.disruptions, self.scenario.start_date, f"{role}_berth", j)
+            ups.append(outages.entity_availability(downs))
+        return ups
+
+    def _rate_schedule(self, target: str, tank: TankFarm, flow, spec, until_h: float):
+        s = self.scenario
+        downs = outages.failure_downs(spec.outages, self.streams.get(f"{target}_failures", 0), until_h)
+        scripted = [
+            (outages.hours_since(s.start_date, d.start), outages.hours_since(s.start_date, d.end), d.factor)
+            for d in s.disruptions
+            if d.target == target
+        ]
+        changes = outages.factor_changes(downs, scripted)
+        return outages.RateSchedule(self.env, tank, flow, spec.rate_t_per_h, changes)
+
+    def run(self, horizon_h: float | None = None) -> None:
+        """Advance to ``horizon_h`` (default: the one drawn for) and close every account."""
+        horizon_h = self.horizon_h if horizon_h is None else horizon_h
         self.env.run(until=horizon_h)
         for t in self.tankers:
             t.close()
@@ -96,6 +138,6 @@ def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h:
     if not horizon_h > 0:
         raise ValueError(f"horizon_h must be > 0, found {horizon_h}")
     t0 = time.perf_counter()
-    world = World(scenario, seed, replication)
-    world.run(horizon_h)
+    world = World(scenario, seed, replication, horizon_h)
+    world.run()
     return collect(world, seed, replication, horizon_h, time.perf_counter() - t0)

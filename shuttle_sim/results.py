@@ -19,7 +19,7 @@ import numpy as np
 
 from . import units
 from .components.tanker import TANKER_STATES
-from .components.terminal import BERTH_STATES
+from .components.terminal import BERTH_STATES, OPERATIONS
 from .stats import level_stats
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,6 +44,8 @@ VOYAGE_FIELDS = (
     "discharge_queue_h",
     "load_wait_cargo_h",
     "discharge_wait_ullage_h",
+    "load_weather_h",
+    "discharge_weather_h",
 )
 
 
@@ -63,6 +65,9 @@ class Result:
     traces : dict[str, tuple[numpy.ndarray, numpy.ndarray]]
         ``{'load_tank': (t_h, level_t), 'discharge_tank': ...}``, exact breakpoints of
         the piecewise-linear level.
+    tankers : list[dict]
+        One record per tanker: its name, class, voyages and hours in each state of its
+        time budget (what each ship lost to weather, breakdowns and off-hire).
     runtime_s : float
         Wall-clock time of the run.
     """
@@ -74,6 +79,7 @@ class Result:
     kpis: dict[str, float]
     voyages: list[dict] = field(default_factory=list)
     traces: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    tankers: list[dict] = field(default_factory=list)
     runtime_s: float = 0.0
 
 
@@ -103,6 +109,9 @@ def collect(world: "World", seed: int, replication: int, horizon_h: float, runti
         "offtake_t": dt_["offtake_moved_t"],
         "offtake_shortfall_t": dt_["offtake_offered_t"] - dt_["offtake_moved_t"],
         "on_board_end_t": float(sum(t.cargo_on_board_t for t in world.tankers)),
+        "supply_lost_to_outages_t": world.supply_schedule.integral(horizon_h, below=True),
+        "supply_extra_t": world.supply_schedule.integral(horizon_h, below=False),
+        "offtake_stopped_t": world.offtake_schedule.integral(horizon_h, below=True),
     }
     traces = {}
     for role, tank in (("load", world.load_tank), ("discharge", world.discharge_tank)):
@@ -127,7 +136,22 @@ def collect(world: "World", seed: int, replication: int, horizon_h: float, runti
         k[f"{role}_queue_wait_mean_h"] = mean_w
         k[f"{role}_queue_wait_max_h"] = max_w
         k[f"{role}_other_traffic_calls"] = float(term.other_calls)
+        for op in OPERATIONS:
+            k[f"{role}_weather_hold_{op}_h"] = term.hold_h.get(op, 0.0)
+            closed = horizon_h - term.weather[op].up_hours(0.0, horizon_h)
+            k[f"{role}_closed_{op}_frac"] = closed / horizon_h
+        k[f"{role}_weather_hold_h"] = sum(term.hold_h.get(op, 0.0) for op in OPERATIONS)
+    k["sea_weather_hold_h"] = float(sum(t.sea_weather_h for t in world.tankers))
+    k["weather_hold_h"] = k["load_weather_hold_h"] + k["discharge_weather_hold_h"] + k["sea_weather_hold_h"]
     fleet_h = len(world.tankers) * horizon_h
     for state in TANKER_STATES:
         k[f"tanker_{state}_frac"] = sum(t.budget_h.get(state, 0.0) for t in world.tankers) / fleet_h
-    return Result(s.name, seed, replication, horizon_h, k, list(world.voyages), traces, runtime_s)
+    voyages_by_tanker: dict[str, int] = {}
+    for v in world.voyages:
+        voyages_by_tanker[v["tanker"]] = voyages_by_tanker.get(v["tanker"], 0) + 1
+    tankers = [
+        {"tanker": t.name, "tanker_class": t.spec.name, "voyages": voyages_by_tanker.get(t.name, 0),
+         **{f"{state}_h": t.budget_h.get(state, 0.0) for state in TANKER_STATES}}
+        for t in world.tankers
+    ]
+    return Result(s.name, seed, replication, horizon_h, k, list(world.voyages), traces, tankers, runtime_s)

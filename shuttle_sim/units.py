@@ -9,7 +9,9 @@ dimension               canonical   attribute suffix
 ======================  ==========  =======================
 time                    hour        ``_h``
 sea distance            nmi         ``_nmi``
-speed                   knot        ``_kn``
+wave height             metre       ``_m``
+speed (ships)           knot        ``_kn``
+wind speed              m/s         ``_m_per_s``
 oil mass                tonne       ``_t``
 oil mass rate           t/h         ``_t_per_h``
 density                 t/m3        ``_t_per_m3``
@@ -105,6 +107,8 @@ class Quantity:
     value: float
     dimension: str
     text: str
+    number: float = 0.0
+    symbol: str = ""
 
 
 def parse_quantity(raw: object, dimensions: tuple[str, ...]) -> Quantity:
@@ -130,7 +134,18 @@ def parse_quantity(raw: object, dimensions: tuple[str, ...]) -> Quantity:
     dim, factor = _UNITS[symbol]
     if dim not in dimensions:
         raise UnitError(f"expected {expected}, found {raw!r} (a {dim.replace('_', ' ')})")
-    return Quantity(float(number.replace("_", "")) * factor, dim, raw.strip())
+    x = float(number.replace("_", ""))
+    return Quantity(x * factor, dim, raw.strip(), x, symbol)
+
+
+def speed_m_per_s(q: Quantity) -> float:
+    """Wind speed in m/s from a speed quantity (exact when written in m/s)."""
+    return q.number if q.symbol == "m/s" else q.value * KM_PER_NMI / 3.6
+
+
+def height_m(q: Quantity) -> float:
+    """Wave height in metres from a length quantity (exact when written in m)."""
+    return q.number if q.symbol == "m" else q.value * KM_PER_NMI * 1000.0
 
 
 def oil_mass_t(q: Quantity, density_t_per_m3: float) -> float:

@@ -46,8 +46,8 @@ def replicate(n: int, berths: int):
     s = build(closed_cycle(n, berths))
     xs, wqs = [], []
     for rep in range(REPS):
-        w = World(s, seed=2024, replication=rep)
-        w.run(HORIZON_H)
+        w = World(s, seed=2024, replication=rep, horizon_h=HORIZON_H)
+        w.run()
         # loads completed after the warm-up; a voyage is recorded at discharge, 2.5 h
         # after the berth, so the loads of the last 2.5 h are missed: a bias of
         # 2.5 / 7500 = 0.03%, far inside the CI

@@ -68,10 +68,10 @@ def throughput_t_per_h(d: dict, settle_h: float, period_h: float) -> float:
     apart, so the measure is exact: no counting of whole cargoes.
     """
     s = build(d)
-    a = World(s)
-    a.run(settle_h)
-    b = World(s)
-    b.run(settle_h + period_h)
+    a = World(s, horizon_h=settle_h)
+    a.run()
+    b = World(s, horizon_h=settle_h + period_h)
+    b.run()
     moved = [w.discharge_tank.totals()["ship_discharge_moved_t"] for w in (a, b)]
     return (moved[1] - moved[0]) / period_h
 

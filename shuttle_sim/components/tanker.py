@@ -2,19 +2,26 @@
 
 The cycle is: call at the load terminal (load a cargo from its tank farm) -> laden
 passage -> call at the discharge terminal (discharge into its tank farm) -> ballast
-passage -> repeat.  Passage time is distance / speed.  Every hour of the ship's life is
-charged to one state of its time budget (:data:`TANKER_STATES`), and each completed
-voyage becomes one flat record.
+passage -> repeat.  Sailing time is distance / speed; a passage pauses (the ship
+shelters) whenever the sea exceeds the passage limits or the ship is broken down, and
+continues after: its end is found in one O(log n) query of the combined timeline.  A
+dry-dock falls due every ``every`` hours (staggered across the fleet) and is taken at
+the end of the voyage in progress.  Every hour of the ship's life is charged to one
+state of its time budget (:data:`TANKER_STATES`), and each completed voyage becomes one
+flat record.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
+import math
+
 import numpy as np
 import simpy
 
 from ..config.schema import TankerClass
+from .availability import Availability
 from .terminal import PortCall, Terminal
 from .timebudget import StateClock
 
@@ -28,6 +35,10 @@ TANKER_STATES = (
     "transferring",
     "waiting_cargo",
     "waiting_ullage",
+    "weather",
+    "breakdown",
+    "berth_failed",
+    "off_hire",
 )
 
 
@@ -49,6 +60,12 @@ class Tanker:
         Time of the first arrival at the load terminal (the fleet arrives staggered).
     voyages : list
         Completed voyage records are appended here.
+    up : Availability, optional
+        When the ship is not broken down (always, when omitted).
+    sea : Availability, optional
+        When the sea allows the passage (always, when omitted).
+    dry_dock_first_h : float, optional
+        When the first dry-dock falls due (only with a ``dry_dock`` spec).
     """
 
     def __init__(
@@ -62,6 +79,9 @@ class Tanker:
         rng: np.random.Generator,
         first_arrival_h: float,
         voyages: list,
+        up: Availability | None = None,
+        sea: Availability | None = None,
+        dry_dock_first_h: float = math.inf,
     ) -> None:
         self.env = env
         self.name = name
@@ -77,6 +97,13 @@ class Tanker:
         self.transfer = None  # the cargo flow in progress, set by the terminal
         self._voyages = voyages
         self._first_arrival_h = first_arrival_h
+        self.up = up or Availability.always()
+        self._sea = sea or Availability.always()
+        self._sea_and_up = self._sea if up is None else (self._sea & self.up)
+        self._simple_passage = self._sea_and_up.starts == [0.0] and self._sea_and_up.ends == [math.inf]
+        self._next_dry_dock_h = dry_dock_first_h
+        self._pending: tuple | None = None  # passage in progress: (state, start time)
+        self.sea_weather_h = 0.0
         self.process = env.process(self.run())
 
     def run(self):
@@ -86,13 +113,42 @@ class Tanker:
         voyage = 0
         while True:
             load: PortCall = yield from self.load.call(self, self.spec.cargo_t, None)
-            self.clock.enter("sailing_laden", env.now)
-            yield env.timeout(self.laden_h)
+            yield from self._passage("sailing_laden", self.laden_h)
             dis: PortCall = yield from self.discharge.call(self, self.on_board_t, self.spec.discharge_pump_rate_t_per_h)
             self._voyages.append(self._record(voyage, load, dis))
-            self.clock.enter("sailing_ballast", env.now)
-            yield env.timeout(self.ballast_h)
+            if env.now >= self._next_dry_dock_h:
+                dd = self.spec.dry_dock
+                self.clock.enter("off_hire", env.now)
+                self._next_dry_dock_h += dd.every_h
+                if dd.duration_h > 0:
+                    yield env.timeout(dd.duration_h)
+            yield from self._passage("sailing_ballast", self.ballast_h)
             voyage += 1
+
+    def _passage(self, state: str, sailing_h: float):
+        """Sail ``sailing_h`` hours of way, sheltering while the sea or the ship stop it."""
+        env = self.env
+        now = env.now
+        self.clock.enter(state, now)
+        if self._simple_passage:
+            yield env.timeout(sailing_h)
+            return
+        end = self._sea_and_up.work_end(now, sailing_h)
+        self._pending = (state, now)
+        yield env.timeout(end - now)
+        self._settle_passage(end)
+
+    def _settle_passage(self, now: float) -> None:
+        """Re-label the hours the passage spent sheltering since it began (exact, also
+        when the horizon falls inside the passage)."""
+        state, start = self._pending
+        self._pending = None
+        elapsed = now - start
+        held = max(elapsed - self._sea_and_up.up_hours(start, now), 0.0)
+        weather_h = min(max(elapsed - self._sea.up_hours(start, now), 0.0), held)
+        self.clock.move(weather_h, state, "weather")
+        self.clock.move(held - weather_h, state, "breakdown")
+        self.sea_weather_h += weather_h
 
     def _record(self, voyage: int, load: PortCall, dis: PortCall) -> dict:
         rec = {"tanker": self.name, "tanker_class": self.spec.name, "voyage": voyage, "cargo_t": load.amount_t}
@@ -105,6 +161,8 @@ class Tanker:
             rec[f"{prefix}_queue_h"] = call.queue_h
         rec["load_wait_cargo_h"] = load.starved_h
         rec["discharge_wait_ullage_h"] = dis.starved_h
+        rec["load_weather_h"] = load.weather_h
+        rec["discharge_weather_h"] = dis.weather_h
         return rec
 
     @property
@@ -118,3 +176,5 @@ class Tanker:
     def close(self) -> None:
         """Charge the current state up to now (end of the horizon)."""
         self.clock.enter(self.clock.state, self.env.now)
+        if self._pending is not None:
+            self._settle_passage(self.env.now)

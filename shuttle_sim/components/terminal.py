@@ -1,31 +1,51 @@
 """Oil terminal: a group of berths in front of a tank farm.
 
-A terminal has ``N`` berths (a SimPy ``Resource``, first come first served).  A ship's
-call is the sequence of :class:`~shuttle_sim.config.schema.PortSpec`: arrival
-formalities at anchorage, queue, berthing, pre-transfer formalities, cargo transfer,
-post-transfer formalities, unberthing.  The transfer runs through the tank farm at the
-lower of the shore rate and the ship's pump rate, so it is slowed when the farm runs
-dry (loading: *waiting for cargo*) or full (discharging: *waiting for ullage*).
+A terminal has ``N`` berths, handed out first come first served (a SimPy ``Store`` of
+:class:`Berth` objects, so that a failed berth is not handed out and the ship at a
+failed berth knows it).  A ship's call follows
+:class:`~shuttle_sim.config.schema.PortSpec`: arrival formalities at anchorage, queue,
+berthing, pre-transfer formalities, cargo transfer, post-transfer formalities,
+unberthing.
 
-Berth-hours are charged to states (``berthing``, ``formalities``, ``transferring``,
-``waiting_cargo`` / ``waiting_ullage``, ``other_traffic``); the remainder is idle.
+* **Berthing and unberthing** start only when the forecast shows an unbroken workable
+  window (the operation's limits at the port's weather site, and the ship not broken
+  down) as long as the operation, or as the limit's ``window`` if longer.  Finding it
+  costs O(log n) (:meth:`Availability.window`).
+* **Cargo transfer** runs through the tank farm at the lower of the shore rate and the
+  ship's pump rate.  It pauses while the transfer limits are exceeded, the berth is
+  failed or the ship is broken down, and resumes after.  The tank farm slows it when it
+  runs dry (loading: *waiting for cargo*) or full (discharging: *waiting for ullage*).
+
+Berth-hours are charged to states (:data:`BERTH_STATES`); the remainder is idle.
 Third-party calls that share the berths arrive as a Poisson stream.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-import numpy as np
 import simpy
 
 from ..config.schema import PortSpec
 from ..units import HOURS_PER_YEAR
+from .availability import Availability
 from .tank import Flow, TankFarm
 from .timebudget import StateClock
 
-BERTH_STATES = ("berthing", "formalities", "transferring", "waiting_cargo", "waiting_ullage", "other_traffic")
+BERTH_STATES = (
+    "berthing",
+    "formalities",
+    "transferring",
+    "waiting_cargo",
+    "waiting_ullage",
+    "weather",
+    "failed",
+    "other_traffic",
+)
+OPERATIONS = ("berthing", "transfer", "unberthing")
+INF = math.inf
 
 
 @dataclass
@@ -39,7 +59,21 @@ class PortCall:
     depart_h: float = float("nan")
     queue_h: float = 0.0
     starved_h: float = 0.0
+    weather_h: float = 0.0
     amount_t: float = 0.0
+
+
+class Berth:
+    """One berth: its own up/down timeline (failures, scripted outages)."""
+
+    __slots__ = ("index", "up", "busy", "down", "idle_clock")
+
+    def __init__(self, index: int, up: Availability) -> None:
+        self.index = index
+        self.up = up
+        self.busy = False
+        self.down = False
+        self.idle_clock: StateClock | None = None
 
 
 class Terminal:
@@ -52,23 +86,48 @@ class Terminal:
     role : {'load', 'discharge'}
     tank : TankFarm
         The farm the berths load from or discharge into.
-    traffic_rng : numpy.random.Generator
+    traffic_rng
         Stream for third-party calls (their arrivals and berth times).
+    weather : dict, optional
+        ``{operation: Availability}`` for ``berthing``, ``transfer``, ``unberthing`` at
+        this port's weather site; always workable when omitted.
+    berth_up : list of Availability, optional
+        Each berth's up timeline; always up when omitted.
     """
 
-    def __init__(self, env: simpy.Environment, spec: PortSpec, role: str, tank: TankFarm, traffic_rng: np.random.Generator):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        spec: PortSpec,
+        role: str,
+        tank: TankFarm,
+        traffic_rng,
+        weather: dict[str, Availability] | None = None,
+        berth_up: list[Availability] | None = None,
+    ) -> None:
         if role not in ("load", "discharge"):
             raise ValueError(f"role must be 'load' or 'discharge', found {role!r}")
         self.env = env
         self.spec = spec
         self.role = role
         self.tank = tank
-        self.berths = simpy.Resource(env, capacity=spec.berths)
+        always = Availability.always()
+        self.weather = {op: (weather or {}).get(op, always) for op in OPERATIONS}
+        ups = berth_up or [always] * spec.berths
+        if len(ups) != spec.berths:
+            raise ValueError(f"expected {spec.berths} berth timelines, found {len(ups)}")
+        self.berth_list = [Berth(j, up) for j, up in enumerate(ups)]
+        self.berths = simpy.Store(env)
+        self.berths.items.extend(self.berth_list)
         self.occupancy_h: defaultdict[str, float] = defaultdict(float)
+        self.hold_h: defaultdict[str, float] = defaultdict(float)  # ship-hours held, by operation
         self.queue_waits_h: list[float] = []
         self.other_calls = 0
         self._active: dict[StateClock, tuple[Flow | None, StateClock | None]] = {}
         self._starved_state = "waiting_cargo" if role == "load" else "waiting_ullage"
+        for b in self.berth_list:
+            if b.up.starts != [0.0] or b.up.ends != [INF]:
+                env.process(self._berth_outages(b))
         if spec.other_traffic is not None:
             env.process(self._other_traffic(traffic_rng))
 
@@ -77,9 +136,10 @@ class Terminal:
         """Process generator of one ship's call; returns its :class:`PortCall`.
 
         ``ship`` provides ``clock`` (its time budget, charged in step with the berth's),
-        ``rng`` (its own stream: durations are drawn in a fixed order), ``transfer``
-        (set to the cargo flow while it runs) and ``on_board_t`` (booked the moment the
-        transfer ends), so the oil on board is known at any instant.
+        ``rng`` (its own stream: durations are drawn in a fixed order), ``up`` (its own
+        up timeline), ``transfer`` (set to the cargo flow while it runs) and
+        ``on_board_t`` (booked the moment the transfer ends), so the oil on board is
+        known at any instant.
         """
         env, spec = self.env, self.spec
         ship_clock, rng = ship.clock, ship.rng
@@ -90,62 +150,146 @@ class Terminal:
             yield env.timeout(d)
         ship_clock.enter("queueing", env.now)
         t_q = env.now
-        with self.berths.request() as req:
-            yield req
-            rec.berth_h = env.now
-            rec.queue_h = env.now - t_q
-            self.queue_waits_h.append(rec.queue_h)
-            berth = StateClock(self.occupancy_h, "berthing", env.now)
-            self._active[berth] = (None, ship_clock)
-            try:
-                d = spec.berthing.sample(rng)
-                if d > 0:  # berth and ship clocks both start in "berthing"
-                    ship_clock.enter("berthing", env.now)
-                    yield env.timeout(d)
-                d = spec.pre_transfer.sample(rng)
-                ship_clock.enter("formalities", env.now)
-                berth.enter("formalities", env.now)
-                if d > 0:
-                    yield env.timeout(d)
-                now = rec.start_h = env.now
-                ship_clock.enter("transferring", now)
-                berth.enter("transferring", now)
-                rate = spec.transfer_rate_t_per_h
-                if pump_rate_t_per_h is not None and self.role == "discharge":
-                    rate = min(rate, pump_rate_t_per_h)
-                if self.role == "load":
-                    flow = self.tank.draw("ship_load", rate, amount_t)
-                else:
-                    flow = self.tank.fill("ship_discharge", rate, amount_t)
-                self._active[berth] = (flow, ship_clock)
-                ship.transfer = flow
-                yield flow.done
-                ship.on_board_t += flow.moved_t if self.role == "load" else -flow.moved_t
-                ship.transfer = None
-                self._active[berth] = (None, ship_clock)
-                now = rec.end_h = env.now
-                rec.amount_t = flow.moved_t
-                rec.starved_h = flow.starved_h
-                berth.enter("formalities", now)
-                berth.move(flow.starved_h, "transferring", self._starved_state)
-                ship_clock.enter("formalities", now)
-                ship_clock.move(flow.starved_h, "transferring", self._starved_state)
-                d = spec.post_transfer.sample(rng)
-                if d > 0:
-                    yield env.timeout(d)
-                d = spec.unberthing.sample(rng)
-                ship_clock.enter("berthing", env.now)
-                berth.enter("berthing", env.now)
-                if d > 0:
-                    yield env.timeout(d)
-                berth.enter("berthing", env.now)
-            finally:
-                self._active.pop(berth, None)
+        berth_obj = yield self.berths.get()
+        berth_obj.busy = True
+        rec.berth_h = env.now
+        rec.queue_h = env.now - t_q
+        self.queue_waits_h.append(rec.queue_h)
+        berth = StateClock(self.occupancy_h, "berthing", env.now)
+        self._active[berth] = (None, ship_clock)
+        d = spec.berthing.sample(rng)
+        yield from self._await_window(ship, berth, rec, "berthing", d)
+        if d > 0:
+            ship_clock.enter("berthing", env.now)
+            berth.enter("berthing", env.now)
+            yield env.timeout(d)
+        d = spec.pre_transfer.sample(rng)
+        ship_clock.enter("formalities", env.now)
+        berth.enter("formalities", env.now)
+        if d > 0:
+            yield env.timeout(d)
+        now = rec.start_h = env.now
+        rate = spec.transfer_rate_t_per_h
+        if pump_rate_t_per_h is not None and self.role == "discharge":
+            rate = min(rate, pump_rate_t_per_h)
+        if self.role == "load":
+            flow = self.tank.draw("ship_load", rate, amount_t)
+        else:
+            flow = self.tank.fill("ship_discharge", rate, amount_t)
+        self._active[berth] = (flow, ship_clock)
+        ship.transfer = flow
+        yield from self._transfer(ship, berth, berth_obj, flow, rate, rec)
+        ship.on_board_t += flow.moved_t if self.role == "load" else -flow.moved_t
+        ship.transfer = None
+        self._active[berth] = (None, ship_clock)
+        now = rec.end_h = env.now
+        rec.amount_t = flow.moved_t
+        rec.starved_h = flow.starved_h
+        berth.enter("formalities", now)
+        berth.move(flow.starved_h, "transferring", self._starved_state)
+        ship_clock.enter("formalities", now)
+        ship_clock.move(flow.starved_h, "transferring", self._starved_state)
+        d = spec.post_transfer.sample(rng)
+        if d > 0:
+            yield env.timeout(d)
+        d = spec.unberthing.sample(rng)
+        yield from self._await_window(ship, berth, rec, "unberthing", d)
+        ship_clock.enter("berthing", env.now)
+        berth.enter("berthing", env.now)
+        if d > 0:
+            yield env.timeout(d)
+        berth.enter("berthing", env.now)
+        del self._active[berth]
+        self._release(berth_obj)
         rec.depart_h = env.now
         return rec
 
+    def _await_window(self, ship, berth: StateClock, rec: PortCall, op: str, duration_h: float):
+        """Hold until the weather and the ship allow ``op`` unbroken for its duration."""
+        env = self.env
+        now = env.now
+        weather = self.weather[op]
+        length = max(duration_h, self.spec.limits.berthing.window_h if op == "berthing"
+                     else self.spec.limits.unberthing.window_h)
+        start = _common_window((weather, ship.up), now, length)
+        if start > now:
+            cause = "weather" if weather.window(now, length) > now else "breakdown"
+            ship.clock.enter(cause, now)
+            berth.enter("weather" if cause == "weather" else "failed", now)
+            self.hold_h[op] += start - now
+            if cause == "weather":
+                rec.weather_h += start - now
+            yield env.timeout(start - now)
+
+    def _transfer(self, ship, berth: StateClock, berth_obj: Berth, flow: Flow, rate: float, rec: PortCall):
+        """Run the cargo flow to its end, pausing while weather, berth or ship stop it."""
+        env, tank = self.env, self.tank
+        gates = (self.weather["transfer"], berth_obj.up, ship.up)
+        while True:
+            now = env.now
+            stop = min(g.up_until(now) for g in gates)
+            if stop > now:  # all up: work until the first of them stops
+                ship.clock.enter("transferring", now)
+                berth.enter("transferring", now)
+                if flow.requested_t_per_h != rate:
+                    tank.set_rate(flow, rate)
+                if stop == INF:
+                    yield flow.done
+                    return
+                yield flow.done | env.timeout(stop - now)
+                if flow.done.triggered:
+                    return
+            else:
+                tank.set_rate(flow, 0.0)
+                go = _common_window(gates, now, 0.0)
+                if not gates[0].is_up(now):
+                    cause, bstate = "weather", "weather"
+                    rec.weather_h += go - now
+                    self.hold_h["transfer"] += go - now
+                elif not berth_obj.up.is_up(now):
+                    cause, bstate = "berth_failed", "failed"
+                else:
+                    cause, bstate = "breakdown", "failed"
+                ship.clock.enter(cause, now)
+                berth.enter(bstate, now)
+                yield env.timeout(go - now)
+
+    def _release(self, b: Berth) -> None:
+        b.busy = False
+        if b.down:
+            b.idle_clock = StateClock(self.occupancy_h, "failed", self.env.now)
+            self._active[b.idle_clock] = (None, None)
+        else:
+            self.berths.put(b)
+
+    # ------------------------------------------------------------- berth outages
+    def _berth_outages(self, b: Berth):
+        env = self.env
+        while True:
+            down_at = b.up.up_until(env.now)
+            if down_at == INF:
+                return
+            if down_at > env.now:
+                yield env.timeout(down_at - env.now)
+            b.down = True
+            if not b.busy:
+                self.berths.items.remove(b)
+                b.idle_clock = StateClock(self.occupancy_h, "failed", env.now)
+                self._active[b.idle_clock] = (None, None)
+            up_at = b.up.next_up(env.now)
+            if up_at == INF:
+                return
+            yield env.timeout(up_at - env.now)
+            b.down = False
+            if b.idle_clock is not None:
+                b.idle_clock.enter("failed", env.now)
+                del self._active[b.idle_clock]
+                b.idle_clock = None
+            if not b.busy:
+                self.berths.put(b)
+
     # --------------------------------------------------------------- other traffic
-    def _other_traffic(self, rng: np.random.Generator):
+    def _other_traffic(self, rng):
         ot = self.spec.other_traffic
         mean_gap_h = HOURS_PER_YEAR / ot.calls_per_year
         while True:
@@ -153,14 +297,15 @@ class Terminal:
             self.env.process(self._other_call(ot.berth_time.sample(rng)))
 
     def _other_call(self, hours: float):
-        with self.berths.request() as req:
-            yield req
-            clock = StateClock(self.occupancy_h, "other_traffic", self.env.now)
-            self._active[clock] = (None, None)
-            yield self.env.timeout(hours)
-            clock.enter("other_traffic", self.env.now)
-            self._active.pop(clock, None)
-            self.other_calls += 1
+        b = yield self.berths.get()
+        b.busy = True
+        clock = StateClock(self.occupancy_h, "other_traffic", self.env.now)
+        self._active[clock] = (None, None)
+        yield self.env.timeout(hours)
+        clock.enter("other_traffic", self.env.now)
+        del self._active[clock]
+        self.other_calls += 1
+        self._release(b)
 
     # ----------------------------------------------------------------- end of run
     def close(self) -> None:
@@ -177,3 +322,15 @@ class Terminal:
                 clock.move(flow.starved_h, "transferring", self._starved_state)
                 ship_clock.move(flow.starved_h, "transferring", self._starved_state)
         self._active.clear()
+
+
+def _common_window(gates, t: float, length_h: float) -> float:
+    """First ``s >= t`` at which every timeline in ``gates`` is up for ``length_h``."""
+    s = t
+    while True:
+        s2 = s
+        for g in gates:
+            s2 = g.window(s2, length_h) if length_h > 0 else g.next_up(s2)
+        if s2 == s or s2 == INF:
+            return s2
+        s = s2

@@ -198,8 +198,13 @@ def _message(err: dict, path: Path_) -> str:
     return f"expected {expected}, found {found!r}"
 
 
-def scenario_from_dict(data: Any, source: str = "<dict>", lines: dict[Path_, int] | None = None) -> Scenario:
-    """Validate plain data into a :class:`Scenario`, or raise :class:`ConfigError`."""
+def scenario_from_dict(
+    data: Any, source: str = "<dict>", lines: dict[Path_, int] | None = None, base_dir: str | Path | None = None
+) -> Scenario:
+    """Validate plain data into a :class:`Scenario`, or raise :class:`ConfigError`.
+
+    ``base_dir`` is where relative file names in the scenario (a hindcast) are found.
+    """
     lines = lines or {}
     if not isinstance(data, dict):
         raise ConfigError([ConfigProblem(source, 1, (), f"expected a scenario mapping, found {type(data).__name__}")])
@@ -213,7 +218,7 @@ def scenario_from_dict(data: Any, source: str = "<dict>", lines: dict[Path_, int
         except ValidationError:
             pass  # reported below with everything else
     try:
-        scenario = Scenario.model_validate(data, context={"density_t_per_m3": density})
+        scenario = Scenario.model_validate(data, context={"density_t_per_m3": density, "base_dir": base_dir})
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -241,4 +246,4 @@ def load_scenario(path: str | Path) -> Scenario:
     except OSError as e:
         raise ConfigError([ConfigProblem(source, None, (), f"cannot read file: {e.strerror or e}")]) from None
     data, lines = parse_yaml(text, source)
-    return scenario_from_dict(data, source, lines)
+    return scenario_from_dict(data, source, lines, base_dir=Path(path).resolve().parent)

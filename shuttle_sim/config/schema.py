@@ -14,6 +14,7 @@ from typing import Optional
 from pydantic import Field, PositiveFloat, PositiveInt
 
 from ..distributions import ZERO, Duration
+from .weather import DryDock, Disruption, FailureSpec, OperationLimits, PortLimits, WeatherSpec
 from .types import (
     DensityTPerM3,
     Knots,
@@ -81,24 +82,31 @@ class PortSpec(Spec):
     post_transfer: Duration = ZERO
     unberthing: Duration = ZERO
     other_traffic: Optional[OtherTraffic] = None
+    weather_site: Optional[str] = Field(default=None, description="site of the scenario's weather")
+    limits: PortLimits = PortLimits()
+    berth_failures: Optional[FailureSpec] = Field(default=None, description="per berth; pauses cargo transfer")
 
 
 class SupplySpec(Spec):
     """Field production offered to the load-port tank farm."""
 
     rate_t_per_h: TonnesPerHour = Field(alias="rate")
+    outages: Optional[FailureSpec] = Field(default=None, description="upstream stops: nothing offered while down")
 
 
 class OfftakeSpec(Spec):
     """Nominated pipeline draw from the discharge tank farm (BTC injection)."""
 
     rate_t_per_h: TonnesPerHour = Field(alias="rate")
+    outages: Optional[FailureSpec] = Field(default=None, description="pipeline stops: nothing drawn while down")
 
 
 class RouteSpec(Spec):
     """The sea crossing between the two ports."""
 
     distance_nmi: Nmi = Field(alias="distance")
+    weather_site: Optional[str] = Field(default=None, description="site whose weather the passage meets")
+    passage_limits: OperationLimits = OperationLimits()
 
 
 class TankerClass(Spec):
@@ -112,6 +120,8 @@ class TankerClass(Spec):
     discharge_pump_rate_t_per_h: Optional[PositiveTonnesPerHour] = Field(
         default=None, alias="discharge_pump_rate", description="ship's cargo pumps; caps the discharge rate"
     )
+    breakdowns: Optional[FailureSpec] = Field(default=None, description="pause passages and transfers")
+    dry_dock: Optional[DryDock] = None
 
 
 class FleetSpec(Spec):
@@ -135,6 +145,8 @@ class Scenario(Spec):
     fleet: FleetSpec
     discharge_port: PortSpec
     offtake: OfftakeSpec
+    weather: Optional[WeatherSpec] = None
+    disruptions: list[Disruption] = Field(default_factory=list)
 
     @property
     def n_tankers(self) -> int:
@@ -143,6 +155,18 @@ class Scenario(Spec):
     def to_dict(self) -> dict:
         """Plain data (canonical units in every name), e.g. for writing the resolved scenario."""
         return self.model_dump(mode="json")
+
+
+def weather_sites(s: Scenario) -> set[str]:
+    """Names of the sites the scenario's weather source provides."""
+    w = s.weather
+    if w is None:
+        return set()
+    if w.source == "hindcast":
+        from ..components.weather import read_hindcast
+
+        return set(read_hindcast(w.file).sites)
+    return set(w.sites)
 
 
 def cross_checks(s: Scenario) -> list[tuple[tuple, str]]:
@@ -160,6 +184,21 @@ def cross_checks(s: Scenario) -> list[tuple[tuple, str]]:
                     f"expected an initial level <= capacity {tf.capacity_t:g} t, found {tf.initial_level_t:g} t",
                 )
             )
+    try:
+        sites = weather_sites(s)
+    except ValueError as e:  # an unreadable or malformed hindcast file
+        return problems + [(("weather", "file"), str(e))]
+    for key, site in (("load_port", s.load_port.weather_site), ("discharge_port", s.discharge_port.weather_site),
+                      ("route", s.route.weather_site)):
+        if site is not None and site not in sites:
+            expected = f"one of {sorted(sites)}" if sites else "no weather_site (the scenario has no weather)"
+            problems.append(((key, "weather_site"), f"expected {expected}, found {site!r}"))
+    for i, d in enumerate(s.disruptions):
+        n = {"load_berth": s.load_port.berths, "discharge_berth": s.discharge_port.berths, "tanker": s.n_tankers}.get(
+            d.target
+        )
+        if n is not None and d.index is not None and d.index >= n:
+            problems.append((("disruptions", i, "index"), f"expected an index below {n} ({d.target}), found {d.index}"))
     cap = s.load_port.tank_farm.capacity_t
     for i, c in enumerate(s.fleet.tankers):
         if c.cargo_t > cap:
@@ -172,7 +211,10 @@ def cross_checks(s: Scenario) -> list[tuple[tuple, str]]:
     return problems
 
 
-_SUFFIX_UNITS = (("_t_per_h", "t/h"), ("_t_per_m3", "t/m3"), ("_nmi", "nmi"), ("_kn", "kn"), ("_h", "h"), ("_t", "t"))
+_SUFFIX_UNITS = (
+    ("_t_per_h", "t/h"), ("_t_per_m3", "t/m3"), ("_m_per_s", "m/s"), ("_nmi", "nmi"), ("_kn", "kn"),
+    ("_h", "h"), ("_t", "t"), ("_m", "m"),
+)
 
 
 def _resolved(value):

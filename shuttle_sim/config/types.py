@@ -80,3 +80,9 @@ Tonnes = _typed(_parse_oil_mass, ("mass", "volume"), _ge0, "an amount >= 0", "t"
 PositiveTonnes = _typed(_parse_oil_mass, ("mass", "volume"), _gt0, "an amount > 0", "t")
 TonnesPerHour = _typed(_parse_oil_rate, ("mass_rate", "volume_rate"), _ge0, "a rate >= 0", "t/h")
 PositiveTonnesPerHour = _typed(_parse_oil_rate, ("mass_rate", "volume_rate"), _gt0, "a rate > 0", "t/h")
+WindMPerS = _typed(
+    lambda v: units.speed_m_per_s(units.parse_quantity(v, ("speed",))), ("speed",), _ge0, "a wind speed >= 0", "m/s"
+)
+WaveMetres = _typed(
+    lambda v: units.height_m(units.parse_quantity(v, ("length",))), ("length",), _ge0, "a wave height >= 0", "m"
+)

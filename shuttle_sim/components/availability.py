@@ -1,0 +1,174 @@
+"""Availability timelines: when a port's weather, a berth or a ship can work.
+
+An :class:`Availability` is a sorted list of disjoint *up* intervals ``[start, end)`` in
+hours; everything else is down.  It is built once per replication (from an hourly
+weather mask, a failure history, a scripted outage) and then answers, each in
+O(log n) in the number of intervals:
+
+* ``is_up(t)``, ``next_up(t)``, ``up_until(t)``: the state at ``t`` and its next change;
+* ``window(t, L)``: the first time ``s >= t`` with ``[s, s + L)`` entirely up (the start
+  of a berthing that must not be interrupted), by binary lifting over a sparse table of
+  interval lengths, never a scan;
+* ``work_end(t, L)``: when ``L`` up-hours have accumulated from ``t`` (a passage that
+  pauses in a storm and continues), by bisection on cumulative up-hours.
+
+Timelines live on ``[0, inf)``: simulation time starts at 0.  Generators cover the
+horizon plus a margin and end with an open-ended up interval, so the model never runs
+out of timeline.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from typing import Iterable, Sequence
+
+import numpy as np
+
+INF = math.inf
+
+
+class Availability:
+    """Up intervals ``[starts[i], ends[i])``, sorted, disjoint, non-empty."""
+
+    __slots__ = ("starts", "ends", "_cum", "_table")
+
+    def __init__(self, starts: Sequence[float], ends: Sequence[float]) -> None:
+        starts, ends = [float(s) for s in starts], [float(e) for e in ends]
+        if len(starts) != len(ends):
+            raise ValueError("starts and ends differ in length")
+        for i, (s, e) in enumerate(zip(starts, ends)):
+            if not s < e or (i and not ends[i - 1] < s):
+                raise ValueError(f"intervals must be sorted, disjoint and non-empty; interval {i} is [{s}, {e})")
+        self.starts = starts
+        self.ends = ends
+        lengths = np.array(ends) - np.array(starts) if starts else np.zeros(0)
+        # cumulative up-hours before interval i (inf lengths only ever at the end)
+        cum = np.concatenate(([0.0], np.cumsum(lengths)[:-1])) if starts else np.zeros(0)
+        self._cum = cum.tolist()
+        # sparse table: _table[k][i] = max length of intervals i .. i + 2**k - 1
+        table = [lengths]
+        k = 1
+        while (1 << k) <= len(lengths):
+            prev = table[-1]
+            half = 1 << (k - 1)
+            table.append(np.maximum(prev[:-half], prev[half:]))
+            k += 1
+        self._table = [t.tolist() for t in table]
+
+    # ------------------------------------------------------------------ builders
+    @classmethod
+    def always(cls) -> "Availability":
+        return cls([0.0], [INF])
+
+    @classmethod
+    def from_mask(cls, up: np.ndarray, step_h: float = 1.0) -> "Availability":
+        """From a boolean series on a regular grid: ``up[i]`` holds on
+        ``[i * step_h, (i + 1) * step_h)``; after the series the timeline is up."""
+        up = np.asarray(up, dtype=bool)
+        padded = np.concatenate(([False], up, [True])).astype(np.int8)
+        d = np.diff(padded)
+        starts = (np.flatnonzero(d == 1) * step_h).tolist()
+        ends = (np.flatnonzero(d == -1) * step_h).tolist() + [INF]
+        return cls(starts, ends)
+
+    @classmethod
+    def from_downs(cls, downs: Iterable[tuple[float, float]]) -> "Availability":
+        """Up everywhere except the given down intervals (merged if they overlap)."""
+        merged: list[list[float]] = []
+        for a, b in sorted(downs):
+            if b <= a:
+                continue
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        starts, ends, t = [], [], 0.0
+        for a, b in merged:
+            a, b = max(a, 0.0), max(b, 0.0)
+            if a > t:
+                starts.append(t)
+                ends.append(a)
+            t = max(t, b)
+        if t < INF:
+            starts.append(t)
+            ends.append(INF)
+        return cls(starts, ends)
+
+    def __and__(self, other: "Availability") -> "Availability":
+        """Up when both are up (linear merge, done once per replication)."""
+        i = j = 0
+        starts, ends = [], []
+        a, b = self, other
+        while i < len(a.starts) and j < len(b.starts):
+            s = max(a.starts[i], b.starts[j])
+            e = min(a.ends[i], b.ends[j])
+            if s < e:
+                if ends and ends[-1] == s:
+                    ends[-1] = e
+                else:
+                    starts.append(s)
+                    ends.append(e)
+            if a.ends[i] < b.ends[j]:
+                i += 1
+            else:
+                j += 1
+        return Availability(starts, ends)
+
+    # ------------------------------------------------------------------ queries
+    def _index(self, t: float) -> int:
+        """Index of the last interval starting at or before ``t`` (-1 if none)."""
+        return bisect_right(self.starts, t) - 1
+
+    def is_up(self, t: float) -> bool:
+        i = self._index(t)
+        return i >= 0 and t < self.ends[i]
+
+    def next_up(self, t: float) -> float:
+        """``t`` if up at ``t``, else the start of the next up interval (inf if none)."""
+        i = self._index(t)
+        if i >= 0 and t < self.ends[i]:
+            return t
+        return self.starts[i + 1] if i + 1 < len(self.starts) else INF
+
+    def up_until(self, t: float) -> float:
+        """End of the up interval containing ``t``; ``t`` itself if down at ``t``."""
+        i = self._index(t)
+        if i >= 0 and t < self.ends[i]:
+            return self.ends[i]
+        return t
+
+    def window(self, t: float, length_h: float) -> float:
+        """First ``s >= t`` such that ``[s, s + length_h)`` is up (inf if none)."""
+        i = self._index(t)
+        if i >= 0 and self.ends[i] - max(t, self.starts[i]) >= length_h:
+            return max(t, self.starts[i])
+        j = i + 1  # first interval starting after t: find the first with length >= L
+        n = len(self.starts)
+        if j >= n:
+            return INF
+        table = self._table
+        for k in range(len(table) - 1, -1, -1):
+            # skip a block of 2**k intervals if none is long enough
+            if j + (1 << k) <= n and table[k][j] < length_h:
+                j += 1 << k
+        return self.starts[j] if j < n else INF
+
+    def work_end(self, t: float, work_h: float) -> float:
+        """Time at which ``work_h`` up-hours have accumulated from ``t``."""
+        target = self._up_before(t) + work_h
+        j = bisect_right(self._cum, target) - 1
+        if j < 0:
+            return INF
+        return self.starts[j] + (target - self._cum[j])
+
+    def _up_before(self, t: float) -> float:
+        """Up-hours in ``[0, t)``."""
+        i = self._index(t)
+        if i < 0:
+            return 0.0
+        return self._cum[i] + min(t, self.ends[i]) - self.starts[i]
+
+    def up_hours(self, t0: float, t1: float) -> float:
+        """Up-hours inside ``[t0, t1)``."""
+        return self._up_before(t1) - self._up_before(t0)
