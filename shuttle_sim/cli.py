@@ -1,4 +1,4 @@
-"""Command line: ``shuttle-sim run | validate | schema``, a thin face over the layers.
+"""Command line: ``shuttle-sim run | validate | schema | weather fit``, a thin face over the layers.
 
 Exit status: 0 success, 2 user error (bad scenario, bad option, unwritable output),
 1 an internal fault (a bug: the traceback is shown).
@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("scenarios", nargs="+", help="scenario YAML files")
 
     sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+
+    w = sub.add_parser("weather", help="weather tools")
+    wsub = w.add_subparsers(dest="weather_command", required=True)
+    f = wsub.add_parser("fit", help="fit the synthetic weather source to an hourly hindcast CSV")
+    f.add_argument("csv", help="hourly CSV with the header time,site,wind_m_per_s,hs_m")
+    f.add_argument("-o", "--output", required=True, help="YAML file to write: a scenario's `weather:` block")
     return p
 
 
@@ -128,11 +134,33 @@ def _schema(args) -> int:
     return 0
 
 
+def _weather(args) -> int:
+    import yaml
+
+    from .components.weather import HindcastError, fit_synthetic, read_hindcast
+
+    try:
+        fitted = fit_synthetic(read_hindcast(args.csv))
+    except HindcastError as e:
+        raise UserError(str(e)) from None
+    header = (f"# Synthetic weather fitted by `shuttle-sim weather fit` to {args.csv}\n"
+              "# Paste under `weather:` in a scenario.\n")
+    out = Path(args.output)
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        tmp.write_text(header + yaml.safe_dump(fitted, sort_keys=False, default_flow_style=None))
+        tmp.replace(out)
+    except OSError as e:
+        raise UserError(f"-o {args.output}: cannot write: {e.strerror or e}") from None
+    print(f"{args.output}: synthetic weather for sites {', '.join(fitted['sites'])}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``shuttle-sim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return {"run": _run, "validate": _validate, "schema": _schema}[args.command](args)
+        return {"run": _run, "validate": _validate, "schema": _schema, "weather": _weather}[args.command](args)
     except ConfigError as e:
         print(e, file=sys.stderr)
         return 2

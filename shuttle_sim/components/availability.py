@@ -20,7 +20,7 @@ out of timeline.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -156,10 +156,12 @@ class Availability:
 
     def work_end(self, t: float, work_h: float) -> float:
         """Time at which ``work_h`` up-hours have accumulated from ``t``."""
+        if work_h <= 0:
+            return t
         target = self._up_before(t) + work_h
-        j = bisect_right(self._cum, target) - 1
-        if j < 0:
-            return INF
+        # the interval in which the target is reached: work that ends exactly at an
+        # interval's end finishes there, not at the next interval's start
+        j = bisect_left(self._cum, target) - 1
         return self.starts[j] + (target - self._cum[j])
 
     def _up_before(self, t: float) -> float:

@@ -236,6 +236,8 @@ def _resolved(value):
         return out
     if isinstance(value, (list, tuple)):
         return [_resolved(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _resolved(v) for k, v in value.items()}
     if isinstance(value, _dt.date):
         return value.isoformat()
     return value

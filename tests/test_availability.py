@@ -1,0 +1,81 @@
+"""Availability timelines: O(log n) queries equal brute-force scans of the same mask."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shuttle_sim.components.availability import Availability
+
+masks = st.lists(st.booleans(), min_size=1, max_size=60).map(np.array)
+
+
+def brute_window(mask, t, L):
+    """Earliest s >= t with [s, s + L) up; candidates are t and the hour marks after it."""
+    def up(x):  # mask holds on [i, i+1); beyond it is up
+        i = int(math.floor(x))
+        return True if i >= len(mask) else bool(mask[i])
+
+    def covered(s):
+        x = s
+        while x < s + L:
+            if not up(x):
+                return False
+            x = math.floor(x) + 1
+        return True
+
+    for s in [t] + [float(i) for i in range(int(math.floor(t)) + 1, len(mask) + 1)]:
+        if covered(s):
+            return s
+    return math.inf
+
+
+def brute_work_end(mask, t, work):
+    x, left = t, work
+    while True:
+        i = int(math.floor(x))
+        if i >= len(mask):
+            return x + left
+        nxt = i + 1
+        if mask[i]:
+            if nxt - x >= left:
+                return x + left
+            left -= nxt - x
+        x = nxt
+
+
+@settings(max_examples=300, deadline=None)
+@given(mask=masks, t=st.floats(0, 70), L=st.floats(0.01, 20))
+def test_window_equals_brute_force(mask, t, L):
+    a = Availability.from_mask(mask)
+    assert a.window(t, L) == brute_window(mask, t, L)
+
+
+@settings(max_examples=300, deadline=None)
+@given(mask=masks, t=st.floats(0, 70), work=st.floats(0.01, 30))
+def test_work_end_equals_brute_force(mask, t, work):
+    a = Availability.from_mask(mask)
+    assert a.work_end(t, work) == pytest.approx(brute_work_end(mask, t, work), abs=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(m1=masks, m2=masks, t=st.floats(0, 70))
+def test_intersection_and_state_queries(m1, m2, t):
+    n = max(len(m1), len(m2))
+    pad = lambda m: np.concatenate([m, np.ones(n - len(m), bool)])
+    both = Availability.from_mask(pad(m1) & pad(m2))
+    inter = Availability.from_mask(m1) & Availability.from_mask(m2)
+    assert (inter.starts, inter.ends) == (both.starts, both.ends)
+    i = int(t)
+    up = True if i >= n else bool(pad(m1)[i] & pad(m2)[i])
+    assert inter.is_up(t) == up
+    assert inter.next_up(t) == brute_window(pad(m1) & pad(m2), t, 1e-12)
+
+
+def test_from_downs_merges_overlaps():
+    a = Availability.from_downs([(5, 8), (7, 9), (20, 21), (30, 30)])
+    assert (a.starts, a.ends) == ([0.0, 9.0, 21.0], [5.0, 20.0, math.inf])
+    assert a.up_hours(0, 25) == 5 + 11 + 4
+    assert a.up_until(10) == 20 and a.up_until(6) == 6
