@@ -83,6 +83,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--years", type=float, default=20.0)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count instructions with valgrind (repeatable; slow: about a minute)")
     args = ap.parse_args()
     horizon_h = args.years * 8760
     print(f"{'scenario':16} {'voyages':>8} {'events':>9} {'ev/voy':>7} {'us/voyage':>10} {'ms/sim-yr':>10}"
@@ -104,6 +106,31 @@ def main() -> None:
         print(f"{name:16} {voyages:8d} {events:9d} {events / voyages:7.1f} {1e6 * dt / voyages:10.1f}"
               f" {1e3 * dt / args.years:10.1f} {1e6 * bare / events:10.2f} {1e6 * skel:10.2f}"
               f" {1e6 * dt / events:11.2f} {dt / bare:6.2f} {dt / events / skel:7.2f}")
+    if args.instructions:
+        instruction_ratios(5.0)
+
+
+def instruction_ratios(years: float) -> None:
+    """Model vs bare loop with the same number of events, in instructions executed."""
+    import _instructions as ins
+
+    if not ins.available():
+        print("valgrind not found: no instruction counts")
+        return
+    print(f"\ninstructions ({years:g} yr; valgrind callgrind, minus imports and scenario loading):")
+    print(f"{'scenario':16} {'events':>8} {'model Minstr':>12} {'bare Minstr':>11} {'skel Minstr':>11}"
+          f" {'ratio':>6} {'vs skel (per event)':>7}")
+    for name in ("aktau_current", "kcts_concept"):
+        path = ROOT / "configs" / f"{name}.yaml"
+        base, _ = ins.count("baseline", path, years)
+        model, out = ins.count("model", path, years)
+        events = int(out)
+        bare, _ = ins.count("bare", path, years, events)
+        skel, out = ins.count("skeleton", path, years)
+        skel_events = int(out)
+        m, b, k = model - base, bare - base, skel - base
+        print(f"{name:16} {events:8d} {m / 1e6:12.1f} {b / 1e6:11.1f} {k / 1e6:11.1f} {m / b:6.2f}"
+              f" {(m / events) / (k / skel_events):7.2f}")
 
 
 if __name__ == "__main__":

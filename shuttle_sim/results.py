@@ -140,7 +140,9 @@ def collect(world: "World", seed: int, replication: int, horizon_h: float, runti
             k[f"{role}_weather_hold_{op}_h"] = term.hold_h.get(op, 0.0)
             closed = horizon_h - term.weather[op].up_hours(0.0, horizon_h)
             k[f"{role}_closed_{op}_frac"] = closed / horizon_h
-        k[f"{role}_weather_hold_h"] = sum(term.hold_h.get(op, 0.0) for op in OPERATIONS)
+        # berth-hours held by weather: exact to the horizon (the per-operation split
+        # above charges each hold when it begins)
+        k[f"{role}_weather_hold_h"] = term.occupancy_h.get("weather", 0.0)
     k["sea_weather_hold_h"] = float(sum(t.sea_weather_h for t in world.tankers))
     k["weather_hold_h"] = k["load_weather_hold_h"] + k["discharge_weather_hold_h"] + k["sea_weather_hold_h"]
     fleet_h = len(world.tankers) * horizon_h

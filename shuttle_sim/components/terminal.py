@@ -120,7 +120,7 @@ class Terminal:
         self.berths = simpy.Store(env)
         self.berths.items.extend(self.berth_list)
         self.occupancy_h: defaultdict[str, float] = defaultdict(float)
-        self.hold_h: defaultdict[str, float] = defaultdict(float)  # ship-hours held, by operation
+        self.hold_h: defaultdict[str, float] = defaultdict(float)  # weather holds by operation, charged when they begin
         self.queue_waits_h: list[float] = []
         self.other_calls = 0
         self._active: dict[StateClock, tuple[Flow | None, StateClock | None]] = {}
@@ -222,37 +222,44 @@ class Terminal:
             yield env.timeout(start - now)
 
     def _transfer(self, ship, berth: StateClock, berth_obj: Berth, flow: Flow, rate: float, rec: PortCall):
-        """Run the cargo flow to its end, pausing while weather, berth or ship stop it."""
-        env, tank = self.env, self.tank
+        """Run the cargo flow to its end, pausing while weather, berth or ship stop it.
+
+        The pauses are driven by timeout callbacks on the flow (no extra process, no
+        condition events): at each stop the rate goes to 0 and the hold is charged; at
+        the next moment all three timelines are up again, the rate is restored.
+        """
         gates = (self.weather["transfer"], berth_obj.up, ship.up)
-        while True:
-            now = env.now
-            stop = min(g.up_until(now) for g in gates)
-            if stop > now:  # all up: work until the first of them stops
-                ship.clock.enter("transferring", now)
-                berth.enter("transferring", now)
-                if flow.requested_t_per_h != rate:
-                    tank.set_rate(flow, rate)
-                if stop == INF:
-                    yield flow.done
-                    return
-                yield flow.done | env.timeout(stop - now)
-                if flow.done.triggered:
-                    return
-            else:
-                tank.set_rate(flow, 0.0)
-                go = _common_window(gates, now, 0.0)
-                if not gates[0].is_up(now):
-                    cause, bstate = "weather", "weather"
-                    rec.weather_h += go - now
-                    self.hold_h["transfer"] += go - now
-                elif not berth_obj.up.is_up(now):
-                    cause, bstate = "berth_failed", "failed"
-                else:
-                    cause, bstate = "breakdown", "failed"
-                ship.clock.enter(cause, now)
-                berth.enter(bstate, now)
-                yield env.timeout(go - now)
+        self._gate(ship, berth, berth_obj, flow, rate, rec, gates)
+        yield flow.done
+
+    def _gate(self, ship, berth: StateClock, berth_obj: Berth, flow: Flow, rate: float, rec: PortCall, gates) -> None:
+        if flow.done.triggered:
+            return
+        env = self.env
+        now = env.now
+        stop = min(g.up_until(now) for g in gates)
+        if stop > now:  # all up: work until the first of them stops
+            ship.clock.enter("transferring", now)
+            berth.enter("transferring", now)
+            if flow.requested_t_per_h != rate:
+                self.tank.set_rate(flow, rate)
+            if stop < INF:
+                env.timeout(stop - now).callbacks.append(
+                    lambda _e: self._gate(ship, berth, berth_obj, flow, rate, rec, gates))
+            return
+        self.tank.set_rate(flow, 0.0)
+        go = _common_window(gates, now, 0.0)
+        if not gates[0].is_up(now):
+            cause, bstate = "weather", "weather"
+            rec.weather_h += go - now
+            self.hold_h["transfer"] += go - now
+        elif not berth_obj.up.is_up(now):
+            cause, bstate = "berth_failed", "failed"
+        else:
+            cause, bstate = "breakdown", "failed"
+        ship.clock.enter(cause, now)
+        berth.enter(bstate, now)
+        env.timeout(go - now).callbacks.append(lambda _e: self._gate(ship, berth, berth_obj, flow, rate, rec, gates))
 
     def _release(self, b: Berth) -> None:
         b.busy = False

@@ -1,0 +1,48 @@
+"""Instruction counts with valgrind's callgrind: repeatable where wall time is not.
+
+On this class of VM wall-clock timings of the same run vary by 25% or more; callgrind
+counts the instructions the CPU executes, which are the same on every run.  Each
+workload runs in its own process (``_workload.py``); its count minus the count of the
+``baseline`` mode (imports and scenario loading only) is the workload's own cost.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def available() -> bool:
+    return shutil.which("valgrind") is not None
+
+
+_warmed = False
+
+
+def _warm() -> None:
+    """Compile every module first: a process that compiles .pyc files would count it."""
+    global _warmed
+    if not _warmed:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE), str(HERE.parent / "shuttle_sim")], check=True)
+        subprocess.run([sys.executable, str(HERE / "_workload.py"), "baseline", str(HERE.parent / "configs" / "kcts_concept.yaml"), "0.01"],
+                       check=True, capture_output=True)
+        _warmed = True
+
+
+def count(*args: str) -> tuple[int, str]:
+    """Instructions executed by ``_workload.py ARGS``, and what it printed."""
+    _warm()
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+           sys.executable, str(HERE / "_workload.py"), *map(str, args)]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}  # same dict/set layouts on every run
+    p = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+    m = re.search(r"Collected : (\d+)", p.stderr)
+    if not m:
+        raise RuntimeError(f"no instruction count in callgrind output:\n{p.stderr[-2000:]}")
+    return int(m.group(1)), p.stdout.strip()
