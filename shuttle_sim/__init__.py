@@ -10,9 +10,20 @@ Public API::
 
 from .config.loader import ConfigError, load_scenario, scenario_from_dict
 from .config.schema import Scenario
+from .experiment import Experiment, run_experiment
 from .model import simulate
 from .results import Result
 
 __version__ = "0.1.0"
 
-__all__ = ["ConfigError", "Result", "Scenario", "load_scenario", "scenario_from_dict", "simulate", "__version__"]
+__all__ = [
+    "ConfigError",
+    "Experiment",
+    "Result",
+    "Scenario",
+    "load_scenario",
+    "run_experiment",
+    "scenario_from_dict",
+    "simulate",
+    "__version__",
+]

@@ -34,6 +34,16 @@ def _positive_float(text: str) -> float:
     return v
 
 
+def _count(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, found {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, found {text!r}")
+    return v
+
+
 def _seed(text: str) -> int:
     try:
         v = int(text)
@@ -55,6 +65,17 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=_seed, default=0, help="root random seed (default 0)")
     r.add_argument("--out", help="directory for the resolved scenario, KPIs, voyages and level traces")
     r.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
+    r.add_argument("-n", "--replications", type=_count, default=1, help="replications (default 1)")
+    r.add_argument("--workers", type=_count, default=None,
+                   help="worker processes (default: all cores when n > 1; 1 runs in this process)")
+    r.add_argument("--precision", type=_positive_float,
+                   help="continue until the KPI's 95%% CI half-width is within this fraction of its mean")
+    r.add_argument("--kpi", default="delivered_mt_per_year", help="KPI for --precision")
+    r.add_argument("--max-replications", type=_count, default=10_000, help="cap for --precision")
+    r.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+    r.add_argument("--storage", action="store_true",
+                   help="also size each tank farm: peak stock with it unbounded, capacity for zero deferral in 90%% of years")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
 
     v = sub.add_parser("validate", help="check scenario files without running them")
     v.add_argument("scenarios", nargs="+", help="scenario YAML files")
@@ -90,9 +111,58 @@ def _print_summary(scenario: Scenario, summary: dict, horizon_h: float, out=sys.
     w("  tanker time: " + ", ".join(f"{s} {100 * v:.1f}%" for s, v in budget) + "\n")
 
 
+def _study(args, scenario: Scenario, horizon_h: float) -> int:
+    import os
+
+    from .experiment import StudyError, run_experiment
+
+    workers = args.workers or (os.cpu_count() or 1)
+    try:
+        exp = run_experiment(
+            scenario, args.replications, args.seed, workers, out=args.out, precision=args.precision, kpi=args.kpi,
+            max_replications=args.max_replications, horizon_h=horizon_h, storage=args.storage,
+            scheduler=args.scheduler, progress=not args.quiet and not args.json and sys.stderr.isatty(),
+        )
+    except StudyError as e:
+        raise UserError(str(e)) from None
+    except KeyboardInterrupt:
+        where = f"; finished replications are kept in {args.out}: rerun the same command to finish" if args.out else ""
+        print(f"shuttle-sim: interrupted{where}", file=sys.stderr)
+        return 130
+    summary = exp.summary
+    if args.json:
+        json.dump(summary, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    k = summary["kpis"]
+    print(f"scenario {scenario.name}: {summary['replications']} replications of {horizon_h / HOURS_PER_YEAR:g} yr"
+          f" (seed {args.seed}; {summary['failed']} failed)")
+    print(f"  {'KPI':34} {'mean':>14} {'95% CI +-':>12} {'P10':>14} {'P50':>14} {'P90':>14}")
+    for name in ("delivered_mt_per_year", "delivered_kbpd", "voyages", "deferred_t", "offtake_shortfall_t",
+                 "weather_hold_h", "load_tank_level_max_t", "discharge_tank_level_max_t", "load_queue_wait_mean_h",
+                 "tanker_weather_frac"):
+        v = k.get(name)
+        if v and v["mean"] is not None:
+            hw = "" if v["ci95_halfwidth"] is None else f"{v['ci95_halfwidth']:12.4g}"
+            print(f"  {name:34} {v['mean']:14.4g} {hw:>12} {v['p10']:14.4g} {v['p50']:14.4g} {v['p90']:14.4g}")
+    if "precision" in summary:
+        p = summary["precision"]
+        print(f"  precision {p['target']:g} on {p['kpi']}: {'reached' if p['reached'] else 'NOT reached (cap)'}")
+    for farm, st in summary.get("storage", {}).items():
+        cap = st["capacity_for_zero_deferral_in_90pct_of_years_t"]
+        cap_s = f"{cap:,.0f} t" if cap is not None else "none (deferral persists with unbounded storage)"
+        print(f"  {farm}: peak stock P50 {st['peak_stock_t']['p50']:,.0f} t, P90 {st['peak_stock_t']['p90']:,.0f} t;"
+              f" capacity for zero deferral in 90% of years: {cap_s}")
+    if args.out:
+        print(f"  written to {args.out}/")
+    return 0
+
+
 def _run(args) -> int:
     scenario = load_scenario(args.scenario)
     horizon_h = args.years * HOURS_PER_YEAR if args.years else scenario.horizon_h
+    if args.replications > 1 or args.precision or args.storage or args.scheduler:
+        return _study(args, scenario, horizon_h)
     if args.out:
         out = Path(args.out)
         if out.exists() and not out.is_dir():
