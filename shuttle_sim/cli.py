@@ -94,21 +94,39 @@ def _print_summary(scenario: Scenario, summary: dict, horizon_h: float, out=sys.
     k = {n: v["mean"] for n, v in summary["kpis"].items()}
     years = horizon_h / HOURS_PER_YEAR
     w = out.write
-    w(f"scenario {scenario.name}: {years:g} yr, {scenario.n_tankers} tankers\n")
+    routes = []
+    if scenario.has_tankers:
+        routes.append(f"{scenario.n_tankers} tankers")
+    if scenario.ferry is not None:
+        routes.append(f"{scenario.ferry.ferries.count} ferries, {scenario.ferry.wagons.count} wagons")
+    w(f"scenario {scenario.name}: {years:g} yr, {' + '.join(routes)}\n")
     w(f"  delivered            {k['delivered_t']:14,.0f} t   {k['delivered_mt_per_year']:8.3f} Mt/yr"
       f"   {k['delivered_kbpd']:8.1f} kbpd\n")
-    w(f"  voyages              {k['voyages']:14,.0f}\n")
-    w(f"  supply offered       {k['supply_offered_t']:14,.0f} t\n")
-    w(f"  deferred production  {k['deferred_t']:14,.0f} t\n")
-    w(f"  offtake              {k['offtake_t']:14,.0f} t   shortfall {k['offtake_shortfall_t']:,.0f} t\n")
-    for role in ("load", "discharge"):
-        w(f"  {role} tank farm: mean {k[f'{role}_tank_level_mean_t']:,.0f} t, max {k[f'{role}_tank_level_max_t']:,.0f} t,"
-          f" full {100 * k[f'{role}_tank_full_frac']:.1f}% of time, empty {100 * k[f'{role}_tank_empty_frac']:.1f}%\n")
-        states = [(n.split("_berth_")[1][:-5], v) for n, v in k.items() if n.startswith(f"{role}_berth_") and v]
-        w(f"  {role} berths: " + ", ".join(f"{s} {100 * v:.1f}%" for s, v in states) + "\n")
-        w(f"  {role} queue wait: mean {k[f'{role}_queue_wait_mean_h']:.1f} h, max {k[f'{role}_queue_wait_max_h']:.1f} h\n")
-    budget = [(n[len("tanker_"):-5], v) for n, v in k.items() if n.startswith("tanker_") and v]
-    w("  tanker time: " + ", ".join(f"{s} {100 * v:.1f}%" for s, v in budget) + "\n")
+    if scenario.has_tankers:
+        if scenario.ferry is not None:
+            w(f"  by tanker            {k['tanker_delivered_t']:14,.0f} t\n")
+        w(f"  voyages              {k['voyages']:14,.0f}\n")
+        w(f"  supply offered       {k['supply_offered_t']:14,.0f} t   lost to outages {k['supply_lost_to_outages_t']:,.0f} t\n")
+        w(f"  deferred production  {k['deferred_t']:14,.0f} t\n")
+        w(f"  offtake              {k['offtake_t']:14,.0f} t   shortfall {k['offtake_shortfall_t']:,.0f} t,"
+          f" stopped {k['offtake_stopped_t']:,.0f} t\n")
+        for role in ("load", "discharge"):
+            w(f"  {role} tank farm: mean {k[f'{role}_tank_level_mean_t']:,.0f} t, max {k[f'{role}_tank_level_max_t']:,.0f} t,"
+              f" full {100 * k[f'{role}_tank_full_frac']:.1f}% of time, empty {100 * k[f'{role}_tank_empty_frac']:.1f}%\n")
+            states = [(n.split("_berth_")[1][:-5], v) for n, v in k.items() if n.startswith(f"{role}_berth_") and v]
+            w(f"  {role} berths: " + ", ".join(f"{s} {100 * v:.1f}%" for s, v in states) + "\n")
+            w(f"  {role} queue wait: mean {k[f'{role}_queue_wait_mean_h']:.1f} h, max {k[f'{role}_queue_wait_max_h']:.1f} h;"
+              f" weather hold {k[f'{role}_weather_hold_h']:,.0f} h\n")
+        budget = [(n[len("tanker_"):-5], v) for n, v in k.items() if n.startswith("tanker_") and n.endswith("_frac") and v]
+        w("  tanker time: " + ", ".join(f"{s} {100 * v:.1f}%" for s, v in budget) + "\n")
+    if scenario.ferry is not None:
+        w(f"  by ferry             {k['ferry_delivered_t']:14,.0f} t   {k['wagons_delivered']:,.0f} wagons,"
+          f" {k['ferry_trips']:,.0f} trips, load factor {100 * k['ferry_load_factor']:.0f}%\n")
+        w(f"  rail supply offered  {k['rail_supply_offered_t']:14,.0f} t   deferred {k['rail_deferred_t']:,.0f} t\n")
+        w(f"  wagons queued in the yard: mean {k['yard_wagons_mean']:,.0f}, max {k['yard_wagons_max']:,.0f};"
+          f" wagon fleet utilisation {100 * k['wagon_fleet_utilisation_frac']:.0f}%\n")
+        budget = [(n[len("ferry_"):-5], v) for n, v in k.items() if n.startswith("ferry_") and n.endswith("_frac") and v]
+        w("  ferry time: " + ", ".join(f"{s} {100 * v:.1f}%" for s, v in budget) + "\n")
 
 
 def _study(args, scenario: Scenario, horizon_h: float) -> int:
@@ -194,7 +212,12 @@ def _validate(args) -> int:
             print(e, file=sys.stderr)
             bad += 1
         else:
-            print(f"{path}: ok ({s.name}: {s.n_tankers} tankers, {s.load_port.berths} + {s.discharge_port.berths} berths)")
+            parts = []
+            if s.has_tankers:
+                parts.append(f"{s.n_tankers} tankers, {s.load_port.berths} + {s.discharge_port.berths} berths")
+            if s.ferry is not None:
+                parts.append(f"{s.ferry.ferries.count} ferries, {s.ferry.wagons.count} wagons")
+            print(f"{path}: ok ({s.name}: {'; '.join(parts)})")
     return 2 if bad else 0
 
 

@@ -18,6 +18,7 @@ import simpy
 
 from .components import outages
 from .components.availability import Availability
+from .components.ferry import FerryRoute
 from .components.tank import TankFarm
 from .components.tanker import Tanker
 from .components.terminal import OPERATIONS, Terminal
@@ -42,22 +43,44 @@ class World:
         self.streams = streams = Streams(seed, replication)
         until_h = h + 60 * 24
         self.weather = Weather(s.weather, s.start_date, h, streams) if s.weather is not None else None
+        self.load_tank = self.discharge_tank = self.load = self.discharge = None
+        self.supply = self.offtake = self.supply_schedule = self.offtake_schedule = None
+        self.voyages: list[dict] = []
+        self.tankers: list[Tanker] = []
+        self.ferry = None
+        share = s.ferry_share
+        changes = self._supply_changes(until_h)
+        if s.has_tankers:
+            self._build_tankers(until_h, (1.0 - share) * s.supply.rate_t_per_h, changes)
+        if s.ferry is not None:
+            self._build_ferry(until_h, share * s.supply.rate_t_per_h, changes)
+
+    def _supply_changes(self, until_h: float):
+        s = self.scenario
+        downs = outages.failure_downs(s.supply.outages, self.streams.get("supply_failures", 0), until_h)
+        scripted = [
+            (outages.hours_since(s.start_date, d.start), outages.hours_since(s.start_date, d.end), d.factor)
+            for d in s.disruptions
+            if d.target == "supply"
+        ]
+        return outages.factor_changes(downs, scripted)
+
+    def _build_tankers(self, until_h: float, supply_t_per_h: float, supply_changes) -> None:
+        s, env, streams = self.scenario, self.env, self.streams
         lp, dp = s.load_port, s.discharge_port
         self.load_tank = TankFarm(env, "load_tank", lp.tank_farm.capacity_t, lp.tank_farm.initial_level_t)
         self.discharge_tank = TankFarm(
             env, "discharge_tank", dp.tank_farm.capacity_t, dp.tank_farm.initial_level_t
         )
-        self.supply = self.load_tank.source("supply", s.supply.rate_t_per_h)
+        self.supply = self.load_tank.source("supply", supply_t_per_h)
         self.offtake = self.discharge_tank.sink("offtake", s.offtake.rate_t_per_h)
-        self.supply_schedule = self._rate_schedule("supply", self.load_tank, self.supply, s.supply, until_h)
+        self.supply_schedule = outages.RateSchedule(env, self.load_tank, self.supply, supply_t_per_h, supply_changes)
         self.offtake_schedule = self._rate_schedule("offtake", self.discharge_tank, self.offtake, s.offtake, until_h)
         self.load = Terminal(env, lp, "load", self.load_tank, streams.get("other_traffic", 0),
                              self._port_weather(lp), self._berth_ups("load", lp, until_h))
         self.discharge = Terminal(env, dp, "discharge", self.discharge_tank, streams.get("other_traffic", 1),
                                   self._port_weather(dp), self._berth_ups("discharge", dp, until_h))
         sea = self._availability(s.route.weather_site, s.route.passage_limits)
-        self.voyages: list[dict] = []
-        self.tankers: list[Tanker] = []
         spacing_h = s.fleet.arrival_spacing_h or 0.0
         n = s.n_tankers
         k = 0
@@ -74,6 +97,42 @@ class World:
                            dry_dock_first_h=first_dd)
                 )
                 k += 1
+
+    def _build_ferry(self, until_h: float, supply_t_per_h: float, supply_changes) -> None:
+        s, env, streams = self.scenario, self.env, self.streams
+        fr = s.ferry
+        tf = fr.station.tank_farm
+        self.station_tank = TankFarm(env, "station_tank", tf.capacity_t, tf.initial_level_t)
+        self.ferry_supply = self.station_tank.source("supply", supply_t_per_h)
+        self.ferry_supply_schedule = outages.RateSchedule(env, self.station_tank, self.ferry_supply, supply_t_per_h,
+                                                          supply_changes)
+        if s.has_tankers and s.split.rule == "overflow":
+            # what the load-port farm cannot take goes to the rail loading station
+            load_tank, supply, station, inflow = self.load_tank, self.supply, self.station_tank, self.ferry_supply
+
+            def overflow() -> None:
+                spill = supply.requested_t_per_h - supply.actual_t_per_h
+                if spill != inflow.requested_t_per_h:
+                    station.set_rate(inflow, spill)
+
+            load_tank.listeners.append(overflow)
+            overflow()
+        weather = {}
+        if self.weather is not None:
+            for key, port in (("port", fr.port), ("arrival_port", fr.arrival_port)):
+                if port.weather_site is not None:
+                    weather[key] = {op: self._availability(port.weather_site, getattr(port.limits, op)) for op in OPERATIONS}
+            weather["sea"] = self._availability(fr.crossing.weather_site, fr.crossing.passage_limits)
+        ups, first_dd = [], []
+        n = fr.ferries.count
+        for i in range(n):
+            downs = outages.failure_downs(fr.ferries.breakdowns, streams.get("ferry_failures", i), until_h)
+            downs += outages.scripted_downs(s.disruptions, s.start_date, "ferry", i)
+            ups.append(outages.entity_availability(downs))
+            dd = fr.ferries.dry_dock
+            first_dd.append((i + 0.5) * dd.every_h / n if dd is not None else float("inf"))
+        self.ferry = FerryRoute(env, fr, self.station_tank, streams, {k: v for k, v in weather.items() if v},
+                                ups, first_dd)
 
     def _availability(self, site: str | None, limits) -> Availability | None:
         if self.weather is None or site is None:
@@ -110,10 +169,14 @@ class World:
         self.env.run(until=horizon_h)
         for t in self.tankers:
             t.close()
-        self.load.close()
-        self.discharge.close()
-        self.load_tank.level_t  # advance both farms to the horizon
-        self.discharge_tank.level_t
+        if self.load is not None:
+            self.load.close()
+            self.discharge.close()
+            self.load_tank.level_t  # advance both farms to the horizon
+            self.discharge_tank.level_t
+        if self.ferry is not None:
+            self.ferry.close()
+            self.station_tank.level_t
 
 
 def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h: float | None = None) -> Result:

@@ -1,7 +1,9 @@
 """Results of one replication: flat KPIs, voyage records, level traces.
 
 KPI names carry their unit (``_t``, ``_h``, ``_frac``, ``_mt_per_year``, ``_kbpd``).
-The set of names is the same for every scenario, so replications stack into one table.
+The set of names is the same for every replication of a scenario (tanker-route KPIs
+appear when the scenario has the tanker route, ferry-route KPIs when it has ferries),
+so replications stack into one table.  ``delivered_*`` is the total of both routes.
 
 ``delivered_t`` is the oil discharged at the destination terminal (what crossed the
 sea); ``offtake_t`` is what went on into the pipeline.  Oil is conserved exactly::
@@ -65,6 +67,9 @@ class Result:
     traces : dict[str, tuple[numpy.ndarray, numpy.ndarray]]
         ``{'load_tank': (t_h, level_t), 'discharge_tank': ...}``, exact breakpoints of
         the piecewise-linear level.
+    ferry_trips : list[dict]
+        One record per ferry crossing from the yard port: ferry, trip, leave_port_h,
+        wagons, arrive_h, empties_back.
     tankers : list[dict]
         One record per tanker: its name, class, voyages and hours in each state of its
         time budget (what each ship lost to weather, breakdowns and off-hire).
@@ -81,6 +86,7 @@ class Result:
     traces: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     tankers: list[dict] = field(default_factory=list)
     runtime_s: float = 0.0
+    ferry_trips: list[dict] = field(default_factory=list)
 
 
 def _queue_stats(waits: list[float]) -> tuple[float, float]:
@@ -94,12 +100,29 @@ def collect(world: "World", seed: int, replication: int, horizon_h: float, runti
     s = world.scenario
     years = horizon_h / units.HOURS_PER_YEAR
     density = s.crude.density_t_per_m3
+    k: dict[str, float] = {}
+    traces: dict = {}
+    tankers: list[dict] = []
+    if world.load is not None:
+        tankers = _tanker_route(world, horizon_h, k, traces)
+    if world.ferry is not None:
+        _ferry_route(world, horizon_h, k, traces)
+    total = k.get("tanker_delivered_t", 0.0) + k.get("ferry_delivered_t", 0.0)
+    head = {
+        "delivered_t": total,
+        "delivered_mt_per_year": total / 1e6 / years,
+        "delivered_kbpd": units.t_per_year_to_kbpd(total / years, density),
+    }
+    k = {**head, **k}
+    trips = list(world.ferry.trip_records) if world.ferry is not None else []
+    return Result(s.name, seed, replication, horizon_h, k, list(world.voyages), traces, tankers, runtime_s, trips)
+
+
+def _tanker_route(world: "World", horizon_h: float, k: dict, traces: dict) -> list[dict]:
     lt, dt_ = world.load_tank.totals(), world.discharge_tank.totals()
     delivered_t = dt_.get("ship_discharge_moved_t", 0.0)
-    k: dict[str, float] = {
-        "delivered_t": delivered_t,
-        "delivered_mt_per_year": delivered_t / 1e6 / years,
-        "delivered_kbpd": units.t_per_year_to_kbpd(delivered_t / years, density),
+    k.update({
+        "tanker_delivered_t": delivered_t,
         "voyages": float(len(world.voyages)),
         "loaded_t": lt.get("ship_load_moved_t", 0.0),
         "supply_offered_t": lt["supply_offered_t"],
@@ -112,8 +135,7 @@ def collect(world: "World", seed: int, replication: int, horizon_h: float, runti
         "supply_lost_to_outages_t": world.supply_schedule.integral(horizon_h, below=True),
         "supply_extra_t": world.supply_schedule.integral(horizon_h, below=False),
         "offtake_stopped_t": world.offtake_schedule.integral(horizon_h, below=True),
-    }
-    traces = {}
+    })
     for role, tank in (("load", world.load_tank), ("discharge", world.discharge_tank)):
         t_h, lvl = np.asarray(tank.trace_t_h), np.asarray(tank.trace_level_t)
         traces[f"{role}_tank"] = (t_h, lvl)
@@ -151,9 +173,42 @@ def collect(world: "World", seed: int, replication: int, horizon_h: float, runti
     voyages_by_tanker: dict[str, int] = {}
     for v in world.voyages:
         voyages_by_tanker[v["tanker"]] = voyages_by_tanker.get(v["tanker"], 0) + 1
-    tankers = [
+    return [
         {"tanker": t.name, "tanker_class": t.spec.name, "voyages": voyages_by_tanker.get(t.name, 0),
          **{f"{state}_h": t.budget_h.get(state, 0.0) for state in TANKER_STATES}}
         for t in world.tankers
     ]
-    return Result(s.name, seed, replication, horizon_h, k, list(world.voyages), traces, tankers, runtime_s)
+
+
+def _ferry_route(world: "World", horizon_h: float, k: dict, traces: dict) -> None:
+    fr, spec = world.ferry, world.scenario.ferry
+    q = fr.q_t
+    st = world.station_tank.totals()
+    k["ferry_delivered_t"] = fr.delivered_wagons * q
+    k["ferry_crossed_t"] = fr.crossed_wagons * q
+    k["wagons_delivered"] = float(fr.delivered_wagons)
+    k["ferry_trips"] = float(fr.trips)
+    k["ferry_load_factor"] = (float(np.mean(fr.loaded_trips_wagons)) / spec.ferries.capacity_wagons
+                              if fr.loaded_trips_wagons else 0.0)
+    k["rail_supply_offered_t"] = st["supply_offered_t"]
+    k["rail_supply_accepted_t"] = st["supply_moved_t"]
+    k["rail_deferred_t"] = st["supply_offered_t"] - st["supply_moved_t"]
+    k["rail_loaded_t"] = st.get("rail_load_moved_t", 0.0)
+    t, n = fr.yard_trace()
+    t_arr = np.asarray(t + [horizon_h])
+    n_arr = np.asarray(n, dtype=float)
+    dt = np.diff(t_arr)
+    k["yard_wagons_mean"] = float(np.sum(n_arr * dt) / horizon_h)
+    k["yard_wagons_max"] = float(n_arr.max())
+    idle_h = fr.idle_wagon_hours()
+    k["wagon_fleet_utilisation_frac"] = 1.0 - idle_h / (spec.wagons.count * horizon_h)
+    t_h, lvl = np.asarray(world.station_tank.trace_t_h), np.asarray(world.station_tank.trace_level_t)
+    traces["station_tank"] = (t_h, lvl)
+    traces["yard_wagons"] = (np.asarray(t, dtype=float), n_arr)
+    k["station_stock_change_t"] = float(lvl[-1] - world.station_tank.initial_t)
+    k["wagons_loaded_undelivered"] = float(fr.loaded_wagons())
+    fleet_h = spec.ferries.count * horizon_h
+    from .components.ferry import FERRY_STATES
+
+    for state in FERRY_STATES:
+        k[f"ferry_{state}_frac"] = fr.budget_h.get(state, 0.0) / fleet_h

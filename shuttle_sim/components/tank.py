@@ -106,6 +106,7 @@ class TankFarm:
         self._regime = NORMAL
         self._net_t_per_h = 0.0
         self._plan = 0  # generation of the current wake-up plan; older wake-ups are ignored
+        self.listeners: list = []  # called after every re-plan (rates may have changed)
         self._tol_t = 1e-9 * self.capacity_t
         self.trace_t_h: list[float] = [env.now]
         self.trace_level_t: list[float] = [self._level_t]
@@ -268,7 +269,9 @@ class TankFarm:
                 any_target = True
                 if f.actual_t_per_h > 0.0:
                     next_h = min(next_h, (f.target_t - f.moved_t) / f.actual_t_per_h)
-        if not any_target:
+        for listener in self.listeners:
+            listener()
+        if not any_target and not self.listeners:
             return  # nothing waits on this farm: boundaries are handled analytically
         next_h = min(next_h, self._time_to_boundary_h())
         if next_h < math.inf:

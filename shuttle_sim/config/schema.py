@@ -14,6 +14,7 @@ from typing import Optional
 from pydantic import Field, PositiveFloat, PositiveInt
 
 from ..distributions import ZERO, Duration
+from .ferry import FerryRoute, SplitSpec
 from .weather import DryDock, Disruption, FailureSpec, OperationLimits, PortLimits, WeatherSpec
 from .types import (
     DensityTPerM3,
@@ -132,7 +133,9 @@ class FleetSpec(Spec):
 
 
 class Scenario(Spec):
-    """One trans-Caspian tanker route: supply, two terminals, a fleet, offtake."""
+    """One trans-Caspian export network fed by one field supply: the tanker route
+    (load port, route, fleet, discharge port, offtake), the train-ferry route
+    (``ferry``), or both with a ``split`` rule."""
 
     name: str
     description: str = ""
@@ -140,17 +143,32 @@ class Scenario(Spec):
     horizon_h: PositiveHours = Field(default=8760.0, alias="horizon", description="simulated time, e.g. '1 yr'")
     crude: Crude
     supply: SupplySpec
-    load_port: PortSpec
-    route: RouteSpec
-    fleet: FleetSpec
-    discharge_port: PortSpec
-    offtake: OfftakeSpec
+    load_port: Optional[PortSpec] = None
+    route: Optional[RouteSpec] = None
+    fleet: Optional[FleetSpec] = None
+    discharge_port: Optional[PortSpec] = None
+    offtake: Optional[OfftakeSpec] = None
+    ferry: Optional[FerryRoute] = None
+    split: Optional[SplitSpec] = None
     weather: Optional[WeatherSpec] = None
     disruptions: list[Disruption] = Field(default_factory=list)
 
     @property
+    def has_tankers(self) -> bool:
+        return self.fleet is not None
+
+    @property
     def n_tankers(self) -> int:
-        return sum(c.count for c in self.fleet.tankers)
+        return sum(c.count for c in self.fleet.tankers) if self.fleet is not None else 0
+
+    @property
+    def ferry_share(self) -> float:
+        """Share of field supply sent to the ferry route under a fixed split."""
+        if self.ferry is None:
+            return 0.0
+        if self.fleet is None:
+            return 1.0
+        return self.split.ferry_share if self.split.rule == "fixed" else 0.0
 
     def to_dict(self) -> dict:
         """Plain data (canonical units in every name), e.g. for writing the resolved scenario."""
@@ -175,7 +193,23 @@ def cross_checks(s: Scenario) -> list[tuple[tuple, str]]:
     Returns ``(key path, message)`` pairs; an empty list means the scenario is coherent.
     """
     problems: list[tuple[tuple, str]] = []
-    for port_key in ("load_port", "discharge_port"):
+    tanker_parts = ("load_port", "route", "fleet", "discharge_port", "offtake")
+    present = [k for k in tanker_parts if getattr(s, k) is not None]
+    if present and len(present) < len(tanker_parts):
+        for k in tanker_parts:
+            if getattr(s, k) is None:
+                problems.append(((k,), f"missing required key (the tanker route needs all of {', '.join(tanker_parts)})"))
+        return problems
+    if not present and s.ferry is None:
+        return [((), "expected a tanker route (load_port, route, fleet, discharge_port, offtake), a ferry route, or both")]
+    if present and s.ferry is not None and s.split is None:
+        problems.append((("split",), "missing required key (both routes run: say how supply is split, e.g. {rule: fixed, ferry_share: 0.3})"))
+    if s.split is not None and not (present and s.ferry is not None):
+        problems.append((("split",), "expected no split: only one route runs"))
+    if s.ferry is not None and s.ferry.station.tank_farm.initial_level_t > s.ferry.station.tank_farm.capacity_t:
+        problems.append((("ferry", "station", "tank_farm", "initial_level"), "expected an initial level <= capacity"))
+    ports = [k for k in ("load_port", "discharge_port") if getattr(s, k) is not None]
+    for port_key in ports:
         tf = getattr(s, port_key).tank_farm
         if tf.initial_level_t > tf.capacity_t:
             problems.append(
@@ -188,19 +222,23 @@ def cross_checks(s: Scenario) -> list[tuple[tuple, str]]:
         sites = weather_sites(s)
     except ValueError as e:  # an unreadable or malformed hindcast file
         return problems + [(("weather", "file"), str(e))]
-    for key, site in (("load_port", s.load_port.weather_site), ("discharge_port", s.discharge_port.weather_site),
-                      ("route", s.route.weather_site)):
+    named = [(k, getattr(s, k).weather_site) for k in ("load_port", "discharge_port", "route") if getattr(s, k) is not None]
+    if s.ferry is not None:
+        named += [(("ferry", "port"), s.ferry.port.weather_site), (("ferry", "arrival_port"), s.ferry.arrival_port.weather_site),
+                  (("ferry", "crossing"), s.ferry.crossing.weather_site)]
+    for key, site in named:
+        key = key if isinstance(key, tuple) else (key,)
         if site is not None and site not in sites:
             expected = f"one of {sorted(sites)}" if sites else "no weather_site (the scenario has no weather)"
-            problems.append(((key, "weather_site"), f"expected {expected}, found {site!r}"))
+            problems.append((key + ("weather_site",), f"expected {expected}, found {site!r}"))
     for i, d in enumerate(s.disruptions):
-        n = {"load_berth": s.load_port.berths, "discharge_berth": s.discharge_port.berths, "tanker": s.n_tankers}.get(
-            d.target
-        )
+        n = {"load_berth": s.load_port.berths if s.load_port else 0,
+             "discharge_berth": s.discharge_port.berths if s.discharge_port else 0,
+             "tanker": s.n_tankers, "ferry": s.ferry.ferries.count if s.ferry else 0}.get(d.target)
         if n is not None and d.index is not None and d.index >= n:
             problems.append((("disruptions", i, "index"), f"expected an index below {n} ({d.target}), found {d.index}"))
-    cap = s.load_port.tank_farm.capacity_t
-    for i, c in enumerate(s.fleet.tankers):
+    cap = s.load_port.tank_farm.capacity_t if s.load_port else 0.0
+    for i, c in enumerate(s.fleet.tankers if s.fleet else []):
         if c.cargo_t > cap:
             problems.append(
                 (

@@ -192,11 +192,11 @@ class Disruption(Spec):
     """A scripted change by calendar date.
 
     ``target`` is ``supply`` or ``offtake`` (rate times ``factor``, which may exceed 1
-    for extra supply), or ``load_berth`` / ``discharge_berth`` / ``tanker`` with an
-    ``index`` (out of service: ``factor`` must be 0).
+    for extra supply), or ``load_berth`` / ``discharge_berth`` / ``tanker`` / ``ferry``
+    with an ``index`` (out of service: ``factor`` must be 0).
     """
 
-    target: Literal["supply", "offtake", "load_berth", "discharge_berth", "tanker"]
+    target: Literal["supply", "offtake", "load_berth", "discharge_berth", "tanker", "ferry"]
     index: Optional[NonNegativeInt] = None
     start: _dt.date
     end: _dt.date

@@ -1,0 +1,193 @@
+"""Train-ferry route: exact deterministic cycles, wagons conserved, capacities respected."""
+
+import copy
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import shuttle_sim as ss
+from shuttle_sim.model import World
+
+Q = 60.0  # t per wagon
+
+
+def ferry_dict(**over) -> dict:
+    """Deterministic ferry-only network.  Rake = ferry = 54 wagons; loading 54 x 60 t at
+    3,240 t/h = 1 h; rail to the yard 10 h; handling 7 h at each port; 230 nmi at
+    11.5 kn = 20 h each way; onward and return rail 48 h each; rail back 10 h."""
+    d = {
+        "name": "ferry", "horizon": "2000 h", "crude": {"density": "0.82 t/m3"},
+        "supply": {"rate": "1e6 t/h"},
+        "ferry": {
+            "station": {"name": "S", "tank_farm": {"capacity": "1e12 t", "initial_level": "5e11 t"},
+                        "rake_wagons": 54, "loading_rate": "3240 t/h"},
+            "wagons": {"count": 54, "tonnes_per_wagon": f"{Q} t"},
+            "rail_to_port": "10 h",
+            "yard": {"name": "Kuryk yard", "capacity_wagons": 700},
+            "port": {"name": "Kuryk", "berths": 1, "handling": "7 h"},
+            "ferries": {"count": 1, "capacity_wagons": 54, "speed": "11.5 kn", "max_wait": "24 h"},
+            "crossing": {"distance": "230 nmi"},
+            "arrival_port": {"name": "Alat", "berths": 1, "handling": "7 h"},
+            "rail_onward": "48 h", "rail_return": "48 h", "rail_back": "10 h",
+        },
+    }
+    for k, v in over.items():
+        old = d["ferry"][k]
+        d["ferry"][k] = {**old, **v} if isinstance(v, dict) and isinstance(old, dict) and "dist" not in v else v
+    return d
+
+
+def loaded_departures(r):
+    return [(t["leave_port_h"], t["wagons"]) for t in r.ferry_trips if t["wagons"] > 0]
+
+
+def test_wagon_cycle_is_exact():
+    """One rake of 54 wagons and one ferry: the wagons bind.  By hand: loaded at 1 h, in
+    the yard at 11 h, the waiting ferry leaves at 11 + 7 = 18 h, lands them at Alat at
+    18 + 20 + 7 = 45 h; they reach the Black Sea at 93 h and are back empty at Alat at
+    141 h.  The ferry, meanwhile, shuttles empty (max wait 24 h): Kuryk 65, leaves 96,
+    Alat 123 (no empties yet), Kuryk 143, leaves 174, Alat 201: takes the 54 empties,
+    lands them at Kuryk at 221; rail back 10 h, loading 1 h, rail 10 h: in the yard at
+    242 h, the ferry leaves at 249 h.  One wagon cycle: 249 - 18 = 231 h."""
+    r = ss.simulate(ss.scenario_from_dict(ferry_dict()))
+    assert loaded_departures(r)[:3] == [(18.0, 54), (249.0, 54), (480.0, 54)]
+    trips = r.ferry_trips
+    assert [t["leave_port_h"] for t in trips[:4]] == [18.0, 96.0, 174.0, 249.0]
+    assert [t["empties_back"] for t in trips[:3]] == [0, 0, 54]
+    assert r.kpis["wagons_delivered"] == 54 * len([t for t in loaded_departures(r) if t[0] + 20 + 7 + 48 <= 2000])
+
+
+def test_ferry_cycle_is_exact():
+    """Plenty of wagons: the ferry binds.  It finds a full load on every return: a cycle
+    of 7 + 20 + 7 + 20 = 54 h, 54 wagons each time (60 t/h)."""
+    r = ss.simulate(ss.scenario_from_dict(ferry_dict(wagons={"count": 2000}, station={"tracks": 2})))
+    deps = loaded_departures(r)
+    steady = deps[5:20]
+    assert all(n == 54 for _, n in steady)
+    assert np.all(np.diff([t for t, _ in steady]) == 54.0)
+
+
+def test_yard_binds_and_halts_rail_shipments():
+    """A 30-wagon yard in front of a 54-wagon ferry: the ferry waits its 2 h maximum and
+    leaves with the 30 the yard can hold: 30 wagons every 2 + 54 = 56 h; meanwhile loaded
+    rakes wait at the station because the yard is full."""
+    d = ferry_dict(wagons={"count": 2000}, station={"rake_wagons": 30, "loading_rate": "1800 t/h"},
+                   yard={"capacity_wagons": 30}, ferries={"max_wait": "2 h"})
+    s = ss.scenario_from_dict(d)
+    w = World(s, horizon_h=1000)
+    w.run()
+    deps = [(t["leave_port_h"], t["wagons"]) for t in w.ferry.trip_records]
+    steady = deps[3:15]
+    assert all(n == 30 for _, n in steady)
+    assert np.all(np.diff([t for t, _ in steady]) == 56.0)
+    census = w.ferry.wagon_census()
+    assert census["loaded_at_station"] > 0  # rakes held at the origin
+    assert w.ferry.yard_space.level == 0
+    r = ss.simulate(s, horizon_h=1000)
+    assert r.kpis["yard_wagons_max"] <= 30
+
+
+def test_supply_binds():
+    """Supply 100 t/h, below every other bound (3 ferries carry 3 x 54 x 60 t per 54 h =
+    180 t/h): rakes load at the supply rate, so the oil loaded into wagons grows at
+    exactly 100 t/h in steady state and nothing is deferred."""
+    d = ferry_dict(wagons={"count": 2000}, ferries={"count": 3},
+                   station={"tank_farm": {"capacity": "10000 t", "initial_level": "0 t"}})
+    d["supply"] = {"rate": "100 t/h"}
+    s = ss.scenario_from_dict(d)
+    a = ss.simulate(s, horizon_h=1000).kpis["rail_loaded_t"]
+    b = ss.simulate(s, horizon_h=1500).kpis["rail_loaded_t"]
+    assert (b - a) / 500 == pytest.approx(100.0, rel=1e-9)
+    k = ss.simulate(s, horizon_h=1500).kpis
+    assert k["rail_deferred_t"] == 0
+
+
+# ------------------------------------------------------------------ invariants
+@st.composite
+def ferry_scenarios(draw):
+    d = ferry_dict(
+        wagons={"count": draw(st.integers(10, 400)), "tonnes_per_wagon": f"{draw(st.floats(50, 120))!r} t"},
+        station={"rake_wagons": draw(st.integers(1, 10)), "loading_rate": f"{draw(st.floats(100, 5000))!r} t/h",
+                 "tracks": draw(st.integers(1, 3)),
+                 "tank_farm": {"capacity": "50000 t", "initial_level": f"{draw(st.floats(0, 50000))!r} t"}},
+        yard={"capacity_wagons": draw(st.integers(10, 300))},
+        ferries={"count": draw(st.integers(1, 4)), "capacity_wagons": draw(st.integers(1, 60)),
+                 "max_wait": f"{draw(st.floats(0, 48))!r} h"},
+        rail_to_port={"dist": "exponential", "mean": f"{draw(st.floats(1, 30))!r} h"},
+        rail_onward={"dist": "uniform", "low": "10 h", "high": f"{draw(st.floats(10, 80))!r} h"},
+        port={"handling": {"dist": "lognormal", "mean": "7 h", "cv": 0.3}},
+    )
+    d["supply"] = {"rate": f"{draw(st.floats(10, 3000))!r} t/h"}
+    d["horizon"] = f"{draw(st.floats(100, 3000))!r} h"
+    return d
+
+
+@settings(max_examples=40, deadline=None)
+@given(d=ferry_scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_wagons_and_oil_are_conserved_and_limits_hold(d, seed):
+    s = ss.scenario_from_dict(d)
+    w = World(s, seed=seed)
+    w.run()
+    fr = w.ferry
+    census = fr.wagon_census()
+    assert all(v >= 0 for v in census.values())
+    assert sum(census.values()) == s.ferry.wagons.count  # no wagon created or lost
+    cap = s.ferry.ferries.capacity_wagons
+    assert all(t["wagons"] <= cap and t["empties_back"] <= cap for t in fr.trip_records)
+    r = ss.simulate(s, seed=seed)
+    k = r.kpis
+    assert k["yard_wagons_max"] <= s.ferry.yard.capacity_wagons
+    assert census["yard_loaded"] + census.get("rail_to_port", 0) <= s.ferry.yard.capacity_wagons
+    # oil: loaded into wagons = delivered + in full undelivered wagons + rakes being filled
+    filling = sum(f.moved_t for f in w.station_tank.flows() if f.name == "rail_load" and f.target_t and f.moved_t < f.target_t)
+    q = s.ferry.wagons.tonnes_per_wagon_t
+    tol = 1e-9 * max(1.0, k["rail_loaded_t"])
+    assert k["rail_loaded_t"] == pytest.approx(fr.delivered_wagons * q + fr.loaded_wagons() * q + filling, abs=tol)
+    assert k["rail_supply_accepted_t"] == pytest.approx(k["rail_loaded_t"] + k["station_stock_change_t"], abs=tol)
+
+
+# ------------------------------------------------------------------ one network
+def network(split: dict) -> dict:
+    from .conftest import cycle_dict, port
+
+    d = cycle_dict(horizon="3000 h", supply={"rate": "3000 t/h"},
+                   load_port=port("L", 1, capacity="150000 t", level="0 t"))
+    f = ferry_dict(wagons={"count": 2000}, ferries={"count": 3})
+    d["ferry"] = f["ferry"]
+    d["split"] = split
+    return d
+
+
+def test_fixed_split_shares_supply_exactly():
+    s = ss.scenario_from_dict(network({"rule": "fixed", "ferry_share": 0.25}))
+    k = ss.simulate(s).kpis
+    assert k["rail_supply_offered_t"] == pytest.approx(0.25 * 3000 * 3000, rel=1e-12)
+    assert k["supply_offered_t"] == pytest.approx(0.75 * 3000 * 3000, rel=1e-12)
+    assert k["delivered_t"] == k["tanker_delivered_t"] + k["ferry_delivered_t"]
+
+
+def test_overflow_sends_what_the_load_port_cannot_take_to_the_ferries():
+    # one tanker moves ~968 t/h < 3000 t/h: the load farm fills and the rest overflows
+    s = ss.scenario_from_dict(network({"rule": "overflow"}))
+    k = ss.simulate(s).kpis
+    assert k["deferred_t"] > 1e6  # curtailed at the load port ...
+    assert k["rail_supply_offered_t"] == pytest.approx(k["deferred_t"], rel=1e-9)  # ... offered to the rail instead
+    assert k["supply_offered_t"] == pytest.approx(3000 * 3000, rel=1e-12)
+    assert k["ferry_delivered_t"] > 0
+
+
+def test_network_config_errors():
+    d = network({"rule": "fixed", "ferry_share": 0.5})
+    del d["split"]
+    with pytest.raises(ss.ConfigError, match="split: missing required key"):
+        ss.scenario_from_dict(d)
+    d = ferry_dict()
+    d["ferry"]["station"]["rake_wagons"] = 800
+    with pytest.raises(ss.ConfigError, match="no longer than the yard"):
+        ss.scenario_from_dict(d)
+    d = network({"rule": "fixed", "ferry_share": 0.5})
+    del d["offtake"]
+    with pytest.raises(ss.ConfigError, match="offtake: missing required key"):
+        ss.scenario_from_dict(d)
