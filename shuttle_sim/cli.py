@@ -24,34 +24,24 @@ class UserError(Exception):
     """A problem the user can fix; reported in one line, no traceback."""
 
 
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, found {text!r}") from None
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, found {text!r}")
-    return v
+def _option(convert, ok, what: str):
+    """An argparse type: ``convert`` the text, then check it, with one clear message."""
+
+    def parse(text: str):
+        try:
+            v = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, found {text!r}") from None
+        if not ok(v):
+            raise argparse.ArgumentTypeError(f"expected {what}, found {text!r}")
+        return v
+
+    return parse
 
 
-def _count(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, found {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, found {text!r}")
-    return v
-
-
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, found {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, found {text!r}")
-    return v
+_positive_float = _option(float, lambda v: v > 0, "a number > 0")
+_count = _option(int, lambda v: v >= 1, "an integer >= 1")
+_seed = _option(int, lambda v: v >= 0, "an integer >= 0")
 
 
 def _parser() -> argparse.ArgumentParser:
