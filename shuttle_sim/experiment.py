@@ -126,7 +126,8 @@ def run_task(task: Task) -> list[dict]:
         try:
             res = simulate(scenario, seed=task.seed, replication=r, horizon_h=task.horizon_h)
             rec["kpis"] = res.kpis
-            rec["levels"] = np.stack([sample_trace(*res.traces[k], days) for k in ("load_tank", "discharge_tank")])
+            tanks = [k for k in ("load_tank", "discharge_tank", "station_tank") if k in res.traces][:2]
+            rec["levels"] = np.stack([sample_trace(*res.traces[k], days) for k in tanks] + [np.full(days.size, np.nan)] * (2 - len(tanks)))
             if task.storage:
                 for role in ("load", "discharge"):
                     lifted = simulate(_lifted(scenario, role, task.horizon_h), seed=task.seed, replication=r, horizon_h=task.horizon_h)
@@ -261,7 +262,8 @@ class StudyDir:
 
 def read_levels(path: str | Path) -> dict[int, np.ndarray]:
     """Daily tank levels of a study directory: ``{replication: array (2, days)}``
-    (row 0 the load farm, row 1 the discharge farm, in tonnes at 00:00 of each day)."""
+    in tonnes at 00:00 of each day: row 0 the load farm, row 1 the discharge farm (for a
+    ferry-only scenario, row 0 the rail loading station's buffer and row 1 NaN)."""
     path = Path(path)
     days = json.loads((path / "manifest.json").read_text())["level_days"]
     rec = np.dtype([("r", "<i8"), ("lv", "<f4", (2, days))])
@@ -398,6 +400,8 @@ def run_experiment(
         raise StudyError(f"precision must be > 0, found {precision}")
     if replications is not None and replications < 1:
         raise StudyError(f"replications must be >= 1, found {replications}")
+    if storage and not scenario.has_tankers:
+        raise StudyError("--storage sizes the tanker route's tank farms; this scenario has no tanker route")
     data = resolved_dict(scenario)
     sha = scenario_hash(scenario)
     sd = StudyDir(out, scenario, seed, h) if out is not None else None

@@ -19,7 +19,7 @@ from typing import Iterable
 import yaml
 
 from .config.schema import Scenario, resolved_dict
-from .results import VOYAGE_FIELDS, Result
+from .results import FERRY_TRIP_FIELDS, VOYAGE_FIELDS, Result
 from .stats import summarize
 
 
@@ -63,6 +63,8 @@ def _levels_csv(result: Result) -> str:
     buf = io.StringIO()
     buf.write("tank,t_h,level_t\n")
     for tank, (t, y) in result.traces.items():
+        if not tank.endswith("_tank"):
+            continue
         for ti, yi in zip(t.tolist(), y.tolist()):
             buf.write(f"{tank},{ti!r},{yi!r}\n")
     return buf.getvalue()
@@ -79,7 +81,13 @@ def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: 
         manifest.unlink()  # the directory is incomplete until the new manifest lands
     _atomic_write(out / "scenario.resolved.yaml", yaml.safe_dump(resolved_dict(scenario), sort_keys=False))
     _atomic_write(out / "kpis.json", json.dumps(kpi_summary(scenario.name, [result]), indent=2) + "\n")
-    _atomic_write(out / "voyages.csv", _csv(result.voyages, VOYAGE_FIELDS))
+    files = ["scenario.resolved.yaml", "kpis.json", "tank_levels.csv"]
+    if scenario.has_tankers:
+        _atomic_write(out / "voyages.csv", _csv(result.voyages, VOYAGE_FIELDS))
+        files.append("voyages.csv")
+    if scenario.ferry is not None:
+        _atomic_write(out / "ferry_trips.csv", _csv(result.ferry_trips, FERRY_TRIP_FIELDS))
+        files.append("ferry_trips.csv")
     _atomic_write(out / "tank_levels.csv", _levels_csv(result))
     meta = {
         "package_version": __version__,
@@ -91,7 +99,7 @@ def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: 
         "executor": "in-process",
         "started": started.isoformat(timespec="seconds"),
         "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "files": ["scenario.resolved.yaml", "kpis.json", "voyages.csv", "tank_levels.csv"],
+        "files": files,
     }
     _atomic_write(manifest, json.dumps(meta, indent=2) + "\n")
     return out

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import units
+from .components.ferry import FERRY_STATES
 from .components.tanker import TANKER_STATES
 from .components.terminal import BERTH_STATES, OPERATIONS
 from .stats import level_stats
@@ -27,6 +28,7 @@ from .stats import level_stats
 if TYPE_CHECKING:  # pragma: no cover
     from .model import World
 
+FERRY_TRIP_FIELDS = ("ferry", "trip", "leave_port_h", "wagons", "arrive_h", "empties_back")
 VOYAGE_FIELDS = (
     "tanker",
     "tanker_class",
@@ -208,7 +210,5 @@ def _ferry_route(world: "World", horizon_h: float, k: dict, traces: dict) -> Non
     k["station_stock_change_t"] = float(lvl[-1] - world.station_tank.initial_t)
     k["wagons_loaded_undelivered"] = float(fr.loaded_wagons())
     fleet_h = spec.ferries.count * horizon_h
-    from .components.ferry import FERRY_STATES
-
     for state in FERRY_STATES:
         k[f"ferry_{state}_frac"] = fr.budget_h.get(state, 0.0) / fleet_h
