@@ -191,3 +191,12 @@ def test_network_config_errors():
     del d["offtake"]
     with pytest.raises(ss.ConfigError, match="offtake: missing required key"):
         ss.scenario_from_dict(d)
+
+
+def test_wagons_arriving_exactly_at_the_max_wait_are_not_lost():
+    # the rake reaches the yard at 11 h; the ferry's maximum wait also ends at 11 h
+    d = ferry_dict(ferries={"max_wait": "11 h"})
+    w = World(ss.scenario_from_dict(d), horizon_h=1500)
+    w.run()
+    assert sum(w.ferry.wagon_census().values()) == 54
+    assert (w.ferry.trip_records[0]["leave_port_h"], w.ferry.trip_records[0]["wagons"]) == (18.0, 54)

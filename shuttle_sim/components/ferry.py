@@ -172,9 +172,9 @@ class FerryRoute:
                     empties = 0
                 clock.enter("waiting_wagons", env.now)
                 get = self.yard_loaded.get(cap)
-                got = yield get | env.timeout(sp.ferries.max_wait_h)
-                if get in got:
-                    n = cap
+                yield get | env.timeout(sp.ferries.max_wait_h)
+                if get.triggered:  # not `get in <condition value>`: a get that succeeded at
+                    n = cap  # the very instant of the timeout has taken its wagons already
                 else:  # max wait reached: leave with what there is, even nothing
                     get.cancel()
                     n = int(self.yard_loaded.level)
