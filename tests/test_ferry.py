@@ -194,9 +194,15 @@ def test_network_config_errors():
 
 
 def test_wagons_arriving_exactly_at_the_max_wait_are_not_lost():
-    # the rake reaches the yard at 11 h; the ferry's maximum wait also ends at 11 h
-    d = ferry_dict(ferries={"max_wait": "11 h"})
+    """The rake leaves the station at 1 h and reaches the yard at 11 h; the ferry berths
+    in 2 h and starts its 9 h maximum wait at 2 h, so it also ends at 11 h.  SimPy
+    handles equal times in scheduling order: the rake's arrival (scheduled at 1 h)
+    fills the ferry's request just before the timeout (scheduled at 2 h) fires, and the
+    request's success is still pending when the ferry looks.  The ferry must still
+    count those 54 wagons as on board."""
+    d = ferry_dict(ferries={"max_wait": "9 h"}, port={"berthing": "2 h"})
     w = World(ss.scenario_from_dict(d), horizon_h=1500)
     w.run()
     assert sum(w.ferry.wagon_census().values()) == 54
-    assert (w.ferry.trip_records[0]["leave_port_h"], w.ferry.trip_records[0]["wagons"]) == (18.0, 54)
+    first = w.ferry.trip_records[0]
+    assert (first["leave_port_h"], first["wagons"]) == (18.0, 54)
