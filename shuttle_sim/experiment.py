@@ -25,6 +25,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import csv
 import datetime as _dt
+import gc
 import io
 import json
 import math
@@ -48,6 +49,7 @@ from .output import scenario_hash
 from .stats import sample_trace, summarize
 
 MIN_PILOT = 10
+MAX_BATCH = 32
 STORAGE_KPIS = ("load_tank_peak_needed_t", "load_tank_peak_deferred_t", "discharge_tank_peak_needed_t",
                 "discharge_tank_peak_deferred_t")
 
@@ -67,10 +69,6 @@ class KpiRow(Mapping):
         self._index = index
         self._values = values
 
-    @classmethod
-    def of(cls, index: dict[str, int], kpis: dict[str, float]) -> "KpiRow":
-        return cls(index, np.array([kpis.get(k, math.nan) for k in index], dtype=float))
-
     def __getitem__(self, key: str) -> float:
         return float(self._values[self._index[key]])
 
@@ -79,6 +77,83 @@ class KpiRow(Mapping):
 
     def __len__(self) -> int:
         return len(self._index)
+
+
+class ResultTable(Mapping):
+    """A study's results by replication number, stored column-wise.
+
+    KPIs live in one float64 array indexed by replication number (grown by doubling),
+    errors in a dict; nothing is allocated per replication.  That matters: a small
+    record kept per replication is allocated amid that replication's garbage and pins a
+    mostly empty heap arena, so memory grew ~10 KB per replication.  Reading
+    ``table[r]`` builds ``{"replication", "seed", "error", "kpis"}`` on demand.
+    """
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.names: list[str] = []
+        self.index: dict[str, int] = {}
+        self._v = np.empty((0, 0))
+        self._done = np.zeros(0, dtype=bool)
+        self.errors: dict[int, str] = {}
+
+    def _grow(self, r: int) -> None:
+        cap = max(64, 2 * self._done.size, r + 1)
+        done = np.zeros(cap, dtype=bool)
+        done[: self._done.size] = self._done
+        self._done = done
+        if self.names:
+            v = np.full((cap, len(self.names)), np.nan)
+            v[: self._v.shape[0]] = self._v
+            self._v = v
+
+    def add(self, rec: dict) -> None:
+        r = int(rec["replication"])
+        kpis = rec.get("kpis") or {}
+        if kpis and not self.names:
+            self.names = list(kpis)
+            self.index = {k: i for i, k in enumerate(self.names)}
+            self._v = np.full((self._done.size, len(self.names)), np.nan)
+        if r >= self._done.size:
+            self._grow(r)
+        if kpis:
+            self._v[r] = [kpis.get(k, math.nan) for k in self.names]
+        self._done[r] = True
+        if rec.get("error"):
+            self.errors[r] = rec["error"]
+
+    def upto(self, n: int) -> "ResultTable":
+        """The results of replications 0 .. n-1 only."""
+        t = ResultTable(self.seed)
+        t.names, t.index, t.errors = self.names, self.index, {r: e for r, e in self.errors.items() if r < n}
+        t._done = self._done.copy()
+        t._done[n:] = False
+        t._v = self._v
+        return t
+
+    def ok(self) -> np.ndarray:
+        """Replication numbers that ran without error, ascending."""
+        idx = np.flatnonzero(self._done)
+        return np.array([r for r in idx if r not in self.errors], dtype=int)
+
+    def column(self, name: str) -> np.ndarray:
+        """One KPI over the replications that ran, in replication order."""
+        return self._v[self.ok(), self.index[name]] if self.names else np.zeros(0)
+
+    def __contains__(self, r: object) -> bool:
+        return isinstance(r, (int, np.integer)) and 0 <= r < self._done.size and bool(self._done[r])
+
+    def __getitem__(self, r: int) -> dict:
+        if r not in self:
+            raise KeyError(r)
+        kpis = KpiRow(self.index, self._v[r]) if self.names else {}
+        return {"replication": int(r), "seed": self.seed, "error": self.errors.get(int(r), ""), "kpis": kpis}
+
+    def __iter__(self):
+        return iter(int(r) for r in np.flatnonzero(self._done))
+
+    def __len__(self) -> int:
+        return int(self._done.sum())
 
 
 # ------------------------------------------------------------------ worker side
@@ -115,6 +190,24 @@ def _lifted(scenario: Scenario, role: str, horizon_h: float) -> Scenario:
     return scenario_from_dict(d)
 
 
+_runs_since_collect = 0
+COLLECT_EVERY = 64
+
+
+def _collect_garbage() -> None:
+    """A full collection every COLLECT_EVERY replications.  Each replication leaves a
+    web of reference cycles (environment, processes, components) that has usually been
+    promoted to the oldest generation while it ran; CPython collects that generation
+    only when the long-lived object count has grown by a quarter, which a study's slowly
+    growing results rarely do, so without this the dead worlds pile up and memory grows
+    with the number of replications."""
+    global _runs_since_collect
+    _runs_since_collect += 1
+    if _runs_since_collect >= COLLECT_EVERY:
+        _runs_since_collect = 0
+        gc.collect()
+
+
 def run_task(task: Task) -> list[dict]:
     """Run a batch; one record per replication (KPIs, daily levels, or the error)."""
     text = json.dumps(task.scenario, sort_keys=True)
@@ -136,6 +229,7 @@ def run_task(task: Task) -> list[dict]:
         except Exception as e:  # a failed replication is a result, not a crash of the study
             rec["error"] = f"{type(e).__name__}: {e} | {traceback.format_exc(limit=3).splitlines()[-1]}"
         out.append(rec)
+        _collect_garbage()
     return out
 
 
@@ -243,7 +337,7 @@ class StudyDir:
         tmp.write_text(json.dumps(data, indent=2) + "\n")
         os.replace(tmp, m)
 
-    def finalize(self, records: dict[int, dict], kpi_names: list[str], summary: dict) -> None:
+    def finalize(self, records: "ResultTable", kpi_names: list[str], summary: dict) -> None:
         """Rewrite the CSV in replication order, the summary last (atomic renames)."""
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
@@ -281,8 +375,8 @@ class Experiment:
     ----------
     scenario_name : str
     seed : int
-    records : dict[int, dict]
-        Per replication: ``seed``, ``error`` ('' if it ran) and ``kpis``.
+    records : ResultTable
+        By replication number: ``seed``, ``error`` ('' if it ran) and ``kpis``.
     summary : dict
         ``{"scenario", "replications", "failed", "kpis": {NAME: {mean, ci95_halfwidth,
         p10, p50, p90}}, "storage": {...}}``.
@@ -290,7 +384,7 @@ class Experiment:
 
     scenario_name: str
     seed: int
-    records: dict[int, dict] = field(default_factory=dict)
+    records: ResultTable = field(default_factory=lambda: ResultTable(0))
     summary: dict = field(default_factory=dict)
 
     @property
@@ -298,24 +392,28 @@ class Experiment:
         """One row per replication, all KPIs as columns (a pandas DataFrame)."""
         import pandas as pd
 
-        rows = [{"replication": r, "seed": rec["seed"], "error": rec["error"], **dict(rec.get("kpis") or {})}
-                for r, rec in sorted(self.records.items())]
-        return pd.DataFrame(rows).set_index("replication")
+        t = self.records
+        reps = np.flatnonzero(t._done)
+        df = pd.DataFrame(t._v[reps] if t.names else np.zeros((reps.size, 0)), columns=t.names,
+                          index=pd.Index(reps, name="replication"))
+        df.insert(0, "error", [t.errors.get(int(r), "") for r in reps])
+        df.insert(0, "seed", t.seed)
+        return df
 
 
-def _summary(name: str, records: dict[int, dict], kpi_names: list[str], storage: bool) -> dict:
-    ok = [records[r] for r in sorted(records) if not records[r]["error"]]
+def _summary(name: str, records: ResultTable, kpi_names: list[str], storage: bool) -> dict:
+    ok = records.ok()
     out = {
         "scenario": name,
         "replications": len(records),
         "failed": len(records) - len(ok),
-        "kpis": {k: summarize(rec["kpis"][k] for rec in ok) for k in kpi_names if k not in STORAGE_KPIS},
+        "kpis": {k: summarize(records.column(k)) for k in kpi_names if k not in STORAGE_KPIS},
     }
-    if storage and ok:
+    if storage and len(ok):
         out["storage"] = {}
         for role in ("load", "discharge"):
-            peaks = np.array([rec["kpis"][f"{role}_tank_peak_needed_t"] for rec in ok])
-            deferred = np.array([rec["kpis"][f"{role}_tank_peak_deferred_t"] for rec in ok])
+            peaks = records.column(f"{role}_tank_peak_needed_t")
+            deferred = records.column(f"{role}_tank_peak_deferred_t")
             # capacity that keeps deferral at zero in a year: that year's peak, if lifting
             # this farm removed all deferral; otherwise no capacity here is enough
             need = np.where(deferred <= 1e-6, peaks, np.inf)
@@ -386,7 +484,7 @@ def run_experiment(
         Sequential stopping: continue until the 95% CI half-width of ``kpi`` is within
         ``precision`` x |mean|, or ``max_replications``.
     batch : int, optional
-        Replications per task (default: about 4 tasks per worker per stage).
+        Replications per task (default: about 16 tasks per worker per stage, at most 32).
     storage : bool
         Also run each replication with each tank farm unbounded, and report the storage
         each farm needs (peak stock; capacity for zero deferral in 90% of years).
@@ -405,14 +503,10 @@ def run_experiment(
     data = resolved_dict(scenario)
     sha = scenario_hash(scenario)
     sd = StudyDir(out, scenario, seed, h) if out is not None else None
-    records: dict[int, dict] = sd.finished() if sd else {}
-    kpi_names: list[str] = []
-    index: dict[str, int] = {}
-    if records:
-        kpi_names = list(next(iter(records.values()))["kpis"])
-        index = {k: i for i, k in enumerate(kpi_names)}
-        for rec in records.values():
-            rec["kpis"] = KpiRow.of(index, rec["kpis"])
+    records = ResultTable(seed)
+    for rec in (sd.finished() if sd else {}).values():
+        records.add(rec)
+    kpi_names: list[str] = list(records.names)
     own_executor = executor is None
     if own_executor:
         executor, described, shutdown = make_executor(workers, scheduler)
@@ -428,7 +522,9 @@ def run_experiment(
     try:
         while True:
             missing = [r for r in range(target) if r not in records]
-            size = batch or max(1, math.ceil(len(missing) / (4 * n_tasks_workers)))
+            # about 16 tasks per worker (an even finish), never more than MAX_BATCH replications:
+            # a task's results are held in memory until it returns
+            size = batch or min(MAX_BATCH, max(1, math.ceil(len(missing) / (16 * n_tasks_workers))))
             chunks = [tuple(missing[i : i + size]) for i in range(0, len(missing), size)]
             # a few tasks in flight at a time: results are saved as they come, and
             # memory does not grow with the number of replications
@@ -447,20 +543,15 @@ def run_experiment(
                     for rec in fut.result():
                         if not kpi_names and rec.get("kpis"):
                             kpi_names = list(rec["kpis"])
-                            index = {k: i for i, k in enumerate(kpi_names)}
                         if sd:
                             sd.append(rec, kpi_names or [])
-                        rec.pop("levels", None)  # on disk now; not kept in memory
-                        if rec.get("kpis"):
-                            rec["kpis"] = KpiRow.of(index, rec["kpis"])
-                        records[rec["replication"]] = rec
+                        records.add(rec)  # copied into the table; the record itself is dropped
                         bar.step()
             if precision is None:
                 break
-            ok = [records[r]["kpis"][kpi] for r in range(target) if not records[r]["error"]]
             if kpi_names and kpi not in kpi_names:
                 raise StudyError(f"--kpi {kpi!r} is not a KPI; expected one of: {', '.join(kpi_names)}")
-            s = summarize(ok)
+            s = summarize(records.upto(target).column(kpi))
             hw, mean = s["ci95_halfwidth"], s["mean"]
             if hw is not None and mean is not None and hw <= precision * abs(mean):
                 break
@@ -479,7 +570,7 @@ def run_experiment(
         if own_executor:
             shutdown()
     bar.close()
-    final = {r: rec for r, rec in records.items() if r < target}
+    final = records.upto(target)
     summary = _summary(scenario.name, final, kpi_names, storage)
     summary["seed"] = seed
     if precision is not None:
@@ -491,6 +582,6 @@ def run_experiment(
     return Experiment(scenario.name, seed, final, summary)
 
 
-def _reached(records: dict[int, dict], kpi: str, precision: float) -> bool:
-    s = summarize(rec["kpis"][kpi] for rec in records.values() if not rec["error"])
+def _reached(records: ResultTable, kpi: str, precision: float) -> bool:
+    s = summarize(records.column(kpi))
     return bool(s["ci95_halfwidth"] is not None and s["ci95_halfwidth"] <= precision * abs(s["mean"]))
