@@ -84,12 +84,7 @@ def _print_summary(scenario: Scenario, summary: dict, horizon_h: float, out=sys.
     k = {n: v["mean"] for n, v in summary["kpis"].items()}
     years = horizon_h / HOURS_PER_YEAR
     w = out.write
-    routes = []
-    if scenario.has_tankers:
-        routes.append(f"{scenario.n_tankers} tankers")
-    if scenario.ferry is not None:
-        routes.append(f"{scenario.ferry.ferries.count} ferries, {scenario.ferry.wagons.count} wagons")
-    w(f"scenario {scenario.name}: {years:g} yr, {' + '.join(routes)}\n")
+    w(f"scenario {scenario.name}: {years:g} yr, {scenario.describe()}\n")
     w(f"  delivered            {k['delivered_t']:14,.0f} t   {k['delivered_mt_per_year']:8.3f} Mt/yr"
       f"   {k['delivered_kbpd']:8.1f} kbpd\n")
     if scenario.has_tankers:
@@ -202,12 +197,7 @@ def _validate(args) -> int:
             print(e, file=sys.stderr)
             bad += 1
         else:
-            parts = []
-            if s.has_tankers:
-                parts.append(f"{s.n_tankers} tankers, {s.load_port.berths} + {s.discharge_port.berths} berths")
-            if s.ferry is not None:
-                parts.append(f"{s.ferry.ferries.count} ferries, {s.ferry.wagons.count} wagons")
-            print(f"{path}: ok ({s.name}: {'; '.join(parts)})")
+            print(f"{path}: ok ({s.name}: {s.describe()})")
     return 2 if bad else 0
 
 

@@ -170,6 +170,15 @@ class Scenario(Spec):
             return 1.0
         return self.split.ferry_share if self.split.rule == "fixed" else 0.0
 
+    def describe(self) -> str:
+        """The routes in a few words, e.g. '2 tankers, 3 + 2 berths; 4 ferries, 1500 wagons'."""
+        parts = []
+        if self.has_tankers:
+            parts.append(f"{self.n_tankers} tankers, {self.load_port.berths} + {self.discharge_port.berths} berths")
+        if self.ferry is not None:
+            parts.append(f"{self.ferry.ferries.count} ferries, {self.ferry.wagons.count} wagons")
+        return "; ".join(parts)
+
     def to_dict(self) -> dict:
         """Plain data (canonical units in every name), e.g. for writing the resolved scenario."""
         return self.model_dump(mode="json")
