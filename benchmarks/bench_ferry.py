@@ -47,7 +47,7 @@ def main() -> None:
         events = next(w.env._eid)
         mt = w.ferry.delivered_wagons * s.ferry.wagons.tonnes_per_wagon_t / 1e6 / args.years
         print(f"{wagons:8d} {1e3 * best / args.years:10.1f} {events / args.years:10.0f} {1e6 * best / events:9.2f}"
-              f" {w.ferry.trips / args.years:9.0f} {mt:11.2f}")
+              f" {len(w.ferry.trip_records) / args.years:9.0f} {mt:11.2f}")
 
 
 if __name__ == "__main__":

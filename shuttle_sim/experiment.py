@@ -133,8 +133,20 @@ class ResultTable(Mapping):
 
     def ok(self) -> np.ndarray:
         """Replication numbers that ran without error, ascending."""
-        idx = np.flatnonzero(self._done)
-        return np.array([r for r in idx if r not in self.errors], dtype=int)
+        mask = self._done.copy()
+        mask[[r for r in self.errors if r < mask.size]] = False
+        return np.flatnonzero(mask)
+
+    def frame(self):
+        """One row per replication, all KPIs as columns (a pandas DataFrame)."""
+        import pandas as pd
+
+        reps = np.flatnonzero(self._done)
+        df = pd.DataFrame(self._v[reps] if self.names else np.zeros((reps.size, 0)), columns=self.names,
+                          index=pd.Index(reps, name="replication"))
+        df.insert(0, "error", [self.errors.get(int(r), "") for r in reps])
+        df.insert(0, "seed", self.seed)
+        return df
 
     def column(self, name: str) -> np.ndarray:
         """One KPI over the replications that ran, in replication order."""
@@ -315,8 +327,7 @@ class StudyDir:
             w = csv.writer(fh, lineterminator="\n")
             if new:
                 w.writerow(["replication", "seed", "error", *kpi_names])
-            kp = rec.get("kpis") or {}
-            w.writerow([rec["replication"], rec["seed"], rec["error"], *(repr(float(kp.get(k, math.nan))) for k in kpi_names)])
+            w.writerow(_csv_row(rec, kpi_names))
             fh.flush()
             os.fsync(fh.fileno())
         if "levels" in rec:
@@ -343,15 +354,19 @@ class StudyDir:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["replication", "seed", "error", *kpi_names])
         for r in sorted(records):
-            rec = records[r]
-            kp = rec.get("kpis") or {}
-            w.writerow([r, rec["seed"], rec["error"], *(repr(float(kp.get(k, math.nan))) for k in kpi_names)])
+            w.writerow(_csv_row(records[r], kpi_names))
         tmp = self.path / ".replications.csv.tmp"
         tmp.write_text(buf.getvalue())
         os.replace(tmp, self.path / "replications.csv")
         tmp = self.path / ".summary.json.tmp"
         tmp.write_text(json.dumps(summary, indent=2) + "\n")
         os.replace(tmp, self.path / "summary.json")
+
+
+def _csv_row(rec: dict, kpi_names: list[str]) -> list:
+    """A replication as a replications.csv row (floats by repr: they read back exactly)."""
+    kp = rec.get("kpis") or {}
+    return [rec["replication"], rec["seed"], rec["error"], *(repr(float(kp.get(k, math.nan))) for k in kpi_names)]
 
 
 def read_levels(path: str | Path) -> dict[int, np.ndarray]:
@@ -390,15 +405,7 @@ class Experiment:
     @property
     def replications(self):
         """One row per replication, all KPIs as columns (a pandas DataFrame)."""
-        import pandas as pd
-
-        t = self.records
-        reps = np.flatnonzero(t._done)
-        df = pd.DataFrame(t._v[reps] if t.names else np.zeros((reps.size, 0)), columns=t.names,
-                          index=pd.Index(reps, name="replication"))
-        df.insert(0, "error", [t.errors.get(int(r), "") for r in reps])
-        df.insert(0, "seed", t.seed)
-        return df
+        return self.records.frame()
 
 
 def _summary(name: str, records: ResultTable, kpi_names: list[str], storage: bool) -> dict:

@@ -49,19 +49,21 @@ class World:
         self.tankers: list[Tanker] = []
         self.ferry = None
         share = s.ferry_share
-        changes = self._supply_changes(until_h)
+        changes = self._factor_changes("supply", s.supply, until_h)
         if s.has_tankers:
             self._build_tankers(until_h, (1.0 - share) * s.supply.rate_t_per_h, changes)
         if s.ferry is not None:
             self._build_ferry(until_h, share * s.supply.rate_t_per_h, changes)
 
-    def _supply_changes(self, until_h: float):
+    def _factor_changes(self, target: str, spec, until_h: float):
+        """Rate-factor timeline of ``supply`` or ``offtake``: its random outages and
+        its scripted disruptions."""
         s = self.scenario
-        downs = outages.failure_downs(s.supply.outages, self.streams.get("supply_failures", 0), until_h)
+        downs = outages.failure_downs(spec.outages, self.streams.get(f"{target}_failures", 0), until_h)
         scripted = [
             (outages.hours_since(s.start_date, d.start), outages.hours_since(s.start_date, d.end), d.factor)
             for d in s.disruptions
-            if d.target == "supply"
+            if d.target == target
         ]
         return outages.factor_changes(downs, scripted)
 
@@ -75,7 +77,8 @@ class World:
         self.supply = self.load_tank.source("supply", supply_t_per_h)
         self.offtake = self.discharge_tank.sink("offtake", s.offtake.rate_t_per_h)
         self.supply_schedule = outages.RateSchedule(env, self.load_tank, self.supply, supply_t_per_h, supply_changes)
-        self.offtake_schedule = self._rate_schedule("offtake", self.discharge_tank, self.offtake, s.offtake, until_h)
+        self.offtake_schedule = outages.RateSchedule(env, self.discharge_tank, self.offtake, s.offtake.rate_t_per_h,
+                                                     self._factor_changes("offtake", s.offtake, until_h))
         self.load = Terminal(env, lp, "load", self.load_tank, streams.get("other_traffic", 0),
                              self._port_weather(lp), self._berth_ups("load", lp, until_h))
         self.discharge = Terminal(env, dp, "discharge", self.discharge_tank, streams.get("other_traffic", 1),
@@ -151,17 +154,6 @@ class World:
             downs += outages.scripted_downs(self.scenario.disruptions, self.scenario.start_date, f"{role}_berth", j)
             ups.append(outages.entity_availability(downs))
         return ups
-
-    def _rate_schedule(self, target: str, tank: TankFarm, flow, spec, until_h: float):
-        s = self.scenario
-        downs = outages.failure_downs(spec.outages, self.streams.get(f"{target}_failures", 0), until_h)
-        scripted = [
-            (outages.hours_since(s.start_date, d.start), outages.hours_since(s.start_date, d.end), d.factor)
-            for d in s.disruptions
-            if d.target == target
-        ]
-        changes = outages.factor_changes(downs, scripted)
-        return outages.RateSchedule(self.env, tank, flow, spec.rate_t_per_h, changes)
 
     def run(self, horizon_h: float | None = None) -> None:
         """Advance to ``horizon_h`` (default: the one drawn for) and close every account."""

@@ -189,9 +189,10 @@ def _ferry_route(world: "World", horizon_h: float, k: dict, traces: dict) -> Non
     k["ferry_delivered_t"] = fr.delivered_wagons * q
     k["ferry_crossed_t"] = fr.crossed_wagons * q
     k["wagons_delivered"] = float(fr.delivered_wagons)
-    k["ferry_trips"] = float(fr.trips)
-    k["ferry_load_factor"] = (float(np.mean(fr.loaded_trips_wagons)) / spec.ferries.capacity_wagons
-                              if fr.loaded_trips_wagons else 0.0)
+    wagons_per_trip = [t["wagons"] for t in fr.trip_records]
+    k["ferry_trips"] = float(len(wagons_per_trip))
+    k["ferry_load_factor"] = (float(np.mean(wagons_per_trip)) / spec.ferries.capacity_wagons
+                              if wagons_per_trip else 0.0)
     k["rail_supply_offered_t"] = st["supply_offered_t"]
     k["rail_supply_accepted_t"] = st["supply_moved_t"]
     k["rail_deferred_t"] = st["supply_offered_t"] - st["supply_moved_t"]

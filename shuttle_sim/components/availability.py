@@ -116,6 +116,11 @@ class Availability:
         return Availability(starts, ends)
 
     # ------------------------------------------------------------------ queries
+    @property
+    def always_up(self) -> bool:
+        """Up for all time: callers skip their timeline logic altogether."""
+        return self.starts == [0.0] and self.ends == [INF]
+
     def _index(self, t: float) -> int:
         """Index of the last interval starting at or before ``t`` (-1 if none)."""
         return bisect_right(self.starts, t) - 1

@@ -67,10 +67,7 @@ class FerryRoute:
         self.moving = defaultdict(int)
         self.delivered_wagons = 0
         self.crossed_wagons = 0
-        self.trips = 0
-        self.loaded_trips_wagons: list[int] = []
         self.trip_records: list[dict] = []  # one flat record per crossing from the yard port
-        self.rakes_dispatched = 0
         self._yard_t = [0.0]  # trace of wagons queued in the yard (piecewise constant)
         self._yard_n = [0]
         self._idle_since = env.now  # integral of empty wagons idle at the station
@@ -119,7 +116,6 @@ class FerryRoute:
             self.moving["loaded_at_station"] += r
             yield self.yard_space.get(r)  # rail shipments stop while the yard is full
             self.moving["loaded_at_station"] -= r
-            self.rakes_dispatched += 1
             env.process(self._rail_to_yard(r))
 
     def _rail_to_yard(self, r: int):
@@ -152,7 +148,7 @@ class FerryRoute:
         env, sp = self.env, self.spec
         clock = StateClock(self.budget_h, "positioning", env.now)
         self._clocks.append(clock)
-        sea_up = self._sea & up if up.ends != [float("inf")] or up.starts != [0.0] else self._sea
+        sea_up = self._sea if up.always_up else self._sea & up
         cap = sp.ferries.capacity_wagons
         crossing_h = sp.crossing.distance_nmi / sp.ferries.speed_kn
         empties = 0  # carried back from the arrival port
@@ -187,9 +183,7 @@ class FerryRoute:
                 clock.enter("handling", env.now)
                 yield env.timeout(sp.port.handling.sample(rng))
                 yield from self._window(clock, up, self.weather.get("port"), "unberthing", sp.port.unberthing.sample(rng), sp.port)
-            self.trips += 1
-            self.loaded_trips_wagons.append(n)
-            rec = {"ferry": i, "trip": self.trips - 1, "leave_port_h": env.now, "wagons": n,
+            rec = {"ferry": i, "trip": len(self.trip_records), "leave_port_h": env.now, "wagons": n,
                    "arrive_h": float("nan"), "empties_back": 0}
             self.trip_records.append(rec)
             yield from self._cross(clock, sea_up, crossing_h)
@@ -264,7 +258,7 @@ class FerryRoute:
             "yard_loaded": int(self.yard_loaded.level),
             "arrival_empty": int(self.arrival_empty.level),
         }
-        out.update({k: v for k, v in self.moving.items()})
+        out.update(self.moving)
         return out
 
     def yard_trace(self) -> tuple[list[float], list[int]]:

@@ -126,7 +126,7 @@ class Terminal:
         self._active: dict[StateClock, tuple[Flow | None, StateClock | None]] = {}
         self._starved_state = "waiting_cargo" if role == "load" else "waiting_ullage"
         for b in self.berth_list:
-            if b.up.starts != [0.0] or b.up.ends != [INF]:
+            if not b.up.always_up:
                 env.process(self._berth_outages(b))
         if spec.other_traffic is not None:
             env.process(self._other_traffic(traffic_rng))
@@ -209,8 +209,7 @@ class Terminal:
         env = self.env
         now = env.now
         weather = self.weather[op]
-        length = max(duration_h, self.spec.limits.berthing.window_h if op == "berthing"
-                     else self.spec.limits.unberthing.window_h)
+        length = max(duration_h, getattr(self.spec.limits, op).window_h)
         start = _common_window((weather, ship.up), now, length)
         if start > now:
             cause = "weather" if weather.window(now, length) > now else "breakdown"
