@@ -206,3 +206,26 @@ def test_wagons_arriving_exactly_at_the_max_wait_are_not_lost():
     assert sum(w.ferry.wagon_census().values()) == 54
     first = w.ferry.trip_records[0]
     assert (first["leave_port_h"], first["wagons"]) == (18.0, 54)
+
+
+def test_ferry_sheltering_split_is_exact_whatever_the_horizon():
+    """Storms at sea and breakdowns: every ferry-hour is in one state, and the hours
+    charged to weather and to breakdowns never decrease as the horizon moves later
+    (an approximate split, re-labelled only when a crossing ends, makes them jump back
+    when the horizon falls inside a crossing)."""
+    d = ferry_dict(ferries={"count": 2, "breakdowns": {"mtbf": {"dist": "exponential", "mean": "60 h"},
+                                                       "mttr": {"dist": "exponential", "mean": "15 h"}}},
+                   wagons={"count": 500}, crossing={"weather_site": "sea", "passage_limits": {"max_hs": "1 m"}})
+    d["weather"] = {"source": "closures", "sites": {"sea": {"open": {"dist": "exponential", "mean": "30 h"},
+                                                            "closed": {"dist": "exponential", "mean": "10 h"}}}}
+    s = ss.scenario_from_dict(d)
+    last = {"weather": 0.0, "breakdown": 0.0}
+    for h in np.arange(100.0, 700.0, 1.7):
+        w = World(s, seed=3, horizon_h=h)
+        w.run()
+        b = w.ferry.budget_h
+        assert sum(b.values()) == pytest.approx(2 * h, rel=1e-12)
+        for state in last:
+            assert b[state] >= last[state] - 1e-9, (h, state, b[state], last[state])
+            last[state] = b[state]
+    assert last["weather"] > 0 and last["breakdown"] > 0

@@ -176,6 +176,18 @@ class Availability:
             return 0.0
         return self._cum[i] + min(t, self.ends[i]) - self.starts[i]
 
+    def shelter_split(self, sea_and_up: "Availability", start: float, now: float) -> tuple[float, float]:
+        """Hours a passage begun at ``start`` has spent stopped by ``now``: (weather, other).
+
+        ``self`` is the sea's timeline and ``sea_and_up`` the sea combined with the ship's
+        own; the time stopped is charged to weather as far as the sea alone explains it.
+        Exact for any ``now``, so a horizon inside a passage splits it correctly.
+        """
+        elapsed = now - start
+        held = max(elapsed - sea_and_up.up_hours(start, now), 0.0)
+        weather_h = min(max(elapsed - self.up_hours(start, now), 0.0), held)
+        return weather_h, held - weather_h
+
     def up_hours(self, t0: float, t1: float) -> float:
         """Up-hours inside ``[t0, t1)``."""
         return self._up_before(t1) - self._up_before(t0)

@@ -75,6 +75,7 @@ class FerryRoute:
         self._idle_h = 0.0
         self.budget_h: defaultdict[str, float] = defaultdict(float)
         self._clocks: list[StateClock] = []
+        self._crossing: dict[int, tuple] = {}  # ferry -> (clock, sea and ferry timeline, start)
         self.weather = weather
         always = Availability.always()
         self._sea = weather.get("sea") or always
@@ -186,7 +187,7 @@ class FerryRoute:
             rec = {"ferry": i, "trip": len(self.trip_records), "leave_port_h": env.now, "wagons": n,
                    "arrive_h": float("nan"), "empties_back": 0}
             self.trip_records.append(rec)
-            yield from self._cross(clock, sea_up, crossing_h)
+            yield from self._cross(i, clock, sea_up, crossing_h)
             rec["arrive_h"] = env.now
             # ---- arrival port: land loaded wagons, take empties back
             clock.enter("queueing", env.now)
@@ -211,7 +212,7 @@ class FerryRoute:
                 clock.enter("off_hire", env.now)
                 next_dd += sp.ferries.dry_dock.every_h
                 yield env.timeout(sp.ferries.dry_dock.duration_h)
-            yield from self._cross(clock, sea_up, crossing_h)
+            yield from self._cross(i, clock, sea_up, crossing_h)
 
     def _window(self, clock: StateClock, up: Availability, weather: dict | None, op: str, duration_h: float, port):
         env = self.env
@@ -228,21 +229,25 @@ class FerryRoute:
             clock.enter("berthing", env.now)
             yield env.timeout(duration_h)
 
-    def _cross(self, clock: StateClock, sea_up: Availability, crossing_h: float):
+    def _cross(self, i: int, clock: StateClock, sea_up: Availability, crossing_h: float):
+        """Sail ``crossing_h`` hours of way, sheltering while the sea or the ferry stop it
+        (one work_end query, one timeout; the stopped hours are re-labelled after)."""
         env = self.env
         now = env.now
         clock.enter("sailing", now)
+        if sea_up.always_up:
+            yield env.timeout(crossing_h)
+            return
         end = sea_up.work_end(now, crossing_h)
-        if end - now > crossing_h:
-            # sheltering time is charged to weather when the sea alone explains it
-            weather_h = min(max(self._sea.work_end(now, crossing_h) - now - crossing_h, 0.0), end - now - crossing_h)
-            clock.enter("weather", now)
-            yield env.timeout(end - now - crossing_h)
-            clock.move(end - now - crossing_h - weather_h, "weather", "breakdown")
-            clock.enter("sailing", env.now)
-            yield env.timeout(crossing_h)
-        else:
-            yield env.timeout(crossing_h)
+        self._crossing[i] = (clock, sea_up, now)
+        yield env.timeout(end - now)
+        self._settle_crossing(i, end)
+
+    def _settle_crossing(self, i: int, now: float) -> None:
+        clock, sea_up, start = self._crossing.pop(i)
+        weather_h, other_h = self._sea.shelter_split(sea_up, start, now)
+        clock.move(weather_h, "sailing", "weather")
+        clock.move(other_h, "sailing", "breakdown")
 
     # --------------------------------------------------------------- accounts
     LOADED_PLACES = ("loaded_at_station", "rail_to_port", "yard_loaded", "rail_onward")
@@ -265,5 +270,8 @@ class FerryRoute:
         return self._yard_t, self._yard_n
 
     def close(self) -> None:
+        """Charge every ferry's current state up to now, splitting a crossing in progress."""
         for c in self._clocks:
             c.enter(c.state, self.env.now)
+        for i in list(self._crossing):
+            self._settle_crossing(i, self.env.now)

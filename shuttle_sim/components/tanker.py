@@ -142,11 +142,9 @@ class Tanker:
         when the horizon falls inside the passage)."""
         state, start = self._pending
         self._pending = None
-        elapsed = now - start
-        held = max(elapsed - self._sea_and_up.up_hours(start, now), 0.0)
-        weather_h = min(max(elapsed - self._sea.up_hours(start, now), 0.0), held)
+        weather_h, other_h = self._sea.shelter_split(self._sea_and_up, start, now)
         self.clock.move(weather_h, state, "weather")
-        self.clock.move(held - weather_h, state, "breakdown")
+        self.clock.move(other_h, state, "breakdown")
         self.sea_weather_h += weather_h
 
     def _record(self, voyage: int, load: PortCall, dis: PortCall) -> dict:
