@@ -100,6 +100,7 @@ class Tanker:
         self.up = up or Availability.always()
         self._sea = sea or Availability.always()
         self._sea_and_up = self._sea if up is None else (self._sea & self.up)
+        self._simple_passage = self._sea_and_up.always_up  # decided once, not per passage
         self._next_dry_dock_h = dry_dock_first_h
         self._pending: tuple | None = None  # passage in progress: (state, start time)
         self.sea_weather_h = 0.0
@@ -129,7 +130,7 @@ class Tanker:
         env = self.env
         now = env.now
         self.clock.enter(state, now)
-        if self._sea_and_up.always_up:
+        if self._simple_passage:
             yield env.timeout(sailing_h)
             return
         end = self._sea_and_up.work_end(now, sailing_h)
