@@ -110,14 +110,18 @@ class Triangular(_Dist):
         a, c, b = self.low_h, self.mode_h, self.high_h
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0
 
+    @cached_property
+    def _inverse_cdf(self) -> tuple[float, float, float, float, float]:
+        a, c, b = self.low_h, self.mode_h, self.high_h
+        return a, b, (c - a) / (b - a), (b - a) * (c - a), (b - a) * (b - c)
+
     def sample(self, rng) -> float:
         # inverse CDF: one uniform per draw
-        a, c, b = self.low_h, self.mode_h, self.high_h
+        a, b, f, left, right = self._inverse_cdf
         u = rng.random()
-        f = (c - a) / (b - a)
         if u < f:
-            return a + math.sqrt(u * (b - a) * (c - a))
-        return b - math.sqrt((1.0 - u) * (b - a) * (b - c))
+            return a + math.sqrt(u * left)
+        return b - math.sqrt((1.0 - u) * right)
 
 
 class LogNormal(_Dist):

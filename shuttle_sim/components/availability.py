@@ -31,7 +31,7 @@ INF = math.inf
 class Availability:
     """Up intervals ``[starts[i], ends[i])``, sorted, disjoint, non-empty."""
 
-    __slots__ = ("starts", "ends", "_cum", "_table")
+    __slots__ = ("starts", "ends", "_cum", "_table", "always_up")
 
     def __init__(self, starts: Sequence[float], ends: Sequence[float]) -> None:
         starts, ends = [float(s) for s in starts], [float(e) for e in ends]
@@ -42,6 +42,8 @@ class Availability:
                 raise ValueError(f"intervals must be sorted, disjoint and non-empty; interval {i} is [{s}, {e})")
         self.starts = starts
         self.ends = ends
+        # up for all time: callers skip their timeline logic altogether
+        self.always_up = starts == [0.0] and ends == [INF]
         lengths = np.array(ends) - np.array(starts) if starts else np.zeros(0)
         # cumulative up-hours before interval i (inf lengths only ever at the end)
         cum = np.concatenate(([0.0], np.cumsum(lengths)[:-1])) if starts else np.zeros(0)
@@ -116,11 +118,6 @@ class Availability:
         return Availability(starts, ends)
 
     # ------------------------------------------------------------------ queries
-    @property
-    def always_up(self) -> bool:
-        """Up for all time: callers skip their timeline logic altogether."""
-        return self.starts == [0.0] and self.ends == [INF]
-
     def _index(self, t: float) -> int:
         """Index of the last interval starting at or before ``t`` (-1 if none)."""
         return bisect_right(self.starts, t) - 1

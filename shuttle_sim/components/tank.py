@@ -190,16 +190,23 @@ class TankFarm:
                 req_in += f.requested_t_per_h
             else:
                 req_out += f.requested_t_per_h
-        scale_in = scale_out = 1.0
         if self._level_t >= self.capacity_t - self._tol_t and req_in > req_out:
-            self._regime, scale_in = FULL, req_out / req_in
+            self._regime = FULL
+            scale = req_out / req_in
+            for f in self._flows:
+                f.actual_t_per_h = f.requested_t_per_h * scale if f.inflow else f.requested_t_per_h
+            self._net_t_per_h = req_in * scale - req_out
         elif self._level_t <= self._tol_t and req_out > req_in:
-            self._regime, scale_out = EMPTY, req_in / req_out
+            self._regime = EMPTY
+            scale = req_in / req_out
+            for f in self._flows:
+                f.actual_t_per_h = f.requested_t_per_h if f.inflow else f.requested_t_per_h * scale
+            self._net_t_per_h = req_in - req_out * scale
         else:
             self._regime = NORMAL
-        for f in self._flows:
-            f.actual_t_per_h = f.requested_t_per_h * (scale_in if f.inflow else scale_out)
-        self._net_t_per_h = req_in * scale_in - req_out * scale_out
+            for f in self._flows:
+                f.actual_t_per_h = f.requested_t_per_h
+            self._net_t_per_h = req_in - req_out
 
     def _time_to_boundary_h(self) -> float:
         net = self._net_t_per_h
@@ -210,11 +217,16 @@ class TankFarm:
         return self._level_t / -net
 
     def _integrate(self, dt: float) -> None:
-        for f in self._flows:
-            f.offered_t += f.requested_t_per_h * dt
-            f.moved_t += f.actual_t_per_h * dt
-            if f.requested_t_per_h > 0.0:
-                f.starved_h += dt * (1.0 - f.actual_t_per_h / f.requested_t_per_h)
+        if self._regime == NORMAL:  # every flow gets what it asks for: none starves
+            for f in self._flows:
+                f.offered_t += f.requested_t_per_h * dt
+                f.moved_t += f.requested_t_per_h * dt
+        else:
+            for f in self._flows:
+                f.offered_t += f.requested_t_per_h * dt
+                f.moved_t += f.actual_t_per_h * dt
+                if f.requested_t_per_h > 0.0:
+                    f.starved_h += dt * (1.0 - f.actual_t_per_h / f.requested_t_per_h)
         self._level_t += self._net_t_per_h * dt
 
     def _advance(self) -> None:
@@ -261,37 +273,44 @@ class TankFarm:
             self._level_t = self.capacity_t if self._net_t_per_h > 0 else 0.0
             self._record()
             self._set_rates()
+            tb = self._time_to_boundary_h()
         self._plan += 1
-        next_h = math.inf
+        next_h = tb
         any_target = False
         for f in self._flows:
             if f.target_t is not None:
                 any_target = True
                 if f.actual_t_per_h > 0.0:
-                    next_h = min(next_h, (f.target_t - f.moved_t) / f.actual_t_per_h)
+                    t = (f.target_t - f.moved_t) / f.actual_t_per_h
+                    if t < next_h:
+                        next_h = t
         for listener in self.listeners:
             listener()
         if not any_target and not self.listeners:
             return  # nothing waits on this farm: boundaries are handled analytically
-        next_h = min(next_h, self._time_to_boundary_h())
         if next_h < math.inf:
             plan = self._plan
-            self.env.timeout(max(next_h, 0.0)).callbacks.append(lambda _ev: self._wake(plan))
-
-    @staticmethod
-    def _finished(f: Flow, now: float) -> bool:
-        """Target reached, up to round-off in the amount or in the clock at ``now``."""
-        rem = f.target_t - f.moved_t
-        if rem <= 1e-9 * f.target_t:
-            return True
-        return f.actual_t_per_h > 0.0 and now + rem / f.actual_t_per_h == now
+            self.env.timeout(next_h if next_h > 0.0 else 0.0).callbacks.append(lambda _ev: self._wake(plan))
 
     def _wake(self, plan: int) -> None:
         if plan != self._plan:
             return  # superseded by a later change
         self._advance()
         now = self.env.now
-        finished = [f for f in self._flows if f.target_t is not None and self._finished(f, now)]
+        finished = None
+        for f in self._flows:
+            if f.target_t is None:
+                continue
+            # target reached, up to round-off in the amount or in the clock at now
+            rem = f.target_t - f.moved_t
+            if rem <= 1e-9 * f.target_t or (f.actual_t_per_h > 0.0 and now + rem / f.actual_t_per_h == now):
+                if finished is None:
+                    finished = [f]
+                else:
+                    finished.append(f)
+        if finished is None:
+            self._replan()
+            return
         for f in finished:
             # close the last round-off gap so the flow moves exactly its target
             gap = f.target_t - f.moved_t
@@ -299,8 +318,7 @@ class TankFarm:
             self._level_t += gap if f.inflow else -gap
             self._level_t = min(max(self._level_t, 0.0), self.capacity_t)
             self._retire(f)
-        if finished:
-            self._record()
+        self._record()
         self._replan()
         for f in finished:
             f.done.succeed(f)

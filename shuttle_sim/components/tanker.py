@@ -130,8 +130,8 @@ class Tanker:
         env = self.env
         now = env.now
         self.clock.enter(state, now)
-        if self._simple_passage:
-            yield env.timeout(sailing_h)
+        if self._simple_passage or self._sea_and_up.up_until(now) >= now + sailing_h:
+            yield env.timeout(sailing_h)  # nothing stops this passage: no shelter to split
             return
         end = self._sea_and_up.work_end(now, sailing_h)
         self._pending = (state, now)
@@ -149,19 +149,15 @@ class Tanker:
         self.sea_weather_h += weather_h
 
     def _record(self, voyage: int, load: PortCall, dis: PortCall) -> dict:
-        rec = {"tanker": self.name, "tanker_class": self.spec.name, "voyage": voyage, "cargo_t": load.amount_t}
-        for prefix, call in (("load", load), ("discharge", dis)):
-            rec[f"{prefix}_arrive_h"] = call.arrive_h
-            rec[f"{prefix}_berth_h"] = call.berth_h
-            rec[f"{prefix}_start_h"] = call.start_h
-            rec[f"{prefix}_end_h"] = call.end_h
-            rec[f"{prefix}_depart_h"] = call.depart_h
-            rec[f"{prefix}_queue_h"] = call.queue_h
-        rec["load_wait_cargo_h"] = load.starved_h
-        rec["discharge_wait_ullage_h"] = dis.starved_h
-        rec["load_weather_h"] = load.weather_h
-        rec["discharge_weather_h"] = dis.weather_h
-        return rec
+        return {
+            "tanker": self.name, "tanker_class": self.spec.name, "voyage": voyage, "cargo_t": load.amount_t,
+            "load_arrive_h": load.arrive_h, "load_berth_h": load.berth_h, "load_start_h": load.start_h,
+            "load_end_h": load.end_h, "load_depart_h": load.depart_h, "load_queue_h": load.queue_h,
+            "discharge_arrive_h": dis.arrive_h, "discharge_berth_h": dis.berth_h, "discharge_start_h": dis.start_h,
+            "discharge_end_h": dis.end_h, "discharge_depart_h": dis.depart_h, "discharge_queue_h": dis.queue_h,
+            "load_wait_cargo_h": load.starved_h, "discharge_wait_ullage_h": dis.starved_h,
+            "load_weather_h": load.weather_h, "discharge_weather_h": dis.weather_h,
+        }
 
     @property
     def cargo_on_board_t(self) -> float:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
 
 import simpy
 
@@ -46,21 +45,19 @@ BERTH_STATES = (
 )
 OPERATIONS = ("berthing", "transfer", "unberthing")
 INF = math.inf
+NAN = math.nan
 
 
-@dataclass
 class PortCall:
     """Times (h) and amounts of one ship's call, for the voyage record."""
 
-    arrive_h: float = float("nan")
-    berth_h: float = float("nan")
-    start_h: float = float("nan")
-    end_h: float = float("nan")
-    depart_h: float = float("nan")
-    queue_h: float = 0.0
-    starved_h: float = 0.0
-    weather_h: float = 0.0
-    amount_t: float = 0.0
+    __slots__ = ("arrive_h", "berth_h", "start_h", "end_h", "depart_h", "queue_h", "starved_h", "weather_h",
+                 "amount_t")
+
+    def __init__(self, arrive_h: float) -> None:
+        self.arrive_h = arrive_h
+        self.berth_h = self.start_h = self.end_h = self.depart_h = NAN
+        self.queue_h = self.starved_h = self.weather_h = self.amount_t = 0.0
 
 
 class Berth:
@@ -123,7 +120,11 @@ class Terminal:
         self.hold_h: defaultdict[str, float] = defaultdict(float)  # weather holds by operation, charged when they begin
         self.queue_waits_h: list[float] = []
         self.other_calls = 0
-        self._active: dict[StateClock, tuple[Flow | None, StateClock | None]] = {}
+        # berth clocks still running -> the ship at the berth (None: other traffic, failed)
+        self._active: dict[StateClock, object] = {}
+        self._loads = role == "load"
+        self._rate_t_per_h = spec.transfer_rate_t_per_h
+        self._window_h = {op: getattr(spec.limits, op).window_h for op in OPERATIONS}
         self._starved_state = "waiting_cargo" if role == "load" else "waiting_ullage"
         for b in self.berth_list:
             if not b.up.always_up:
@@ -140,77 +141,97 @@ class Terminal:
         up timeline), ``transfer`` (set to the cargo flow while it runs) and
         ``on_board_t`` (booked the moment the transfer ends), so the oil on board is
         known at any instant.
+
+        This is the model's innermost loop (a few port calls per simulated day per
+        ship): spec values are read once in ``__init__`` and a step that needs no wait
+        schedules nothing.
         """
         env, spec = self.env, self.spec
         ship_clock, rng = ship.clock, ship.rng
-        rec = PortCall(arrive_h=env.now)
-        ship_clock.enter("formalities", env.now)
+        now = env.now
+        rec = PortCall(now)
+        ship_clock.enter("formalities", now)
         d = spec.arrival_formalities.sample(rng)
         if d > 0:
             yield env.timeout(d)
-        ship_clock.enter("queueing", env.now)
-        t_q = env.now
+            now = env.now
+        ship_clock.enter("queueing", now)
+        t_q = now
         berth_obj = yield self.berths.get()
+        now = env.now
         berth_obj.busy = True
-        rec.berth_h = env.now
-        rec.queue_h = env.now - t_q
-        self.queue_waits_h.append(rec.queue_h)
-        berth = StateClock(self.occupancy_h, "berthing", env.now)
-        self._active[berth] = (None, ship_clock)
+        rec.berth_h = now
+        rec.queue_h = now - t_q
+        self.queue_waits_h.append(now - t_q)
+        berth = StateClock(self.occupancy_h, "berthing", now)
+        self._active[berth] = ship
         d = spec.berthing.sample(rng)
-        yield from self._await_window(ship, berth, rec, "berthing", d)
+        start = self._hold(ship, berth, rec, "berthing", d, now)
+        if start > now:
+            yield env.timeout(start - now)
+            now = env.now
         if d > 0:
-            ship_clock.enter("berthing", env.now)
-            berth.enter("berthing", env.now)
+            ship_clock.enter("berthing", now)
+            berth.enter("berthing", now)
             yield env.timeout(d)
+            now = env.now
         d = spec.pre_transfer.sample(rng)
-        ship_clock.enter("formalities", env.now)
-        berth.enter("formalities", env.now)
+        ship_clock.enter("formalities", now)
+        berth.enter("formalities", now)
         if d > 0:
             yield env.timeout(d)
-        now = rec.start_h = env.now
-        rate = spec.transfer_rate_t_per_h
-        if pump_rate_t_per_h is not None and self.role == "discharge":
-            rate = min(rate, pump_rate_t_per_h)
-        if self.role == "load":
+            now = env.now
+        rec.start_h = now
+        if self._loads:
+            rate = self._rate_t_per_h
             flow = self.tank.draw("ship_load", rate, amount_t)
         else:
+            rate = self._rate_t_per_h if pump_rate_t_per_h is None else min(self._rate_t_per_h, pump_rate_t_per_h)
             flow = self.tank.fill("ship_discharge", rate, amount_t)
-        self._active[berth] = (flow, ship_clock)
         ship.transfer = flow
-        yield from self._transfer(ship, berth, berth_obj, flow, rate, rec)
-        ship.on_board_t += flow.moved_t if self.role == "load" else -flow.moved_t
+        self._gate(ship, berth, berth_obj, flow, rate, rec, self._gates(berth_obj, ship))
+        yield flow.done
+        moved = flow.moved_t
+        ship.on_board_t += moved if self._loads else -moved
         ship.transfer = None
-        self._active[berth] = (None, ship_clock)
         now = rec.end_h = env.now
-        rec.amount_t = flow.moved_t
-        rec.starved_h = flow.starved_h
+        rec.amount_t = moved
+        rec.starved_h = starved = flow.starved_h
         berth.enter("formalities", now)
-        berth.move(flow.starved_h, "transferring", self._starved_state)
         ship_clock.enter("formalities", now)
-        ship_clock.move(flow.starved_h, "transferring", self._starved_state)
+        if starved:
+            berth.move(starved, "transferring", self._starved_state)
+            ship_clock.move(starved, "transferring", self._starved_state)
         d = spec.post_transfer.sample(rng)
         if d > 0:
             yield env.timeout(d)
+            now = env.now
         d = spec.unberthing.sample(rng)
-        yield from self._await_window(ship, berth, rec, "unberthing", d)
-        ship_clock.enter("berthing", env.now)
-        berth.enter("berthing", env.now)
+        start = self._hold(ship, berth, rec, "unberthing", d, now)
+        if start > now:
+            yield env.timeout(start - now)
+            now = env.now
+        ship_clock.enter("berthing", now)
+        berth.enter("berthing", now)
         if d > 0:
             yield env.timeout(d)
-        berth.enter("berthing", env.now)
+            now = env.now
+        berth.enter("berthing", now)
         del self._active[berth]
         self._release(berth_obj)
-        rec.depart_h = env.now
+        rec.depart_h = now
         return rec
 
-    def _await_window(self, ship, berth: StateClock, rec: PortCall, op: str, duration_h: float):
-        """Hold until the weather and the ship allow ``op`` unbroken for its duration."""
-        env = self.env
-        now = env.now
+    def _hold(self, ship, berth: StateClock, rec: PortCall, op: str, duration_h: float, now: float) -> float:
+        """When ``op`` may start: the first moment from ``now`` at which the weather and
+        the ship allow it unbroken for its duration (or the limit's window, if longer).
+        A hold is charged to both clocks here; the caller waits until the returned time."""
         weather = self.weather[op]
-        length = max(duration_h, getattr(self.spec.limits, op).window_h)
-        start = _common_window((weather, ship.up), now, length)
+        length = max(duration_h, self._window_h[op])
+        if ship.up.always_up:
+            start = weather.window(now, length)
+        else:
+            start = _common_window((weather, ship.up), now, length)
         if start > now:
             cause = "weather" if weather.window(now, length) > now else "breakdown"
             ship.clock.enter(cause, now)
@@ -218,25 +239,28 @@ class Terminal:
             self.hold_h[op] += start - now
             if cause == "weather":
                 rec.weather_h += start - now
-            yield env.timeout(start - now)
+        return start
 
-    def _transfer(self, ship, berth: StateClock, berth_obj: Berth, flow: Flow, rate: float, rec: PortCall):
-        """Run the cargo flow to its end, pausing while weather, berth or ship stop it.
-
-        The pauses are driven by timeout callbacks on the flow (no extra process, no
-        condition events): at each stop the rate goes to 0 and the hold is charged; at
-        the next moment all three timelines are up again, the rate is restored.
-        """
-        gates = (self.weather["transfer"], berth_obj.up, ship.up)
-        self._gate(ship, berth, berth_obj, flow, rate, rec, gates)
-        yield flow.done
+    def _gates(self, berth_obj: Berth, ship) -> tuple:
+        """The timelines that can pause a transfer at ``berth_obj`` (never-down ones left out)."""
+        return tuple(g for g in (self.weather["transfer"], berth_obj.up, ship.up) if not g.always_up)
 
     def _gate(self, ship, berth: StateClock, berth_obj: Berth, flow: Flow, rate: float, rec: PortCall, gates) -> None:
+        """Run the cargo flow at ``rate`` while every gate is up; pause it while one is down.
+
+        The pauses are driven by timeout callbacks (no extra process, no condition
+        events): at each stop the rate goes to 0 and the hold is charged; at the next
+        moment all gates are up again, the rate is restored.
+        """
         if flow.done.triggered:
             return
         env = self.env
         now = env.now
-        stop = min(g.up_until(now) for g in gates)
+        stop = INF
+        for g in gates:
+            u = g.up_until(now)
+            if u < stop:
+                stop = u
         if stop > now:  # all up: work until the first of them stops
             ship.clock.enter("transferring", now)
             berth.enter("transferring", now)
@@ -248,7 +272,8 @@ class Terminal:
             return
         self.tank.set_rate(flow, 0.0)
         go = _common_window(gates, now, 0.0)
-        if not gates[0].is_up(now):
+        weather = self.weather["transfer"]
+        if not weather.is_up(now):
             cause, bstate = "weather", "weather"
             rec.weather_h += go - now
             self.hold_h["transfer"] += go - now
@@ -264,7 +289,7 @@ class Terminal:
         b.busy = False
         if b.down:
             b.idle_clock = StateClock(self.occupancy_h, "failed", self.env.now)
-            self._active[b.idle_clock] = (None, None)
+            self._active[b.idle_clock] = None
         else:
             self.berths.put(b)
 
@@ -281,7 +306,7 @@ class Terminal:
             if not b.busy:
                 self.berths.items.remove(b)
                 b.idle_clock = StateClock(self.occupancy_h, "failed", env.now)
-                self._active[b.idle_clock] = (None, None)
+                self._active[b.idle_clock] = None
             up_at = b.up.next_up(env.now)
             if up_at == INF:
                 return
@@ -306,7 +331,7 @@ class Terminal:
         b = yield self.berths.get()
         b.busy = True
         clock = StateClock(self.occupancy_h, "other_traffic", self.env.now)
-        self._active[clock] = (None, None)
+        self._active[clock] = None
         yield self.env.timeout(hours)
         clock.enter("other_traffic", self.env.now)
         del self._active[clock]
@@ -322,11 +347,12 @@ class Terminal:
         """
         now = self.env.now
         self.tank.level_t  # bring the flows' accounts to now
-        for clock, (flow, ship_clock) in list(self._active.items()):
+        for clock, ship in list(self._active.items()):
             clock.enter(clock.state, now)
+            flow = ship.transfer if ship is not None else None
             if flow is not None:
                 clock.move(flow.starved_h, "transferring", self._starved_state)
-                ship_clock.move(flow.starved_h, "transferring", self._starved_state)
+                ship.clock.move(flow.starved_h, "transferring", self._starved_state)
         self._active.clear()
 
 
