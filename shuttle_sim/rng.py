@@ -10,6 +10,7 @@ whichever worker runs it.  There is no global random state anywhere in the packa
 
 from __future__ import annotations
 
+import itertools
 import zlib
 
 import numpy as np
@@ -46,36 +47,20 @@ class Stream:
     call, so this wrapper draws blocks of ``block`` values per kind (uniform, standard
     normal, standard exponential) and serves them in order.  The values depend only on
     the stream's seed and the sequence of calls, so runs stay bit-identical.
+
+    ``random``, ``standard_normal`` and ``standard_exponential`` are the ``__next__``
+    of an endless chain of blocks: a scalar draw is one C call, and a block is drawn
+    from the generator the moment the previous one of its kind runs out.
     """
 
-    __slots__ = ("gen", "_u", "_iu", "_n", "_in", "_e", "_ie", "_block")
+    __slots__ = ("gen", "random", "standard_normal", "standard_exponential")
 
     def __init__(self, gen: np.random.Generator, block: int = 256) -> None:
         self.gen = gen
-        self._block = block
-        self._u: list[float] = []
-        self._n: list[float] = []
-        self._e: list[float] = []
-        self._iu = self._in = self._ie = 0
-
-    def random(self) -> float:
-        """Uniform on [0, 1)."""
-        if self._iu == len(self._u):
-            self._u, self._iu = self.gen.random(self._block).tolist(), 0
-        self._iu += 1
-        return self._u[self._iu - 1]
-
-    def standard_normal(self) -> float:
-        if self._in == len(self._n):
-            self._n, self._in = self.gen.standard_normal(self._block).tolist(), 0
-        self._in += 1
-        return self._n[self._in - 1]
-
-    def standard_exponential(self) -> float:
-        if self._ie == len(self._e):
-            self._e, self._ie = self.gen.standard_exponential(self._block).tolist(), 0
-        self._ie += 1
-        return self._e[self._ie - 1]
+        #: Uniform on [0, 1).
+        self.random = _chain(gen.random, block)
+        self.standard_normal = _chain(gen.standard_normal, block)
+        self.standard_exponential = _chain(gen.standard_exponential, block)
 
     def standard_gamma(self, shape: float) -> float:
         return float(self.gen.standard_gamma(shape))
@@ -83,3 +68,9 @@ class Stream:
     def integers(self, n: int) -> int:
         """Uniform on {0, ..., n-1}."""
         return min(int(self.random() * n), n - 1)
+
+
+def _chain(draw, block: int):
+    """``__next__`` of the endless sequence ``draw(block)``, ``draw(block)``, ... flattened."""
+    blocks = map(lambda _: draw(block).tolist(), itertools.repeat(None))
+    return itertools.chain.from_iterable(blocks).__next__

@@ -235,8 +235,10 @@ class TankFarm:
         dt = now - self._t_h
         if dt <= 0.0:
             return
-        tb = self._time_to_boundary_h()
-        if tb < dt:
+        net = self._net_t_per_h
+        if self._regime == NORMAL and net != 0.0 and (
+                (self.capacity_t - self._level_t) / net if net > 0 else self._level_t / -net) < dt:
+            tb = self._time_to_boundary_h()
             # The level reaches a boundary inside the interval: account up to it, switch
             # regime (rates are constant, so at most one switch), then the rest.
             full = self._net_t_per_h > 0
@@ -264,7 +266,7 @@ class TankFarm:
     def _replan(self) -> None:
         """Recompute rates and schedule one wake-up at the next moment they can change."""
         self._set_rates()
-        now = self.env.now
+        now = self._t_h  # the accounts are always brought to now before a re-plan
         tb = self._time_to_boundary_h()
         if tb < math.inf and now + tb == now:
             # The boundary is closer than the clock can resolve at this time: it is
@@ -296,7 +298,7 @@ class TankFarm:
         if plan != self._plan:
             return  # superseded by a later change
         self._advance()
-        now = self.env.now
+        now = self._t_h
         finished = None
         for f in self._flows:
             if f.target_t is None:

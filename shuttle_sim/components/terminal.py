@@ -63,11 +63,13 @@ class PortCall:
 class Berth:
     """One berth: its own up/down timeline (failures, scripted outages)."""
 
-    __slots__ = ("index", "up", "busy", "down", "idle_clock")
+    __slots__ = ("index", "up", "busy", "down", "idle_clock", "transfer_gates")
 
-    def __init__(self, index: int, up: Availability) -> None:
+    def __init__(self, index: int, up: Availability, transfer_weather: Availability) -> None:
         self.index = index
         self.up = up
+        # what can stop a transfer here, besides the ship: the port's weather, the berth
+        self.transfer_gates = tuple(g for g in (transfer_weather, up) if not g.always_up)
         self.busy = False
         self.down = False
         self.idle_clock: StateClock | None = None
@@ -113,7 +115,7 @@ class Terminal:
         ups = berth_up or [always] * spec.berths
         if len(ups) != spec.berths:
             raise ValueError(f"expected {spec.berths} berth timelines, found {len(ups)}")
-        self.berth_list = [Berth(j, up) for j, up in enumerate(ups)]
+        self.berth_list = [Berth(j, up, self.weather["transfer"]) for j, up in enumerate(ups)]
         self.berths = simpy.Store(env)
         self.berths.items.extend(self.berth_list)
         self.occupancy_h: defaultdict[str, float] = defaultdict(float)
@@ -241,9 +243,10 @@ class Terminal:
                 rec.weather_h += start - now
         return start
 
-    def _gates(self, berth_obj: Berth, ship) -> tuple:
+    @staticmethod
+    def _gates(berth_obj: Berth, ship) -> tuple:
         """The timelines that can pause a transfer at ``berth_obj`` (never-down ones left out)."""
-        return tuple(g for g in (self.weather["transfer"], berth_obj.up, ship.up) if not g.always_up)
+        return berth_obj.transfer_gates if ship.up.always_up else berth_obj.transfer_gates + (ship.up,)
 
     def _gate(self, ship, berth: StateClock, berth_obj: Berth, flow: Flow, rate: float, rec: PortCall, gates) -> None:
         """Run the cargo flow at ``rate`` while every gate is up; pause it while one is down.
