@@ -2,8 +2,10 @@
 
 On this class of VM wall-clock timings of the same run vary by 25% or more; callgrind
 counts the instructions the CPU executes, which are the same on every run.  Each
-workload runs in its own process (``_workload.py``); its count minus the count of the
-``baseline`` mode (imports and scenario loading only) is the workload's own cost.
+workload runs in its own process (``_workload.py``), inside ``operator.call``; callgrind
+collects only while that C function runs, so the count is the workload's alone (an
+earlier version subtracted a baseline run of the imports, ~6,000 M instructions whose
+run-to-run noise of ~20 M was several per cent of a model run).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def _warm() -> None:
     global _warmed
     if not _warmed:
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE), str(HERE.parent / "shuttle_sim")], check=True)
-        subprocess.run([sys.executable, str(HERE / "_workload.py"), "baseline", str(HERE.parent / "configs" / "kcts_concept.yaml"), "0.01"],
+        subprocess.run([sys.executable, str(HERE / "_workload.py"), "model", str(HERE.parent / "configs" / "kcts_concept.yaml"), "0.01"],
                        check=True, capture_output=True)
         _warmed = True
 
@@ -39,7 +41,8 @@ def count(*args: str) -> tuple[int, str]:
     """Instructions executed by ``_workload.py ARGS``, and what it printed."""
     _warm()
     cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-           sys.executable, str(HERE / "_workload.py"), *map(str, args)]
+           "--collect-atstart=no", "--toggle-collect=_operator_call",
+           os.path.realpath(sys.executable), str(HERE / "_workload.py"), *map(str, args)]
     env = {**os.environ, "PYTHONHASHSEED": "0"}  # same dict/set layouts on every run
     p = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
     m = re.search(r"Collected : (\d+)", p.stderr)

@@ -1,9 +1,11 @@
 """One workload per process, for instruction counting under callgrind (see _instructions.py).
 
-    python benchmarks/_workload.py baseline|model|model-off|bare|skeleton SCENARIO YEARS [N_EVENTS]
+    python benchmarks/_workload.py model|model-off|bare|skeleton SCENARIO YEARS [N_EVENTS]
 
-Every mode imports the package and loads the scenario, so that subtracting ``baseline``
-leaves the workload alone.  ``model`` prints the number of events it processed.
+The workload runs inside ``operator.call``, a C function nothing else in the process
+calls: callgrind counts only while it runs (``--toggle-collect``), so imports and
+scenario loading are left out exactly, with no baseline to subtract.  ``model`` and
+``skeleton`` print the number of events they processed.
 """
 
 import sys
@@ -19,17 +21,26 @@ from shuttle_sim import load_scenario  # noqa: E402
 from shuttle_sim.model import World  # noqa: E402
 
 import gc  # noqa: E402
+import operator  # noqa: E402
 
 mode, path, years = sys.argv[1], sys.argv[2], float(sys.argv[3])
 scenario = load_scenario(path)
+scenario_off = without_weather_and_failures(scenario)
 gc.collect()
 gc.disable()  # as in the wall-time runs: collections would land at heap-size-dependent moments
-scenario_off = without_weather_and_failures(scenario)
-if mode in ("model", "model-off"):
-    w = World(scenario if mode == "model" else scenario_off, seed=1, horizon_h=years * 8760)
-    w.run()
-    print(next(w.env._eid))
-elif mode == "bare":
-    time_bare(int(sys.argv[4]))
-elif mode == "skeleton":
-    print(time_skeleton(scenario, years * 8760)[1])
+
+
+def workload():
+    if mode in ("model", "model-off"):
+        w = World(scenario if mode == "model" else scenario_off, seed=1, horizon_h=years * 8760)
+        w.run()
+        return next(w.env._eid)
+    if mode == "bare":
+        time_bare(int(sys.argv[4]))
+        return ""
+    if mode == "skeleton":
+        return time_skeleton(scenario, years * 8760)[1]
+    raise SystemExit(f"unknown mode {mode!r}")
+
+
+print(operator.call(workload))

@@ -118,31 +118,27 @@ class Availability:
         return Availability(starts, ends)
 
     # ------------------------------------------------------------------ queries
-    def _index(self, t: float) -> int:
-        """Index of the last interval starting at or before ``t`` (-1 if none)."""
-        return bisect_right(self.starts, t) - 1
-
     def is_up(self, t: float) -> bool:
-        i = self._index(t)
+        i = bisect_right(self.starts, t) - 1  # last interval starting at or before t
         return i >= 0 and t < self.ends[i]
 
     def next_up(self, t: float) -> float:
         """``t`` if up at ``t``, else the start of the next up interval (inf if none)."""
-        i = self._index(t)
+        i = bisect_right(self.starts, t) - 1  # last interval starting at or before t
         if i >= 0 and t < self.ends[i]:
             return t
         return self.starts[i + 1] if i + 1 < len(self.starts) else INF
 
     def up_until(self, t: float) -> float:
         """End of the up interval containing ``t``; ``t`` itself if down at ``t``."""
-        i = self._index(t)
+        i = bisect_right(self.starts, t) - 1  # last interval starting at or before t
         if i >= 0 and t < self.ends[i]:
             return self.ends[i]
         return t
 
     def window(self, t: float, length_h: float) -> float:
         """First ``s >= t`` such that ``[s, s + length_h)`` is up (inf if none)."""
-        i = self._index(t)
+        i = bisect_right(self.starts, t) - 1  # last interval starting at or before t
         if i >= 0 and self.ends[i] - max(t, self.starts[i]) >= length_h:
             return max(t, self.starts[i])
         j = i + 1  # first interval starting after t: find the first with length >= L
@@ -168,7 +164,7 @@ class Availability:
 
     def _up_before(self, t: float) -> float:
         """Up-hours in ``[0, t)``."""
-        i = self._index(t)
+        i = bisect_right(self.starts, t) - 1  # last interval starting at or before t
         if i < 0:
             return 0.0
         return self._cum[i] + min(t, self.ends[i]) - self.starts[i]

@@ -44,6 +44,16 @@ BERTH_STATES = (
     "other_traffic",
 )
 OPERATIONS = ("berthing", "transfer", "unberthing")
+# the berth's state while the ship alongside is in a given state of its own budget
+BERTH_STATE_OF_SHIP = {
+    "queueing": "berthing",  # berth assigned, ship on its way in
+    "berthing": "berthing",
+    "formalities": "formalities",
+    "transferring": "transferring",
+    "weather": "weather",
+    "breakdown": "failed",
+    "berth_failed": "failed",
+}
 INF = math.inf
 NAN = math.nan
 
@@ -166,6 +176,7 @@ class Terminal:
         rec.queue_h = now - t_q
         self.queue_waits_h.append(now - t_q)
         berth = StateClock(self.occupancy_h, "berthing", now)
+        ship_clock.lead(berth, BERTH_STATE_OF_SHIP)  # until unberthed, one call keeps both
         self._active[berth] = ship
         d = spec.berthing.sample(rng)
         start = self._hold(ship, berth, rec, "berthing", d, now)
@@ -174,12 +185,10 @@ class Terminal:
             now = env.now
         if d > 0:
             ship_clock.enter("berthing", now)
-            berth.enter("berthing", now)
             yield env.timeout(d)
             now = env.now
         d = spec.pre_transfer.sample(rng)
         ship_clock.enter("formalities", now)
-        berth.enter("formalities", now)
         if d > 0:
             yield env.timeout(d)
             now = env.now
@@ -191,15 +200,16 @@ class Terminal:
             rate = self._rate_t_per_h if pump_rate_t_per_h is None else min(self._rate_t_per_h, pump_rate_t_per_h)
             flow = self.tank.fill("ship_discharge", rate, amount_t)
         ship.transfer = flow
-        self._gate(ship, berth, berth_obj, flow, rate, rec, self._gates(berth_obj, ship))
+        transfer = _Transfer(self, ship, berth_obj, flow, rate, rec)
+        transfer.check()
         yield flow.done
+        transfer.cancel()
         moved = flow.moved_t
         ship.on_board_t += moved if self._loads else -moved
         ship.transfer = None
         now = rec.end_h = env.now
         rec.amount_t = moved
         rec.starved_h = starved = flow.starved_h
-        berth.enter("formalities", now)
         ship_clock.enter("formalities", now)
         if starved:
             berth.move(starved, "transferring", self._starved_state)
@@ -214,11 +224,11 @@ class Terminal:
             yield env.timeout(start - now)
             now = env.now
         ship_clock.enter("berthing", now)
-        berth.enter("berthing", now)
         if d > 0:
             yield env.timeout(d)
             now = env.now
         berth.enter("berthing", now)
+        ship_clock.lead(None)
         del self._active[berth]
         self._release(berth_obj)
         rec.depart_h = now
@@ -230,63 +240,19 @@ class Terminal:
         A hold is charged to both clocks here; the caller waits until the returned time."""
         weather = self.weather[op]
         length = max(duration_h, self._window_h[op])
-        if ship.up.always_up:
-            start = weather.window(now, length)
-        else:
-            start = _common_window((weather, ship.up), now, length)
+        start = weather.window(now, length)
+        up = ship.up
+        if start == now and (up.always_up or up.window(now, length) == now):
+            return now  # the usual case: nothing holds the ship
+        if not up.always_up:
+            start = _common_window((weather, up), now, length)
         if start > now:
             cause = "weather" if weather.window(now, length) > now else "breakdown"
-            ship.clock.enter(cause, now)
-            berth.enter("weather" if cause == "weather" else "failed", now)
+            ship.clock.enter(cause, now)  # the berth follows
             self.hold_h[op] += start - now
             if cause == "weather":
                 rec.weather_h += start - now
         return start
-
-    @staticmethod
-    def _gates(berth_obj: Berth, ship) -> tuple:
-        """The timelines that can pause a transfer at ``berth_obj`` (never-down ones left out)."""
-        return berth_obj.transfer_gates if ship.up.always_up else berth_obj.transfer_gates + (ship.up,)
-
-    def _gate(self, ship, berth: StateClock, berth_obj: Berth, flow: Flow, rate: float, rec: PortCall, gates) -> None:
-        """Run the cargo flow at ``rate`` while every gate is up; pause it while one is down.
-
-        The pauses are driven by timeout callbacks (no extra process, no condition
-        events): at each stop the rate goes to 0 and the hold is charged; at the next
-        moment all gates are up again, the rate is restored.
-        """
-        if flow.done.triggered:
-            return
-        env = self.env
-        now = env.now
-        stop = INF
-        for g in gates:
-            u = g.up_until(now)
-            if u < stop:
-                stop = u
-        if stop > now:  # all up: work until the first of them stops
-            ship.clock.enter("transferring", now)
-            berth.enter("transferring", now)
-            if flow.requested_t_per_h != rate:
-                self.tank.set_rate(flow, rate)
-            if stop < INF:
-                env.timeout(stop - now).callbacks.append(
-                    lambda _e: self._gate(ship, berth, berth_obj, flow, rate, rec, gates))
-            return
-        self.tank.set_rate(flow, 0.0)
-        go = _common_window(gates, now, 0.0)
-        weather = self.weather["transfer"]
-        if not weather.is_up(now):
-            cause, bstate = "weather", "weather"
-            rec.weather_h += go - now
-            self.hold_h["transfer"] += go - now
-        elif not berth_obj.up.is_up(now):
-            cause, bstate = "berth_failed", "failed"
-        else:
-            cause, bstate = "breakdown", "failed"
-        ship.clock.enter(cause, now)
-        berth.enter(bstate, now)
-        env.timeout(go - now).callbacks.append(lambda _e: self._gate(ship, berth, berth_obj, flow, rate, rec, gates))
 
     def _release(self, b: Berth) -> None:
         b.busy = False
@@ -357,6 +323,68 @@ class Terminal:
                 clock.move(flow.starved_h, "transferring", self._starved_state)
                 ship.clock.move(flow.starved_h, "transferring", self._starved_state)
         self._active.clear()
+
+
+class _Transfer:
+    """A cargo transfer at a berth, run while every gate is up and paused while one is down.
+
+    The gates are the timelines that can stop it (the port's transfer weather, the
+    berth's and the ship's own up timelines; never-down ones are left out).  The pauses
+    are driven by timeout callbacks (no extra process, no condition events): at each
+    stop the rate goes to 0 and the hold is charged; at the next moment all gates are
+    up again, the rate is restored.  When the cargo is done, the pending check is
+    cancelled.
+    """
+
+    __slots__ = ("terminal", "ship", "berth_obj", "flow", "rate", "rec", "gates", "pending")
+
+    def __init__(self, terminal: Terminal, ship, berth_obj: Berth, flow: Flow, rate: float, rec: PortCall) -> None:
+        self.terminal = terminal
+        self.ship = ship
+        self.berth_obj = berth_obj
+        self.flow = flow
+        self.rate = rate
+        self.rec = rec
+        self.gates = berth_obj.transfer_gates if ship.up.always_up else berth_obj.transfer_gates + (ship.up,)
+        self.pending = None  # the scheduled next check
+
+    def check(self, _event=None) -> None:
+        term, flow = self.terminal, self.flow
+        if flow.done.triggered:  # finished at this instant, its ship not yet resumed
+            return
+        env = term.env
+        now = env.now
+        stop = INF
+        for g in self.gates:
+            u = g.up_until(now)
+            if u < stop:
+                stop = u
+        if stop > now:  # all up: work until the first of them stops
+            self.ship.clock.enter("transferring", now)  # the berth follows
+            if flow.requested_t_per_h != self.rate:
+                term.tank.set_rate(flow, self.rate)
+            if stop < INF:
+                self.pending = env.timeout(stop - now)
+                self.pending.callbacks.append(self.check)
+            return
+        term.tank.set_rate(flow, 0.0)
+        go = _common_window(self.gates, now, 0.0)
+        if not term.weather["transfer"].is_up(now):
+            cause = "weather"
+            self.rec.weather_h += go - now
+            term.hold_h["transfer"] += go - now
+        elif not self.berth_obj.up.is_up(now):
+            cause = "berth_failed"
+        else:
+            cause = "breakdown"
+        self.ship.clock.enter(cause, now)  # the berth follows: weather or failed
+        self.pending = env.timeout(go - now)
+        self.pending.callbacks.append(self.check)
+
+    def cancel(self) -> None:
+        """The cargo is done: the next check, if still to come, has nothing to do."""
+        if self.pending is not None and self.pending.callbacks:
+            self.pending.callbacks.clear()
 
 
 def _common_window(gates, t: float, length_h: float) -> float:
