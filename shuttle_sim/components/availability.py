@@ -139,8 +139,8 @@ class Availability:
     def window(self, t: float, length_h: float) -> float:
         """First ``s >= t`` such that ``[s, s + length_h)`` is up (inf if none)."""
         i = bisect_right(self.starts, t) - 1  # last interval starting at or before t
-        if i >= 0 and self.ends[i] - max(t, self.starts[i]) >= length_h:
-            return max(t, self.starts[i])
+        if i >= 0 and self.ends[i] - t >= length_h:  # up from t (starts[i] <= t) long enough
+            return t
         j = i + 1  # first interval starting after t: find the first with length >= L
         n = len(self.starts)
         if j >= n:

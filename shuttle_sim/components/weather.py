@@ -104,8 +104,8 @@ def read_hindcast(path: str | os.PathLike) -> Hindcast:
 
 def _month_of_hours(start: _dt.date, n_hours: int) -> np.ndarray:
     """Calendar month (0..11) of each hour from ``start``."""
-    days = np.arange(0, n_hours // 24 + 2)
-    months = np.array([(start + _dt.timedelta(days=int(d))).month - 1 for d in days])
+    days = np.datetime64(start, "D") + np.arange(0, n_hours // 24 + 2)
+    months = days.astype("datetime64[M]").astype(np.int64) % 12  # months since 1970-01
     return np.repeat(months, 24)[:n_hours]
 
 
@@ -158,6 +158,7 @@ class Weather:
         if max_rate <= 0:
             return
         reach = sorted(sp.reach.items())
+        storms: dict[str, list] = {site: [] for site in self.wind_m_per_s}
         t = 0.0
         while True:  # thinning of a Poisson process with a month-dependent rate
             t += rng.standard_exponential() / max_rate
@@ -169,23 +170,31 @@ class Weather:
             u = rng.random()
             wind = sp.peak_wind.low_m_per_s + u * (sp.peak_wind.high_m_per_s - sp.peak_wind.low_m_per_s)
             hs = sp.peak_hs.low_m + u * (sp.peak_hs.high_m - sp.peak_hs.low_m)
-            self._add_storm(sp.origin, t, duration, wind, hs)
+            storms[sp.origin].append((t, duration, wind, hs))
             for site, r in reach:
                 if rng.random() < r.probability:
-                    self._add_storm(site, t + r.lag_h, duration, wind, hs)
+                    storms[site].append((t + r.lag_h, duration, wind, hs))
+        for site, rows in storms.items():
+            self._add_storms(site, rows)
 
-    def _add_storm(self, site: str, t0: float, duration: float, wind: float, hs: float) -> None:
-        if duration <= 0:
+    def _add_storms(self, site: str, rows: list[tuple[float, float, float, float]]) -> None:
+        """Raise the site's series to each storm's trapezoid profile (1/4 of its duration
+        rising, 1/2 at peak, 1/4 falling), hour by hour; overlapping storms take the max.
+        All storms of a site in one vectorised pass."""
+        t0, dur, wind, hs = (np.array(c, dtype=float) for c in zip(*rows)) if rows else (np.zeros(0),) * 4
+        i0 = np.floor(t0).astype(np.int64)
+        i1 = np.minimum(np.ceil(t0 + dur).astype(np.int64), self.n_hours)
+        keep = (dur > 0) & (i0 < i1)
+        t0, dur, wind, hs, i0, i1 = t0[keep], dur[keep], wind[keep], hs[keep], i0[keep], i1[keep]
+        lengths = i1 - i0
+        if not lengths.size:
             return
-        i0, i1 = int(math.floor(t0)), min(int(math.ceil(t0 + duration)), self.n_hours)
-        if i0 >= i1:
-            return
-        mid = np.arange(i0, i1) + 0.5
-        x = (mid - t0) / duration  # 0..1 through the storm
-        shape = np.clip(np.minimum(x, 1.0 - x) / 0.25, 0.0, 1.0)  # trapezoid: 1/4 up, 1/2 peak, 1/4 down
-        w, h = self.wind_m_per_s[site], self.hs_m[site]
-        w[i0:i1] = np.maximum(w[i0:i1], wind * shape)
-        h[i0:i1] = np.maximum(h[i0:i1], hs * shape)
+        k = np.repeat(np.arange(lengths.size), lengths)  # storm of each affected hour
+        hour = i0[k] + (np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths))
+        x = (hour + 0.5 - t0[k]) / dur[k]  # 0..1 through the storm, at mid-hour
+        shape = np.clip(np.minimum(x, 1.0 - x) / 0.25, 0.0, 1.0)
+        np.maximum.at(self.wind_m_per_s[site], hour, wind[k] * shape)
+        np.maximum.at(self.hs_m[site], hour, hs[k] * shape)
 
     def _hindcast(self, start: _dt.date, streams: Streams) -> None:
         hc = read_hindcast(self.spec.file)
