@@ -147,6 +147,14 @@ class TankFarm:
         flow.requested_t_per_h = rate_t_per_h
         self._replan()
 
+    def eta_h(self, flow: Flow) -> float:
+        """Hours until ``flow`` reaches its target at the rate it gets now (inf if it gets
+        none, or has no target)."""
+        self._advance()
+        if flow.target_t is None or flow.actual_t_per_h <= 0.0:
+            return math.inf
+        return (flow.target_t - flow.moved_t) / flow.actual_t_per_h
+
     def close(self, flow: Flow) -> None:
         """Stop a flow now (an interrupted transfer, a stopped supply)."""
         self._advance()

@@ -332,7 +332,7 @@ class _Transfer:
     berth's and the ship's own up timelines; never-down ones are left out).  The pauses
     are driven by timeout callbacks (no extra process, no condition events): at each
     stop the rate goes to 0 and the hold is charged; at the next moment all gates are
-    up again, the rate is restored.  When the cargo is done, the pending check is
+    up again, the rate is restored.  When the cargo is done, a check still pending is
     cancelled.
     """
 
@@ -364,7 +364,14 @@ class _Transfer:
             if flow.requested_t_per_h != self.rate:
                 term.tank.set_rate(flow, self.rate)
             if stop < INF:
-                self.pending = env.timeout(stop - now)
+                # Look no further than the end of the cargo at the present rate: a check
+                # left pending far beyond it would sit in the event queue for days and
+                # slow every other event.  If the farm slows the cargo, the check re-arms.
+                # (At or past its end already, by round-off, the farm is about to close it.)
+                due = now + term.tank.eta_h(flow)
+                if not now < due < stop:
+                    due = stop
+                self.pending = env.timeout(due - now)
                 self.pending.callbacks.append(self.check)
             return
         term.tank.set_rate(flow, 0.0)
