@@ -1,7 +1,7 @@
 """Oil terminal: a group of berths in front of a tank farm.
 
-A terminal has ``N`` berths, handed out first come first served (a SimPy ``Store`` of
-:class:`Berth` objects, so that a failed berth is not handed out and the ship at a
+A terminal has ``N`` berths, handed out first come first served (a :class:`BerthPool`
+of :class:`Berth` objects, so that a failed berth is not handed out and the ship at a
 failed berth knows it).  A ship's call follows
 :class:`~shuttle_sim.config.schema.PortSpec`: arrival formalities at anchorage, queue,
 berthing, pre-transfer formalities, cargo transfer, post-transfer formalities,
@@ -23,7 +23,7 @@ Third-party calls that share the berths arrive as a Poisson stream.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import defaultdict, deque
 
 import simpy
 
@@ -85,6 +85,38 @@ class Berth:
         self.idle_clock: StateClock | None = None
 
 
+class BerthPool:
+    """Free berths, handed out first come first served.
+
+    ``get()`` returns an event that fires with a berth: at once if one is free, else
+    when one is released to it.  ``put(berth)`` gives a released berth straight to the
+    longest-waiting request, or back to the free list.  (A ``simpy.Store`` would do the
+    same with an extra event per release and a dozen Python calls per hand-over: a
+    release never waits, so it needs no event.)
+    """
+
+    __slots__ = ("env", "items", "_waiting")
+
+    def __init__(self, env: simpy.Environment, berths) -> None:
+        self.env = env
+        self.items: list[Berth] = list(berths)  # free berths, in the order they were freed
+        self._waiting: deque[simpy.Event] = deque()
+
+    def get(self) -> simpy.Event:
+        ev = simpy.Event(self.env)
+        if self.items:
+            ev.succeed(self.items.pop(0))
+        else:
+            self._waiting.append(ev)
+        return ev
+
+    def put(self, berth: Berth) -> None:
+        if self._waiting:
+            self._waiting.popleft().succeed(berth)
+        else:
+            self.items.append(berth)
+
+
 class Terminal:
     """A loading (``role='load'``) or discharge (``role='discharge'``) terminal.
 
@@ -126,8 +158,7 @@ class Terminal:
         if len(ups) != spec.berths:
             raise ValueError(f"expected {spec.berths} berth timelines, found {len(ups)}")
         self.berth_list = [Berth(j, up, self.weather["transfer"]) for j, up in enumerate(ups)]
-        self.berths = simpy.Store(env)
-        self.berths.items.extend(self.berth_list)
+        self.berths = BerthPool(env, self.berth_list)
         self.occupancy_h: defaultdict[str, float] = defaultdict(float)
         self.hold_h: defaultdict[str, float] = defaultdict(float)  # weather holds by operation, charged when they begin
         self.queue_waits_h: list[float] = []
