@@ -12,7 +12,6 @@ voyage and the exact level traces of both tank farms.
 
 from __future__ import annotations
 
-import operator
 import time
 
 import simpy
@@ -29,17 +28,6 @@ from .results import Result, collect
 from .rng import Streams
 
 
-class Environment(simpy.Environment):
-    """SimPy's environment with a cheaper clock read.
-
-    The components read ``env.now`` a few times per event, and SimPy's ``now`` property
-    runs a Python function each time.  Here its getter is C (``operator.attrgetter``) on
-    the very attribute SimPy's ``step`` advances, so the value is the same, read faster.
-    """
-
-    now = property(operator.attrgetter("_now"), doc="The current simulation time, in hours.")
-
-
 class World:
     """All components of one replication, wired together (exposed for tests).
 
@@ -51,7 +39,7 @@ class World:
         s = scenario
         self.scenario = s
         self.horizon_h = h = float(s.horizon_h if horizon_h is None else horizon_h)
-        self.env = env = Environment()
+        self.env = env = simpy.Environment()
         self.streams = streams = Streams(seed, replication)
         until_h = h + 60 * 24
         self.weather = Weather(s.weather, s.start_date, h, streams) if s.weather is not None else None

@@ -118,14 +118,3 @@ def test_supply_bound_defers_nothing_and_offtake_bound_defers_production():
     assert k["deferred_t"] > 0
     assert k["load_tank_full_frac"] > 0.5
 
-
-def test_model_environment_clock_is_simpys_own():
-    """The model's Environment reads the clock through a C getter; it must be SimPy's."""
-    import simpy
-
-    from shuttle_sim.model import Environment
-
-    env = Environment()
-    env.timeout(2.5)
-    env.run()
-    assert env.now == simpy.Environment.now.fget(env) == 2.5
