@@ -1,6 +1,6 @@
 """One workload per process, for instruction counting under callgrind (see _instructions.py).
 
-    python benchmarks/_workload.py model|model-off|bare|skeleton SCENARIO YEARS [N_EVENTS]
+    python benchmarks/_workload.py model|model-off|bare|skeleton SCENARIO YEARS [N_EVENTS [QUEUE]]
 
 The workload runs inside ``operator.call``, a C function nothing else in the process
 calls: callgrind counts only while it runs (``--toggle-collect``), so imports and
@@ -36,7 +36,7 @@ def workload():
         w.run()
         return next(w.env._eid)
     if mode == "bare":
-        time_bare(int(sys.argv[4]))
+        time_bare(int(sys.argv[4]), int(sys.argv[5]) if len(sys.argv) > 5 else 1)
         return ""
     if mode == "skeleton":
         return time_skeleton(scenario, years * 8760)[1]

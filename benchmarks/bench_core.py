@@ -3,14 +3,22 @@
 For each shipped scenario: simulate Y years, count the events the engine processed, then
 time a bare SimPy loop (one process yielding that many timeouts) in the same run.  The
 ratio model / bare is the model's overhead over the engine's floor (target: <= 3x).
-A second reference, the skeleton, performs the model's own mix of SimPy operations
-(resource requests and releases, timeouts, succeeded events) with no model logic; its
-cost per event is the floor for that mix.
 
-    python benchmarks/bench_core.py [--years 20] [--repeat 5]
+Two further references explain the ratio:
+
+* the *skeleton* performs the model's own mix of SimPy operations (berth requests and
+  releases, timeouts, succeeded events) with no model logic; its cost per event is the
+  floor for that mix;
+* *bare at queue q* is the bare loop with the same number of events spread over q
+  processes, q being the mean number of events pending in the model's queue: SimPy's
+  heap costs O(log q) per event, which a one-process loop (q = 1) never pays.
+
+    python benchmarks/bench_core.py [--years 20] [--repeat 5] [--instructions]
 
 Model and bare loop are timed alternately, with the garbage collector off for both, and
-the minimum of the repeats is kept: this VM's timings otherwise vary by 50%.
+the minimum of the repeats is kept: this VM's timings otherwise vary by 50%.  With
+``--instructions`` the same ratios are also counted in instructions executed (valgrind),
+which are repeatable to the instruction.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from pathlib import Path
 import simpy
 
 from shuttle_sim import load_scenario
+from shuttle_sim.components.terminal import BerthPool
 from shuttle_sim.model import World
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,39 +46,58 @@ def time_model(scenario, horizon_h: float) -> tuple[float, int, int]:
     return dt, events, len(w.voyages)
 
 
-def time_bare(n_events: int) -> float:
+def time_bare(n_events: int, queue: int = 1) -> float:
+    """A bare loop of ``n_events`` timeouts over ``queue`` processes (``queue`` pending events)."""
     env = simpy.Environment()
+    per, extra = divmod(n_events, queue)
 
-    def loop(env):
-        for _ in range(n_events):
-            yield env.timeout(1.0)
+    def loop(env, n, delay):
+        for _ in range(n):
+            yield env.timeout(delay)
 
-    env.process(loop(env))
+    for i in range(queue):
+        # distinct delays, so that the heap really orders the pending events
+        env.process(loop(env, per + (i < extra) - 2, 1.0 + i / queue))  # + its start and end events
     t0 = time.perf_counter()
     env.run()
     return time.perf_counter() - t0
 
 
+def mean_queue(scenario, horizon_h: float) -> float:
+    """Mean number of events pending in the model's queue, sampled at every event (untimed)."""
+    w = World(scenario, seed=1, horizon_h=horizon_h)
+    env, sizes = w.env, []
+    step = env.step
+
+    def counting_step():
+        sizes.append(len(env._queue))
+        step()
+
+    env.step = counting_step
+    w.run()
+    return sum(sizes) / len(sizes)
+
+
 def time_skeleton(scenario, horizon_h: float) -> tuple[float, int]:
     """The model's SimPy operations with no model logic: per ship, per port call, a
-    resource request, five timeouts, a succeeded event (the transfer) and a release."""
+    berth request, five timeouts, a succeeded event (the transfer) and a release."""
     env = simpy.Environment()
-    ports = [simpy.Resource(env, scenario.load_port.berths), simpy.Resource(env, scenario.discharge_port.berths)]
+    ports = [BerthPool(env, range(scenario.load_port.berths)), BerthPool(env, range(scenario.discharge_port.berths))]
 
     def ship(env, k):
         yield env.timeout(k)
         while True:
             for port in ports:
                 yield env.timeout(3.0)
-                with port.request() as req:
-                    yield req
-                    yield env.timeout(2.0)
-                    yield env.timeout(2.0)
-                    done = env.event()
-                    env.timeout(10.0).callbacks.append(lambda _e, d=done: d.succeed())
-                    yield done
-                    yield env.timeout(3.0)
-                    yield env.timeout(1.0)
+                berth = yield port.get()
+                yield env.timeout(2.0)
+                yield env.timeout(2.0)
+                done = env.event()
+                env.timeout(10.0).callbacks.append(lambda _e, d=done: d.succeed())
+                yield done
+                yield env.timeout(3.0)
+                yield env.timeout(1.0)
+                port.put(berth)
                 yield env.timeout(16.0)
 
     for k in range(scenario.n_tankers):
@@ -84,28 +112,31 @@ def main() -> None:
     ap.add_argument("--years", type=float, default=20.0)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--instructions", action="store_true",
-                    help="also count instructions with valgrind (repeatable; slow: about a minute)")
+                    help="also count instructions with valgrind (repeatable; slow: several minutes)")
     args = ap.parse_args()
     horizon_h = args.years * 8760
+    print(f"{args.years:g} simulated years; wall time, best of {args.repeat}")
     print(f"{'scenario':16} {'voyages':>8} {'events':>9} {'ev/voy':>7} {'us/voyage':>10} {'ms/sim-yr':>10}"
-          f" {'bare us/ev':>10} {'skel us/ev':>10} {'model us/ev':>11} {'ratio':>6} {'vs skel':>7}")
+          f" {'bare us/ev':>10} {'model us/ev':>11} {'ratio':>6} {'queue':>6} {'vs bare@q':>9} {'vs skel':>7}")
     for name in ("aktau_current", "kcts_concept"):
         s = load_scenario(ROOT / "configs" / f"{name}.yaml")
         _, events, voyages = time_model(s, horizon_h)
-        dts, bares, skels = [], [], []
+        q = mean_queue(s, horizon_h)
+        dts, bares, bares_q, skels = [], [], [], []
         gc.disable()
         try:
             for _ in range(args.repeat):
                 dts.append(time_model(s, horizon_h)[0])
                 bares.append(time_bare(events))
+                bares_q.append(time_bare(events, round(q)))
                 skels.append(time_skeleton(s, horizon_h))
         finally:
             gc.enable()
-        dt, bare = min(dts), min(bares)
+        dt, bare, bare_q = min(dts), min(bares), min(bares_q)
         skel = min(x[0] / x[1] for x in skels)
         print(f"{name:16} {voyages:8d} {events:9d} {events / voyages:7.1f} {1e6 * dt / voyages:10.1f}"
-              f" {1e3 * dt / args.years:10.1f} {1e6 * bare / events:10.2f} {1e6 * skel:10.2f}"
-              f" {1e6 * dt / events:11.2f} {dt / bare:6.2f} {dt / events / skel:7.2f}")
+              f" {1e3 * dt / args.years:10.1f} {1e6 * bare / events:10.2f} {1e6 * dt / events:11.2f}"
+              f" {dt / bare:6.2f} {q:6.1f} {dt / bare_q:9.2f} {dt / events / skel:7.2f}")
     if args.instructions:
         instruction_ratios(5.0)
 
@@ -118,17 +149,20 @@ def instruction_ratios(years: float) -> None:
         print("valgrind not found: no instruction counts")
         return
     print(f"\ninstructions ({years:g} yr; valgrind callgrind, the workload alone):")
-    print(f"{'scenario':16} {'events':>8} {'model Minstr':>12} {'bare Minstr':>11} {'skel Minstr':>11}"
-          f" {'ratio':>6} {'vs skel (per event)':>7}")
+    print(f"{'scenario':16} {'events':>8} {'model Minstr':>12} {'bare Minstr':>11} {'ratio':>6}"
+          f" {'queue':>6} {'bare@q Minstr':>13} {'vs bare@q':>9} {'vs skel':>7}")
     for name in ("aktau_current", "kcts_concept"):
         path = ROOT / "configs" / f"{name}.yaml"
+        s = load_scenario(path)
+        q = mean_queue(s, years * 8760)
         model, out = ins.count("model", path, years)
         events = int(out)
         bare, _ = ins.count("bare", path, years, events)
+        bare_q, _ = ins.count("bare", path, years, events, round(q))
         skel, out = ins.count("skeleton", path, years)
         skel_events = int(out)
-        print(f"{name:16} {events:8d} {model / 1e6:12.1f} {bare / 1e6:11.1f} {skel / 1e6:11.1f} {model / bare:6.2f}"
-              f" {(model / events) / (skel / skel_events):7.2f}")
+        print(f"{name:16} {events:8d} {model / 1e6:12.1f} {bare / 1e6:11.1f} {model / bare:6.2f}"
+              f" {q:6.1f} {bare_q / 1e6:13.1f} {model / bare_q:9.2f} {(model / events) / (skel / skel_events):7.2f}")
 
 
 if __name__ == "__main__":
