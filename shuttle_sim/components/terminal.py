@@ -56,6 +56,7 @@ BERTH_STATE_OF_SHIP = {
 }
 INF = math.inf
 NAN = math.nan
+RECHECK_MARGIN_H = 1e-6  # a transfer check falls this long after the cargo's expected end
 
 
 class PortCall:
@@ -395,12 +396,13 @@ class _Transfer:
             if flow.requested_t_per_h != self.rate:
                 term.tank.set_rate(flow, self.rate)
             if stop < INF:
-                # Look no further than the end of the cargo at the present rate: a check
-                # left pending far beyond it would sit in the event queue for days and
-                # slow every other event.  If the farm slows the cargo, the check re-arms.
-                # (At or past its end already, by round-off, the farm is about to close it.)
-                due = now + term.tank.eta_h(flow)
-                if not now < due < stop:
+                # Look no further than just past the end of the cargo at the present
+                # rate: a check left pending far beyond it would sit in the event queue
+                # for days and slow every other event.  Just past, so that the farm has
+                # closed the cargo and the ship has cancelled this check by then; if the
+                # farm slowed the cargo instead, the check re-arms.
+                due = now + term.tank.eta_h(flow) + RECHECK_MARGIN_H
+                if due > stop:
                     due = stop
                 self.pending = env.timeout(due - now)
                 self.pending.callbacks.append(self.check)
