@@ -1,10 +1,13 @@
-"""The berth pool: first come first served, never more berths out than exist."""
+"""Terminal internals: the berth pool (first come first served, never more berths out
+than exist) and the port call's own clock."""
 
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shuttle_sim.components.terminal import BerthPool
+
+from .conftest import CONFIGS
 
 
 def test_free_berths_go_at_once_then_in_order_of_request():
@@ -53,3 +56,28 @@ def test_pool_never_lends_a_berth_twice_and_serves_in_order(n_berths, ships):
     assert len(served) == len(ships) and not out
     assert len(pool.items) == n_berths
     assert served == sorted(served)  # first come, first served
+
+
+def test_port_call_clock_is_simpys_clock_to_the_bit():
+    """The port call advances its own ``now`` by each timeout's delay instead of reading
+    ``env.now``; every call must still end exactly when SimPy's clock says."""
+    import shuttle_sim as ss
+    from shuttle_sim.components.terminal import Terminal
+    from shuttle_sim.model import World
+
+    ends = []
+    call = Terminal.call
+
+    def checked_call(self, ship, amount_t, pump):
+        rec = yield from call(self, ship, amount_t, pump)
+        ends.append((rec.depart_h, self.env.now))
+        return rec
+
+    s = ss.load_scenario(CONFIGS / "kcts_concept.yaml")  # random durations, weather holds, breakdowns
+    Terminal.call = checked_call
+    try:
+        World(s, seed=3, horizon_h=2 * 8760).run()
+    finally:
+        Terminal.call = call
+    assert len(ends) > 500
+    assert all(a == b for a, b in ends)

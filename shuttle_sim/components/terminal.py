@@ -187,8 +187,10 @@ class Terminal:
         known at any instant.
 
         This is the model's innermost loop (a few port calls per simulated day per
-        ship): spec values are read once in ``__init__`` and a step that needs no wait
-        schedules nothing.
+        ship): spec values are read once in ``__init__``, a step that needs no wait
+        schedules nothing, and after ``yield env.timeout(x)`` the clock is advanced as
+        ``now += x``, the very sum SimPy scheduled the timeout at, so it equals
+        ``env.now`` to the bit without reading it.
         """
         env, spec = self.env, self.spec
         ship_clock, rng = ship.clock, ship.rng
@@ -198,7 +200,7 @@ class Terminal:
         d = spec.arrival_formalities.sample(rng)
         if d > 0:
             yield env.timeout(d)
-            now = env.now
+            now += d
         ship_clock.enter("queueing", now)
         t_q = now
         berth_obj = yield self.berths.get()
@@ -213,17 +215,18 @@ class Terminal:
         d = spec.berthing.sample(rng)
         start = self._hold(ship, berth, rec, "berthing", d, now)
         if start > now:
-            yield env.timeout(start - now)
-            now = env.now
+            wait = start - now
+            yield env.timeout(wait)
+            now += wait
         if d > 0:
             ship_clock.enter("berthing", now)
             yield env.timeout(d)
-            now = env.now
+            now += d
         d = spec.pre_transfer.sample(rng)
         ship_clock.enter("formalities", now)
         if d > 0:
             yield env.timeout(d)
-            now = env.now
+            now += d
         rec.start_h = now
         if self._loads:
             rate = self._rate_t_per_h
@@ -249,16 +252,17 @@ class Terminal:
         d = spec.post_transfer.sample(rng)
         if d > 0:
             yield env.timeout(d)
-            now = env.now
+            now += d
         d = spec.unberthing.sample(rng)
         start = self._hold(ship, berth, rec, "unberthing", d, now)
         if start > now:
-            yield env.timeout(start - now)
-            now = env.now
+            wait = start - now
+            yield env.timeout(wait)
+            now += wait
         ship_clock.enter("berthing", now)
         if d > 0:
             yield env.timeout(d)
-            now = env.now
+            now += d
         berth.enter("berthing", now)
         ship_clock.lead(None)
         del self._active[berth]
