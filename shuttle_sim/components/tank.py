@@ -105,8 +105,8 @@ class TankFarm:
         self._closed: list[Flow] = []
         self._regime = NORMAL
         self._net_t_per_h = 0.0
-        self._plan = 0  # generation of the current wake-up plan; older wake-ups are ignored
-        self.listeners: list = []  # called after every re-plan (rates may have changed)
+        self._wake_event = None  # the current wake-up; older ones, superseded, are ignored
+        self.listeners: list = []  # called after every re-plan (rates may have changed); they must not change this farm
         self._tol_t = 1e-9 * self.capacity_t
         self.trace_t_h: list[float] = [env.now]
         self.trace_level_t: list[float] = [self._level_t]
@@ -298,7 +298,7 @@ class TankFarm:
             self._record()
             self._set_rates()
             tb = self._time_to_boundary_h()
-        self._plan += 1
+        self._wake_event = None
         next_h = tb
         any_target = False
         for f in self._flows:
@@ -313,11 +313,11 @@ class TankFarm:
         if not any_target and not self.listeners:
             return  # nothing waits on this farm: boundaries are handled analytically
         if next_h < math.inf:
-            plan = self._plan
-            self.env.timeout(next_h if next_h > 0.0 else 0.0).callbacks.append(lambda _ev: self._wake(plan))
+            ev = self._wake_event = self.env.timeout(next_h if next_h > 0.0 else 0.0)
+            ev.callbacks.append(self._wake)
 
-    def _wake(self, plan: int) -> None:
-        if plan != self._plan:
+    def _wake(self, ev) -> None:
+        if ev is not self._wake_event:
             return  # superseded by a later change
         self._advance()
         now = self._t_h

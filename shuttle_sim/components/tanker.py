@@ -113,7 +113,7 @@ class Tanker:
         voyage = 0
         while True:
             load: PortCall = yield from self.load.call(self, self.spec.cargo_t, None)
-            yield from self._passage("sailing_laden", self.laden_h)
+            yield self._passage("sailing_laden", self.laden_h)
             dis: PortCall = yield from self.discharge.call(self, self.on_board_t, self.spec.discharge_pump_rate_t_per_h)
             self._voyages.append(self._record(voyage, load, dis))
             if env.now >= self._next_dry_dock_h:
@@ -122,21 +122,23 @@ class Tanker:
                 self._next_dry_dock_h += dd.every_h
                 if dd.duration_h > 0:
                     yield env.timeout(dd.duration_h)
-            yield from self._passage("sailing_ballast", self.ballast_h)
+            yield self._passage("sailing_ballast", self.ballast_h)
             voyage += 1
 
     def _passage(self, state: str, sailing_h: float):
-        """Sail ``sailing_h`` hours of way, sheltering while the sea or the ship stop it."""
+        """The timeout that ends a passage of ``sailing_h`` hours of way begun now,
+        sheltering while the sea or the ship stop it (the sheltered hours are settled as
+        it ends: a callback that runs before the ship resumes)."""
         env = self.env
         now = env.now
         self.clock.enter(state, now)
         if self._simple_passage or self._sea_and_up.up_until(now) >= now + sailing_h:
-            yield env.timeout(sailing_h)  # nothing stops this passage: no shelter to split
-            return
+            return env.timeout(sailing_h)  # nothing stops this passage: no shelter to split
         end = self._sea_and_up.work_end(now, sailing_h)
         self._pending = (state, now)
-        yield env.timeout(end - now)
-        self._settle_passage(end)
+        ev = env.timeout(end - now)
+        ev.callbacks.append(lambda _e: self._settle_passage(end))
+        return ev
 
     def _settle_passage(self, now: float) -> None:
         """Re-label the hours the passage spent sheltering since it began (exact, also
