@@ -225,16 +225,11 @@ class TankFarm:
         return self._level_t / -net
 
     def _integrate(self, dt: float) -> None:
-        if self._regime == NORMAL:  # every flow gets what it asks for: none starves
-            for f in self._flows:
-                f.offered_t += f.requested_t_per_h * dt
-                f.moved_t += f.requested_t_per_h * dt
-        else:
-            for f in self._flows:
-                f.offered_t += f.requested_t_per_h * dt
-                f.moved_t += f.actual_t_per_h * dt
-                if f.requested_t_per_h > 0.0:
-                    f.starved_h += dt * (1.0 - f.actual_t_per_h / f.requested_t_per_h)
+        for f in self._flows:
+            f.offered_t += f.requested_t_per_h * dt
+            f.moved_t += f.actual_t_per_h * dt
+            if f.requested_t_per_h > 0.0:
+                f.starved_h += dt * (1.0 - f.actual_t_per_h / f.requested_t_per_h)
         self._level_t += self._net_t_per_h * dt
 
     def _advance(self) -> None:
@@ -243,36 +238,31 @@ class TankFarm:
         dt = now - self._t_h
         if dt <= 0.0:
             return
-        net = self._net_t_per_h
-        if self._regime != NORMAL or net == 0.0:
-            self._integrate(dt)
+        tb = self._time_to_boundary_h()
+        if tb < dt:
+            # The level reaches a boundary inside the interval: account up to it, switch
+            # regime (rates are constant, so at most one switch), then the rest.
+            full = self._net_t_per_h > 0
+            self._integrate(tb)
+            self._level_t = self.capacity_t if full else 0.0
+            self._t_h += tb
+            self._record()
+            self._set_rates()
+            self._integrate(now - self._t_h)
+        elif self._regime == NORMAL:  # the usual case, inlined: every flow gets its request
+            for f in self._flows:
+                x = f.requested_t_per_h * dt
+                f.offered_t += x
+                f.moved_t += x
+            self._level_t += self._net_t_per_h * dt
         else:
-            tb = (self.capacity_t - self._level_t) / net if net > 0 else self._level_t / -net
-            if tb < dt:
-                # The level reaches a boundary inside the interval: account up to it,
-                # switch regime (rates are constant, so at most one switch), then the rest.
-                self._integrate(tb)
-                self._level_t = self.capacity_t if net > 0 else 0.0
-                self._t_h += tb
-                self._record()
-                self._set_rates()
-                self._integrate(now - self._t_h)
-            else:  # the usual case, inlined: no boundary, every flow at its requested rate
-                for f in self._flows:
-                    x = f.requested_t_per_h * dt
-                    f.offered_t += x
-                    f.moved_t += x
-                self._level_t += net * dt
+            self._integrate(dt)
         if self._level_t > self.capacity_t:  # float round-off only: a few ulps
             self._level_t = self.capacity_t
         elif self._level_t < 0.0:
             self._level_t = 0.0
         self._t_h = now
-        if self.trace_t_h[-1] == now:
-            self.trace_level_t[-1] = self._level_t
-        else:
-            self.trace_t_h.append(now)
-            self.trace_level_t.append(self._level_t)
+        self._record()
 
     def _record(self) -> None:
         if self.trace_t_h[-1] == self._t_h:
@@ -285,11 +275,7 @@ class TankFarm:
         """Recompute rates and schedule one wake-up at the next moment they can change."""
         self._set_rates()
         now = self._t_h  # the accounts are always brought to now before a re-plan
-        net = self._net_t_per_h
-        if self._regime != NORMAL or net == 0.0:
-            tb = math.inf
-        else:
-            tb = (self.capacity_t - self._level_t) / net if net > 0 else self._level_t / -net
+        tb = self._time_to_boundary_h()
         if tb < math.inf and now + tb == now:
             # The boundary is closer than the clock can resolve at this time: it is
             # reached now.  Without this the wake-up would fire at the same instant

@@ -213,7 +213,7 @@ class Terminal:
         ship_clock.lead(berth, BERTH_STATE_OF_SHIP)  # until unberthed, one call keeps both
         self._active[berth] = ship
         d = spec.berthing.sample(rng)
-        start = self._hold(ship, berth, rec, "berthing", d, now)
+        start = self._hold(ship, rec, "berthing", d, now)
         if start > now:
             wait = start - now
             yield env.timeout(wait)
@@ -254,7 +254,7 @@ class Terminal:
             yield env.timeout(d)
             now += d
         d = spec.unberthing.sample(rng)
-        start = self._hold(ship, berth, rec, "unberthing", d, now)
+        start = self._hold(ship, rec, "unberthing", d, now)
         if start > now:
             wait = start - now
             yield env.timeout(wait)
@@ -270,20 +270,21 @@ class Terminal:
         rec.depart_h = now
         return rec
 
-    def _hold(self, ship, berth: StateClock, rec: PortCall, op: str, duration_h: float, now: float) -> float:
+    def _hold(self, ship, rec: PortCall, op: str, duration_h: float, now: float) -> float:
         """When ``op`` may start: the first moment from ``now`` at which the weather and
         the ship allow it unbroken for its duration (or the limit's window, if longer).
-        A hold is charged to both clocks here; the caller waits until the returned time."""
+        A hold is charged to the ship's clock (and so the berth's) here; the caller
+        waits until the returned time."""
         weather = self.weather[op]
         length = max(duration_h, self._window_h[op])
-        start = weather.window(now, length)
+        start = weather_start = weather.window(now, length)
         up = ship.up
         if start == now and (up.always_up or up.window(now, length) == now):
             return now  # the usual case: nothing holds the ship
         if not up.always_up:
             start = _common_window((weather, up), now, length)
         if start > now:
-            cause = "weather" if weather.window(now, length) > now else "breakdown"
+            cause = "weather" if weather_start > now else "breakdown"
             ship.clock.enter(cause, now)  # the berth follows
             self.hold_h[op] += start - now
             if cause == "weather":
@@ -399,30 +400,29 @@ class _Transfer:
             self.ship.clock.enter("transferring", now)  # the berth follows
             if flow.requested_t_per_h != self.rate:
                 term.tank.set_rate(flow, self.rate)
-            if stop < INF:
-                # Look no further than just past the end of the cargo at the present
-                # rate: a check left pending far beyond it would sit in the event queue
-                # for days and slow every other event.  Just past, so that the farm has
-                # closed the cargo and the ship has cancelled this check by then; if the
-                # farm slowed the cargo instead, the check re-arms.
-                due = now + term.tank.eta_h(flow) + RECHECK_MARGIN_H
-                if due > stop:
-                    due = stop
-                self.pending = env.timeout(due - now)
-                self.pending.callbacks.append(self.check)
-            return
-        term.tank.set_rate(flow, 0.0)
-        go = _common_window(self.gates, now, 0.0)
-        if not term.weather["transfer"].is_up(now):
-            cause = "weather"
-            self.rec.weather_h += go - now
-            term.hold_h["transfer"] += go - now
-        elif not self.berth_obj.up.is_up(now):
-            cause = "berth_failed"
+            if stop == INF:
+                return  # nothing will stop it
+            # Look no further than just past the end of the cargo at the present rate:
+            # a check left pending far beyond it would sit in the event queue for days
+            # and slow every other event.  Just past, so that the farm has closed the
+            # cargo and the ship has cancelled this check by then; if the farm slowed
+            # the cargo instead, the check re-arms.
+            due = now + term.tank.eta_h(flow) + RECHECK_MARGIN_H
+            if due > stop:
+                due = stop
         else:
-            cause = "breakdown"
-        self.ship.clock.enter(cause, now)  # the berth follows: weather or failed
-        self.pending = env.timeout(go - now)
+            term.tank.set_rate(flow, 0.0)
+            due = _common_window(self.gates, now, 0.0)  # all gates up again
+            if not term.weather["transfer"].is_up(now):
+                cause = "weather"
+                self.rec.weather_h += due - now
+                term.hold_h["transfer"] += due - now
+            elif not self.berth_obj.up.is_up(now):
+                cause = "berth_failed"
+            else:
+                cause = "breakdown"
+            self.ship.clock.enter(cause, now)  # the berth follows: weather or failed
+        self.pending = env.timeout(due - now)
         self.pending.callbacks.append(self.check)
 
     def cancel(self) -> None:
