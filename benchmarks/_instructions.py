@@ -42,7 +42,9 @@ def count(*args: str) -> tuple[int, str]:
     _warm()
     cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
            "--collect-atstart=no", "--toggle-collect=_operator_call",
-           os.path.realpath(sys.executable), str(HERE / "_workload.py"), *map(str, args)]
+           # sys.executable itself, not its realpath: inside a virtualenv the link is what
+           # finds the venv's packages (the real binary would import another install)
+           sys.executable, str(HERE / "_workload.py"), *map(str, args)]
     env = {**os.environ, "PYTHONHASHSEED": "0"}  # same dict/set layouts on every run
     p = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
     m = re.search(r"Collected : (\d+)", p.stderr)

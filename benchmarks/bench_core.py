@@ -13,7 +13,10 @@ Two further references explain the ratio:
   processes, q being the mean number of events pending in the model's queue: SimPy's
   heap costs O(log q) per event, which a one-process loop (q = 1) never pays.
 
-    python benchmarks/bench_core.py [--years 20] [--repeat 5] [--instructions]
+    python benchmarks/bench_core.py [--years 20] [--repeat 5] [--instructions] [--core]
+
+``--core`` runs the same scenarios with weather, failures and outages removed (other
+traffic kept): the cost of the core model alone.
 
 Model and bare loop are timed alternately, with the garbage collector off for both, and
 the minimum of the repeats is kept: this VM's timings otherwise vary by 50%.  With
@@ -33,6 +36,8 @@ import simpy
 from shuttle_sim import load_scenario
 from shuttle_sim.components.terminal import BerthPool
 from shuttle_sim.model import World
+
+from bench_weather import without_weather_and_failures
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,13 +118,18 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--instructions", action="store_true",
                     help="also count instructions with valgrind (repeatable; slow: several minutes)")
+    ap.add_argument("--core", action="store_true",
+                    help="the core model alone: weather, failures and outages removed from the scenarios")
     args = ap.parse_args()
     horizon_h = args.years * 8760
-    print(f"{args.years:g} simulated years; wall time, best of {args.repeat}")
+    what = "core model (no weather, failures, outages)" if args.core else "shipped scenarios"
+    print(f"{what}, {args.years:g} simulated years; wall time, best of {args.repeat}")
     print(f"{'scenario':16} {'voyages':>8} {'events':>9} {'ev/voy':>7} {'us/voyage':>10} {'ms/sim-yr':>10}"
           f" {'bare us/ev':>10} {'model us/ev':>11} {'ratio':>6} {'queue':>6} {'vs bare@q':>9} {'vs skel':>7}")
     for name in ("aktau_current", "kcts_concept"):
         s = load_scenario(ROOT / "configs" / f"{name}.yaml")
+        if args.core:
+            s = without_weather_and_failures(s)
         _, events, voyages = time_model(s, horizon_h)
         q = mean_queue(s, horizon_h)
         dts, bares, bares_q, skels = [], [], [], []
@@ -138,10 +148,10 @@ def main() -> None:
               f" {1e3 * dt / args.years:10.1f} {1e6 * bare / events:10.2f} {1e6 * dt / events:11.2f}"
               f" {dt / bare:6.2f} {q:6.1f} {dt / bare_q:9.2f} {dt / events / skel:7.2f}")
     if args.instructions:
-        instruction_ratios(5.0)
+        instruction_ratios(5.0, core=args.core)
 
 
-def instruction_ratios(years: float) -> None:
+def instruction_ratios(years: float, core: bool = False) -> None:
     """Model vs bare loop with the same number of events, in instructions executed."""
     import _instructions as ins
 
@@ -154,8 +164,10 @@ def instruction_ratios(years: float) -> None:
     for name in ("aktau_current", "kcts_concept"):
         path = ROOT / "configs" / f"{name}.yaml"
         s = load_scenario(path)
+        if core:
+            s = without_weather_and_failures(s)
         q = mean_queue(s, years * 8760)
-        model, out = ins.count("model", path, years)
+        model, out = ins.count("model-off" if core else "model", path, years)
         events = int(out)
         bare, _ = ins.count("bare", path, years, events)
         bare_q, _ = ins.count("bare", path, years, events, round(q))
