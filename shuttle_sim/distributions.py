@@ -124,17 +124,11 @@ class Triangular(_Dist):
         return b - math.sqrt((1.0 - u) * right)
 
 
-class LogNormal(_Dist):
-    """Lognormal given by its own mean and coefficient of variation (not log-space)."""
+class _ByMeanCV(_Dist):
+    """A distribution given by its own mean and coefficient of variation."""
 
-    dist: Literal["lognormal"]
     mean_value_h: PositiveHours = Field(alias="mean")
     cv: float = Field(gt=0)
-
-    @cached_property
-    def _mu_sigma(self) -> tuple[float, float]:
-        s2 = math.log1p(self.cv**2)
-        return math.log(self.mean_value_h) - 0.5 * s2, math.sqrt(s2)
 
     @property
     def mean_h(self) -> float:
@@ -143,6 +137,17 @@ class LogNormal(_Dist):
     @property
     def variance_h2(self) -> float:
         return (self.cv * self.mean_value_h) ** 2
+
+
+class LogNormal(_ByMeanCV):
+    """Lognormal given by its own mean and coefficient of variation (not log-space)."""
+
+    dist: Literal["lognormal"]
+
+    @cached_property
+    def _mu_sigma(self) -> tuple[float, float]:
+        s2 = math.log1p(self.cv**2)
+        return math.log(self.mean_value_h) - 0.5 * s2, math.sqrt(s2)
 
     def sample(self, rng) -> float:
         mu, sigma = self._mu_sigma
@@ -167,20 +172,10 @@ class Exponential(_Dist):
         return self.mean_value_h * rng.standard_exponential()
 
 
-class Gamma(_Dist):
+class Gamma(_ByMeanCV):
     """Gamma given by mean and coefficient of variation (cv = 1/sqrt(k); Erlang-k)."""
 
     dist: Literal["gamma"]
-    mean_value_h: PositiveHours = Field(alias="mean")
-    cv: float = Field(gt=0)
-
-    @property
-    def mean_h(self) -> float:
-        return self.mean_value_h
-
-    @property
-    def variance_h2(self) -> float:
-        return (self.cv * self.mean_value_h) ** 2
 
     def sample(self, rng) -> float:
         shape = 1.0 / self.cv**2
