@@ -18,8 +18,10 @@ Two further references explain the ratio:
 ``--core`` runs the same scenarios with weather, failures and outages removed (other
 traffic kept): the cost of the core model alone.
 
-Model and bare loop are timed alternately, with the garbage collector off for both, and
-the minimum of the repeats is kept: this VM's timings otherwise vary by 50%.  With
+Model and bare loop are timed alternately, with the garbage collector off for both.  Costs
+are the minimum of the repeats; each ratio is the median over the repeats of model / bare
+of the *same* repeat (timed seconds apart), with its range, because this VM's speed drifts
+by 50% over minutes and a ratio of two minima taken at different moments drifts with it.  With
 ``--instructions`` the same ratios are also counted in instructions executed (valgrind),
 which are repeatable to the instruction.
 """
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import statistics
 import time
 from pathlib import Path
 
@@ -125,7 +128,8 @@ def main() -> None:
     what = "core model (no weather, failures, outages)" if args.core else "shipped scenarios"
     print(f"{what}, {args.years:g} simulated years; wall time, best of {args.repeat}")
     print(f"{'scenario':16} {'voyages':>8} {'events':>9} {'ev/voy':>7} {'us/voyage':>10} {'ms/sim-yr':>10}"
-          f" {'bare us/ev':>10} {'model us/ev':>11} {'ratio':>6} {'queue':>6} {'vs bare@q':>9} {'vs skel':>7}")
+          f" {'bare us/ev':>10} {'model us/ev':>11} {'ratio':>6} {'(range)':>11} {'queue':>6} {'vs bare@q':>9}"
+          f" {'vs skel':>7}")
     for name in ("aktau_current", "kcts_concept"):
         s = load_scenario(ROOT / "configs" / f"{name}.yaml")
         if args.core:
@@ -142,11 +146,14 @@ def main() -> None:
                 skels.append(time_skeleton(s, horizon_h))
         finally:
             gc.enable()
-        dt, bare, bare_q = min(dts), min(bares), min(bares_q)
-        skel = min(x[0] / x[1] for x in skels)
+        dt, bare = min(dts), min(bares)
+        ratios = sorted(m / b for m, b in zip(dts, bares))
+        vs_q = statistics.median(m / b for m, b in zip(dts, bares_q))
+        vs_skel = statistics.median(m / events / (t / n) for m, (t, n) in zip(dts, skels))
         print(f"{name:16} {voyages:8d} {events:9d} {events / voyages:7.1f} {1e6 * dt / voyages:10.1f}"
               f" {1e3 * dt / args.years:10.1f} {1e6 * bare / events:10.2f} {1e6 * dt / events:11.2f}"
-              f" {dt / bare:6.2f} {q:6.1f} {dt / bare_q:9.2f} {dt / events / skel:7.2f}")
+              f" {statistics.median(ratios):6.2f} {ratios[0]:5.2f}-{ratios[-1]:<5.2f} {q:6.1f} {vs_q:9.2f}"
+              f" {vs_skel:7.2f}")
     if args.instructions:
         instruction_ratios(5.0, core=args.core)
 
