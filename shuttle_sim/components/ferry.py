@@ -119,28 +119,25 @@ class FerryRoute:
             self.moving["loaded_at_station"] -= r
             env.process(self._rail_to_yard(r))
 
+    def _rail_leg(self, r: int, leg: str):
+        """``r`` wagons on rail leg ``leg`` (its duration is the spec's field of that name)."""
+        self.moving[leg] += r
+        yield self.env.timeout(getattr(self.spec, leg).sample(self.rng_rail))
+        self.moving[leg] -= r
+
     def _rail_to_yard(self, r: int):
-        self.moving["rail_to_port"] += r
-        yield self.env.timeout(self.spec.rail_to_port.sample(self.rng_rail))
-        self.moving["rail_to_port"] -= r
+        yield from self._rail_leg(r, "rail_to_port")
         yield self.yard_loaded.put(r)
         self._yard_changed()
 
     def _rail_onward(self, r: int):
-        env = self.env
-        self.moving["rail_onward"] += r
-        yield env.timeout(self.spec.rail_onward.sample(self.rng_rail))
-        self.moving["rail_onward"] -= r
+        yield from self._rail_leg(r, "rail_onward")
         self.delivered_wagons += r
-        self.moving["rail_return"] += r
-        yield env.timeout(self.spec.rail_return.sample(self.rng_rail))
-        self.moving["rail_return"] -= r
+        yield from self._rail_leg(r, "rail_return")
         yield self.arrival_empty.put(r)
 
     def _rail_back(self, r: int):
-        self.moving["rail_back"] += r
-        yield self.env.timeout(self.spec.rail_back.sample(self.rng_rail))
-        self.moving["rail_back"] -= r
+        yield from self._rail_leg(r, "rail_back")
         yield self.station_empty.put(r)
         self._station_changed()
 

@@ -198,23 +198,16 @@ class TankFarm:
                 req_in += f.requested_t_per_h
             else:
                 req_out += f.requested_t_per_h
+        scale_in = scale_out = 1.0
         if self._level_t >= self.capacity_t - self._tol_t and req_in > req_out:
-            self._regime = FULL
-            scale = req_out / req_in
-            for f in self._flows:
-                f.actual_t_per_h = f.requested_t_per_h * scale if f.inflow else f.requested_t_per_h
-            self._net_t_per_h = req_in * scale - req_out
+            self._regime, scale_in = FULL, req_out / req_in
         elif self._level_t <= self._tol_t and req_out > req_in:
-            self._regime = EMPTY
-            scale = req_in / req_out
-            for f in self._flows:
-                f.actual_t_per_h = f.requested_t_per_h if f.inflow else f.requested_t_per_h * scale
-            self._net_t_per_h = req_in - req_out * scale
+            self._regime, scale_out = EMPTY, req_in / req_out
         else:
             self._regime = NORMAL
-            for f in self._flows:
-                f.actual_t_per_h = f.requested_t_per_h
-            self._net_t_per_h = req_in - req_out
+        for f in self._flows:
+            f.actual_t_per_h = f.requested_t_per_h * (scale_in if f.inflow else scale_out)
+        self._net_t_per_h = req_in * scale_in - req_out * scale_out
 
     def _time_to_boundary_h(self) -> float:
         net = self._net_t_per_h
@@ -249,12 +242,6 @@ class TankFarm:
             self._record()
             self._set_rates()
             self._integrate(now - self._t_h)
-        elif self._regime == NORMAL:  # the usual case, inlined: every flow gets its request
-            for f in self._flows:
-                x = f.requested_t_per_h * dt
-                f.offered_t += x
-                f.moved_t += x
-            self._level_t += self._net_t_per_h * dt
         else:
             self._integrate(dt)
         if self._level_t > self.capacity_t:  # float round-off only: a few ulps
@@ -302,25 +289,20 @@ class TankFarm:
             ev = self._wake_event = self.env.timeout(next_h if next_h > 0.0 else 0.0)
             ev.callbacks.append(self._wake)
 
+    @staticmethod
+    def _finished(f: Flow, now: float) -> bool:
+        """Target reached, up to round-off in the amount or in the clock at ``now``."""
+        rem = f.target_t - f.moved_t
+        if rem <= 1e-9 * f.target_t:
+            return True
+        return f.actual_t_per_h > 0.0 and now + rem / f.actual_t_per_h == now
+
     def _wake(self, ev) -> None:
         if ev is not self._wake_event:
             return  # superseded by a later change
         self._advance()
         now = self._t_h
-        finished = None
-        for f in self._flows:
-            if f.target_t is None:
-                continue
-            # target reached, up to round-off in the amount or in the clock at now
-            rem = f.target_t - f.moved_t
-            if rem <= 1e-9 * f.target_t or (f.actual_t_per_h > 0.0 and now + rem / f.actual_t_per_h == now):
-                if finished is None:
-                    finished = [f]
-                else:
-                    finished.append(f)
-        if finished is None:
-            self._replan()
-            return
+        finished = [f for f in self._flows if f.target_t is not None and self._finished(f, now)]
         for f in finished:
             # close the last round-off gap so the flow moves exactly its target
             gap = f.target_t - f.moved_t
@@ -328,7 +310,8 @@ class TankFarm:
             self._level_t += gap if f.inflow else -gap
             self._level_t = min(max(self._level_t, 0.0), self.capacity_t)
             self._retire(f)
-        self._record()
+        if finished:
+            self._record()
         self._replan()
         for f in finished:
             f.done.succeed(f)
