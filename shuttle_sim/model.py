@@ -39,7 +39,7 @@ class World:
         s = scenario
         self.scenario = s
         self.horizon_h = h = float(s.horizon_h if horizon_h is None else horizon_h)
-        self.env = env = simpy.Environment()
+        self.env = simpy.Environment()
         self.streams = streams = Streams(seed, replication)
         until_h = h + 60 * 24
         self.weather = Weather(s.weather, s.start_date, h, streams) if s.weather is not None else None
@@ -90,14 +90,12 @@ class World:
         for cls in s.fleet.tankers:
             for j in range(cls.count):
                 name = f"{cls.name}-{j + 1}" if cls.count > 1 else cls.name
-                downs = outages.failure_downs(cls.breakdowns, streams.get("tanker_failures", k), until_h)
-                downs += outages.scripted_downs(s.disruptions, s.start_date, "tanker", k)
-                first_dd = (k + 0.5) * cls.dry_dock.every_h / n if cls.dry_dock is not None else float("inf")
+                up = self._entity_up(cls.breakdowns, "tanker_failures", "tanker", k, until_h)
                 self.tankers.append(
                     Tanker(env, name, cls, self.load, self.discharge, s.route.distance_nmi,
                            streams.get("tanker", k), k * spacing_h, self.voyages,
-                           up=outages.entity_availability(downs) if downs else None, sea=sea,
-                           dry_dock_first_h=first_dd)
+                           up=None if up.always_up else up, sea=sea,
+                           dry_dock_first_h=_first_dry_dock_h(cls.dry_dock, k, n))
                 )
                 k += 1
 
@@ -120,20 +118,11 @@ class World:
 
             load_tank.listeners.append(overflow)
             overflow()
-        weather = {}
-        if self.weather is not None:
-            for key, port in (("port", fr.port), ("arrival_port", fr.arrival_port)):
-                if port.weather_site is not None:
-                    weather[key] = {op: self._availability(port.weather_site, getattr(port.limits, op)) for op in OPERATIONS}
-            weather["sea"] = self._availability(fr.crossing.weather_site, fr.crossing.passage_limits)
-        ups, first_dd = [], []
+        weather = {"port": self._port_weather(fr.port), "arrival_port": self._port_weather(fr.arrival_port),
+                   "sea": self._availability(fr.crossing.weather_site, fr.crossing.passage_limits)}
         n = fr.ferries.count
-        for i in range(n):
-            downs = outages.failure_downs(fr.ferries.breakdowns, streams.get("ferry_failures", i), until_h)
-            downs += outages.scripted_downs(s.disruptions, s.start_date, "ferry", i)
-            ups.append(outages.entity_availability(downs))
-            dd = fr.ferries.dry_dock
-            first_dd.append((i + 0.5) * dd.every_h / n if dd is not None else float("inf"))
+        ups = [self._entity_up(fr.ferries.breakdowns, "ferry_failures", "ferry", i, until_h) for i in range(n)]
+        first_dd = [_first_dry_dock_h(fr.ferries.dry_dock, i, n) for i in range(n)]
         self.ferry = FerryRoute(env, fr, self.station_tank, streams, {k: v for k, v in weather.items() if v},
                                 ups, first_dd)
 
@@ -148,12 +137,15 @@ class World:
         return {op: self._availability(port.weather_site, getattr(port.limits, op)) for op in OPERATIONS}
 
     def _berth_ups(self, role: str, port, until_h: float) -> list[Availability]:
-        ups = []
-        for j in range(port.berths):
-            downs = outages.failure_downs(port.berth_failures, self.streams.get(f"{role}_berth_failures", j), until_h)
-            downs += outages.scripted_downs(self.scenario.disruptions, self.scenario.start_date, f"{role}_berth", j)
-            ups.append(outages.entity_availability(downs))
-        return ups
+        return [self._entity_up(port.berth_failures, f"{role}_berth_failures", f"{role}_berth", j, until_h)
+                for j in range(port.berths)]
+
+    def _entity_up(self, failures, stream: str, target: str, index: int, until_h: float) -> Availability:
+        """Up timeline of entity ``index``: its random failures (drawn from stream
+        ``stream``) and the scripted disruptions aimed at ``target`` ``index``."""
+        downs = outages.failure_downs(failures, self.streams.get(stream, index), until_h)
+        downs += outages.scripted_downs(self.scenario.disruptions, self.scenario.start_date, target, index)
+        return outages.entity_availability(downs)
 
     def run(self, horizon_h: float | None = None) -> None:
         """Advance to ``horizon_h`` (default: the one drawn for) and close every account."""
@@ -169,6 +161,12 @@ class World:
         if self.ferry is not None:
             self.ferry.close()
             self.station_tank.level_t
+
+
+def _first_dry_dock_h(dry_dock, k: int, n: int) -> float:
+    """When vessel ``k`` of ``n`` first docks: at (k + 1/2) * every / n, so the fleet is
+    staggered; never without a dry-dock spec."""
+    return (k + 0.5) * dry_dock.every_h / n if dry_dock is not None else float("inf")
 
 
 def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h: float | None = None) -> Result:

@@ -3,10 +3,8 @@ exit status 2; no traceback; nothing written."""
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-import yaml
 
 from shuttle_sim.cli import main
 

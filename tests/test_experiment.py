@@ -1,7 +1,6 @@
 """Monte Carlo layer: reproducible across executors, resumable, honest CIs."""
 
 import json
-import os
 import signal
 import subprocess
 import sys

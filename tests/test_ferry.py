@@ -1,6 +1,5 @@
 """Train-ferry route: exact deterministic cycles, wagons conserved, capacities respected."""
 
-import copy
 
 import numpy as np
 import pytest

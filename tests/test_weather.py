@@ -182,7 +182,6 @@ def test_weather_fit_round_trip(tmp_path):
 # ----------------------------------------------------- common random numbers
 def test_adding_a_tanker_changes_no_one_elses_draws():
     s4 = ss.load_scenario(CONFIGS / "kcts_concept.yaml")
-    d = s4.to_dict()
     from shuttle_sim.config.schema import resolved_dict
     d5 = resolved_dict(s4)
     d5["fleet"]["tankers"][0]["count"] = 5

@@ -26,7 +26,6 @@ import functools
 import math
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from scipy.signal import lfilter
