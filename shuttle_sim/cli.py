@@ -98,20 +98,23 @@ def _print_summary(scenario: Scenario, summary: dict, horizon_h: float, out=sys.
         for role in ("load", "discharge"):
             w(f"  {role} tank farm: mean {k[f'{role}_tank_level_mean_t']:,.0f} t, max {k[f'{role}_tank_level_max_t']:,.0f} t,"
               f" full {100 * k[f'{role}_tank_full_frac']:.1f}% of time, empty {100 * k[f'{role}_tank_empty_frac']:.1f}%\n")
-            states = [(n.split("_berth_")[1][:-5], v) for n, v in k.items() if n.startswith(f"{role}_berth_") and v]
-            w(f"  {role} berths: " + ", ".join(f"{s} {100 * v:.1f}%" for s, v in states) + "\n")
+            w(f"  {role} berths: {_shares(k, f'{role}_berth_')}\n")
             w(f"  {role} queue wait: mean {k[f'{role}_queue_wait_mean_h']:.1f} h, max {k[f'{role}_queue_wait_max_h']:.1f} h;"
               f" weather hold {k[f'{role}_weather_hold_h']:,.0f} h\n")
-        budget = [(n[len("tanker_"):-5], v) for n, v in k.items() if n.startswith("tanker_") and n.endswith("_frac") and v]
-        w("  tanker time: " + ", ".join(f"{s} {100 * v:.1f}%" for s, v in budget) + "\n")
+        w(f"  tanker time: {_shares(k, 'tanker_')}\n")
     if scenario.ferry is not None:
         w(f"  by ferry             {k['ferry_delivered_t']:14,.0f} t   {k['wagons_delivered']:,.0f} wagons,"
           f" {k['ferry_trips']:,.0f} trips, load factor {100 * k['ferry_load_factor']:.0f}%\n")
         w(f"  rail supply offered  {k['rail_supply_offered_t']:14,.0f} t   deferred {k['rail_deferred_t']:,.0f} t\n")
         w(f"  wagons queued in the yard: mean {k['yard_wagons_mean']:,.0f}, max {k['yard_wagons_max']:,.0f};"
           f" wagon fleet utilisation {100 * k['wagon_fleet_utilisation_frac']:.0f}%\n")
-        budget = [(n[len("ferry_"):-5], v) for n, v in k.items() if n.startswith("ferry_") and n.endswith("_frac") and v]
-        w("  ferry time: " + ", ".join(f"{s} {100 * v:.1f}%" for s, v in budget) + "\n")
+        w(f"  ferry time: {_shares(k, 'ferry_')}\n")
+
+
+def _shares(k: dict[str, float], prefix: str) -> str:
+    """The non-zero ``PREFIX<state>_frac`` KPIs as 'state 12.3%, ...' (a time budget)."""
+    return ", ".join(f"{n[len(prefix):-len('_frac')]} {100 * v:.1f}%" for n, v in k.items()
+                     if n.startswith(prefix) and n.endswith("_frac") and v)
 
 
 def _study(args, scenario: Scenario, horizon_h: float) -> int:
