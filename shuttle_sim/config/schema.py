@@ -231,12 +231,11 @@ def cross_checks(s: Scenario) -> list[tuple[tuple, str]]:
         sites = weather_sites(s)
     except ValueError as e:  # an unreadable or malformed hindcast file
         return problems + [(("weather", "file"), str(e))]
-    named = [(k, getattr(s, k).weather_site) for k in ("load_port", "discharge_port", "route") if getattr(s, k) is not None]
+    named = [((k,), getattr(s, k).weather_site) for k in ("load_port", "discharge_port", "route") if getattr(s, k) is not None]
     if s.ferry is not None:
         named += [(("ferry", "port"), s.ferry.port.weather_site), (("ferry", "arrival_port"), s.ferry.arrival_port.weather_site),
                   (("ferry", "crossing"), s.ferry.crossing.weather_site)]
     for key, site in named:
-        key = key if isinstance(key, tuple) else (key,)
         if site is not None and site not in sites:
             expected = f"one of {sorted(sites)}" if sites else "no weather_site (the scenario has no weather)"
             problems.append((key + ("weather_site",), f"expected {expected}, found {site!r}"))
