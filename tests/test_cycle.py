@@ -117,4 +117,3 @@ def test_supply_bound_defers_nothing_and_offtake_bound_defers_production():
     assert k["discharge_berth_waiting_ullage_frac"] > 0.5
     assert k["deferred_t"] > 0
     assert k["load_tank_full_frac"] > 0.5
-

@@ -58,26 +58,30 @@ def test_pool_never_lends_a_berth_twice_and_serves_in_order(n_berths, ships):
     assert served == sorted(served)  # first come, first served
 
 
-def test_port_call_clock_is_simpys_clock_to_the_bit():
+def test_port_call_clock_is_simpys_clock_to_the_bit(monkeypatch):
     """The port call advances its own ``now`` by each timeout's delay instead of reading
-    ``env.now``; every call must still end exactly when SimPy's clock says."""
+    ``env.now``; the transfer must still start, and the call end, exactly when SimPy's
+    clock says (the start checks the steps before the transfer, the end those after)."""
     import shuttle_sim as ss
-    from shuttle_sim.components.terminal import Terminal
+    from shuttle_sim.components import terminal
     from shuttle_sim.model import World
 
-    ends = []
-    call = Terminal.call
+    starts, ends = [], []
+    call, transfer_init = terminal.Terminal.call, terminal._Transfer.__init__
 
     def checked_call(self, ship, amount_t, pump):
         rec = yield from call(self, ship, amount_t, pump)
         ends.append((rec.depart_h, self.env.now))
         return rec
 
+    def checked_transfer(self, term, ship, berth_obj, flow, rate, rec):
+        starts.append((rec.start_h, term.env.now))
+        transfer_init(self, term, ship, berth_obj, flow, rate, rec)
+
     s = ss.load_scenario(CONFIGS / "kcts_concept.yaml")  # random durations, weather holds, breakdowns
-    Terminal.call = checked_call
-    try:
-        World(s, seed=3, horizon_h=2 * 8760).run()
-    finally:
-        Terminal.call = call
-    assert len(ends) > 500
+    monkeypatch.setattr(terminal.Terminal, "call", checked_call)
+    monkeypatch.setattr(terminal._Transfer, "__init__", checked_transfer)
+    World(s, seed=3, horizon_h=2 * 8760).run()
+    assert len(ends) > 500 and len(starts) >= len(ends)
+    assert all(a == b for a, b in starts)
     assert all(a == b for a, b in ends)
