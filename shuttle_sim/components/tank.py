@@ -218,11 +218,17 @@ class TankFarm:
         return self._level_t / -net
 
     def _integrate(self, dt: float) -> None:
-        for f in self._flows:
-            f.offered_t += f.requested_t_per_h * dt
-            f.moved_t += f.actual_t_per_h * dt
-            if f.requested_t_per_h > 0.0:
-                f.starved_h += dt * (1.0 - f.actual_t_per_h / f.requested_t_per_h)
+        if self._regime == NORMAL:  # the usual case: every flow gets its request, none starves
+            for f in self._flows:
+                x = f.requested_t_per_h * dt
+                f.offered_t += x
+                f.moved_t += x
+        else:
+            for f in self._flows:
+                f.offered_t += f.requested_t_per_h * dt
+                f.moved_t += f.actual_t_per_h * dt
+                if f.requested_t_per_h > 0.0:
+                    f.starved_h += dt * (1.0 - f.actual_t_per_h / f.requested_t_per_h)
         self._level_t += self._net_t_per_h * dt
 
     def _advance(self) -> None:
@@ -289,20 +295,18 @@ class TankFarm:
             ev = self._wake_event = self.env.timeout(next_h if next_h > 0.0 else 0.0)
             ev.callbacks.append(self._wake)
 
-    @staticmethod
-    def _finished(f: Flow, now: float) -> bool:
-        """Target reached, up to round-off in the amount or in the clock at ``now``."""
-        rem = f.target_t - f.moved_t
-        if rem <= 1e-9 * f.target_t:
-            return True
-        return f.actual_t_per_h > 0.0 and now + rem / f.actual_t_per_h == now
-
     def _wake(self, ev) -> None:
         if ev is not self._wake_event:
             return  # superseded by a later change
         self._advance()
         now = self._t_h
-        finished = [f for f in self._flows if f.target_t is not None and self._finished(f, now)]
+        finished = []
+        for f in self._flows:  # (a loop, not a helper per flow: this runs at every wake-up)
+            if f.target_t is not None:
+                # target reached, up to round-off in the amount or in the clock at now
+                rem = f.target_t - f.moved_t
+                if rem <= 1e-9 * f.target_t or (f.actual_t_per_h > 0.0 and now + rem / f.actual_t_per_h == now):
+                    finished.append(f)
         for f in finished:
             # close the last round-off gap so the flow moves exactly its target
             gap = f.target_t - f.moved_t
