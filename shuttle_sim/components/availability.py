@@ -100,7 +100,8 @@ class Availability:
     def __and__(self, other: "Availability") -> "Availability":
         """Up when both are up (linear merge, done once per replication)."""
         i = j = 0
-        starts, ends = [], []
+        starts: list[float] = []
+        ends: list[float] = []
         a, b = self, other
         while i < len(a.starts) and j < len(b.starts):
             s = max(a.starts[i], b.starts[j])

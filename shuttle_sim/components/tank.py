@@ -105,7 +105,7 @@ class TankFarm:
         self._closed: list[Flow] = []
         self._regime = NORMAL
         self._net_t_per_h = 0.0
-        self._wake_event = None  # the current wake-up; older ones, superseded, are ignored
+        self._wake_event: simpy.Event | None = None  # the current wake-up; older ones, superseded, are ignored
         self.listeners: list = []  # called after every re-plan (rates may have changed); they must not change this farm
         self._tol_t = 1e-9 * self.capacity_t
         self.trace_t_h: list[float] = [env.now]
@@ -300,22 +300,23 @@ class TankFarm:
             return  # superseded by a later change
         self._advance()
         now = self._t_h
-        finished = []
+        finished: list[tuple[Flow, float]] = []
         for f in self._flows:  # (a loop, not a helper per flow: this runs at every wake-up)
-            if f.target_t is not None:
+            target = f.target_t
+            if target is not None:
                 # target reached, up to round-off in the amount or in the clock at now
-                rem = f.target_t - f.moved_t
-                if rem <= 1e-9 * f.target_t or (f.actual_t_per_h > 0.0 and now + rem / f.actual_t_per_h == now):
-                    finished.append(f)
-        for f in finished:
+                rem = target - f.moved_t
+                if rem <= 1e-9 * target or (f.actual_t_per_h > 0.0 and now + rem / f.actual_t_per_h == now):
+                    finished.append((f, target))
+        for f, target in finished:
             # close the last round-off gap so the flow moves exactly its target
-            gap = f.target_t - f.moved_t
-            f.moved_t = f.target_t
+            gap = target - f.moved_t
+            f.moved_t = target
             self._level_t += gap if f.inflow else -gap
             self._level_t = min(max(self._level_t, 0.0), self.capacity_t)
             self._retire(f)
         if finished:
             self._record()
         self._replan()
-        for f in finished:
+        for f, _ in finished:
             f.done.succeed(f)

@@ -16,12 +16,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 import math
+from typing import Any, Generator
 
 import numpy as np
 import simpy
 
 from ..config.schema import TankerClass
 from .availability import Availability
+from .tank import Flow
 from .terminal import PortCall, Terminal
 from .timebudget import StateClock
 
@@ -94,7 +96,7 @@ class Tanker:
         self.budget_h: defaultdict[str, float] = defaultdict(float)
         self.clock = StateClock(self.budget_h, "positioning", env.now)
         self.on_board_t = 0.0  # after the last completed transfer, booked by the terminal
-        self.transfer = None  # the cargo flow in progress, set by the terminal
+        self.transfer: Flow | None = None  # the cargo flow in progress, set by the terminal
         self._voyages = voyages
         self._first_arrival_h = first_arrival_h
         self.up = up or Availability.always()
@@ -102,11 +104,11 @@ class Tanker:
         self._sea_and_up = self._sea if up is None else (self._sea & self.up)
         self._simple_passage = self._sea_and_up.always_up  # decided once, not per passage
         self._next_dry_dock_h = dry_dock_first_h
-        self._pending: tuple | None = None  # passage in progress: (state, start time)
+        self._pending: tuple[str, float] | None = None  # passage in progress: (state, start time)
         self.sea_weather_h = 0.0
         self.process = env.process(self.run())
 
-    def run(self):
+    def run(self) -> Generator[simpy.Event, Any, None]:
         env = self.env
         if self._first_arrival_h > 0:
             yield env.timeout(self._first_arrival_h)
@@ -118,6 +120,7 @@ class Tanker:
             self._voyages.append(self._record(voyage, load, dis))
             if env.now >= self._next_dry_dock_h:
                 dd = self.spec.dry_dock
+                assert dd is not None  # without one, the next dry dock is never due
                 self.clock.enter("off_hire", env.now)
                 self._next_dry_dock_h += dd.every_h
                 if dd.duration_h > 0:
@@ -143,6 +146,7 @@ class Tanker:
     def _settle_passage(self, now: float) -> None:
         """Re-label the hours the passage spent sheltering since it began (exact, also
         when the horizon falls inside the passage)."""
+        assert self._pending is not None  # set by _passage
         state, start = self._pending
         self._pending = None
         weather_h, other_h = self._sea.shelter_split(self._sea_and_up, start, now)

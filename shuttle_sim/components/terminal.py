@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict, deque
+from typing import Any, Generator
 
 import simpy
 
@@ -165,7 +166,7 @@ class Terminal:
         self.queue_waits_h: list[float] = []
         self.other_calls = 0
         # berth clocks still running -> the ship at the berth (None: other traffic, failed)
-        self._active: dict[StateClock, object] = {}
+        self._active: dict[StateClock, Any] = {}
         self._loads = role == "load"
         self._rate_t_per_h = spec.transfer_rate_t_per_h
         self._window_h = {op: getattr(spec.limits, op).window_h for op in OPERATIONS}
@@ -177,7 +178,7 @@ class Terminal:
             env.process(self._other_traffic(traffic_rng))
 
     # ----------------------------------------------------------------- a ship's call
-    def call(self, ship, amount_t: float, pump_rate_t_per_h: float | None):
+    def call(self, ship, amount_t: float, pump_rate_t_per_h: float | None) -> Generator[simpy.Event, Any, PortCall]:
         """Process generator of one ship's call; returns its :class:`PortCall`.
 
         ``ship`` provides ``clock`` (its time budget, charged in step with the berth's),
@@ -383,7 +384,7 @@ class _Transfer:
         self.rate = rate
         self.rec = rec
         self.gates = berth_obj.transfer_gates if ship.up.always_up else berth_obj.transfer_gates + (ship.up,)
-        self.pending = None  # the scheduled next check
+        self.pending: simpy.Event | None = None  # the scheduled next check
 
     def check(self, _event=None) -> None:
         term, flow = self.terminal, self.flow

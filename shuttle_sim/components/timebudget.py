@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+_NO_MAP: dict[str, str] = {}  # the map of a clock that leads no follower: never read
+
 
 class StateClock:
     """Charges elapsed hours to the current state in ``totals``."""
@@ -24,7 +26,7 @@ class StateClock:
         self.state = state
         self.since_h = now_h
         self.follower: StateClock | None = None
-        self.follow_map: dict[str, str] | None = None
+        self.follow_map = _NO_MAP
 
     def enter(self, state: str, now_h: float) -> None:
         """Close the current state at ``now_h`` and start ``state`` (and the follower's
@@ -42,7 +44,7 @@ class StateClock:
         """From now on ``follower`` changes state whenever this clock does, to
         ``state_map[new state]``; ``lead(None)`` ends it."""
         self.follower = follower
-        self.follow_map = state_map
+        self.follow_map = _NO_MAP if state_map is None else state_map
 
     def move(self, hours: float, from_state: str, to_state: str) -> None:
         """Re-label ``hours`` already charged (the starved part of a transfer)."""

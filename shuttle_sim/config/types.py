@@ -9,7 +9,7 @@ loader passes in the validation context under ``density_t_per_m3``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo, WithJsonSchema
 
@@ -69,20 +69,33 @@ def _gt0(v: float) -> bool:
     return v > 0
 
 
-Hours = _typed(_plain("time"), ("time",), _ge0, "a duration >= 0", "h")
-PositiveHours = _typed(_plain("time"), ("time",), _gt0, "a duration > 0", "h")
-Nmi = _typed(_plain("length"), ("length",), _ge0, "a distance >= 0", "nmi")
-Knots = _typed(_plain("speed"), ("speed",), _gt0, "a speed > 0", "kn")
-DensityTPerM3 = _typed(
-    _plain("density"), ("density",), lambda v: 0.5 < v < 1.2, "a crude density between 0.5 and 1.2 t/m3", "t/m3"
-)
-Tonnes = _typed(_parse_oil_mass, ("mass", "volume"), _ge0, "an amount >= 0", "t")
-PositiveTonnes = _typed(_parse_oil_mass, ("mass", "volume"), _gt0, "an amount > 0", "t")
-TonnesPerHour = _typed(_parse_oil_rate, ("mass_rate", "volume_rate"), _ge0, "a rate >= 0", "t/h")
-PositiveTonnesPerHour = _typed(_parse_oil_rate, ("mass_rate", "volume_rate"), _gt0, "a rate > 0", "t/h")
-WindMPerS = _typed(
-    lambda v: units.speed_m_per_s(units.parse_quantity(v, ("speed",))), ("speed",), _ge0, "a wind speed >= 0", "m/s"
-)
-WaveMetres = _typed(
-    lambda v: units.height_m(units.parse_quantity(v, ("length",))), ("length",), _ge0, "a wave height >= 0", "m"
-)
+if TYPE_CHECKING:  # to type checkers (and mypyc) every quantity is a float in its unit
+    Hours = float
+    PositiveHours = float
+    Nmi = float
+    Knots = float
+    DensityTPerM3 = float
+    Tonnes = float
+    PositiveTonnes = float
+    TonnesPerHour = float
+    PositiveTonnesPerHour = float
+    WindMPerS = float
+    WaveMetres = float
+else:
+    Hours = _typed(_plain("time"), ("time",), _ge0, "a duration >= 0", "h")
+    PositiveHours = _typed(_plain("time"), ("time",), _gt0, "a duration > 0", "h")
+    Nmi = _typed(_plain("length"), ("length",), _ge0, "a distance >= 0", "nmi")
+    Knots = _typed(_plain("speed"), ("speed",), _gt0, "a speed > 0", "kn")
+    DensityTPerM3 = _typed(
+        _plain("density"), ("density",), lambda v: 0.5 < v < 1.2, "a crude density between 0.5 and 1.2 t/m3", "t/m3"
+    )
+    Tonnes = _typed(_parse_oil_mass, ("mass", "volume"), _ge0, "an amount >= 0", "t")
+    PositiveTonnes = _typed(_parse_oil_mass, ("mass", "volume"), _gt0, "an amount > 0", "t")
+    TonnesPerHour = _typed(_parse_oil_rate, ("mass_rate", "volume_rate"), _ge0, "a rate >= 0", "t/h")
+    PositiveTonnesPerHour = _typed(_parse_oil_rate, ("mass_rate", "volume_rate"), _gt0, "a rate > 0", "t/h")
+    WindMPerS = _typed(
+        lambda v: units.speed_m_per_s(units.parse_quantity(v, ("speed",))), ("speed",), _ge0, "a wind speed >= 0", "m/s"
+    )
+    WaveMetres = _typed(
+        lambda v: units.height_m(units.parse_quantity(v, ("length",))), ("length",), _ge0, "a wave height >= 0", "m"
+    )
