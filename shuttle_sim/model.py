@@ -39,7 +39,7 @@ class World:
         s = scenario
         self.scenario = s
         self.horizon_h = h = float(s.horizon_h if horizon_h is None else horizon_h)
-        self.env = simpy.Environment()
+        self.env = simpy.Environment(initial_time=0.0)  # a float clock from the start: times print as 0.0, never 0
         self.streams = streams = Streams(seed, replication)
         until_h = h + 60 * 24
         self.weather = Weather(s.weather, s.start_date, h, streams) if s.weather is not None else None
