@@ -36,8 +36,9 @@ from pathlib import Path
 
 import simpy
 
-from shuttle_sim import load_scenario
-from shuttle_sim.components.terminal import BerthPool
+from shuttle_sim import _native, load_scenario
+from shuttle_sim.components.availability import Availability
+from shuttle_sim.components.terminal import Berth, BerthPool
 from shuttle_sim.model import World
 
 from bench_weather import without_weather_and_failures
@@ -90,7 +91,9 @@ def time_skeleton(scenario, horizon_h: float) -> tuple[float, int]:
     """The model's SimPy operations with no model logic: per ship, per port call, a
     berth request, five timeouts, a succeeded event (the transfer) and a release."""
     env = simpy.Environment()
-    ports = [BerthPool(env, range(scenario.load_port.berths)), BerthPool(env, range(scenario.discharge_port.berths))]
+    always = Availability.always()
+    ports = [BerthPool(env, [Berth(j, always, always) for j in range(port.berths)])
+             for port in (scenario.load_port, scenario.discharge_port)]
 
     def ship(env, k):
         yield env.timeout(k)
@@ -126,7 +129,8 @@ def main() -> None:
     args = ap.parse_args()
     horizon_h = args.years * 8760
     what = "core model (no weather, failures, outages)" if args.core else "shipped scenarios"
-    print(f"{what}, {args.years:g} simulated years; wall time, best of {args.repeat}")
+    built = "compiled with mypyc" if _native.compiled_modules() else "Python source (SHUTTLE_SIM_PURE or no build)"
+    print(f"{what}, {args.years:g} simulated years; wall time, best of {args.repeat}; hot modules: {built}")
     print(f"{'scenario':16} {'voyages':>8} {'events':>9} {'ev/voy':>7} {'us/voyage':>10} {'ms/sim-yr':>10}"
           f" {'bare us/ev':>10} {'model us/ev':>11} {'ratio':>6} {'(range)':>11} {'queue':>6} {'vs bare@q':>9}"
           f" {'vs skel':>7}")

@@ -8,6 +8,10 @@ Public API::
     result.kpis["delivered_mt_per_year"]
 """
 
+from . import _native
+
+_native.use_source_if_requested()  # SHUTTLE_SIM_PURE=1: the hot modules as Python source
+
 from .config.loader import ConfigError, load_scenario, scenario_from_dict
 from .config.schema import Scenario
 from .experiment import Experiment, run_experiment

@@ -72,7 +72,7 @@ def _levels_csv(result: Result) -> str:
 
 def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: _dt.datetime) -> Path:
     """Write one replication's resolved scenario, KPIs, voyages and level traces."""
-    from . import __version__
+    from . import __version__, _native
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -91,6 +91,7 @@ def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: 
     _atomic_write(out / "tank_levels.csv", _levels_csv(result))
     meta = {
         "package_version": __version__,
+        "compiled_modules": bool(_native.compiled_modules()),  # same results either way; speed differs
         "scenario": scenario.name,
         "scenario_sha256": scenario_hash(scenario),
         "seed": result.seed,

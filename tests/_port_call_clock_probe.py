@@ -1,0 +1,39 @@
+"""Probe for tests/test_terminal.py: runs kcts_concept with the port call and the
+transfer patched to record, at each transfer's start and each call's end, the port
+call's own clock beside SimPy's; prints what it saw as JSON.  Run with
+``SHUTTLE_SIM_PURE=1`` (patches need the Python source)."""
+
+import json
+from pathlib import Path
+
+import shuttle_sim as ss
+from shuttle_sim import _native
+from shuttle_sim.components import terminal
+from shuttle_sim.model import World
+
+starts, ends = [], []
+call, transfer_init = terminal.Terminal.call, terminal._Transfer.__init__
+
+
+def checked_call(self, ship, amount_t, pump):
+    rec = yield from call(self, ship, amount_t, pump)
+    ends.append((rec.depart_h, self.env.now))
+    return rec
+
+
+def checked_transfer(self, term, ship, berth_obj, flow, rate, rec):
+    starts.append((rec.start_h, term.env.now))
+    transfer_init(self, term, ship, berth_obj, flow, rate, rec)
+
+
+terminal.Terminal.call = checked_call
+terminal._Transfer.__init__ = checked_transfer
+s = ss.load_scenario(Path(__file__).resolve().parents[1] / "configs" / "kcts_concept.yaml")  # random durations, weather, breakdowns
+World(s, seed=3, horizon_h=2 * 8760).run()
+print(json.dumps({
+    "source": _native.compiled_modules() == [],
+    "calls": len(ends),
+    "transfers": len(starts),
+    "start_mismatches": [a for a in starts if a[0] != a[1]][:5],
+    "end_mismatches": [a for a in ends if a[0] != a[1]][:5],
+}))
