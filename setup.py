@@ -6,8 +6,7 @@ optional: if compiling fails, the install goes on with the pure-Python modules, 
 give the same results, more slowly.  ``SHUTTLE_SIM_PURE=1`` skips the compilation.
 """
 
-import ast
-import os
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -16,17 +15,18 @@ from setuptools import setup
 HERE = Path(__file__).resolve().parent
 
 
-def native_sources() -> list[str]:
-    """Paths of the modules named in shuttle_sim/_native.py (read, not imported)."""
-    tree = ast.parse((HERE / "shuttle_sim" / "_native.py").read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "MODULES" for t in node.targets):
-            return [name.replace(".", "/") + ".py" for name in ast.literal_eval(node.value)]
-    raise RuntimeError("shuttle_sim/_native.py defines no MODULES")
+def load_native():
+    """shuttle_sim/_native.py on its own (standard library only), without importing the
+    package, whose dependencies are not installed in the build environment."""
+    spec = importlib.util.spec_from_file_location("_shuttle_sim_native", HERE / "shuttle_sim" / "_native.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def ext_modules() -> list:
-    if os.environ.get("SHUTTLE_SIM_PURE", "") not in ("", "0"):
+    native = load_native()
+    if native.pure_requested():
         print("shuttle_sim: SHUTTLE_SIM_PURE is set, installing the pure-Python modules", file=sys.stderr)
         return []
     try:
@@ -40,7 +40,8 @@ def ext_modules() -> list:
     # pandas' types would.  The package's other modules are read for their types; only
     # the compiled ones must type-check.
     options = ["--no-site-packages", "--ignore-missing-imports", "--follow-imports=silent"]
-    extensions = mypycify([*options, *native_sources()], opt_level="3")
+    sources = [str(native.source_path(name).relative_to(HERE)) for name in native.MODULES]
+    extensions = mypycify([*options, *sources], opt_level="3")
     for ext in extensions:
         ext.optional = True  # no working C compiler: a warning, and the pure modules
     return extensions

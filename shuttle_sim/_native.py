@@ -18,7 +18,7 @@ leave its compiled module stale.  When any of these sources is newer than its co
 extension, all of them run from source, with a warning, until the next install
 recompiles them (all of them: compiled modules call each other directly).
 
-This module is read by ``setup.py`` without being imported: keep it standard-library only.
+``setup.py`` loads this file on its own, without the package: keep it standard-library only.
 """
 
 from __future__ import annotations

@@ -30,11 +30,16 @@ def test_hot_modules_are_compiled_all_or_none():
         assert COMPILED in ([], list(_native.MODULES))  # never a partial build
 
 
-def test_pure_switch_loads_the_python_source():
+def compiled_in_new_process(env_update: dict, cwd=None) -> tuple[list[str], str]:
+    """What a new process with ``env_update`` runs compiled, and what it warned."""
     code = "from shuttle_sim import _native; import json; print(json.dumps(_native.compiled_modules()))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "SHUTTLE_SIM_PURE": "1"})
-    assert json.loads(out.stdout) == []
+                         env={**os.environ, **env_update}, cwd=cwd)
+    return json.loads(out.stdout), out.stderr
+
+
+def test_pure_switch_loads_the_python_source():
+    assert compiled_in_new_process({"SHUTTLE_SIM_PURE": "1"})[0] == []
 
 
 def _run(config, out_dir, pure: bool) -> subprocess.Popen:
@@ -78,13 +83,9 @@ def test_a_source_edited_after_the_build_runs_from_source(tmp_path):
     shutil.copytree(pkg, tmp_path / "shuttle_sim", copy_function=shutil.copy2)  # keeps the build's mtimes
     for shared in pkg.parent.glob("*__mypyc*"):  # mypyc's shared library, beside the package
         shutil.copy2(shared, tmp_path)
-    code = "from shuttle_sim import _native; import json; print(json.dumps(_native.compiled_modules()))"
-    env = {**os.environ, "PYTHONPATH": str(tmp_path), "SHUTTLE_SIM_PURE": "0"}
 
     def compiled_in_copy():
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env,
-                             cwd=tmp_path)
-        return json.loads(out.stdout), out.stderr
+        return compiled_in_new_process({"PYTHONPATH": str(tmp_path), "SHUTTLE_SIM_PURE": "0"}, cwd=tmp_path)
 
     assert compiled_in_copy() == (list(_native.MODULES), "")  # the copy itself is compiled
     (tmp_path / "shuttle_sim" / "components" / "tank.py").touch()
