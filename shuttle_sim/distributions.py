@@ -11,17 +11,19 @@ one line) and samples from a stream the caller passes in (a
 :class:`shuttle_sim.rng.Stream`, or anything with ``random``, ``standard_normal``,
 ``standard_exponential``, ``standard_gamma`` and ``integers`` such as a
 ``numpy.random.Generator``): there is no random state here.  All values are in hours.
+The drawing itself is the distribution's :attr:`~_Dist.sampler`
+(:mod:`shuttle_sim.sampling`, compiled with the model's hot modules).
 """
 
 from __future__ import annotations
 
-import math
 from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
 
+from . import sampling
 from .config.types import Hours, PositiveHours, Spec
 
 __all__ = ["Fixed", "Uniform", "Triangular", "LogNormal", "Exponential", "Gamma", "Empirical", "Duration"]
@@ -40,6 +42,18 @@ class _Dist(Spec):
     def is_fixed(self) -> bool:
         return self.variance_h2 == 0.0
 
+    @cached_property
+    def sampler(self) -> sampling.Sampler:
+        """Draws this distribution's durations (built once, from its parameters)."""
+        return self._sampler()
+
+    def _sampler(self) -> sampling.Sampler:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def sample(self, rng) -> float:
+        """One duration in hours, drawn from ``rng``."""
+        return self.sampler.sample(rng)
+
 
 class Fixed(_Dist):
     """Always the same duration; draws nothing from the stream."""
@@ -55,8 +69,8 @@ class Fixed(_Dist):
     def variance_h2(self) -> float:
         return 0.0
 
-    def sample(self, rng) -> float:
-        return self.value_h
+    def _sampler(self) -> sampling.Sampler:
+        return sampling.FixedSampler(self.value_h)
 
 
 class Uniform(_Dist):
@@ -80,8 +94,8 @@ class Uniform(_Dist):
     def variance_h2(self) -> float:
         return (self.high_h - self.low_h) ** 2 / 12.0
 
-    def sample(self, rng) -> float:
-        return self.low_h + (self.high_h - self.low_h) * rng.random()
+    def _sampler(self) -> sampling.Sampler:
+        return sampling.UniformSampler(self.low_h, self.high_h)
 
 
 class Triangular(_Dist):
@@ -110,18 +124,8 @@ class Triangular(_Dist):
         a, c, b = self.low_h, self.mode_h, self.high_h
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0
 
-    @cached_property
-    def _inverse_cdf(self) -> tuple[float, float, float, float, float]:
-        a, c, b = self.low_h, self.mode_h, self.high_h
-        return a, b, (c - a) / (b - a), (b - a) * (c - a), (b - a) * (b - c)
-
-    def sample(self, rng) -> float:
-        # inverse CDF: one uniform per draw
-        a, b, f, left, right = self._inverse_cdf
-        u = rng.random()
-        if u < f:
-            return a + math.sqrt(u * left)
-        return b - math.sqrt((1.0 - u) * right)
+    def _sampler(self) -> sampling.Sampler:
+        return sampling.TriangularSampler(self.low_h, self.mode_h, self.high_h)
 
 
 class _ByMeanCV(_Dist):
@@ -144,14 +148,8 @@ class LogNormal(_ByMeanCV):
 
     dist: Literal["lognormal"]
 
-    @cached_property
-    def _mu_sigma(self) -> tuple[float, float]:
-        s2 = math.log1p(self.cv**2)
-        return math.log(self.mean_value_h) - 0.5 * s2, math.sqrt(s2)
-
-    def sample(self, rng) -> float:
-        mu, sigma = self._mu_sigma
-        return math.exp(mu + sigma * rng.standard_normal())
+    def _sampler(self) -> sampling.Sampler:
+        return sampling.LogNormalSampler(self.mean_value_h, self.cv)
 
 
 class Exponential(_Dist):
@@ -168,8 +166,8 @@ class Exponential(_Dist):
     def variance_h2(self) -> float:
         return self.mean_value_h**2
 
-    def sample(self, rng) -> float:
-        return self.mean_value_h * rng.standard_exponential()
+    def _sampler(self) -> sampling.Sampler:
+        return sampling.ExponentialSampler(self.mean_value_h)
 
 
 class Gamma(_ByMeanCV):
@@ -177,9 +175,8 @@ class Gamma(_ByMeanCV):
 
     dist: Literal["gamma"]
 
-    def sample(self, rng) -> float:
-        shape = 1.0 / self.cv**2
-        return float(rng.standard_gamma(shape)) * self.mean_value_h / shape
+    def _sampler(self) -> sampling.Sampler:
+        return sampling.GammaSampler(self.mean_value_h, self.cv)
 
 
 class Empirical(_Dist):
@@ -196,8 +193,8 @@ class Empirical(_Dist):
     def variance_h2(self) -> float:
         return float(np.var(self.values_h))
 
-    def sample(self, rng) -> float:
-        return self.values_h[rng.integers(len(self.values_h))]
+    def _sampler(self) -> sampling.Sampler:
+        return sampling.EmpiricalSampler(tuple(self.values_h))
 
 
 def _shorthand(v: object) -> object:

@@ -79,3 +79,17 @@ def test_from_downs_merges_overlaps():
     assert (a.starts, a.ends) == ([0.0, 9.0, 21.0], [5.0, 20.0, math.inf])
     assert a.up_hours(0, 25) == 5 + 11 + 4
     assert a.up_until(10) == 20 and a.up_until(6) == 6
+
+
+@settings(max_examples=300, deadline=None)
+@given(xs=st.lists(st.integers(0, 40).map(float), max_size=30).map(sorted), t=st.floats(-1, 41))
+def test_timeline_search_equals_bisect(xs, t):
+    """The search behind every query (a native loop when compiled) is bisect_right - 1,
+    duplicates and exact hits included."""
+    from bisect import bisect_right
+
+    from shuttle_sim.components.availability import _last_at_or_before
+
+    assert _last_at_or_before(xs, t) == bisect_right(xs, t) - 1
+    if xs:
+        assert _last_at_or_before(xs, xs[-1]) == len(xs) - 1

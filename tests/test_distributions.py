@@ -38,3 +38,17 @@ def test_fixed_draws_nothing():
     before = rng.bit_generator.state
     assert D.validate_python("2 h").sample(rng) == 2.0
     assert rng.bit_generator.state == before
+
+
+@pytest.mark.parametrize("raw,mean,var", CASES)
+def test_pickled_distribution_draws_the_same(raw, mean, var):
+    """Scenarios go to worker processes pickled, samplers included once they have drawn."""
+    import copy
+    import pickle
+
+    d = D.validate_python(raw)
+    d.sample(np.random.default_rng(0))  # builds and caches the sampler
+    for twin in (pickle.loads(pickle.dumps(d)), copy.deepcopy(d)):
+        assert twin == d
+        a, b = np.random.default_rng(7), np.random.default_rng(7)
+        assert [twin.sample(a) for _ in range(5)] == [d.sample(b) for _ in range(5)]

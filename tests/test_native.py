@@ -42,6 +42,14 @@ def test_pure_switch_loads_the_python_source():
     assert compiled_in_new_process({"SHUTTLE_SIM_PURE": "1"})[0] == []
 
 
+def test_timeline_search_knows_whether_it_is_compiled():
+    """Compiled, timelines are searched by a native loop (tested against bisect in
+    test_availability); as source, by the C bisect.  The switch must follow the build."""
+    from shuttle_sim.components import availability
+
+    assert availability._COMPILED == ("shuttle_sim.components.availability" in COMPILED)
+
+
 def _run(config, out_dir, pure: bool) -> subprocess.Popen:
     env = {**os.environ, "SHUTTLE_SIM_PURE": "1" if pure else "0"}
     cmd = [sys.executable, "-m", "shuttle_sim.cli", "run", str(config), "--years", "2", "--seed", "11",

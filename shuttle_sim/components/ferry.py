@@ -27,7 +27,7 @@ import simpy
 from .availability import Availability
 from .tank import TankFarm
 from .terminal import _common_window
-from .timebudget import StateClock
+from .timebudget import StateClock, budget
 
 FERRY_STATES = ("positioning", "berthing", "handling", "waiting_wagons", "sailing", "queueing", "weather",
                 "breakdown", "off_hire")
@@ -73,7 +73,7 @@ class FerryRoute:
         self._idle_since = env.now  # integral of empty wagons idle at the station
         self._idle_n = n
         self._idle_h = 0.0
-        self.budget_h: defaultdict[str, float] = defaultdict(float)
+        self.budget_h = budget(FERRY_STATES)
         self._clocks: list[StateClock] = []
         self._crossing: dict[int, tuple] = {}  # ferry -> (clock, sea and ferry timeline, start)
         self.weather = weather

@@ -24,9 +24,13 @@ from __future__ import annotations
 
 import math
 
+from typing import Final
+
 import simpy
 
-NORMAL, FULL, EMPTY = "normal", "full", "empty"
+NORMAL: Final = "normal"
+FULL: Final = "full"
+EMPTY: Final = "empty"
 
 
 class Flow:

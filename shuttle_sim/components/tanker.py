@@ -13,8 +13,6 @@ flat record.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import math
 from typing import Any, Generator
 
@@ -25,7 +23,7 @@ from ..config.schema import TankerClass
 from .availability import Availability
 from .tank import Flow
 from .terminal import PortCall, Terminal
-from .timebudget import StateClock
+from .timebudget import StateClock, budget
 
 TANKER_STATES = (
     "positioning",
@@ -93,7 +91,7 @@ class Tanker:
         self.laden_h = distance_nmi / spec.laden_speed_kn
         self.ballast_h = distance_nmi / spec.ballast_speed_kn
         self.rng = rng
-        self.budget_h: defaultdict[str, float] = defaultdict(float)
+        self.budget_h = budget(TANKER_STATES)
         self.clock = StateClock(self.budget_h, "positioning", env.now)
         self.on_board_t = 0.0  # after the last completed transfer, booked by the terminal
         self.transfer: Flow | None = None  # the cargo flow in progress, set by the terminal

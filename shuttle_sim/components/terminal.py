@@ -23,16 +23,20 @@ Third-party calls that share the berths arrive as a Poisson stream.
 from __future__ import annotations
 
 import math
-from collections import defaultdict, deque
-from typing import Any, Generator
+from collections import deque
+from typing import TYPE_CHECKING, Any, Final, Generator
 
 import simpy
 
 from ..config.schema import PortSpec
+from ..sampling import Sampler
 from ..units import HOURS_PER_YEAR
 from .availability import Availability
 from .tank import Flow, TankFarm
-from .timebudget import StateClock
+from .timebudget import StateClock, budget
+
+if TYPE_CHECKING:  # only Tankers call at a terminal; typed so the compiled call reads its fields directly
+    from .tanker import Tanker
 
 BERTH_STATES = (
     "berthing",
@@ -55,9 +59,9 @@ BERTH_STATE_OF_SHIP = {
     "breakdown": "failed",
     "berth_failed": "failed",
 }
-INF = math.inf
-NAN = math.nan
-RECHECK_MARGIN_H = 1e-6  # a transfer check falls this long after the cargo's expected end
+INF: Final = math.inf
+NAN: Final = math.nan
+RECHECK_MARGIN_H: Final = 1e-6  # a transfer check falls this long after the cargo's expected end
 
 
 class PortCall:
@@ -81,7 +85,7 @@ class Berth:
         self.index = index
         self.up = up
         # what can stop a transfer here, besides the ship: the port's weather, the berth
-        self.transfer_gates = tuple(g for g in (transfer_weather, up) if not g.always_up)
+        self.transfer_gates: tuple[Availability, ...] = tuple(g for g in (transfer_weather, up) if not g.always_up)
         self.busy = False
         self.down = False
         self.idle_clock: StateClock | None = None
@@ -161,16 +165,22 @@ class Terminal:
             raise ValueError(f"expected {spec.berths} berth timelines, found {len(ups)}")
         self.berth_list = [Berth(j, up, self.weather["transfer"]) for j, up in enumerate(ups)]
         self.berths = BerthPool(env, self.berth_list)
-        self.occupancy_h: defaultdict[str, float] = defaultdict(float)
-        self.hold_h: defaultdict[str, float] = defaultdict(float)  # weather holds by operation, charged when they begin
+        self.occupancy_h = budget(BERTH_STATES)
+        self.hold_h = budget(OPERATIONS)  # weather holds by operation, charged when they begin
         self.queue_waits_h: list[float] = []
         self.other_calls = 0
         # berth clocks still running -> the ship at the berth (None: other traffic, failed)
-        self._active: dict[StateClock, Any] = {}
+        self._active: dict[StateClock, Tanker | None] = {}
         self._loads = role == "load"
         self._rate_t_per_h = spec.transfer_rate_t_per_h
         self._window_h = {op: getattr(spec.limits, op).window_h for op in OPERATIONS}
         self._starved_state = "waiting_cargo" if role == "load" else "waiting_ullage"
+        # the samplers of the call's steps, kept here: drawn at every call
+        self._arrival_formalities: Sampler = spec.arrival_formalities.sampler
+        self._berthing: Sampler = spec.berthing.sampler
+        self._pre_transfer: Sampler = spec.pre_transfer.sampler
+        self._post_transfer: Sampler = spec.post_transfer.sampler
+        self._unberthing: Sampler = spec.unberthing.sampler
         for b in self.berth_list:
             if not b.up.always_up:
                 env.process(self._berth_outages(b))
@@ -178,7 +188,7 @@ class Terminal:
             env.process(self._other_traffic(traffic_rng))
 
     # ----------------------------------------------------------------- a ship's call
-    def call(self, ship, amount_t: float, pump_rate_t_per_h: float | None) -> Generator[simpy.Event, Any, PortCall]:
+    def call(self, ship: Tanker, amount_t: float, pump_rate_t_per_h: float | None) -> Generator[simpy.Event, Any, PortCall]:
         """Process generator of one ship's call; returns its :class:`PortCall`.
 
         ``ship`` provides ``clock`` (its time budget, charged in step with the berth's),
@@ -193,12 +203,12 @@ class Terminal:
         ``now += x``, the very sum SimPy scheduled the timeout at, so it equals
         ``env.now`` to the bit without reading it.
         """
-        env, spec = self.env, self.spec
+        env = self.env
         ship_clock, rng = ship.clock, ship.rng
         now = env.now
         rec = PortCall(now)
         ship_clock.enter("formalities", now)
-        d = spec.arrival_formalities.sample(rng)
+        d = self._arrival_formalities.sample(rng)
         if d > 0:
             yield env.timeout(d)
             now += d
@@ -213,7 +223,7 @@ class Terminal:
         berth = StateClock(self.occupancy_h, "berthing", now)
         ship_clock.lead(berth, BERTH_STATE_OF_SHIP)  # until unberthed, one call keeps both
         self._active[berth] = ship
-        d = spec.berthing.sample(rng)
+        d = self._berthing.sample(rng)
         start = self._hold(ship, rec, "berthing", d, now)
         if start > now:
             wait = start - now
@@ -223,7 +233,7 @@ class Terminal:
             ship_clock.enter("berthing", now)
             yield env.timeout(d)
             now += d
-        d = spec.pre_transfer.sample(rng)
+        d = self._pre_transfer.sample(rng)
         ship_clock.enter("formalities", now)
         if d > 0:
             yield env.timeout(d)
@@ -250,11 +260,11 @@ class Terminal:
         if starved:
             berth.move(starved, "transferring", self._starved_state)
             ship_clock.move(starved, "transferring", self._starved_state)
-        d = spec.post_transfer.sample(rng)
+        d = self._post_transfer.sample(rng)
         if d > 0:
             yield env.timeout(d)
             now += d
-        d = spec.unberthing.sample(rng)
+        d = self._unberthing.sample(rng)
         start = self._hold(ship, rec, "unberthing", d, now)
         if start > now:
             wait = start - now
@@ -271,7 +281,7 @@ class Terminal:
         rec.depart_h = now
         return rec
 
-    def _hold(self, ship, rec: PortCall, op: str, duration_h: float, now: float) -> float:
+    def _hold(self, ship: Tanker, rec: PortCall, op: str, duration_h: float, now: float) -> float:
         """When ``op`` may start: the first moment from ``now`` at which the weather and
         the ship allow it unbroken for its duration (or the limit's window, if longer).
         A hold is charged to the ship's clock (and so the berth's) here; the caller
@@ -327,12 +337,15 @@ class Terminal:
                 self.berths.put(b)
 
     # --------------------------------------------------------------- other traffic
-    def _other_traffic(self, rng):
+    def _other_traffic(self, rng: Any) -> Generator[simpy.Event, Any, None]:
         ot = self.spec.other_traffic
+        assert ot is not None  # started only when there is other traffic
         mean_gap_h = HOURS_PER_YEAR / ot.calls_per_year
+        berth_time: Sampler = ot.berth_time.sampler
+        env = self.env
         while True:
-            yield self.env.timeout(mean_gap_h * rng.standard_exponential())
-            self.env.process(self._other_call(ot.berth_time.sample(rng)))
+            yield env.timeout(mean_gap_h * rng.standard_exponential())
+            env.process(self._other_call(berth_time.sample(rng)))
 
     def _other_call(self, hours: float):
         b = yield self.berths.get()
@@ -356,10 +369,10 @@ class Terminal:
         self.tank.level_t  # bring the flows' accounts to now
         for clock, ship in list(self._active.items()):
             clock.enter(clock.state, now)
-            flow = ship.transfer if ship is not None else None
-            if flow is not None:
-                clock.move(flow.starved_h, "transferring", self._starved_state)
-                ship.clock.move(flow.starved_h, "transferring", self._starved_state)
+            if ship is not None and ship.transfer is not None:
+                starved = ship.transfer.starved_h
+                clock.move(starved, "transferring", self._starved_state)
+                ship.clock.move(starved, "transferring", self._starved_state)
         self._active.clear()
 
 
@@ -376,14 +389,14 @@ class _Transfer:
 
     __slots__ = ("terminal", "ship", "berth_obj", "flow", "rate", "rec", "gates", "pending")
 
-    def __init__(self, terminal: Terminal, ship, berth_obj: Berth, flow: Flow, rate: float, rec: PortCall) -> None:
+    def __init__(self, terminal: Terminal, ship: Tanker, berth_obj: Berth, flow: Flow, rate: float, rec: PortCall) -> None:
         self.terminal = terminal
         self.ship = ship
         self.berth_obj = berth_obj
         self.flow = flow
         self.rate = rate
         self.rec = rec
-        self.gates = berth_obj.transfer_gates if ship.up.always_up else berth_obj.transfer_gates + (ship.up,)
+        self.gates: tuple[Availability, ...] = berth_obj.transfer_gates if ship.up.always_up else berth_obj.transfer_gates + (ship.up,)
         self.pending: simpy.Event | None = None  # the scheduled next check
 
     def check(self, _event=None) -> None:
@@ -432,7 +445,7 @@ class _Transfer:
             self.pending.callbacks.clear()
 
 
-def _common_window(gates, t: float, length_h: float) -> float:
+def _common_window(gates: tuple[Availability, ...], t: float, length_h: float) -> float:
     """First ``s >= t`` at which every timeline in ``gates`` is up for ``length_h``."""
     s = t
     while True:

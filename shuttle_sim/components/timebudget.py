@@ -2,7 +2,9 @@
 
 A :class:`StateClock` charges the time since its last change to its current state in a
 shared ``totals`` dictionary (a tanker's budget, a port's berth occupancy), so that the
-states always add up to the time observed.
+states always add up to the time observed.  ``totals`` holds every state the clock can
+enter, at 0 to begin with (:func:`budget`): a plain dict, the fastest to update from
+compiled code.
 
 While a ship is alongside, the berth's clock *follows* the ship's: every change of the
 ship's state is also a change of the berth's, translated by a map (a ship stopped by its
@@ -11,9 +13,14 @@ own breakdown is a berth charged as ``failed``).  One call then keeps both budge
 
 from __future__ import annotations
 
-from collections import defaultdict
+from typing import Iterable
 
 _NO_MAP: dict[str, str] = {}  # the map of a clock that leads no follower: never read
+
+
+def budget(states: Iterable[str]) -> dict[str, float]:
+    """Hours by state, each at 0: the ``totals`` of clocks that enter only ``states``."""
+    return dict.fromkeys(states, 0.0)
 
 
 class StateClock:
@@ -21,7 +28,7 @@ class StateClock:
 
     __slots__ = ("totals", "state", "since_h", "follower", "follow_map")
 
-    def __init__(self, totals: defaultdict, state: str, now_h: float) -> None:
+    def __init__(self, totals: dict[str, float], state: str, now_h: float) -> None:
         self.totals = totals
         self.state = state
         self.since_h = now_h
