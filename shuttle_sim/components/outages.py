@@ -57,9 +57,12 @@ def factor_changes(
         edges.update((max(a, 0.0), max(b, 0.0)))
     for a, b, _f in scripted:
         edges.update((max(a, 0.0), max(b, 0.0)))
+    # downs in force at t: those begun by t less those ended by t (a sweep, not a scan
+    # of every down at every edge: a long horizon has thousands of outages)
+    starts, ends = sorted(a for a, _ in downs), sorted(b for _, b in downs)
     out: list[tuple[float, float]] = []
     for t in sorted(edges):
-        f = 0.0 if any(a <= t < b for a, b in downs) else 1.0
+        f = 0.0 if bisect_right(starts, t) > bisect_right(ends, t) else 1.0
         for a, b, fac in scripted:
             if a <= t < b:
                 f *= fac

@@ -110,9 +110,17 @@ def _month_of_hours(start: _dt.date, n_hours: int) -> np.ndarray:
 
 def _ar1(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
     """Stationary standard-normal AR(1) series of length ``n``."""
-    e = rng.standard_normal(n) * math.sqrt(1.0 - phi * phi)
+    e = rng.standard_normal(n)
+    e *= math.sqrt(1.0 - phi * phi)  # in place: each temporary of a long series costs page faults
     e[0] = rng.standard_normal()
     return lfilter([1.0], [1.0, -phi], e)
+
+
+def _scaled_floored(z: np.ndarray, mean: float, sd: float) -> np.ndarray:
+    """``max(mean + sd * z, 0)``, computed in place in ``z``."""
+    z *= sd
+    z += mean
+    return np.maximum(z, 0.0, out=z)
 
 
 class Weather:
@@ -147,8 +155,8 @@ class Weather:
         sp, n = self.spec, self.n_hours
         for i, (site, calm) in enumerate(sorted(sp.sites.items())):
             rng = streams.generator("weather_calm", i)
-            self.wind_m_per_s[site] = np.maximum(calm.wind_mean_m_per_s + calm.wind_sd_m_per_s * _ar1(rng, n, sp.calm_autocorrelation), 0.0)
-            self.hs_m[site] = np.maximum(calm.hs_mean_m + calm.hs_sd_m * _ar1(rng, n, sp.calm_autocorrelation), 0.0)
+            self.wind_m_per_s[site] = _scaled_floored(_ar1(rng, n, sp.calm_autocorrelation), calm.wind_mean_m_per_s, calm.wind_sd_m_per_s)
+            self.hs_m[site] = _scaled_floored(_ar1(rng, n, sp.calm_autocorrelation), calm.hs_mean_m, calm.hs_sd_m)
         rng = streams.get("weather_storms", 0)
         months = _month_of_hours(start, n)
         hours_in_month = 730.0
