@@ -104,7 +104,7 @@ class TankFarm:
         self.capacity_t = float(capacity_t)
         self.initial_t = float(initial_t)
         self._level_t = float(initial_t)
-        self._t_h = env.now
+        self._t_h: float = env.now  # SimPy types its clock int | float: declared, it stays an unboxed float
         self._flows: list[Flow] = []
         self._closed: list[Flow] = []
         self._regime = NORMAL
@@ -155,9 +155,10 @@ class TankFarm:
         """Hours until ``flow`` reaches its target at the rate it gets now (inf if it gets
         none, or has no target)."""
         self._advance()
-        if flow.target_t is None or flow.actual_t_per_h <= 0.0:
+        target = flow.target_t  # a local: narrowed to float, unboxed when compiled
+        if target is None or flow.actual_t_per_h <= 0.0:
             return math.inf
-        return (flow.target_t - flow.moved_t) / flow.actual_t_per_h
+        return (target - flow.moved_t) / flow.actual_t_per_h
 
     def close(self, flow: Flow) -> None:
         """Stop a flow now (an interrupted transfer, a stopped supply)."""
@@ -237,7 +238,7 @@ class TankFarm:
 
     def _advance(self) -> None:
         """Bring the accounts from the last update to ``env.now`` exactly."""
-        now = self.env.now
+        now: float = self.env.now
         dt = now - self._t_h
         if dt <= 0.0:
             return
@@ -285,10 +286,11 @@ class TankFarm:
         next_h = tb
         any_target = False
         for f in self._flows:
-            if f.target_t is not None:
+            target = f.target_t
+            if target is not None:
                 any_target = True
                 if f.actual_t_per_h > 0.0:
-                    t = (f.target_t - f.moved_t) / f.actual_t_per_h
+                    t = (target - f.moved_t) / f.actual_t_per_h
                     if t < next_h:
                         next_h = t
         for listener in self.listeners:

@@ -131,7 +131,7 @@ class Tanker:
         sheltering while the sea or the ship stop it (the sheltered hours are settled as
         it ends: a callback that runs before the ship resumes)."""
         env = self.env
-        now = env.now
+        now: float = env.now
         self.clock.enter(state, now)
         if self._simple_passage or self._sea_and_up.up_until(now) >= now + sailing_h:
             return env.timeout(sailing_h)  # nothing stops this passage: no shelter to split

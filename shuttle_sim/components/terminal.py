@@ -205,7 +205,7 @@ class Terminal:
         """
         env = self.env
         ship_clock, rng = ship.clock, ship.rng
-        now = env.now
+        now: float = env.now  # SimPy types its clock int | float; declared, it stays an unboxed float
         rec = PortCall(now)
         ship_clock.enter("formalities", now)
         d = self._arrival_formalities.sample(rng)
@@ -365,7 +365,7 @@ class Terminal:
         Call after the ships' own clocks are closed: the starved part of a transfer in
         progress is re-labelled on both the berth's and the ship's budget.
         """
-        now = self.env.now
+        now: float = self.env.now
         self.tank.level_t  # bring the flows' accounts to now
         for clock, ship in list(self._active.items()):
             clock.enter(clock.state, now)
@@ -404,7 +404,7 @@ class _Transfer:
         if flow.done.triggered:  # finished at this instant, its ship not yet resumed
             return
         env = term.env
-        now = env.now
+        now: float = env.now
         stop = INF
         for g in self.gates:
             u = g.up_until(now)
