@@ -5,7 +5,7 @@ budgets, the up/down timelines, the tanker's voyage loop, the duration samplers)
 with mypyc when it can (a C compiler and the ``mypy`` build requirement); where it
 cannot, the same modules run as plain Python.  The source is the same either way, and
 so are the results, to the bit (``tests/test_native.py`` runs every shipped scenario
-both ways); the compiled modules run about 1.5x faster (docs/model.md, "Speed").
+both ways); the compiled modules run about twice as fast (docs/model.md, "Speed").
 
 ``SHUTTLE_SIM_PURE=1`` in the environment makes a process import the Python source of
 these modules even where compiled ones are installed: for a debugger or a profiler,
