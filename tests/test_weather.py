@@ -1,11 +1,14 @@
 """Weather and outages against theory and hand calculations (VALIDATION.md)."""
 
+import bisect
 import csv
 import datetime as dt
 import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import shuttle_sim as ss
@@ -235,3 +238,19 @@ def test_scripted_offtake_stop_backs_up_the_chain_at_hand_computed_times():
     assert k["offtake_stopped_t"] == pytest.approx(500 * 240, rel=1e-12)
     assert k["offtake_shortfall_t"] == pytest.approx(0, abs=1e-6)
     assert k["discharge_berth_waiting_ullage_frac"] == pytest.approx(156 / 300, rel=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(downs=st.lists(st.tuples(st.integers(0, 50), st.integers(0, 8)).map(lambda p: (float(p[0]), float(p[0] + p[1]))),
+                      max_size=12),
+       scripted=st.lists(st.tuples(st.integers(0, 50), st.integers(1, 8), st.sampled_from([0.0, 0.5, 1.5]))
+                         .map(lambda p: (float(p[0]), float(p[0] + p[1]), p[2])), max_size=3))
+def test_factor_changes_follow_their_definition(downs, scripted):
+    """At every hour (and half hour) the factor is 0 inside any down, else the product of
+    the scripted factors in force; overlapping and empty downs included."""
+    changes = outages.factor_changes(downs, scripted)
+    assert changes[0][0] == 0.0 and all(a[1] != b[1] for a, b in zip(changes, changes[1:]))
+    times = [t for t, _ in changes]
+    for t in np.arange(0.0, 60.0, 0.5):
+        f = 0.0 if any(a <= t < b for a, b in downs) else math.prod(fac for a, b, fac in scripted if a <= t < b)
+        assert changes[bisect.bisect_right(times, t) - 1][1] == f
