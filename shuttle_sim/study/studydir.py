@@ -186,7 +186,10 @@ class StudyDir:
     @_disk_errors
     def open(self) -> list[Record]:
         """Create or resume the directory; the replications already committed."""
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StudyError(f"--out {self.path}: cannot create the directory: {e.strerror or e}") from None
         for stale in self.path.glob(f".*{_TMP_MARK}*"):  # left by a process killed mid-write
             stale.unlink()
         text = yaml.safe_dump(resolved_dict(self.scenario), sort_keys=False)
