@@ -251,3 +251,22 @@ def test_ctrl_c_to_the_process_group_prints_one_line(tmp_path):
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130
     assert err.decode().count("\n") == 1 and "interrupted" in err.decode(), err.decode()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the patched function reaches the workers by fork")
+def test_a_worker_that_dies_is_a_clean_error_and_the_rerun_finishes(tmp_path, reference, monkeypatch):
+    import shuttle_sim.study.tasks as tasks
+
+    real = tasks.simulate
+
+    def dies_on_2(scenario, seed, replication, horizon_h):
+        if replication == 2:
+            os._exit(1)  # as the OOM killer would
+        return real(scenario, seed=seed, replication=replication, horizon_h=horizon_h)
+
+    with monkeypatch.context() as m:
+        m.setattr(tasks, "simulate", dies_on_2)
+        with pytest.raises(StudyError, match="a worker process died .* rerun the same command"):
+            run_experiment(noisy(), N, seed=4, out=tmp_path, batch=1, workers=2)
+    study(tmp_path)
+    assert_same_files(tmp_path, reference[0])
