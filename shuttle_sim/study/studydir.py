@@ -163,7 +163,13 @@ class StudyDir:
         self.header: list[str] | None = None
         self._csv = self._lv = None
         self._last_sync = 0.0
-        _check_writable(self.path)
+        try:
+            _check_writable(self.path)
+            self._check_same_study(seed, horizon_h)
+        except OSError as e:
+            raise StudyError(f"--out {self.path}: {e.strerror or e}") from None
+
+    def _check_same_study(self, seed: int, horizon_h: float) -> None:
         m = self.path / MANIFEST
         if m.exists():
             try:
