@@ -270,3 +270,27 @@ def test_a_worker_that_dies_is_a_clean_error_and_the_rerun_finishes(tmp_path, re
             run_experiment(noisy(), N, seed=4, out=tmp_path, batch=1, workers=2)
     study(tmp_path)
     assert_same_files(tmp_path, reference[0])
+
+
+def test_failures_before_the_first_kpis_and_studies_where_all_fail(tmp_path, monkeypatch):
+    import shuttle_sim.study.tasks as tasks
+
+    real = tasks.simulate
+    fail = {0, 1}
+
+    def flaky(scenario, seed, replication, horizon_h):
+        if replication in fail:
+            raise RuntimeError("boom")
+        return real(scenario, seed=seed, replication=replication, horizon_h=horizon_h)
+
+    monkeypatch.setattr(tasks, "simulate", flaky)
+    exp = study(tmp_path / "a", n=4)  # the first rows written know no KPI names yet
+    assert exp.summary["failed"] == 2
+    study(tmp_path / "a", n=6)
+    ref = study(tmp_path / "b", n=6)
+    assert_same_files(tmp_path / "a", {f: (tmp_path / "b" / f).read_bytes() for f in FILES})
+    assert ref.summary["failed"] == 2
+    fail.update(range(100))
+    assert study(tmp_path / "c", n=2).summary["failed"] == 2
+    fail.difference_update(range(100))
+    assert study(tmp_path / "c", n=3).summary["failed"] == 0  # the all-failed rows ran again
