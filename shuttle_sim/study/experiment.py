@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .. import kpis as kpi_catalogue
 from ..config.schema import Scenario, resolved_dict
+from ..output import scenario_hash
 from ..stats import summarize
 from .executors import make_executor
 from .records import ResultTable, StudyError
@@ -170,11 +171,7 @@ def run_experiment(
     else:
         described, shutdown = type(executor).__name__, (lambda abort=False: None)
     data = resolved_dict(scenario)
-    sha = sd.sha if sd else None
-    if sha is None:
-        from ..output import scenario_hash
-
-        sha = scenario_hash(scenario)
+    sha = sd.sha if sd else scenario_hash(scenario)
     records = ResultTable(seed)
     kpi_names: list[str] = []
     bar = None
