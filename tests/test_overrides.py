@@ -240,3 +240,24 @@ def test_every_field_of_a_shipped_scenario_is_reachable_by_its_path(name):
     assert len(leaves) > 60
     for path, value in leaves:
         assert s.with_changes({path: value}) == s, path
+
+
+def _get(data, path):
+    for part in parse_path(path):
+        data = next(x for x in data if x.get("name") == part[0]) if isinstance(part, tuple) else data[part]
+    return data
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_apply_changes_sets_that_path_and_nothing_else(data):
+    base = resolved_dict(two_classes())
+    frozen = copy.deepcopy(base)
+    path, old = data.draw(st.sampled_from([(p, v) for p, v in _leaves(base) if not p.endswith("].name")]))
+    value = data.draw(st.one_of(st.integers(), st.text(max_size=6), st.floats(allow_nan=False), st.none()))
+    out = apply_changes(base, {path: value})
+    assert _get(out, path) == value
+    assert apply_changes(out, {path: old}) == base == frozen
