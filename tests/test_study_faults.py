@@ -294,3 +294,16 @@ def test_failures_before_the_first_kpis_and_studies_where_all_fail(tmp_path, mon
     assert study(tmp_path / "c", n=2).summary["failed"] == 2
     fail.difference_update(range(100))
     assert study(tmp_path / "c", n=3).summary["failed"] == 0  # the all-failed rows ran again
+
+
+def test_a_precision_study_resumes_to_the_same_stopping_point_and_files(tmp_path):
+    from .test_experiment import InterruptAfter
+
+    kw = dict(seed=8, precision=0.01, kpi="delivered_t", max_replications=200, batch=2)
+    full = run_experiment(noisy(), 10, out=tmp_path / "full", **kw)
+    assert full.summary["replications"] == 33  # three stages: 10, 20, 33
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(noisy(), 10, out=tmp_path / "cut", executor=InterruptAfter(7), **kw)
+    again = run_experiment(noisy(), 10, out=tmp_path / "cut", **kw)
+    assert again.summary == full.summary
+    assert_same_files(tmp_path / "cut", {f: (tmp_path / "full" / f).read_bytes() for f in FILES})
