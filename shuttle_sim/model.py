@@ -19,6 +19,7 @@ import simpy
 from .components import outages
 from .components.availability import Availability
 from .components.ferry import FerryRoute
+from .components.records import Voyage
 from .components.tank import TankFarm
 from .components.tanker import Tanker
 from .components.terminal import OPERATIONS, Terminal
@@ -45,7 +46,7 @@ class World:
         self.weather = Weather(s.weather, s.start_date, h, streams) if s.weather is not None else None
         self.load_tank = self.discharge_tank = self.load = self.discharge = None
         self.supply = self.offtake = self.supply_schedule = self.offtake_schedule = None
-        self.voyages: list[dict] = []
+        self.voyages: list[Voyage] = []
         self.tankers: list[Tanker] = []
         self.ferry = None
         share = s.ferry_share

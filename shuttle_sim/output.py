@@ -19,7 +19,8 @@ from typing import Iterable
 import yaml
 
 from .config.schema import Scenario, resolved_dict
-from .results import FERRY_TRIP_FIELDS, VOYAGE_FIELDS, Result
+from .components.records import FerryTrip, Voyage
+from .results import Result
 from .stats import summarize
 
 
@@ -50,12 +51,14 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _csv(rows: Iterable[dict], fields: tuple[str, ...]) -> str:
+def _csv(records: Iterable[tuple], record_type: type) -> str:
+    """Records of one ``NamedTuple`` type as CSV: its fields are the header; floats are
+    written with ``repr`` so that they read back to the same bits."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: (repr(v) if isinstance(v, float) else v) for k, v in r.items()})
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(record_type._fields)
+    for r in records:
+        w.writerow([repr(v) if isinstance(v, float) else v for v in r])
     return buf.getvalue()
 
 
@@ -83,10 +86,10 @@ def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: 
     _atomic_write(out / "kpis.json", json.dumps(kpi_summary(scenario.name, [result]), indent=2) + "\n")
     files = ["scenario.resolved.yaml", "kpis.json", "tank_levels.csv"]
     if scenario.has_tankers:
-        _atomic_write(out / "voyages.csv", _csv(result.voyages, VOYAGE_FIELDS))
+        _atomic_write(out / "voyages.csv", _csv(result.voyages, Voyage))
         files.append("voyages.csv")
     if scenario.ferry is not None:
-        _atomic_write(out / "ferry_trips.csv", _csv(result.ferry_trips, FERRY_TRIP_FIELDS))
+        _atomic_write(out / "ferry_trips.csv", _csv(result.ferry_trips, FerryTrip))
         files.append("ferry_trips.csv")
     _atomic_write(out / "tank_levels.csv", _levels_csv(result))
     meta = {

@@ -34,7 +34,7 @@ def test_oil_is_conserved_and_levels_stay_in_bounds(d, seed):
     # a completed voyage discharges what it loaded, never more than the class cargo
     cargo = {c.name: c.cargo_t for c in s.fleet.tankers}
     for v in r.voyages:
-        assert v["cargo_t"] <= cargo[v["tanker_class"]] * (1 + 1e-12)
+        assert v.cargo_t <= cargo[v.tanker_class] * (1 + 1e-12)
     # levels within [0, capacity] at every breakpoint (the trace is linear between)
     for role, spec in (("load", s.load_port), ("discharge", s.discharge_port)):
         t, y = r.traces[f"{role}_tank"]
@@ -58,7 +58,7 @@ def test_berth_capacity_is_never_exceeded(d, seed):
     for role, spec in (("load", s.load_port), ("discharge", s.discharge_port)):
         events = []
         for v in r.voyages:
-            events += [(v[f"{role}_berth_h"], 1), (v[f"{role}_depart_h"], -1)]
+            events += [(getattr(v, f"{role}_berth_h"), 1), (getattr(v, f"{role}_depart_h"), -1)]
         events.sort(key=lambda e: (e[0], e[1]))  # departures first at equal times
         occupied = np.cumsum([e[1] for e in events]) if events else np.array([0])
         assert occupied.max() <= spec.berths

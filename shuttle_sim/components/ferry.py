@@ -20,15 +20,18 @@ failure machinery as the tankers.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import simpy
 
 from .availability import Availability
+from .records import FerryTrip
 from .tank import TankFarm
 from .terminal import _common_window
 from .timebudget import StateClock, budget
 
+NAN = math.nan
 FERRY_STATES = ("positioning", "berthing", "handling", "waiting_wagons", "sailing", "queueing", "weather",
                 "breakdown", "off_hire")
 
@@ -67,7 +70,7 @@ class FerryRoute:
         self.moving = defaultdict(int)
         self.delivered_wagons = 0
         self.crossed_wagons = 0
-        self.trip_records: list[dict] = []  # one flat record per crossing from the yard port
+        self.trip_records: list[FerryTrip] = []  # one flat record per crossing from the yard port
         self._yard_t = [0.0]  # trace of wagons queued in the yard (piecewise constant)
         self._yard_n = [0]
         self._idle_since = env.now  # integral of empty wagons idle at the station
@@ -181,11 +184,10 @@ class FerryRoute:
                 clock.enter("handling", env.now)
                 yield env.timeout(sp.port.handling.sample(rng))
                 yield from self._window(clock, up, self.weather.get("port"), "unberthing", sp.port.unberthing.sample(rng), sp.port)
-            rec = {"ferry": i, "trip": len(self.trip_records), "leave_port_h": env.now, "wagons": n,
-                   "arrive_h": float("nan"), "empties_back": 0}
-            self.trip_records.append(rec)
+            trip = len(self.trip_records)  # recorded as it leaves; completed on arrival
+            self.trip_records.append(FerryTrip(i, trip, env.now, n, NAN, 0))
             yield from self._cross(i, clock, sea_up, crossing_h)
-            rec["arrive_h"] = env.now
+            self.trip_records[trip] = self.trip_records[trip]._replace(arrive_h=env.now)
             # ---- arrival port: land loaded wagons, take empties back
             clock.enter("queueing", env.now)
             with self.arrival_berths.request() as req:
@@ -199,7 +201,7 @@ class FerryRoute:
                     self.crossed_wagons += n
                     env.process(self._rail_onward(n))
                 empties = min(int(self.arrival_empty.level), cap)
-                rec["empties_back"] = empties
+                self.trip_records[trip] = self.trip_records[trip]._replace(empties_back=empties)
                 if empties:
                     yield self.arrival_empty.get(empties)
                     self.moving[empty_key] += empties

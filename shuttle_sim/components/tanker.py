@@ -21,6 +21,7 @@ import simpy
 
 from ..config.schema import TankerClass
 from .availability import Availability
+from .records import Voyage
 from .tank import Flow
 from .terminal import PortCall, Terminal
 from .timebudget import StateClock, budget
@@ -58,8 +59,9 @@ class Tanker:
         change any other ship's draws.
     first_arrival_h : float
         Time of the first arrival at the load terminal (the fleet arrives staggered).
-    voyages : list
-        Completed voyage records are appended here.
+    voyages : list of Voyage
+        Completed voyage records (:class:`~shuttle_sim.components.records.Voyage`) are
+        appended here.
     up : Availability, optional
         When the ship is not broken down (always, when omitted).
     sea : Availability, optional
@@ -78,7 +80,7 @@ class Tanker:
         distance_nmi: float,
         rng: np.random.Generator,
         first_arrival_h: float,
-        voyages: list,
+        voyages: list[Voyage],
         up: Availability | None = None,
         sea: Availability | None = None,
         dry_dock_first_h: float = math.inf,
@@ -152,16 +154,17 @@ class Tanker:
         self.clock.move(other_h, state, "breakdown")
         self.sea_weather_h += weather_h
 
-    def _record(self, voyage: int, load: PortCall, dis: PortCall) -> dict:
-        return {
-            "tanker": self.name, "tanker_class": self.spec.name, "voyage": voyage, "cargo_t": load.amount_t,
-            "load_arrive_h": load.arrive_h, "load_berth_h": load.berth_h, "load_start_h": load.start_h,
-            "load_end_h": load.end_h, "load_depart_h": load.depart_h, "load_queue_h": load.queue_h,
-            "discharge_arrive_h": dis.arrive_h, "discharge_berth_h": dis.berth_h, "discharge_start_h": dis.start_h,
-            "discharge_end_h": dis.end_h, "discharge_depart_h": dis.depart_h, "discharge_queue_h": dis.queue_h,
-            "load_wait_cargo_h": load.starved_h, "discharge_wait_ullage_h": dis.starved_h,
-            "load_weather_h": load.weather_h, "discharge_weather_h": dis.weather_h,
-        }
+    def _record(self, voyage: int, load: PortCall, dis: PortCall) -> Voyage:
+        return Voyage(
+            tanker=self.name, tanker_class=self.spec.name, voyage=voyage, cargo_t=load.amount_t,
+            load_arrive_h=load.arrive_h, load_berth_h=load.berth_h, load_start_h=load.start_h,
+            load_end_h=load.end_h, load_depart_h=load.depart_h, load_queue_h=load.queue_h,
+            discharge_arrive_h=dis.arrive_h, discharge_berth_h=dis.berth_h, discharge_start_h=dis.start_h,
+            discharge_end_h=dis.end_h, discharge_depart_h=dis.depart_h, discharge_queue_h=dis.queue_h,
+            load_wait_cargo_h=load.starved_h, discharge_wait_ullage_h=dis.starved_h,
+            load_weather_h=load.weather_h, discharge_weather_h=dis.weather_h,
+            load_berth=load.berth, discharge_berth=dis.berth,
+        )
 
     @property
     def cargo_on_board_t(self) -> float:

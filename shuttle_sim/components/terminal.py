@@ -68,12 +68,13 @@ class PortCall:
     """Times (h) and amounts of one ship's call, for the voyage record."""
 
     __slots__ = ("arrive_h", "berth_h", "start_h", "end_h", "depart_h", "queue_h", "starved_h", "weather_h",
-                 "amount_t")
+                 "amount_t", "berth")
 
     def __init__(self, arrive_h: float) -> None:
         self.arrive_h = arrive_h
         self.berth_h = self.start_h = self.end_h = self.depart_h = NAN
         self.queue_h = self.starved_h = self.weather_h = self.amount_t = 0.0
+        self.berth = -1  # index of the berth assigned
 
 
 class Berth:
@@ -169,6 +170,7 @@ class Terminal:
         self.hold_h = budget(OPERATIONS)  # weather holds by operation, charged when they begin
         self.queue_waits_h: list[float] = []
         self.other_calls = 0
+        self.ship_calls = 0  # tanker calls completed (unberthed)
         # berth clocks still running -> the ship at the berth (None: other traffic, failed)
         self._active: dict[StateClock, Tanker | None] = {}
         self._loads = role == "load"
@@ -217,6 +219,7 @@ class Terminal:
         berth_obj = yield self.berths.get()
         now = env.now
         berth_obj.busy = True
+        rec.berth = berth_obj.index
         rec.berth_h = now
         rec.queue_h = now - t_q
         self.queue_waits_h.append(now - t_q)
@@ -279,6 +282,7 @@ class Terminal:
         del self._active[berth]
         self._release(berth_obj)
         rec.depart_h = now
+        self.ship_calls += 1
         return rec
 
     def _hold(self, ship: Tanker, rec: PortCall, op: str, duration_h: float, now: float) -> float:
