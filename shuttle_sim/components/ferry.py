@@ -234,8 +234,8 @@ class FerryRoute:
         env = self.env
         now = env.now
         clock.enter("sailing", now)
-        if sea_up.always_up:
-            yield env.timeout(crossing_h)
+        if sea_up.always_up or sea_up.up_until(now) >= now + crossing_h:
+            yield env.timeout(crossing_h)  # nothing stops this crossing: it ends at now + crossing_h exactly
             return
         end = sea_up.work_end(now, crossing_h)
         self._crossing[i] = (clock, sea_up, now)
