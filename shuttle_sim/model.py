@@ -18,6 +18,7 @@ import simpy
 
 from .components import outages
 from .components.availability import Availability
+from .components.drydock import first_due_h
 from .components.ferry import FerryRoute
 from .components.records import Voyage
 from .components.tank import TankFarm
@@ -96,7 +97,7 @@ class World:
                     Tanker(env, name, cls, self.load, self.discharge, s.route.distance_nmi,
                            streams.get("tanker", k), k * spacing_h, self.voyages,
                            up=None if up.always_up else up, sea=sea,
-                           dry_dock_first_h=_first_dry_dock_h(cls.dry_dock, k, n))
+                           dry_dock_first_h=first_due_h(cls.dry_dock, k, n))
                 )
                 k += 1
 
@@ -123,7 +124,7 @@ class World:
                    "sea": self._availability(fr.crossing.weather_site, fr.crossing.passage_limits)}
         n = fr.ferries.count
         ups = [self._entity_up(fr.ferries.breakdowns, "ferry_failures", "ferry", i, until_h) for i in range(n)]
-        first_dd = [_first_dry_dock_h(fr.ferries.dry_dock, i, n) for i in range(n)]
+        first_dd = [first_due_h(fr.ferries.dry_dock, i, n) for i in range(n)]
         self.ferry = FerryRoute(env, fr, self.station_tank, streams, {k: v for k, v in weather.items() if v},
                                 ups, first_dd)
 
@@ -162,12 +163,6 @@ class World:
         if self.ferry is not None:
             self.ferry.close()
             self.station_tank.level_t
-
-
-def _first_dry_dock_h(dry_dock, k: int, n: int) -> float:
-    """When vessel ``k`` of ``n`` first docks: at (k + 1/2) * every / n, so the fleet is
-    staggered; never without a dry-dock spec."""
-    return (k + 0.5) * dry_dock.every_h / n if dry_dock is not None else float("inf")
 
 
 def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h: float | None = None) -> Result:

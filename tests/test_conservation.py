@@ -6,6 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shuttle_sim import simulate
+from shuttle_sim.components.tanker import TANKER_STATES
+from shuttle_sim.components.terminal import BERTH_STATES
 
 from .conftest import build
 from .strategies import scenarios
@@ -42,10 +44,10 @@ def test_oil_is_conserved_and_levels_stay_in_bounds(d, seed):
         assert t[0] == 0 and t[-1] == pytest.approx(H)
         assert y.min() >= 0 and y.max() <= spec.tank_farm.capacity_t
     # time budgets add up: every ship-hour and berth-hour is in exactly one state
-    tanker_total = sum(v for n, v in k.items() if n.startswith("tanker_") and n.endswith("_frac"))
+    tanker_total = sum(k[f"tanker_{state}_frac"] for state in TANKER_STATES)
     assert tanker_total == pytest.approx(1.0, abs=1e-9)
     for role, spec in (("load", s.load_port), ("discharge", s.discharge_port)):
-        fr = [v for n, v in k.items() if n.startswith(f"{role}_berth_") and n.endswith("_frac")]
+        fr = [k[f"{role}_berth_{state}_frac"] for state in (*BERTH_STATES, "idle")]
         assert all(f >= -1e-9 for f in fr)
         assert sum(fr) == pytest.approx(1.0, abs=1e-9)
 

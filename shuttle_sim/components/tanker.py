@@ -4,9 +4,9 @@ The cycle is: call at the load terminal (load a cargo from its tank farm) -> lad
 passage -> call at the discharge terminal (discharge into its tank farm) -> ballast
 passage -> repeat.  Sailing time is distance / speed; a passage pauses (the ship
 shelters) whenever the sea exceeds the passage limits or the ship is broken down, and
-continues after: its end is found in one O(log n) query of the combined timeline.  A
+continues after (:class:`~.passage.ShelteredPassage`, shared with the ferries).  A
 dry-dock falls due every ``every`` hours (staggered across the fleet) and is taken at
-the end of the voyage in progress.  Every hour of the ship's life is charged to one
+the end of the voyage in progress (:class:`~.drydock.DryDockRule`, shared too).  Every hour of the ship's life is charged to one
 state of its time budget (:data:`TANKER_STATES`), and each completed voyage becomes one
 flat record.
 """
@@ -21,6 +21,8 @@ import simpy
 
 from ..config.schema import TankerClass
 from .availability import Availability
+from .drydock import DryDockRule
+from .passage import ShelteredPassage
 from .records import Voyage
 from .tank import Flow
 from .terminal import PortCall, Terminal
@@ -100,12 +102,8 @@ class Tanker:
         self._voyages = voyages
         self._first_arrival_h = first_arrival_h
         self.up = up or Availability.always()
-        self._sea = sea or Availability.always()
-        self._sea_and_up = self._sea if up is None else (self._sea & self.up)
-        self._simple_passage = self._sea_and_up.always_up  # decided once, not per passage
-        self._next_dry_dock_h = dry_dock_first_h
-        self._pending: tuple[str, float] | None = None  # passage in progress: (state, start time)
-        self.sea_weather_h = 0.0
+        self.passage = ShelteredPassage(env, self.clock, sea or Availability.always(), self.up)
+        self.dry_dock = DryDockRule(spec.dry_dock, dry_dock_first_h)
         self.process = env.process(self.run())
 
     def run(self) -> Generator[simpy.Event, Any, None]:
@@ -115,44 +113,14 @@ class Tanker:
         voyage = 0
         while True:
             load: PortCall = yield from self.load.call(self, self.spec.cargo_t, None)
-            yield self._passage("sailing_laden", self.laden_h)
+            yield self.passage.sail("sailing_laden", self.laden_h)
             dis: PortCall = yield from self.discharge.call(self, self.on_board_t, self.spec.discharge_pump_rate_t_per_h)
             self._voyages.append(self._record(voyage, load, dis))
-            if env.now >= self._next_dry_dock_h:
-                dd = self.spec.dry_dock
-                assert dd is not None  # without one, the next dry dock is never due
-                self.clock.enter("off_hire", env.now)
-                self._next_dry_dock_h += dd.every_h
-                if dd.duration_h > 0:
-                    yield env.timeout(dd.duration_h)
-            yield self._passage("sailing_ballast", self.ballast_h)
+            docked_h = self.dry_dock.take_if_due(self.clock, env.now)
+            if docked_h > 0:
+                yield env.timeout(docked_h)
+            yield self.passage.sail("sailing_ballast", self.ballast_h)
             voyage += 1
-
-    def _passage(self, state: str, sailing_h: float):
-        """The timeout that ends a passage of ``sailing_h`` hours of way begun now,
-        sheltering while the sea or the ship stop it (the sheltered hours are settled as
-        it ends: a callback that runs before the ship resumes)."""
-        env = self.env
-        now: float = env.now
-        self.clock.enter(state, now)
-        if self._simple_passage or self._sea_and_up.up_until(now) >= now + sailing_h:
-            return env.timeout(sailing_h)  # nothing stops this passage: no shelter to split
-        end = self._sea_and_up.work_end(now, sailing_h)
-        self._pending = (state, now)
-        ev = env.timeout(end - now)
-        ev.callbacks.append(lambda _e: self._settle_passage(end))
-        return ev
-
-    def _settle_passage(self, now: float) -> None:
-        """Re-label the hours the passage spent sheltering since it began (exact, also
-        when the horizon falls inside the passage)."""
-        assert self._pending is not None  # set by _passage
-        state, start = self._pending
-        self._pending = None
-        weather_h, other_h = self._sea.shelter_split(self._sea_and_up, start, now)
-        self.clock.move(weather_h, state, "weather")
-        self.clock.move(other_h, state, "breakdown")
-        self.sea_weather_h += weather_h
 
     def _record(self, voyage: int, load: PortCall, dis: PortCall) -> Voyage:
         return Voyage(
@@ -174,8 +142,12 @@ class Tanker:
             return self.on_board_t
         return self.on_board_t + (f.moved_t if not f.inflow else -f.moved_t)
 
+    @property
+    def sea_weather_h(self) -> float:
+        """Hours sheltered from the sea on passages so far."""
+        return self.passage.weather_h
+
     def close(self) -> None:
         """Charge the current state up to now (end of the horizon)."""
         self.clock.enter(self.clock.state, self.env.now)
-        if self._pending is not None:
-            self._settle_passage(self.env.now)
+        self.passage.close()

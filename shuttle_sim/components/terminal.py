@@ -31,7 +31,7 @@ import simpy
 from ..config.schema import PortSpec
 from ..sampling import Sampler
 from ..units import HOURS_PER_YEAR
-from .availability import Availability
+from .availability import Availability, common_window, operation_start
 from .tank import Flow, TankFarm
 from .timebudget import StateClock, budget
 
@@ -290,19 +290,11 @@ class Terminal:
         the ship allow it unbroken for its duration (or the limit's window, if longer).
         A hold is charged to the ship's clock (and so the berth's) here; the caller
         waits until the returned time."""
-        weather = self.weather[op]
-        length = max(duration_h, self._window_h[op])
-        start = weather_start = weather.window(now, length)
-        up = ship.up
-        if start == now and (up.always_up or up.window(now, length) == now):
-            return now  # the usual case: nothing holds the ship
-        if not up.always_up:
-            start = _common_window((weather, up), now, length)
+        start, by_weather = operation_start(self.weather[op], ship.up, now, max(duration_h, self._window_h[op]))
         if start > now:
-            cause = "weather" if weather_start > now else "breakdown"
-            ship.clock.enter(cause, now)  # the berth follows
+            ship.clock.enter("weather" if by_weather else "breakdown", now)  # the berth follows
             self.hold_h[op] += start - now
-            if cause == "weather":
+            if by_weather:
                 rec.weather_h += start - now
         return start
 
@@ -430,7 +422,7 @@ class _Transfer:
                 due = stop
         else:
             term.tank.set_rate(flow, 0.0)
-            due = _common_window(self.gates, now, 0.0)  # all gates up again
+            due = common_window(self.gates, now, 0.0)  # all gates up again
             if not term.weather["transfer"].is_up(now):
                 cause = "weather"
                 self.rec.weather_h += due - now
@@ -448,14 +440,3 @@ class _Transfer:
         if self.pending is not None and self.pending.callbacks:
             self.pending.callbacks.clear()
 
-
-def _common_window(gates: tuple[Availability, ...], t: float, length_h: float) -> float:
-    """First ``s >= t`` at which every timeline in ``gates`` is up for ``length_h``."""
-    s = t
-    while True:
-        s2 = s
-        for g in gates:
-            s2 = g.window(s2, length_h) if length_h > 0 else g.next_up(s2)
-        if s2 == s or s2 == INF:
-            return s2
-        s = s2
