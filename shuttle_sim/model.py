@@ -20,6 +20,7 @@ from .components import outages
 from .components.availability import Availability
 from .components.drydock import first_due_h
 from .components.ferry import FerryRoute
+from .components.split import OverflowSplit
 from .components.records import Voyage
 from .components.tank import TankFarm
 from .components.tanker import Tanker
@@ -110,16 +111,7 @@ class World:
         self.ferry_supply_schedule = outages.RateSchedule(env, self.station_tank, self.ferry_supply, supply_t_per_h,
                                                           supply_changes)
         if s.has_tankers and s.split.rule == "overflow":
-            # what the load-port farm cannot take goes to the rail loading station
-            load_tank, supply, station, inflow = self.load_tank, self.supply, self.station_tank, self.ferry_supply
-
-            def overflow() -> None:
-                spill = supply.requested_t_per_h - supply.actual_t_per_h
-                if spill != inflow.requested_t_per_h:
-                    station.set_rate(inflow, spill)
-
-            load_tank.listeners.append(overflow)
-            overflow()
+            OverflowSplit(self.supply, self.station_tank, self.ferry_supply).attach(self.load_tank)
         weather = {"port": self._port_weather(fr.port), "arrival_port": self._port_weather(fr.arrival_port),
                    "sea": self._availability(fr.crossing.weather_site, fr.crossing.passage_limits)}
         n = fr.ferries.count
@@ -158,11 +150,11 @@ class World:
         if self.load is not None:
             self.load.close()
             self.discharge.close()
-            self.load_tank.level_t  # advance both farms to the horizon
-            self.discharge_tank.level_t
+            self.load_tank.sync()
+            self.discharge_tank.sync()
         if self.ferry is not None:
             self.ferry.close()
-            self.station_tank.level_t
+            self.station_tank.sync()
 
 
 def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h: float | None = None) -> Result:

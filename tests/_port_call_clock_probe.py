@@ -1,7 +1,8 @@
-"""Probe for tests/test_terminal.py: runs kcts_concept with the port call and the
-transfer patched to record, at each transfer's start and each call's end, the port
-call's own clock beside SimPy's; prints what it saw as JSON.  Run with
-``SHUTTLE_SIM_PURE=1`` (patches need the Python source)."""
+"""Probe for tests/test_terminal.py: runs kcts_concept with the port call wrapped so
+that, at every ``yield`` of the call, the call's own clock (its local ``now``, read from
+the generator's frame) is recorded beside SimPy's; also each transfer's start and each
+call's end.  Prints what it saw as JSON.  Run with ``SHUTTLE_SIM_PURE=1`` (patches and
+frame reads need the Python source)."""
 
 import json
 from pathlib import Path
@@ -11,12 +12,21 @@ from shuttle_sim import _native
 from shuttle_sim.components import terminal
 from shuttle_sim.model import World
 
-starts, ends = [], []
+yields, starts, ends = [], [], []
 call, transfer_init = terminal.Terminal.call, terminal._Transfer.__init__
 
 
 def checked_call(self, ship, amount_t, pump):
-    rec = yield from call(self, ship, amount_t, pump)
+    gen = call(self, ship, amount_t, pump)
+    value = None
+    while True:
+        try:
+            event = gen.send(value)
+        except StopIteration as stop:
+            rec = stop.value
+            break
+        yields.append((gen.gi_frame.f_locals["now"], self.env.now))  # the call's clock as it yields
+        value = yield event
     ends.append((rec.depart_h, self.env.now))
     return rec
 
@@ -33,7 +43,9 @@ World(s, seed=3, horizon_h=2 * 8760).run()
 print(json.dumps({
     "source": _native.compiled_modules() == [],
     "calls": len(ends),
+    "yields": len(yields),
     "transfers": len(starts),
+    "yield_mismatches": [a for a in yields if a[0] != a[1]][:5],
     "start_mismatches": [a for a in starts if a[0] != a[1]][:5],
     "end_mismatches": [a for a in ends if a[0] != a[1]][:5],
 }))

@@ -70,8 +70,8 @@ def test_pool_never_lends_a_berth_twice_and_serves_in_order(n_berths, ships):
 
 def test_port_call_clock_is_simpys_clock_to_the_bit():
     """The port call advances its own ``now`` by each timeout's delay instead of reading
-    ``env.now``; the transfer must still start, and the call end, exactly when SimPy's
-    clock says (the start checks the steps before the transfer, the end those after).
+    ``env.now``; at every ``yield`` of the call its ``now`` must be SimPy's clock to the
+    bit, and so must the transfer's start and the call's end.
 
     The probe patches the port call and the transfer, which only the Python source
     allows (a compiled class ignores a patch): it runs in its own process with
@@ -83,4 +83,6 @@ def test_port_call_clock_is_simpys_clock_to_the_bit():
     seen = json.loads(out.stdout)
     assert seen["source"] is True  # the probe patched the Python source
     assert seen["calls"] > 500 and seen["transfers"] >= seen["calls"]
+    assert seen["yields"] > 4 * seen["calls"]  # formalities, queue, berthing, transfer, unberthing at least
+    assert seen["yield_mismatches"] == []
     assert seen["start_mismatches"] == [] and seen["end_mismatches"] == []

@@ -70,6 +70,24 @@ class Tanker:
         When the sea allows the passage (always, when omitted).
     dry_dock_first_h : float, optional
         When the first dry-dock falls due (only with a ``dry_dock`` spec).
+
+    Notes
+    -----
+    **Fields the terminal reads and writes.**  A port call
+    (:meth:`~shuttle_sim.components.terminal.Terminal.call`) works on the ship directly:
+
+    * reads ``rng`` (durations drawn in a fixed order), ``up`` (whether the ship can
+      berth, unberth or transfer);
+    * drives ``clock``: every state change of the call is entered on it, and the berth's
+      clock is coupled to it while the ship is alongside, so one entry charges both;
+      ``clock.move`` re-labels the starved part of a transfer afterwards;
+    * writes ``transfer``: the cargo :class:`~shuttle_sim.components.tank.Flow` while it
+      runs, ``None`` otherwise (read by :attr:`cargo_on_board_t` and by
+      ``Terminal.close`` at the horizon);
+    * writes ``on_board_t``: booked the moment a transfer ends (+ loaded, - discharged).
+
+    Nothing else writes these fields; the ship's own process reads ``on_board_t`` as the
+    cargo to discharge.
     """
 
     def __init__(

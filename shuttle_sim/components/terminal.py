@@ -49,8 +49,9 @@ BERTH_STATES = (
     "other_traffic",
 )
 OPERATIONS = ("berthing", "transfer", "unberthing")
-# the berth's state while the ship alongside is in a given state of its own budget
-BERTH_STATE_OF_SHIP = {
+# the berth's state while the ship alongside is in a given state of its own budget: the
+# berth's clock is coupled to the ship's through this map from berth assigned to unberthed
+BERTH_STATE_FOR_SHIP_STATE = {
     "queueing": "berthing",  # berth assigned, ship on its way in
     "berthing": "berthing",
     "formalities": "formalities",
@@ -193,39 +194,67 @@ class Terminal:
     def call(self, ship: Tanker, amount_t: float, pump_rate_t_per_h: float | None) -> Generator[simpy.Event, Any, PortCall]:
         """Process generator of one ship's call; returns its :class:`PortCall`.
 
-        ``ship`` provides ``clock`` (its time budget, charged in step with the berth's),
-        ``rng`` (its own stream: durations are drawn in a fixed order), ``up`` (its own
-        up timeline), ``transfer`` (set to the cargo flow while it runs) and
-        ``on_board_t`` (booked the moment the transfer ends), so the oil on board is
-        known at any instant.
+        The steps, the states they charge and what can hold each (a hold charges
+        ``weather`` or ``breakdown`` to the ship, the berth following as in
+        :data:`BERTH_STATE_FOR_SHIP_STATE`):
 
-        This is the model's innermost loop (a few port calls per simulated day per
-        ship): spec values are read once in ``__init__``, a step that needs no wait
-        schedules nothing, and after ``yield env.timeout(x)`` the clock is advanced as
-        ``now += x``, the very sum SimPy scheduled the timeout at, so it equals
-        ``env.now`` to the bit without reading it.
+        ====  ===========================  ==================  ==================  ==========================================
+        step  what happens                 ship state          berth state         what can hold it
+        ====  ===========================  ==================  ==================  ==========================================
+        1     arrival formalities          formalities         (no berth yet)      its drawn duration only
+        2     queue for a berth            queueing            (no berth yet)      every berth busy or failed
+        3     hold before berthing         weather, breakdown  weather, failed     berthing limits; the ship broken down
+        4     berthing                     berthing            berthing            nothing (step 3 found an unbroken window)
+        5     pre-transfer formalities     formalities         formalities         its drawn duration only
+        6     cargo transfer               transferring        transferring        paused: transfer limits, berth failed,
+                                                                                   ship broken down; slowed: the tank farm
+                                                                                   empty or full (re-labelled after as
+                                                                                   waiting_cargo / waiting_ullage)
+        7     post-transfer formalities    formalities         formalities         its drawn duration only
+        8     hold before unberthing       weather, breakdown  weather, failed     unberthing limits; the ship broken down
+        9     unberthing                   berthing            berthing            nothing (step 8 found an unbroken window)
+        ====  ===========================  ==================  ==================  ==========================================
+
+        From step 3 to step 9 the berth's clock is coupled to the ship's
+        (:meth:`StateClock.couple`): each ``ship_clock.enter`` charges both budgets.
+        After step 9 the berth is released (idle, or failed if it failed meanwhile).
+
+        ``ship`` is read for ``clock``, ``rng`` (its own stream: durations are drawn in a
+        fixed order), ``up`` (its own up timeline); the call writes ``transfer`` and
+        ``on_board_t`` on it (see :class:`~shuttle_sim.components.tanker.Tanker`).
+
+        The call keeps the time in a local ``now``, never stale at a ``yield``
+        (``tests/test_terminal.py`` checks ``now == env.now`` at every one): after a
+        timeout of known delay ``now += delay``, the very sum SimPy scheduled it at, so
+        equal to ``env.now`` to the bit without reading it; after an event whose time
+        the call cannot know (a berth handed over, the cargo done), ``now = env.now``.
+        This is the model's innermost loop: spec values are read once in ``__init__``
+        and a step that needs no wait schedules nothing.
         """
         env = self.env
         ship_clock, rng = ship.clock, ship.rng
         now: float = env.now  # SimPy types its clock int | float; declared, it stays an unboxed float
         rec = PortCall(now)
+        # 1 arrival formalities
         ship_clock.enter("formalities", now)
         d = self._arrival_formalities.sample(rng)
         if d > 0:
             yield env.timeout(d)
             now += d
+        # 2 queue
         ship_clock.enter("queueing", now)
         t_q = now
-        berth_obj = yield self.berths.get()
-        now = env.now
-        berth_obj.busy = True
-        rec.berth = berth_obj.index
+        berth = yield self.berths.get()
+        now = env.now  # handed over when another ship left: not known in advance
+        berth.busy = True
+        rec.berth = berth.index
         rec.berth_h = now
         rec.queue_h = now - t_q
         self.queue_waits_h.append(now - t_q)
-        berth = StateClock(self.occupancy_h, "berthing", now)
-        ship_clock.lead(berth, BERTH_STATE_OF_SHIP)  # until unberthed, one call keeps both
-        self._active[berth] = ship
+        berth_clock = StateClock(self.occupancy_h, "berthing", now)
+        ship_clock.couple(berth_clock, BERTH_STATE_FOR_SHIP_STATE)  # until unberthed, one call charges both
+        self._active[berth_clock] = ship
+        # 3 hold before berthing, 4 berthing
         d = self._berthing.sample(rng)
         start = self._hold(ship, rec, "berthing", d, now)
         if start > now:
@@ -236,11 +265,13 @@ class Terminal:
             ship_clock.enter("berthing", now)
             yield env.timeout(d)
             now += d
+        # 5 pre-transfer formalities
         d = self._pre_transfer.sample(rng)
         ship_clock.enter("formalities", now)
         if d > 0:
             yield env.timeout(d)
             now += d
+        # 6 cargo transfer
         rec.start_h = now
         if self._loads:
             rate = self._rate_t_per_h
@@ -249,24 +280,26 @@ class Terminal:
             rate = self._rate_t_per_h if pump_rate_t_per_h is None else min(self._rate_t_per_h, pump_rate_t_per_h)
             flow = self.tank.fill("ship_discharge", rate, amount_t)
         ship.transfer = flow
-        transfer = _Transfer(self, ship, berth_obj, flow, rate, rec)
+        transfer = _Transfer(self, ship, berth, flow, rate, rec)
         transfer.check()
         yield flow.done
         transfer.cancel()
         moved = flow.moved_t
         ship.on_board_t += moved if self._loads else -moved
         ship.transfer = None
-        now = rec.end_h = env.now
+        now = rec.end_h = env.now  # the farm planned the end: not known in advance
         rec.amount_t = moved
         rec.starved_h = starved = flow.starved_h
+        # 7 post-transfer formalities
         ship_clock.enter("formalities", now)
         if starved:
-            berth.move(starved, "transferring", self._starved_state)
+            berth_clock.move(starved, "transferring", self._starved_state)
             ship_clock.move(starved, "transferring", self._starved_state)
         d = self._post_transfer.sample(rng)
         if d > 0:
             yield env.timeout(d)
             now += d
+        # 8 hold before unberthing, 9 unberthing
         d = self._unberthing.sample(rng)
         start = self._hold(ship, rec, "unberthing", d, now)
         if start > now:
@@ -277,10 +310,10 @@ class Terminal:
         if d > 0:
             yield env.timeout(d)
             now += d
-        berth.enter("berthing", now)
-        ship_clock.lead(None)
-        del self._active[berth]
-        self._release(berth_obj)
+        berth_clock.enter("berthing", now)
+        ship_clock.uncouple()
+        del self._active[berth_clock]
+        self._release(berth)
         rec.depart_h = now
         self.ship_calls += 1
         return rec
@@ -362,7 +395,7 @@ class Terminal:
         progress is re-labelled on both the berth's and the ship's budget.
         """
         now: float = self.env.now
-        self.tank.level_t  # bring the flows' accounts to now
+        self.tank.sync()  # the transfer in progress: its starved hours up to now
         for clock, ship in list(self._active.items()):
             clock.enter(clock.state, now)
             if ship is not None and ship.transfer is not None:
