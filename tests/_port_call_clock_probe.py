@@ -1,6 +1,7 @@
 """Probe for tests/test_terminal.py: runs kcts_concept with the port call wrapped so
 that, at every ``yield`` of the call, the call's own clock (its local ``now``, read from
-the generator's frame) is recorded beside SimPy's; also each transfer's start and each
+the frame of the generator that yielded: the call or a step it delegates to) is recorded
+beside SimPy's; also each transfer's start and each
 call's end.  Prints what it saw as JSON.  Run with ``SHUTTLE_SIM_PURE=1`` (patches and
 frame reads need the Python source)."""
 
@@ -9,11 +10,11 @@ from pathlib import Path
 
 import shuttle_sim as ss
 from shuttle_sim import _native
-from shuttle_sim.components import terminal
+from shuttle_sim.components import terminal, transfer
 from shuttle_sim.model import World
 
 yields, starts, ends = [], [], []
-call, transfer_init = terminal.Terminal.call, terminal._Transfer.__init__
+call, transfer_init = terminal.Terminal.call, transfer.CargoTransfer.__init__
 
 
 def checked_call(self, ship, amount_t, pump):
@@ -25,7 +26,10 @@ def checked_call(self, ship, amount_t, pump):
         except StopIteration as stop:
             rec = stop.value
             break
-        yields.append((gen.gi_frame.f_locals["now"], self.env.now))  # the call's clock as it yields
+        inner = gen  # the generator that yielded: the call, or a step it delegates to
+        while inner.gi_yieldfrom is not None and hasattr(inner.gi_yieldfrom, "gi_frame"):
+            inner = inner.gi_yieldfrom
+        yields.append((inner.gi_frame.f_locals["now"], self.env.now))  # the call's clock as it yields
         value = yield event
     ends.append((rec.depart_h, self.env.now))
     return rec
@@ -37,7 +41,7 @@ def checked_transfer(self, term, ship, berth_obj, flow, rate, rec):
 
 
 terminal.Terminal.call = checked_call
-terminal._Transfer.__init__ = checked_transfer
+transfer.CargoTransfer.__init__ = checked_transfer
 s = ss.load_scenario(Path(__file__).resolve().parents[1] / "configs" / "kcts_concept.yaml")  # random durations, weather, breakdowns
 World(s, seed=3, horizon_h=2 * 8760).run()
 print(json.dumps({

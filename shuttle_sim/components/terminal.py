@@ -13,7 +13,7 @@ unberthing.
   costs O(log n) (:meth:`Availability.window`).
 * **Cargo transfer** runs through the tank farm at the lower of the shore rate and the
   ship's pump rate.  It pauses while the transfer limits are exceeded, the berth is
-  failed or the ship is broken down, and resumes after.  The tank farm slows it when it
+  failed or the ship is broken down, and resumes after (:mod:`.transfer`).  The tank farm slows it when it
   runs dry (loading: *waiting for cargo*) or full (discharging: *waiting for ullage*).
 
 Berth-hours are charged to states (:data:`BERTH_STATES`); the remainder is idle.
@@ -31,8 +31,9 @@ import simpy
 from ..config.schema import PortSpec
 from ..sampling import Sampler
 from ..units import HOURS_PER_YEAR
-from .availability import Availability, common_window, operation_start
-from .tank import Flow, TankFarm
+from .availability import Availability, operation_start
+from .tank import TankFarm
+from .transfer import CargoTransfer
 from .timebudget import StateClock, budget
 
 if TYPE_CHECKING:  # only Tankers call at a terminal; typed so the compiled call reads its fields directly
@@ -62,7 +63,6 @@ BERTH_STATE_FOR_SHIP_STATE = {
 }
 INF: Final = math.inf
 NAN: Final = math.nan
-RECHECK_MARGIN_H: Final = 1e-6  # a transfer check falls this long after the cargo's expected end
 
 
 class PortCall:
@@ -255,16 +255,7 @@ class Terminal:
         ship_clock.couple(berth_clock, BERTH_STATE_FOR_SHIP_STATE)  # until unberthed, one call charges both
         self._active[berth_clock] = ship
         # 3 hold before berthing, 4 berthing
-        d = self._berthing.sample(rng)
-        start = self._hold(ship, rec, "berthing", d, now)
-        if start > now:
-            wait = start - now
-            yield env.timeout(wait)
-            now += wait
-        if d > 0:
-            ship_clock.enter("berthing", now)
-            yield env.timeout(d)
-            now += d
+        now = yield from self._manoeuvre(ship, rec, "berthing", self._berthing.sample(rng), now)
         # 5 pre-transfer formalities
         d = self._pre_transfer.sample(rng)
         ship_clock.enter("formalities", now)
@@ -280,7 +271,7 @@ class Terminal:
             rate = self._rate_t_per_h if pump_rate_t_per_h is None else min(self._rate_t_per_h, pump_rate_t_per_h)
             flow = self.tank.fill("ship_discharge", rate, amount_t)
         ship.transfer = flow
-        transfer = _Transfer(self, ship, berth, flow, rate, rec)
+        transfer = CargoTransfer(self, ship, berth, flow, rate, rec)
         transfer.check()
         yield flow.done
         transfer.cancel()
@@ -300,16 +291,7 @@ class Terminal:
             yield env.timeout(d)
             now += d
         # 8 hold before unberthing, 9 unberthing
-        d = self._unberthing.sample(rng)
-        start = self._hold(ship, rec, "unberthing", d, now)
-        if start > now:
-            wait = start - now
-            yield env.timeout(wait)
-            now += wait
-        ship_clock.enter("berthing", now)
-        if d > 0:
-            yield env.timeout(d)
-            now += d
+        now = yield from self._manoeuvre(ship, rec, "unberthing", self._unberthing.sample(rng), now)
         berth_clock.enter("berthing", now)
         ship_clock.uncouple()
         del self._active[berth_clock]
@@ -317,6 +299,23 @@ class Terminal:
         rec.depart_h = now
         self.ship_calls += 1
         return rec
+
+    def _manoeuvre(self, ship: Tanker, rec: PortCall, op: str, duration_h: float,
+                   now: float) -> Generator[simpy.Event, Any, float]:
+        """Berth or unberth (``op``, steps 3-4 and 8-9): hold until an unbroken window,
+        then manoeuvre for ``duration_h`` (ship state ``berthing``); returns the time
+        after, kept as in :meth:`call`."""
+        env = self.env
+        start = self._hold(ship, rec, op, duration_h, now)
+        if start > now:
+            wait = start - now
+            yield env.timeout(wait)
+            now += wait
+        if duration_h > 0:
+            ship.clock.enter("berthing", now)
+            yield env.timeout(duration_h)
+            now += duration_h
+        return now
 
     def _hold(self, ship: Tanker, rec: PortCall, op: str, duration_h: float, now: float) -> float:
         """When ``op`` may start: the first moment from ``now`` at which the weather and
@@ -403,73 +402,3 @@ class Terminal:
                 clock.move(starved, "transferring", self._starved_state)
                 ship.clock.move(starved, "transferring", self._starved_state)
         self._active.clear()
-
-
-class _Transfer:
-    """A cargo transfer at a berth, run while every gate is up and paused while one is down.
-
-    The gates are the timelines that can stop it (the port's transfer weather, the
-    berth's and the ship's own up timelines; never-down ones are left out).  The pauses
-    are driven by timeout callbacks (no extra process, no condition events): at each
-    stop the rate goes to 0 and the hold is charged; at the next moment all gates are
-    up again, the rate is restored.  When the cargo is done, a check still pending is
-    cancelled.
-    """
-
-    __slots__ = ("terminal", "ship", "berth_obj", "flow", "rate", "rec", "gates", "pending")
-
-    def __init__(self, terminal: Terminal, ship: Tanker, berth_obj: Berth, flow: Flow, rate: float, rec: PortCall) -> None:
-        self.terminal = terminal
-        self.ship = ship
-        self.berth_obj = berth_obj
-        self.flow = flow
-        self.rate = rate
-        self.rec = rec
-        self.gates: tuple[Availability, ...] = berth_obj.transfer_gates if ship.up.always_up else berth_obj.transfer_gates + (ship.up,)
-        self.pending: simpy.Event | None = None  # the scheduled next check
-
-    def check(self, _event=None) -> None:
-        term, flow = self.terminal, self.flow
-        if flow.done.triggered:  # finished at this instant, its ship not yet resumed
-            return
-        env = term.env
-        now: float = env.now
-        stop = INF
-        for g in self.gates:
-            u = g.up_until(now)
-            if u < stop:
-                stop = u
-        if stop > now:  # all up: work until the first of them stops
-            self.ship.clock.enter("transferring", now)  # the berth follows
-            if flow.requested_t_per_h != self.rate:
-                term.tank.set_rate(flow, self.rate)
-            if stop == INF:
-                return  # nothing will stop it
-            # Look no further than just past the end of the cargo at the present rate:
-            # a check left pending far beyond it would sit in the event queue for days
-            # and slow every other event.  Just past, so that the farm has closed the
-            # cargo and the ship has cancelled this check by then; if the farm slowed
-            # the cargo instead, the check re-arms.
-            due = now + term.tank.eta_h(flow) + RECHECK_MARGIN_H
-            if due > stop:
-                due = stop
-        else:
-            term.tank.set_rate(flow, 0.0)
-            due = common_window(self.gates, now, 0.0)  # all gates up again
-            if not term.weather["transfer"].is_up(now):
-                cause = "weather"
-                self.rec.weather_h += due - now
-                term.hold_h["transfer"] += due - now
-            elif not self.berth_obj.up.is_up(now):
-                cause = "berth_failed"
-            else:
-                cause = "breakdown"
-            self.ship.clock.enter(cause, now)  # the berth follows: weather or failed
-        self.pending = env.timeout(due - now)
-        self.pending.callbacks.append(self.check)
-
-    def cancel(self) -> None:
-        """The cargo is done: the next check, if still to come, has nothing to do."""
-        if self.pending is not None and self.pending.callbacks:
-            self.pending.callbacks.clear()
-
