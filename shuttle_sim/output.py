@@ -20,7 +20,7 @@ import yaml
 
 from .config.schema import Scenario, resolved_dict
 from .components.records import FerryTrip, Voyage
-from .results import Result
+from .results import TANK_TRACES, Result
 from .stats import summarize
 
 
@@ -28,7 +28,10 @@ def kpi_summary(scenario_name: str, results: Iterable[Result]) -> dict:
     """The JSON shape shared by one run and a Monte Carlo study.
 
     ``{"scenario": ..., "replications": n, "kpis": {NAME: {"mean", "ci95_halfwidth",
-    "p10", "p50", "p90"}}}``
+    "p10", "p50", "p90"}}}``.  ``p10``, ``p50``, ``p90`` are the 10th, 50th and 90th
+    percentiles over replications: ``p10`` is the value exceeded in 90% of them, ``p90``
+    the value exceeded in only 10% (not the reserves habit of calling the 90%-likely
+    value "P90").  NAMEs are described in :mod:`shuttle_sim.kpis`.
     """
     results = list(results)
     names = list(results[0].kpis) if results else []
@@ -65,9 +68,8 @@ def _csv(records: Iterable[tuple], record_type: type) -> str:
 def _levels_csv(result: Result) -> str:
     buf = io.StringIO()
     buf.write("tank,t_h,level_t\n")
-    for tank, (t, y) in result.traces.items():
-        if not tank.endswith("_tank"):
-            continue
+    for tank in (name for name in result.traces if name in TANK_TRACES):
+        t, y = result.traces[tank]
         for ti, yi in zip(t.tolist(), y.tolist()):
             buf.write(f"{tank},{ti!r},{yi!r}\n")
     return buf.getvalue()

@@ -29,6 +29,10 @@ from .stats import level_stats
 if TYPE_CHECKING:  # pragma: no cover
     from .model import World
 
+#: The traces in ``Result.traces`` that are tank-farm levels in t (``tank_levels.csv``);
+#: the others (``yard_wagons``) are counts.
+TANK_TRACES = ("load_tank", "discharge_tank", "station_tank")
+
 
 @dataclass
 class Result:

@@ -82,6 +82,7 @@ class FerryRoute:
         self.budget_h = budget(FERRY_STATES)
         self._clocks: list[StateClock] = []
         self._passages: list[ShelteredPassage] = []
+        self._on_board_loaded: set[str] = set()  # census places of loaded wagons on board a ferry
         self.weather = weather
         self._always = always = Availability.always()
         self._sea = weather.get("sea") or always
@@ -159,6 +160,7 @@ class FerryRoute:
         crossing_h = sp.crossing.distance_nmi / sp.ferries.speed_kn
         empties = 0  # carried back from the arrival port
         loaded_key, empty_key = f"ferry{i}_loaded", f"ferry{i}_empty"
+        self._on_board_loaded.add(loaded_key)
         if sp.ferries.arrival_spacing_h * i > 0:
             yield env.timeout(sp.ferries.arrival_spacing_h * i)
         while True:
@@ -235,7 +237,7 @@ class FerryRoute:
 
     def loaded_wagons(self) -> int:
         """Wagons full of oil not yet delivered (the rakes being filled excluded)."""
-        return sum(v for p, v in self.wagon_census().items() if p in self.LOADED_PLACES or p.endswith("_loaded"))
+        return sum(v for p, v in self.wagon_census().items() if p in self.LOADED_PLACES or p in self._on_board_loaded)
 
     def wagon_census(self) -> dict[str, int]:
         """Where every wagon is now; the values always add up to the fleet."""
