@@ -36,6 +36,7 @@ MODULES = (
     "shuttle_sim.components.availability",
     "shuttle_sim.components.drydock",
     "shuttle_sim.components.passage",
+    "shuttle_sim.components.steps",
     "shuttle_sim.components.tank",
     "shuttle_sim.components.tanker",
     "shuttle_sim.components.terminal",

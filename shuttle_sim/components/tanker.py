@@ -24,6 +24,7 @@ from .availability import Availability
 from .drydock import DryDockRule
 from .passage import ShelteredPassage
 from .records import Voyage
+from .steps import BookedSteps
 from .tank import Flow
 from .terminal import PortCall, Terminal
 from .timebudget import StateClock, budget
@@ -84,7 +85,10 @@ class Tanker:
     * writes ``transfer``: the cargo :class:`~shuttle_sim.components.tank.Flow` while it
       runs, ``None`` otherwise (read by :attr:`cargo_on_board_t` and by
       ``Terminal.close`` at the horizon);
-    * writes ``on_board_t``: booked the moment a transfer ends (+ loaded, - discharged).
+    * writes ``on_board_t``: booked the moment a transfer ends (+ loaded, - discharged);
+    * writes ``steps``: the run of port steps the ship is sleeping through
+      (:class:`~shuttle_sim.components.steps.BookedSteps`), ``None`` otherwise, so that
+      :meth:`close` books a run the horizon falls inside.
 
     Nothing else writes these fields; the ship's own process reads ``on_board_t`` as the
     cargo to discharge.
@@ -117,6 +121,7 @@ class Tanker:
         self.clock = StateClock(self.budget_h, "positioning", env.now)
         self.on_board_t = 0.0  # after the last completed transfer, booked by the terminal
         self.transfer: Flow | None = None  # the cargo flow in progress, set by the terminal
+        self.steps: BookedSteps | None = None  # a port call's run of steps in progress, set by the terminal
         self._voyages = voyages
         self._first_arrival_h = first_arrival_h
         self.up = up or Availability.always()
@@ -167,5 +172,7 @@ class Tanker:
 
     def close(self) -> None:
         """Charge the current state up to now (end of the horizon)."""
+        if self.steps is not None:  # inside a run of port steps: its changes before now
+            self.steps.book(self.env.now)
         self.clock.enter(self.clock.state, self.env.now)
         self.passage.close()

@@ -33,6 +33,7 @@ from ..sampling import Sampler
 from ..units import HOURS_PER_YEAR
 from .availability import Availability, operation_start
 from .tank import TankFarm
+from .steps import BookedSteps
 from .transfer import CargoTransfer
 from .timebudget import StateClock, budget
 
@@ -228,8 +229,11 @@ class Terminal:
         timeout of known delay ``now += delay``, the very sum SimPy scheduled it at, so
         equal to ``env.now`` to the bit without reading it; after an event whose time
         the call cannot know (a berth handed over, the cargo done), ``now = env.now``.
-        This is the model's innermost loop: spec values are read once in ``__init__``
-        and a step that needs no wait schedules nothing.
+        This is the model's innermost loop: spec values are read once in ``__init__``,
+        a step that needs no wait schedules nothing, and steps 3-5 and 7-9, which nothing
+        can interrupt, are each planned as they begin and slept in one timeout, their
+        state changes booked at the times they happen (:class:`~.steps.BookedSteps`;
+        identical results, a third fewer events per voyage).
         """
         env = self.env
         ship_clock, rng = ship.clock, ship.rng
@@ -254,14 +258,14 @@ class Terminal:
         berth_clock = StateClock(self.occupancy_h, "berthing", now)
         ship_clock.couple(berth_clock, BERTH_STATE_FOR_SHIP_STATE)  # until unberthed, one call charges both
         self._active[berth_clock] = ship
-        # 3 hold before berthing, 4 berthing
-        now = yield from self._manoeuvre(ship, rec, "berthing", self._berthing.sample(rng), now)
-        # 5 pre-transfer formalities
+        # 3 hold before berthing, 4 berthing, 5 pre-transfer formalities: one run
+        steps = BookedSteps(ship_clock, self.hold_h, rec, now)
+        self._plan_manoeuvre(ship, steps, "berthing", self._berthing.sample(rng))
         d = self._pre_transfer.sample(rng)
-        ship_clock.enter("formalities", now)
+        steps.enter("formalities")
         if d > 0:
-            yield env.timeout(d)
-            now += d
+            steps.wait(d)
+        now = yield from steps.run(env, ship)
         # 6 cargo transfer
         rec.start_h = now
         if self._loads:
@@ -286,12 +290,13 @@ class Terminal:
         if starved:
             berth_clock.move(starved, "transferring", self._starved_state)
             ship_clock.move(starved, "transferring", self._starved_state)
+        steps = BookedSteps(ship_clock, self.hold_h, rec, now)
         d = self._post_transfer.sample(rng)
         if d > 0:
-            yield env.timeout(d)
-            now += d
-        # 8 hold before unberthing, 9 unberthing
-        now = yield from self._manoeuvre(ship, rec, "unberthing", self._unberthing.sample(rng), now)
+            steps.wait(d)
+        # 8 hold before unberthing, 9 unberthing: with 7, one run
+        self._plan_manoeuvre(ship, steps, "unberthing", self._unberthing.sample(rng))
+        now = yield from steps.run(env, ship)
         berth_clock.enter("berthing", now)
         ship_clock.uncouple()
         del self._active[berth_clock]
@@ -300,35 +305,18 @@ class Terminal:
         self.ship_calls += 1
         return rec
 
-    def _manoeuvre(self, ship: Tanker, rec: PortCall, op: str, duration_h: float,
-                   now: float) -> Generator[simpy.Event, Any, float]:
-        """Berth or unberth (``op``, steps 3-4 and 8-9): hold until an unbroken window,
-        then manoeuvre for ``duration_h`` (ship state ``berthing``); returns the time
-        after, kept as in :meth:`call`."""
-        env = self.env
-        start = self._hold(ship, rec, op, duration_h, now)
-        if start > now:
-            wait = start - now
-            yield env.timeout(wait)
-            now += wait
+    def _plan_manoeuvre(self, ship: Tanker, steps: BookedSteps, op: str, duration_h: float) -> None:
+        """Plan berthing or unberthing (``op``, steps 3-4 and 8-9) at the end of
+        ``steps``: a hold until an unbroken window for it, charged as it begins (the
+        ship's ``weather`` or ``breakdown``; the berth follows), then the manoeuvre for
+        ``duration_h`` (ship state ``berthing``)."""
+        t = steps.t
+        start, by_weather = operation_start(self.weather[op], ship.up, t, max(duration_h, self._window_h[op]))
+        if start > t:
+            steps.hold("weather" if by_weather else "breakdown", op, start - t, by_weather)
         if duration_h > 0:
-            ship.clock.enter("berthing", now)
-            yield env.timeout(duration_h)
-            now += duration_h
-        return now
-
-    def _hold(self, ship: Tanker, rec: PortCall, op: str, duration_h: float, now: float) -> float:
-        """When ``op`` may start: the first moment from ``now`` at which the weather and
-        the ship allow it unbroken for its duration (or the limit's window, if longer).
-        A hold is charged to the ship's clock (and so the berth's) here; the caller
-        waits until the returned time."""
-        start, by_weather = operation_start(self.weather[op], ship.up, now, max(duration_h, self._window_h[op]))
-        if start > now:
-            ship.clock.enter("weather" if by_weather else "breakdown", now)  # the berth follows
-            self.hold_h[op] += start - now
-            if by_weather:
-                rec.weather_h += start - now
-        return start
+            steps.enter("berthing")
+            steps.wait(duration_h)
 
     def _release(self, b: Berth) -> None:
         b.busy = False
