@@ -18,7 +18,7 @@ merged = [0, 0]  # runs with more than one step: slept in one timeout, step by s
 
 
 def counting_run(self, env, ship):
-    if len(self._delays) > 1:
+    if self._nd > 1:
         merged[0 if env.now + (self.t - env.now) == self.t else 1] += 1
     return (yield from run(self, env, ship))
 
@@ -27,7 +27,7 @@ def step_by_step(self, env, ship):
     now = env.now
     end = self.t
     ship.steps = self
-    for d in self._delays:
+    for d in self._delays[: self._nd]:
         self.book(now, through=True)
         yield env.timeout(d)
         now += d

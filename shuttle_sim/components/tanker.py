@@ -121,7 +121,8 @@ class Tanker:
         self.clock = StateClock(self.budget_h, "positioning", env.now)
         self.on_board_t = 0.0  # after the last completed transfer, booked by the terminal
         self.transfer: Flow | None = None  # the cargo flow in progress, set by the terminal
-        self.steps: BookedSteps | None = None  # a port call's run of steps in progress, set by the terminal
+        self.plan = BookedSteps(self.clock)  # reused by the terminal to plan each run of port steps
+        self.steps: BookedSteps | None = None  # the run of port steps in progress, set by the terminal
         self._voyages = voyages
         self._first_arrival_h = first_arrival_h
         self.up = up or Availability.always()

@@ -259,7 +259,8 @@ class Terminal:
         ship_clock.couple(berth_clock, BERTH_STATE_FOR_SHIP_STATE)  # until unberthed, one call charges both
         self._active[berth_clock] = ship
         # 3 hold before berthing, 4 berthing, 5 pre-transfer formalities: one run
-        steps = BookedSteps(ship_clock, self.hold_h, rec, now)
+        steps = ship.plan
+        steps.begin(self.hold_h, rec, now)
         self._plan_manoeuvre(ship, steps, "berthing", self._berthing.sample(rng))
         d = self._pre_transfer.sample(rng)
         steps.enter("formalities")
@@ -290,7 +291,8 @@ class Terminal:
         if starved:
             berth_clock.move(starved, "transferring", self._starved_state)
             ship_clock.move(starved, "transferring", self._starved_state)
-        steps = BookedSteps(ship_clock, self.hold_h, rec, now)
+        steps = ship.plan
+        steps.begin(self.hold_h, rec, now)
         d = self._post_transfer.sample(rng)
         if d > 0:
             steps.wait(d)
