@@ -1,7 +1,8 @@
 """The model's hot modules, compiled to C extensions with mypyc when the package is built.
 
 The modules below run at every simulation event (the port call, the tank farm, the time
-budgets, the up/down timelines, the tanker's voyage loop, the duration samplers).  ``setup.py`` compiles them
+budgets, the up/down timelines, the tanker's voyage loop, its passages and dry docks, the
+duration samplers).  ``setup.py`` compiles them
 with mypyc when it can (a C compiler and the ``mypy`` build requirement); where it
 cannot, the same modules run as plain Python.  The source is the same either way, and
 so are the results, to the bit (``tests/test_native.py`` runs every shipped scenario
@@ -33,10 +34,14 @@ from pathlib import Path
 
 MODULES = (
     "shuttle_sim.components.availability",
+    "shuttle_sim.components.drydock",
+    "shuttle_sim.components.passage",
+    "shuttle_sim.components.steps",
     "shuttle_sim.components.tank",
     "shuttle_sim.components.tanker",
     "shuttle_sim.components.terminal",
     "shuttle_sim.components.timebudget",
+    "shuttle_sim.components.transfer",
     "shuttle_sim.sampling",
 )
 _PACKAGE_DIR = Path(__file__).resolve().parent

@@ -17,6 +17,7 @@ from .config.loader import ConfigError, load_scenario
 from .config.schema import Scenario
 from .model import simulate
 from .output import kpi_summary, write_run
+from .tables import run_table, study_table
 from .units import HOURS_PER_YEAR
 
 
@@ -44,12 +45,18 @@ _count = _option(int, lambda v: v >= 1, "an integer >= 1")
 _seed = _option(int, lambda v: v >= 0, "an integer >= 0")
 
 
+PERCENTILES = ("With -n > 1 each KPI is summarised over replications by its mean, the 95% CI half-width of"
+               " the mean and P10/P50/P90 (p10, p50, p90 in --json): the 10th, 50th and 90th percentiles."
+               " P10 is the value exceeded in 90% of replications, P90 the value exceeded in only 10%"
+               " (not the reserves habit of calling the 90%-likely value P90).")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="shuttle-sim", description="Trans-Caspian crude export simulator.")
     p.add_argument("--version", action="version", version=f"shuttle-sim {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    r = sub.add_parser("run", help="simulate a scenario and print its KPIs")
+    r = sub.add_parser("run", help="simulate a scenario and print its KPIs", epilog=PERCENTILES)
     r.add_argument("scenario", help="scenario YAML file")
     r.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="change a scenario field, e.g. --set load_port.berths=4 --set 'fleet.tankers[Astana-class].count=3'")
@@ -83,40 +90,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_summary(scenario: Scenario, summary: dict, horizon_h: float, out=sys.stdout) -> None:
-    k = {n: v["mean"] for n, v in summary["kpis"].items()}
-    years = horizon_h / HOURS_PER_YEAR
-    w = out.write
-    w(f"scenario {scenario.name}: {years:g} yr, {scenario.describe()}\n")
-    w(f"  delivered            {k['delivered_t']:14,.0f} t   {k['delivered_mt_per_year']:8.3f} Mt/yr"
-      f"   {k['delivered_kbpd']:8.1f} kbpd\n")
-    if scenario.has_tankers:
-        if scenario.ferry is not None:
-            w(f"  by tanker            {k['tanker_delivered_t']:14,.0f} t\n")
-        w(f"  voyages              {k['voyages']:14,.0f}\n")
-        w(f"  supply offered       {k['supply_offered_t']:14,.0f} t   lost to outages {k['supply_lost_to_outages_t']:,.0f} t\n")
-        w(f"  deferred production  {k['deferred_t']:14,.0f} t\n")
-        w(f"  offtake              {k['offtake_t']:14,.0f} t   shortfall {k['offtake_shortfall_t']:,.0f} t,"
-          f" stopped {k['offtake_stopped_t']:,.0f} t\n")
-        for role in ("load", "discharge"):
-            w(f"  {role} tank farm: mean {k[f'{role}_tank_level_mean_t']:,.0f} t, max {k[f'{role}_tank_level_max_t']:,.0f} t,"
-              f" full {100 * k[f'{role}_tank_full_frac']:.1f}% of time, empty {100 * k[f'{role}_tank_empty_frac']:.1f}%\n")
-            w(f"  {role} berths: {_shares(k, f'{role}_berth_')}\n")
-            w(f"  {role} queue wait: mean {k[f'{role}_queue_wait_mean_h']:.1f} h, max {k[f'{role}_queue_wait_max_h']:.1f} h;"
-              f" weather hold {k[f'{role}_weather_hold_h']:,.0f} h\n")
-        w(f"  tanker time: {_shares(k, 'tanker_')}\n")
-    if scenario.ferry is not None:
-        w(f"  by ferry             {k['ferry_delivered_t']:14,.0f} t   {k['wagons_delivered']:,.0f} wagons,"
-          f" {k['ferry_trips']:,.0f} trips, load factor {100 * k['ferry_load_factor']:.0f}%\n")
-        w(f"  rail supply offered  {k['rail_supply_offered_t']:14,.0f} t   deferred {k['rail_deferred_t']:,.0f} t\n")
-        w(f"  wagons queued in the yard: mean {k['yard_wagons_mean']:,.0f}, max {k['yard_wagons_max']:,.0f};"
-          f" wagon fleet utilisation {100 * k['wagon_fleet_utilisation_frac']:.0f}%\n")
-        w(f"  ferry time: {_shares(k, 'ferry_')}\n")
-
-
-def _shares(k: dict[str, float], prefix: str) -> str:
-    """The non-zero ``PREFIX<state>_frac`` KPIs as 'state 12.3%, ...' (a time budget)."""
-    return ", ".join(f"{n[len(prefix):-len('_frac')]} {100 * v:.1f}%" for n, v in k.items()
-                     if n.startswith(prefix) and n.endswith("_frac") and v)
+    """One run's KPIs as a table grouped by the catalogue (shuttle_sim/tables.py)."""
+    out.write(f"scenario {scenario.name}: {horizon_h / HOURS_PER_YEAR:g} yr, {scenario.describe()}\n")
+    out.write(run_table(summary))
 
 
 def _study(args, scenario: Scenario, horizon_h: float) -> int:
@@ -142,25 +118,17 @@ def _study(args, scenario: Scenario, horizon_h: float) -> int:
         json.dump(summary, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    k = summary["kpis"]
     print(f"scenario {scenario.name}: {summary['replications']} replications of {horizon_h / HOURS_PER_YEAR:g} yr"
           f" (seed {args.seed}; {summary['failed']} failed)")
-    print(f"  {'KPI':34} {'mean':>14} {'95% CI +-':>12} {'P10':>14} {'P50':>14} {'P90':>14}")
-    for name in ("delivered_mt_per_year", "delivered_kbpd", "voyages", "deferred_t", "offtake_shortfall_t",
-                 "weather_hold_h", "load_tank_level_max_t", "discharge_tank_level_max_t", "load_queue_wait_mean_h",
-                 "tanker_weather_frac"):
-        v = k.get(name)
-        if v and v["mean"] is not None:
-            hw = "" if v["ci95_halfwidth"] is None else f"{v['ci95_halfwidth']:12.4g}"
-            print(f"  {name:34} {v['mean']:14.4g} {hw:>12} {v['p10']:14.4g} {v['p50']:14.4g} {v['p90']:14.4g}")
+    sys.stdout.write(study_table(summary))
     if "precision" in summary:
         p = summary["precision"]
         print(f"  precision {p['target']:g} on {p['kpi']}: {'reached' if p['reached'] else 'NOT reached (cap)'}")
     for farm, st in summary.get("storage", {}).items():
         cap = st["capacity_for_zero_deferral_in_90pct_of_years_t"]
         cap_s = f"{cap:,.0f} t" if cap is not None else "none (deferral persists with unbounded storage)"
-        print(f"  {farm}: peak stock P50 {st['peak_stock_t']['p50']:,.0f} t, P90 {st['peak_stock_t']['p90']:,.0f} t;"
-              f" capacity for zero deferral in 90% of years: {cap_s}")
+        print(f"  {farm}: peak stock median {st['peak_stock_t']['p50']:,.0f} t, exceeded in 10% of years"
+              f" {st['peak_stock_t']['p90']:,.0f} t (P90); capacity for zero deferral in 90% of years: {cap_s}")
     if args.out:
         print(f"  written to {args.out}/")
     return 0

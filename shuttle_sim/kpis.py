@@ -105,10 +105,14 @@ class Kpi:
         return UNIT_FORMATS[self.unit][0]
 
     def number(self, value: float | None) -> str:
-        """The value in display units and format, without the unit (``'' `` for None)."""
+        """The value in display units and format, without the unit (``''`` for None or
+        NaN); a value that rounds to zero shows as ``0``, never ``-0``."""
         if value is None or value != value:  # None or NaN
             return ""
-        return UNIT_FORMATS[self.unit][1].format(value * self.scale)
+        s = UNIT_FORMATS[self.unit][1].format(value * self.scale)
+        if s.startswith("-") and not any(c in "123456789" for c in s):
+            s = s[1:]  # float noise below the format's last digit: 0, never -0
+        return s
 
     def format(self, value: float | None) -> str:
         """The value with its unit: ``'12,346 t'``, ``'12.3 %'``, ``'1.433 Mt/yr'``."""

@@ -18,7 +18,10 @@ import simpy
 
 from .components import outages
 from .components.availability import Availability
+from .components.drydock import first_due_h
 from .components.ferry import FerryRoute
+from .components.split import OverflowSplit
+from .components.records import Voyage
 from .components.tank import TankFarm
 from .components.tanker import Tanker
 from .components.terminal import OPERATIONS, Terminal
@@ -45,7 +48,7 @@ class World:
         self.weather = Weather(s.weather, s.start_date, h, streams) if s.weather is not None else None
         self.load_tank = self.discharge_tank = self.load = self.discharge = None
         self.supply = self.offtake = self.supply_schedule = self.offtake_schedule = None
-        self.voyages: list[dict] = []
+        self.voyages: list[Voyage] = []
         self.tankers: list[Tanker] = []
         self.ferry = None
         share = s.ferry_share
@@ -95,7 +98,7 @@ class World:
                     Tanker(env, name, cls, self.load, self.discharge, s.route.distance_nmi,
                            streams.get("tanker", k), k * spacing_h, self.voyages,
                            up=None if up.always_up else up, sea=sea,
-                           dry_dock_first_h=_first_dry_dock_h(cls.dry_dock, k, n))
+                           dry_dock_first_h=first_due_h(cls.dry_dock, k, n))
                 )
                 k += 1
 
@@ -108,21 +111,12 @@ class World:
         self.ferry_supply_schedule = outages.RateSchedule(env, self.station_tank, self.ferry_supply, supply_t_per_h,
                                                           supply_changes)
         if s.has_tankers and s.split.rule == "overflow":
-            # what the load-port farm cannot take goes to the rail loading station
-            load_tank, supply, station, inflow = self.load_tank, self.supply, self.station_tank, self.ferry_supply
-
-            def overflow() -> None:
-                spill = supply.requested_t_per_h - supply.actual_t_per_h
-                if spill != inflow.requested_t_per_h:
-                    station.set_rate(inflow, spill)
-
-            load_tank.listeners.append(overflow)
-            overflow()
+            OverflowSplit(self.supply, self.station_tank, self.ferry_supply).attach(self.load_tank)
         weather = {"port": self._port_weather(fr.port), "arrival_port": self._port_weather(fr.arrival_port),
                    "sea": self._availability(fr.crossing.weather_site, fr.crossing.passage_limits)}
         n = fr.ferries.count
         ups = [self._entity_up(fr.ferries.breakdowns, "ferry_failures", "ferry", i, until_h) for i in range(n)]
-        first_dd = [_first_dry_dock_h(fr.ferries.dry_dock, i, n) for i in range(n)]
+        first_dd = [first_due_h(fr.ferries.dry_dock, i, n) for i in range(n)]
         self.ferry = FerryRoute(env, fr, self.station_tank, streams, {k: v for k, v in weather.items() if v},
                                 ups, first_dd)
 
@@ -156,17 +150,11 @@ class World:
         if self.load is not None:
             self.load.close()
             self.discharge.close()
-            self.load_tank.level_t  # advance both farms to the horizon
-            self.discharge_tank.level_t
+            self.load_tank.sync()
+            self.discharge_tank.sync()
         if self.ferry is not None:
             self.ferry.close()
-            self.station_tank.level_t
-
-
-def _first_dry_dock_h(dry_dock, k: int, n: int) -> float:
-    """When vessel ``k`` of ``n`` first docks: at (k + 1/2) * every / n, so the fleet is
-    staggered; never without a dry-dock spec."""
-    return (k + 0.5) * dry_dock.every_h / n if dry_dock is not None else float("inf")
+            self.station_tank.sync()
 
 
 def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h: float | None = None) -> Result:

@@ -18,7 +18,8 @@ from typing import Iterable
 import yaml
 
 from .config.schema import Scenario, resolved_dict
-from .results import FERRY_TRIP_FIELDS, VOYAGE_FIELDS, Result
+from .components.records import FerryTrip, Voyage
+from .results import TANK_TRACES, Result
 from .stats import summarize
 from .study.studydir import atomic_write
 
@@ -27,7 +28,10 @@ def kpi_summary(scenario_name: str, results: Iterable[Result]) -> dict:
     """The JSON shape shared by one run and a Monte Carlo study.
 
     ``{"scenario": ..., "replications": n, "kpis": {NAME: {"mean", "ci95_halfwidth",
-    "p10", "p50", "p90"}}}``
+    "p10", "p50", "p90"}}}``.  ``p10``, ``p50``, ``p90`` are the 10th, 50th and 90th
+    percentiles over replications: ``p10`` is the value exceeded in 90% of them, ``p90``
+    the value exceeded in only 10% (not the reserves habit of calling the 90%-likely
+    value "P90").  NAMEs are described in :mod:`shuttle_sim.kpis`.
     """
     results = list(results)
     names = list(results[0].kpis) if results else []
@@ -44,21 +48,22 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _csv(rows: Iterable[dict], fields: tuple[str, ...]) -> str:
+def _csv(records: Iterable[tuple], record_type: type) -> str:
+    """Records of one ``NamedTuple`` type as CSV: its fields are the header; floats are
+    written with ``repr`` so that they read back to the same bits."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: (repr(v) if isinstance(v, float) else v) for k, v in r.items()})
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(record_type._fields)
+    for r in records:
+        w.writerow([repr(v) if isinstance(v, float) else v for v in r])
     return buf.getvalue()
 
 
 def _levels_csv(result: Result) -> str:
     buf = io.StringIO()
     buf.write("tank,t_h,level_t\n")
-    for tank, (t, y) in result.traces.items():
-        if not tank.endswith("_tank"):
-            continue
+    for tank in (name for name in result.traces if name in TANK_TRACES):
+        t, y = result.traces[tank]
         for ti, yi in zip(t.tolist(), y.tolist()):
             buf.write(f"{tank},{ti!r},{yi!r}\n")
     return buf.getvalue()
@@ -77,10 +82,10 @@ def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: 
     atomic_write(out / "kpis.json", json.dumps(kpi_summary(scenario.name, [result]), indent=2) + "\n")
     files = ["scenario.resolved.yaml", "kpis.json", "tank_levels.csv"]
     if scenario.has_tankers:
-        atomic_write(out / "voyages.csv", _csv(result.voyages, VOYAGE_FIELDS))
+        atomic_write(out / "voyages.csv", _csv(result.voyages, Voyage))
         files.append("voyages.csv")
     if scenario.ferry is not None:
-        atomic_write(out / "ferry_trips.csv", _csv(result.ferry_trips, FERRY_TRIP_FIELDS))
+        atomic_write(out / "ferry_trips.csv", _csv(result.ferry_trips, FerryTrip))
         files.append("ferry_trips.csv")
     atomic_write(out / "tank_levels.csv", _levels_csv(result))
     meta = {

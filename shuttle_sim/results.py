@@ -21,6 +21,7 @@ import numpy as np
 
 from . import units
 from .components.ferry import FERRY_STATES
+from .components.records import FerryTrip, Voyage
 from .components.tanker import TANKER_STATES
 from .components.terminal import BERTH_STATES, OPERATIONS
 from .stats import level_stats
@@ -28,29 +29,9 @@ from .stats import level_stats
 if TYPE_CHECKING:  # pragma: no cover
     from .model import World
 
-FERRY_TRIP_FIELDS = ("ferry", "trip", "leave_port_h", "wagons", "arrive_h", "empties_back")
-VOYAGE_FIELDS = (
-    "tanker",
-    "tanker_class",
-    "voyage",
-    "cargo_t",
-    "load_arrive_h",
-    "load_berth_h",
-    "load_start_h",
-    "load_end_h",
-    "load_depart_h",
-    "load_queue_h",
-    "discharge_arrive_h",
-    "discharge_berth_h",
-    "discharge_start_h",
-    "discharge_end_h",
-    "discharge_depart_h",
-    "discharge_queue_h",
-    "load_wait_cargo_h",
-    "discharge_wait_ullage_h",
-    "load_weather_h",
-    "discharge_weather_h",
-)
+#: The traces in ``Result.traces`` that are tank-farm levels in t (``tank_levels.csv``);
+#: the others (``yard_wagons``) are counts.
+TANK_TRACES = ("load_tank", "discharge_tank", "station_tank")
 
 
 @dataclass
@@ -64,14 +45,15 @@ class Result:
     horizon_h : float
     kpis : dict[str, float]
         Flat measures, see the module docstring.
-    voyages : list[dict]
-        One record per completed voyage (keys :data:`VOYAGE_FIELDS`).
+    voyages : list[Voyage]
+        One record per completed voyage (:class:`~shuttle_sim.components.records.Voyage`,
+        whose fields are the columns of ``voyages.csv``).
     traces : dict[str, tuple[numpy.ndarray, numpy.ndarray]]
         ``{'load_tank': (t_h, level_t), 'discharge_tank': ...}``, exact breakpoints of
         the piecewise-linear level.
-    ferry_trips : list[dict]
-        One record per ferry crossing from the yard port: ferry, trip, leave_port_h,
-        wagons, arrive_h, empties_back.
+    ferry_trips : list[FerryTrip]
+        One record per ferry crossing from the yard port
+        (:class:`~shuttle_sim.components.records.FerryTrip`).
     tankers : list[dict]
         One record per tanker: its name, class, voyages and hours in each state of its
         time budget (what each ship lost to weather, breakdowns and off-hire).
@@ -84,11 +66,11 @@ class Result:
     replication: int
     horizon_h: float
     kpis: dict[str, float]
-    voyages: list[dict] = field(default_factory=list)
+    voyages: list[Voyage] = field(default_factory=list)
     traces: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     tankers: list[dict] = field(default_factory=list)
     runtime_s: float = 0.0
-    ferry_trips: list[dict] = field(default_factory=list)
+    ferry_trips: list[FerryTrip] = field(default_factory=list)
 
 
 def _queue_stats(waits: list[float]) -> tuple[float, float]:
@@ -172,9 +154,19 @@ def _tanker_route(world: "World", horizon_h: float, k: dict, traces: dict) -> li
     fleet_h = len(world.tankers) * horizon_h
     for state in TANKER_STATES:
         k[f"tanker_{state}_frac"] = sum(t.budget_h.get(state, 0.0) for t in world.tankers) / fleet_h
+    k["load_calls"] = float(world.load.ship_calls)
+    k["discharge_calls"] = float(world.discharge.ship_calls)
     voyages_by_tanker: dict[str, int] = {}
     for v in world.voyages:
-        voyages_by_tanker[v["tanker"]] = voyages_by_tanker.get(v["tanker"], 0) + 1
+        voyages_by_tanker[v.tanker] = voyages_by_tanker.get(v.tanker, 0) + 1
+    # ship-hours and voyages by tanker class (classes of the same name are one class)
+    by_class: dict[str, list] = {}
+    for t in world.tankers:
+        by_class.setdefault(t.spec.name, []).append(t)
+    for name, ships in by_class.items():
+        k[f"class[{name}]_voyages"] = float(sum(voyages_by_tanker.get(t.name, 0) for t in ships))
+        for state in TANKER_STATES:
+            k[f"class[{name}]_{state}_h"] = float(sum(t.budget_h.get(state, 0.0) for t in ships))
     return [
         {"tanker": t.name, "tanker_class": t.spec.name, "voyages": voyages_by_tanker.get(t.name, 0),
          **{f"{state}_h": t.budget_h.get(state, 0.0) for state in TANKER_STATES}}
@@ -189,7 +181,7 @@ def _ferry_route(world: "World", horizon_h: float, k: dict, traces: dict) -> Non
     k["ferry_delivered_t"] = fr.delivered_wagons * q
     k["ferry_crossed_t"] = fr.crossed_wagons * q
     k["wagons_delivered"] = float(fr.delivered_wagons)
-    wagons_per_trip = [t["wagons"] for t in fr.trip_records]
+    wagons_per_trip = [t.wagons for t in fr.trip_records]
     k["ferry_trips"] = float(len(wagons_per_trip))
     k["ferry_load_factor"] = (float(np.mean(wagons_per_trip)) / spec.ferries.capacity_wagons
                               if wagons_per_trip else 0.0)

@@ -10,7 +10,10 @@ from scipy import stats as _st
 
 
 def summarize(values: Iterable[float]) -> dict[str, float | None]:
-    """Mean, 95% t-based CI half-width (None for one value), P10, P50, P90."""
+    """Mean, 95% t-based CI half-width (None for one value), P10, P50, P90.
+
+    ``p10`` is the 10th percentile (the value exceeded in 90% of the values), ``p90`` the
+    90th (exceeded in 10%)."""
     x = np.asarray(list(values), dtype=float)
     x = x[~np.isnan(x)]
     if x.size == 0:

@@ -1,22 +1,36 @@
-"""Probe for tests/test_terminal.py: runs kcts_concept with the port call and the
-transfer patched to record, at each transfer's start and each call's end, the port
-call's own clock beside SimPy's; prints what it saw as JSON.  Run with
-``SHUTTLE_SIM_PURE=1`` (patches need the Python source)."""
+"""Probe for tests/test_terminal.py: runs kcts_concept with the port call wrapped so
+that, at every ``yield`` of the call, the call's own clock (its local ``now``, read from
+the frame of the generator that yielded: the call or a step it delegates to) is recorded
+beside SimPy's; also each transfer's start and each
+call's end.  Prints what it saw as JSON.  Run with ``SHUTTLE_SIM_PURE=1`` (patches and
+frame reads need the Python source)."""
 
 import json
 from pathlib import Path
 
 import shuttle_sim as ss
 from shuttle_sim import _native
-from shuttle_sim.components import terminal
+from shuttle_sim.components import terminal, transfer
 from shuttle_sim.model import World
 
-starts, ends = [], []
-call, transfer_init = terminal.Terminal.call, terminal._Transfer.__init__
+yields, starts, ends = [], [], []
+call, transfer_init = terminal.Terminal.call, transfer.CargoTransfer.__init__
 
 
 def checked_call(self, ship, amount_t, pump):
-    rec = yield from call(self, ship, amount_t, pump)
+    gen = call(self, ship, amount_t, pump)
+    value = None
+    while True:
+        try:
+            event = gen.send(value)
+        except StopIteration as stop:
+            rec = stop.value
+            break
+        inner = gen  # the generator that yielded: the call, or a step it delegates to
+        while inner.gi_yieldfrom is not None and hasattr(inner.gi_yieldfrom, "gi_frame"):
+            inner = inner.gi_yieldfrom
+        yields.append((inner.gi_frame.f_locals["now"], self.env.now))  # the call's clock as it yields
+        value = yield event
     ends.append((rec.depart_h, self.env.now))
     return rec
 
@@ -27,13 +41,15 @@ def checked_transfer(self, term, ship, berth_obj, flow, rate, rec):
 
 
 terminal.Terminal.call = checked_call
-terminal._Transfer.__init__ = checked_transfer
+transfer.CargoTransfer.__init__ = checked_transfer
 s = ss.load_scenario(Path(__file__).resolve().parents[1] / "configs" / "kcts_concept.yaml")  # random durations, weather, breakdowns
 World(s, seed=3, horizon_h=2 * 8760).run()
 print(json.dumps({
     "source": _native.compiled_modules() == [],
     "calls": len(ends),
+    "yields": len(yields),
     "transfers": len(starts),
+    "yield_mismatches": [a for a in yields if a[0] != a[1]][:5],
     "start_mismatches": [a for a in starts if a[0] != a[1]][:5],
     "end_mismatches": [a for a in ends if a[0] != a[1]][:5],
 }))

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import typing
 
 import pytest
 import yaml
@@ -85,6 +86,12 @@ def test_out_dir_holds_scenario_kpis_voyages_traces(tmp_path, capsys):
     assert {k: v["mean"] for k, v in kpis.items()} == r.kpis
     rows = list(csv.DictReader((out / "voyages.csv").open()))
     assert len(rows) == kpis["voyages"]["mean"]
+    # the record type is the header, and the rows read back to the records, to the bit
+    assert tuple(rows[0]) == ss.components.records.Voyage._fields
+    types = typing.get_type_hints(ss.components.records.Voyage)
+    conv = {"str": str, "int": int, "float": float}
+    assert [ss.components.records.Voyage(**{f: conv[types[f].__name__](x) for f, x in row.items()})
+            for row in rows] == r.voyages
     assert float(rows[0]["cargo_t"]) == pytest.approx(original.fleet.tankers[0].cargo_t)
     levels = list(csv.DictReader((out / "tank_levels.csv").open()))
     assert {r["tank"] for r in levels} == {"load_tank", "discharge_tank"}

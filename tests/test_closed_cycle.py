@@ -51,7 +51,7 @@ def replicate(n: int, berths: int):
         # loads completed after the warm-up; a voyage is recorded at discharge, 2.5 h
         # after the berth, so the loads of the last 2.5 h are missed: a bias of
         # 2.5 / 7500 = 0.03%, far inside the CI
-        ends = [v["load_depart_h"] for v in w.voyages]
+        ends = [v.load_depart_h for v in w.voyages]
         xs.append(sum(1 for t in ends if t >= WARMUP_H) / (HORIZON_H - WARMUP_H))
         wqs.append(float(np.mean(w.load.queue_waits_h)))
     return np.array(xs), np.array(wqs)

@@ -6,6 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shuttle_sim import simulate
+from shuttle_sim.components.tanker import TANKER_STATES
+from shuttle_sim.components.terminal import BERTH_STATES
 
 from .conftest import build
 from .strategies import scenarios
@@ -34,7 +36,7 @@ def test_oil_is_conserved_and_levels_stay_in_bounds(d, seed):
     # a completed voyage discharges what it loaded, never more than the class cargo
     cargo = {c.name: c.cargo_t for c in s.fleet.tankers}
     for v in r.voyages:
-        assert v["cargo_t"] <= cargo[v["tanker_class"]] * (1 + 1e-12)
+        assert v.cargo_t <= cargo[v.tanker_class] * (1 + 1e-12)
     # levels within [0, capacity] at every breakpoint (the trace is linear between)
     for role, spec in (("load", s.load_port), ("discharge", s.discharge_port)):
         t, y = r.traces[f"{role}_tank"]
@@ -42,10 +44,10 @@ def test_oil_is_conserved_and_levels_stay_in_bounds(d, seed):
         assert t[0] == 0 and t[-1] == pytest.approx(H)
         assert y.min() >= 0 and y.max() <= spec.tank_farm.capacity_t
     # time budgets add up: every ship-hour and berth-hour is in exactly one state
-    tanker_total = sum(v for n, v in k.items() if n.startswith("tanker_") and n.endswith("_frac"))
+    tanker_total = sum(k[f"tanker_{state}_frac"] for state in TANKER_STATES)
     assert tanker_total == pytest.approx(1.0, abs=1e-9)
     for role, spec in (("load", s.load_port), ("discharge", s.discharge_port)):
-        fr = [v for n, v in k.items() if n.startswith(f"{role}_berth_") and n.endswith("_frac")]
+        fr = [k[f"{role}_berth_{state}_frac"] for state in (*BERTH_STATES, "idle")]
         assert all(f >= -1e-9 for f in fr)
         assert sum(fr) == pytest.approx(1.0, abs=1e-9)
 
@@ -58,7 +60,7 @@ def test_berth_capacity_is_never_exceeded(d, seed):
     for role, spec in (("load", s.load_port), ("discharge", s.discharge_port)):
         events = []
         for v in r.voyages:
-            events += [(v[f"{role}_berth_h"], 1), (v[f"{role}_depart_h"], -1)]
+            events += [(getattr(v, f"{role}_berth_h"), 1), (getattr(v, f"{role}_depart_h"), -1)]
         events.sort(key=lambda e: (e[0], e[1]))  # departures first at equal times
         occupied = np.cumsum([e[1] for e in events]) if events else np.array([0])
         assert occupied.max() <= spec.berths

@@ -7,6 +7,7 @@ Hand calculation (issue 2): 200 nmi / 12.5 kn = 16 h each way; 60,000 t / 5,000 
 
 import pytest
 
+import shuttle_sim as ss
 from shuttle_sim import simulate
 from shuttle_sim.model import World
 
@@ -21,12 +22,12 @@ def test_voyage_times_are_exact():
     assert r.kpis["voyages"] == 10  # discharge of voyage 10 ends at 9*62 + 46 = 604 h < 620 h
     for k, v in enumerate(r.voyages):
         t0 = k * CYCLE_H
-        assert (v["load_arrive_h"], v["load_start_h"], v["load_end_h"], v["load_depart_h"]) == (
+        assert (v.load_arrive_h, v.load_start_h, v.load_end_h, v.load_depart_h) == (
             t0, t0 + 2, t0 + 14, t0 + 15)
-        assert (v["discharge_arrive_h"], v["discharge_start_h"], v["discharge_end_h"], v["discharge_depart_h"]) == (
+        assert (v.discharge_arrive_h, v.discharge_start_h, v.discharge_end_h, v.discharge_depart_h) == (
             t0 + 31, t0 + 33, t0 + 45, t0 + 46)
-        assert v["cargo_t"] == CARGO
-        assert v["load_queue_h"] == v["discharge_queue_h"] == v["load_wait_cargo_h"] == 0
+        assert v.cargo_t == CARGO
+        assert v.load_queue_h == v.discharge_queue_h == v.load_wait_cargo_h == 0
     # 620 h = 10 cycles exactly: voyage 11 has just reached the load port
     assert r.kpis["delivered_t"] == 10 * CARGO
     assert r.kpis["on_board_end_t"] == 0
@@ -43,6 +44,23 @@ def test_time_budget_is_exact():
     assert k["load_berth_idle_frac"] == pytest.approx(1 - 150 / 620, rel=1e-12)
 
 
+def test_class_hours_calls_and_berths_are_exact():
+    """Two ships of class T, one berth at each end: every voyage's berths, the class's
+    ship-hours and the calls completed at each port, by hand."""
+    d = cycle_dict()
+    d["fleet"]["tankers"][0]["count"] = 2
+    d["fleet"]["arrival_spacing"] = "31 h"  # the second ship follows half a cycle behind: no queue
+    r = simulate(build(d))
+    k = r.kpis
+    # ship 1: 10 voyages; ship 2 (from 31 h): 9 complete (its 10th discharge ends at 31 + 9*62 + 46 = 635 h)
+    assert k["class[T]_voyages"] == k["voyages"] == 19
+    assert (k["load_calls"], k["discharge_calls"]) == (20, 19)  # ship 2's 10th load call ends at 31 + 9*62 + 15 = 604 h
+    assert k["class[T]_positioning_h"] == 31
+    assert k["class[T]_sailing_laden_h"] == 10 * 16 + 10 * 16  # both ships sail laden 10 times
+    assert sum(k[f"class[T]_{s}_h"] for s in ss.components.tanker.TANKER_STATES) == pytest.approx(2 * 620, rel=1e-12)
+    assert {(v.load_berth, v.discharge_berth) for v in r.voyages} == {(0, 0)}
+
+
 def test_fixed_formalities_add_to_the_cycle():
     d = cycle_dict(
         load_port={"arrival_formalities": "3 h", "pre_transfer": "1 h", "post_transfer": "2 h"},
@@ -52,12 +70,12 @@ def test_fixed_formalities_add_to_the_cycle():
     r = simulate(build(d))
     v = r.voyages[3]
     t0 = 3 * (CYCLE_H + 6.5)
-    assert v["load_arrive_h"] == t0
-    assert v["load_berth_h"] == t0 + 3
-    assert v["load_start_h"] == t0 + 3 + 2 + 1
+    assert v.load_arrive_h == t0
+    assert v.load_berth_h == t0 + 3
+    assert v.load_start_h == t0 + 3 + 2 + 1
     load_call_h = 3 + 2 + 1 + 12 + 2 + 1  # formalities, berthing, pre, loading, post, unberthing
     discharge_call_h = 2 + 12 + 0.5 + 1
-    assert v["discharge_depart_h"] == t0 + load_call_h + 16 + discharge_call_h
+    assert v.discharge_depart_h == t0 + load_call_h + 16 + discharge_call_h
     assert r.kpis["voyages"] == 10
 
 

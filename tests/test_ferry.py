@@ -39,7 +39,7 @@ def ferry_dict(**over) -> dict:
 
 
 def loaded_departures(r):
-    return [(t["leave_port_h"], t["wagons"]) for t in r.ferry_trips if t["wagons"] > 0]
+    return [(t.leave_port_h, t.wagons) for t in r.ferry_trips if t.wagons > 0]
 
 
 def test_wagon_cycle_is_exact():
@@ -53,8 +53,8 @@ def test_wagon_cycle_is_exact():
     r = ss.simulate(ss.scenario_from_dict(ferry_dict()))
     assert loaded_departures(r)[:3] == [(18.0, 54), (249.0, 54), (480.0, 54)]
     trips = r.ferry_trips
-    assert [t["leave_port_h"] for t in trips[:4]] == [18.0, 96.0, 174.0, 249.0]
-    assert [t["empties_back"] for t in trips[:3]] == [0, 0, 54]
+    assert [t.leave_port_h for t in trips[:4]] == [18.0, 96.0, 174.0, 249.0]
+    assert [t.empties_back for t in trips[:3]] == [0, 0, 54]
     assert r.kpis["wagons_delivered"] == 54 * len([t for t in loaded_departures(r) if t[0] + 20 + 7 + 48 <= 2000])
 
 
@@ -77,7 +77,7 @@ def test_yard_binds_and_halts_rail_shipments():
     s = ss.scenario_from_dict(d)
     w = World(s, horizon_h=1000)
     w.run()
-    deps = [(t["leave_port_h"], t["wagons"]) for t in w.ferry.trip_records]
+    deps = [(t.leave_port_h, t.wagons) for t in w.ferry.trip_records]
     steady = deps[3:15]
     assert all(n == 30 for _, n in steady)
     assert np.all(np.diff([t for t, _ in steady]) == 56.0)
@@ -152,7 +152,7 @@ def test_wagons_and_oil_are_conserved_and_limits_hold(d, seed):
     assert all(v >= 0 for v in census.values())
     assert sum(census.values()) == s.ferry.wagons.count  # no wagon created or lost
     cap = s.ferry.ferries.capacity_wagons
-    assert all(t["wagons"] <= cap and t["empties_back"] <= cap for t in fr.trip_records)
+    assert all(t.wagons <= cap and t.empties_back <= cap for t in fr.trip_records)
     r = ss.simulate(s, seed=seed)
     k = r.kpis
     assert k["yard_wagons_max"] <= s.ferry.yard.capacity_wagons
@@ -224,7 +224,7 @@ def test_wagons_arriving_exactly_at_the_max_wait_are_not_lost():
     w.run()
     assert sum(w.ferry.wagon_census().values()) == 54
     first = w.ferry.trip_records[0]
-    assert (first["leave_port_h"], first["wagons"]) == (18.0, 54)
+    assert (first.leave_port_h, first.wagons) == (18.0, 54)
 
 
 def test_ferry_sheltering_split_is_exact_whatever_the_horizon():

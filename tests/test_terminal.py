@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -70,8 +71,8 @@ def test_pool_never_lends_a_berth_twice_and_serves_in_order(n_berths, ships):
 
 def test_port_call_clock_is_simpys_clock_to_the_bit():
     """The port call advances its own ``now`` by each timeout's delay instead of reading
-    ``env.now``; the transfer must still start, and the call end, exactly when SimPy's
-    clock says (the start checks the steps before the transfer, the end those after).
+    ``env.now``; at every ``yield`` of the call its ``now`` must be SimPy's clock to the
+    bit, and so must the transfer's start and the call's end.
 
     The probe patches the port call and the transfer, which only the Python source
     allows (a compiled class ignores a patch): it runs in its own process with
@@ -83,4 +84,21 @@ def test_port_call_clock_is_simpys_clock_to_the_bit():
     seen = json.loads(out.stdout)
     assert seen["source"] is True  # the probe patched the Python source
     assert seen["calls"] > 500 and seen["transfers"] >= seen["calls"]
+    assert seen["yields"] > 4 * seen["calls"]  # formalities, queue, berthing, transfer, unberthing at least
+    assert seen["yield_mismatches"] == []
     assert seen["start_mismatches"] == [] and seen["end_mismatches"] == []
+
+
+@pytest.mark.parametrize("name", ["kcts_concept", "aktau_current"])
+def test_merged_port_steps_equal_the_steps_one_by_one(name):
+    """Runs of port steps that nothing can interrupt are slept in one timeout and booked
+    afterwards (components/steps.py); every KPI and voyage record must equal the same
+    runs slept step by step, for horizons anywhere (inside a run too).  A probe in its
+    own process patches the Python source (``SHUTTLE_SIM_PURE=1``)."""
+    probe = Path(__file__).with_name("_merged_steps_probe.py")
+    out = subprocess.run([sys.executable, str(probe), name, "5", "12"], capture_output=True, text=True, check=True,
+                         env={**os.environ, "SHUTTLE_SIM_PURE": "1"})
+    seen = json.loads(out.stdout)
+    assert seen["source"] is True
+    assert seen["merged"] > 10 * seen["runs"]  # the merge is the rule, not the exception
+    assert seen["diffs"] == []

@@ -93,7 +93,7 @@ def operation_times(d, start_key, end_key, reps=10):
         w = World(s, seed=77, replication=r)
         w.run()
         gate = w.load.weather["transfer"]  # with closures every operation shares the site timeline
-        times = [v[end_key] - gate.next_up(v[start_key]) for v in w.voyages]
+        times = [getattr(v, end_key) - gate.next_up(getattr(v, start_key)) for v in w.voyages]
         means.append(np.mean(times))
     return ci99(means)
 
@@ -226,9 +226,9 @@ def test_scripted_offtake_stop_backs_up_the_chain_at_hand_computed_times():
     )
     r = ss.simulate(build(d))
     v = r.voyages
-    assert [x["discharge_start_h"] for x in v] == [20, 60, 100]
-    assert v[2]["discharge_end_h"] == pytest.approx(260, rel=1e-12)
-    assert v[2]["discharge_wait_ullage_h"] == pytest.approx(156, rel=1e-12)
+    assert [x.discharge_start_h for x in v] == [20, 60, 100]
+    assert v[2].discharge_end_h == pytest.approx(260, rel=1e-12)
+    assert v[2].discharge_wait_ullage_h == pytest.approx(156, rel=1e-12)
     t, lvl = r.traces["discharge_tank"]
     assert t[np.argmax(lvl >= 100_000)] == pytest.approx(102, rel=1e-12)
     t, lvl = r.traces["load_tank"]

@@ -12,6 +12,10 @@ O(log n) in the number of intervals:
 * ``work_end(t, L)``: when ``L`` up-hours have accumulated from ``t`` (a passage that
   pauses in a storm and continues), by bisection on cumulative up-hours.
 
+:func:`common_window` finds the first window in which several timelines are all up at
+once (the port's weather and the ship's own for a berthing; weather, berth and ship for
+a transfer to resume): tankers and ferries both use it.
+
 Timelines live on ``[0, inf)``: simulation time starts at 0.  Generators cover the
 horizon plus a margin and end with an open-ended up interval, so the model never runs
 out of timeline.
@@ -211,3 +215,38 @@ class Availability:
     def up_hours(self, t0: float, t1: float) -> float:
         """Up-hours inside ``[t0, t1)``."""
         return self._up_before(t1) - self._up_before(t0)
+
+
+def common_window(gates: tuple[Availability, ...], t: float, length_h: float) -> float:
+    """First ``s >= t`` at which every timeline in ``gates`` is up for ``length_h``
+    (with ``length_h <= 0``: merely up at ``s``); inf if never.
+
+    Each gate's own window is searched from the latest candidate in turn until all
+    agree, without building the intersection of the timelines.
+    """
+    s = t
+    while True:
+        s2 = s
+        for g in gates:
+            s2 = g.window(s2, length_h) if length_h > 0 else g.next_up(s2)
+        if s2 == s or s2 == INF:
+            return s2
+        s = s2
+
+
+def operation_start(weather: Availability, up: Availability, t: float, length_h: float) -> tuple[float, bool]:
+    """When a vessel's operation of ``length_h`` hours that must not be interrupted
+    (berthing, unberthing) may start from ``t``: the first moment the weather and the
+    vessel's own up timeline are both up for that long.  Also says whether the weather
+    holds it (``True``: the weather alone would not allow it at ``t``; ``False``: the
+    vessel's breakdown holds it, or nothing does).
+
+    Tankers and ferries both start their port operations by this rule; the caller
+    charges the hold to the vessel's budget (``weather`` or ``breakdown``) and waits.
+    """
+    start = weather_start = weather.window(t, length_h)
+    if start == t and (up.always_up or up.window(t, length_h) == t):
+        return t, False  # the usual case: nothing holds the vessel
+    if not up.always_up:
+        start = common_window((weather, up), t, length_h)
+    return start, weather_start > t

@@ -14,21 +14,27 @@ it must still fetch the empties from the other side.
 Empties landed at the yard port go back to the station by rail.
 
 Every wagon is always in exactly one place (:meth:`FerryRoute.wagon_census`), which the
-tests check; ferry berthing, sailing and handling obey the same weather timelines and
-failure machinery as the tankers.
+tests check.  Ferries berth, unberth, sail and dry-dock by the tankers' own routines
+(:func:`~.availability.operation_start`, :class:`~.passage.ShelteredPassage`,
+:class:`~.drydock.DryDockRule`); where ferries differ from tankers (hold bookkeeping,
+anonymous berths) is set out in docs/model.md, "Tankers and ferries: one ship physics".
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import simpy
 
-from .availability import Availability
+from .availability import Availability, operation_start
+from .drydock import DryDockRule
+from .passage import ShelteredPassage
+from .records import FerryTrip
 from .tank import TankFarm
-from .terminal import _common_window
 from .timebudget import StateClock, budget
 
+NAN = math.nan
 FERRY_STATES = ("positioning", "berthing", "handling", "waiting_wagons", "sailing", "queueing", "weather",
                 "breakdown", "off_hire")
 
@@ -67,7 +73,7 @@ class FerryRoute:
         self.moving = defaultdict(int)
         self.delivered_wagons = 0
         self.crossed_wagons = 0
-        self.trip_records: list[dict] = []  # one flat record per crossing from the yard port
+        self.trip_records: list[FerryTrip] = []  # one flat record per crossing from the yard port
         self._yard_t = [0.0]  # trace of wagons queued in the yard (piecewise constant)
         self._yard_n = [0]
         self._idle_since = env.now  # integral of empty wagons idle at the station
@@ -75,9 +81,10 @@ class FerryRoute:
         self._idle_h = 0.0
         self.budget_h = budget(FERRY_STATES)
         self._clocks: list[StateClock] = []
-        self._crossing: dict[int, tuple] = {}  # ferry -> (clock, sea and ferry timeline, start)
+        self._passages: list[ShelteredPassage] = []
+        self._on_board_loaded: set[str] = set()  # census places of loaded wagons on board a ferry
         self.weather = weather
-        always = Availability.always()
+        self._always = always = Availability.always()
         self._sea = weather.get("sea") or always
         self.rng_rail = streams.get("rail", 0)
         for k in range(spec.station.tracks):
@@ -146,14 +153,16 @@ class FerryRoute:
         env, sp = self.env, self.spec
         clock = StateClock(self.budget_h, "positioning", env.now)
         self._clocks.append(clock)
-        sea_up = self._sea if up.always_up else self._sea & up
+        passage = ShelteredPassage(env, clock, self._sea, up)
+        self._passages.append(passage)
+        dock = DryDockRule(sp.ferries.dry_dock, dry_dock_h)
         cap = sp.ferries.capacity_wagons
         crossing_h = sp.crossing.distance_nmi / sp.ferries.speed_kn
         empties = 0  # carried back from the arrival port
         loaded_key, empty_key = f"ferry{i}_loaded", f"ferry{i}_empty"
+        self._on_board_loaded.add(loaded_key)
         if sp.ferries.arrival_spacing_h * i > 0:
             yield env.timeout(sp.ferries.arrival_spacing_h * i)
-        next_dd = dry_dock_h
         while True:
             # ---- yard port: land empties, load wagons
             clock.enter("queueing", env.now)
@@ -181,11 +190,10 @@ class FerryRoute:
                 clock.enter("handling", env.now)
                 yield env.timeout(sp.port.handling.sample(rng))
                 yield from self._window(clock, up, self.weather.get("port"), "unberthing", sp.port.unberthing.sample(rng), sp.port)
-            rec = {"ferry": i, "trip": len(self.trip_records), "leave_port_h": env.now, "wagons": n,
-                   "arrive_h": float("nan"), "empties_back": 0}
-            self.trip_records.append(rec)
-            yield from self._cross(i, clock, sea_up, crossing_h)
-            rec["arrive_h"] = env.now
+            trip = len(self.trip_records)  # recorded as it leaves; completed on arrival
+            self.trip_records.append(FerryTrip(i, trip, env.now, n, NAN, 0))
+            yield passage.sail("sailing", crossing_h)
+            self.trip_records[trip] = self.trip_records[trip]._replace(arrive_h=env.now)
             # ---- arrival port: land loaded wagons, take empties back
             clock.enter("queueing", env.now)
             with self.arrival_berths.request() as req:
@@ -199,59 +207,37 @@ class FerryRoute:
                     self.crossed_wagons += n
                     env.process(self._rail_onward(n))
                 empties = min(int(self.arrival_empty.level), cap)
-                rec["empties_back"] = empties
+                self.trip_records[trip] = self.trip_records[trip]._replace(empties_back=empties)
                 if empties:
                     yield self.arrival_empty.get(empties)
                     self.moving[empty_key] += empties
                 yield from self._window(clock, up, self.weather.get("arrival_port"), "unberthing",
                                         sp.arrival_port.unberthing.sample(rng), sp.arrival_port)
-            if env.now >= next_dd and sp.ferries.dry_dock is not None:
-                clock.enter("off_hire", env.now)
-                next_dd += sp.ferries.dry_dock.every_h
-                yield env.timeout(sp.ferries.dry_dock.duration_h)
-            yield from self._cross(i, clock, sea_up, crossing_h)
+            docked_h = dock.take_if_due(clock, env.now)
+            if docked_h > 0:
+                yield env.timeout(docked_h)
+            yield passage.sail("sailing", crossing_h)
 
     def _window(self, clock: StateClock, up: Availability, weather: dict | None, op: str, duration_h: float, port):
+        """Berth or unberth (``op``) for ``duration_h``, once the port's weather and the
+        ferry allow it unbroken (:func:`operation_start`, the tankers' rule too)."""
         env = self.env
-        gate = (weather or {}).get(op)
-        gates = (gate, up) if gate is not None else (up,)
-        limits = getattr(port.limits, op)
-        length = max(duration_h, limits.window_h)
-        start = _common_window(gates, env.now, length)
-        if start > env.now:
-            clock.enter("weather" if gate is not None and gate.window(env.now, length) > env.now else "breakdown",
-                        env.now)
-            yield env.timeout(start - env.now)
+        gate = (weather or {}).get(op) or self._always
+        now = env.now
+        start, by_weather = operation_start(gate, up, now, max(duration_h, getattr(port.limits, op).window_h))
+        if start > now:
+            clock.enter("weather" if by_weather else "breakdown", now)
+            yield env.timeout(start - now)
         if duration_h > 0:
             clock.enter("berthing", env.now)
             yield env.timeout(duration_h)
-
-    def _cross(self, i: int, clock: StateClock, sea_up: Availability, crossing_h: float):
-        """Sail ``crossing_h`` hours of way, sheltering while the sea or the ferry stop it
-        (one work_end query, one timeout; the stopped hours are re-labelled after)."""
-        env = self.env
-        now = env.now
-        clock.enter("sailing", now)
-        if sea_up.always_up:
-            yield env.timeout(crossing_h)
-            return
-        end = sea_up.work_end(now, crossing_h)
-        self._crossing[i] = (clock, sea_up, now)
-        yield env.timeout(end - now)
-        self._settle_crossing(i, end)
-
-    def _settle_crossing(self, i: int, now: float) -> None:
-        clock, sea_up, start = self._crossing.pop(i)
-        weather_h, other_h = self._sea.shelter_split(sea_up, start, now)
-        clock.move(weather_h, "sailing", "weather")
-        clock.move(other_h, "sailing", "breakdown")
 
     # --------------------------------------------------------------- accounts
     LOADED_PLACES = ("loaded_at_station", "rail_to_port", "yard_loaded", "rail_onward")
 
     def loaded_wagons(self) -> int:
         """Wagons full of oil not yet delivered (the rakes being filled excluded)."""
-        return sum(v for p, v in self.wagon_census().items() if p in self.LOADED_PLACES or p.endswith("_loaded"))
+        return sum(v for p, v in self.wagon_census().items() if p in self.LOADED_PLACES or p in self._on_board_loaded)
 
     def wagon_census(self) -> dict[str, int]:
         """Where every wagon is now; the values always add up to the fleet."""
@@ -270,5 +256,5 @@ class FerryRoute:
         """Charge every ferry's current state up to now, splitting a crossing in progress."""
         for c in self._clocks:
             c.enter(c.state, self.env.now)
-        for i in list(self._crossing):
-            self._settle_crossing(i, self.env.now)
+        for p in self._passages:
+            p.close()

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 
-from typing import Final
+from typing import Callable, Final
 
 import simpy
 
@@ -51,7 +51,7 @@ class Flow:
         Amount after which the flow closes by itself and ``done`` fires.
 
     The accounts are brought up to date lazily: read them after touching the farm
-    (``level_t``, ``flows()``, ``totals()``), or at an event of the farm's own.
+    (``sync()``, ``level_t``, ``flows()``, ``totals()``), or at an event of the farm's own.
     """
 
     __slots__ = (
@@ -110,12 +110,20 @@ class TankFarm:
         self._regime = NORMAL
         self._net_t_per_h = 0.0
         self._wake_event: simpy.Event | None = None  # the current wake-up; older ones, superseded, are ignored
-        self.listeners: list = []  # called after every re-plan (rates may have changed); they must not change this farm
+        # called after every re-plan (the achieved rates may have changed); they may change
+        # other farms, never this one (an operating policy such as OverflowSplit)
+        self.on_replan: list[Callable[[], None]] = []
         self._tol_t = 1e-9 * self.capacity_t
         self.trace_t_h: list[float] = [env.now]
         self.trace_level_t: list[float] = [self._level_t]
 
     # ------------------------------------------------------------------ public API
+    def sync(self) -> None:
+        """Bring the level, every flow's accounts and the trace up to ``env.now`` (what
+        every read of the farm does first): for a caller that needs them current, such
+        as the end of the horizon, without reading anything."""
+        self._advance()
+
     @property
     def level_t(self) -> float:
         """Stock now, in tonnes."""
@@ -293,9 +301,9 @@ class TankFarm:
                     t = (target - f.moved_t) / f.actual_t_per_h
                     if t < next_h:
                         next_h = t
-        for listener in self.listeners:
-            listener()
-        if not any_target and not self.listeners:
+        for hook in self.on_replan:
+            hook()
+        if not any_target and not self.on_replan:
             return  # nothing waits on this farm: boundaries are handled analytically
         if next_h < math.inf:
             ev = self._wake_event = self.env.timeout(next_h if next_h > 0.0 else 0.0)

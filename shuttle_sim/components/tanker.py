@@ -4,9 +4,9 @@ The cycle is: call at the load terminal (load a cargo from its tank farm) -> lad
 passage -> call at the discharge terminal (discharge into its tank farm) -> ballast
 passage -> repeat.  Sailing time is distance / speed; a passage pauses (the ship
 shelters) whenever the sea exceeds the passage limits or the ship is broken down, and
-continues after: its end is found in one O(log n) query of the combined timeline.  A
+continues after (:class:`~.passage.ShelteredPassage`, shared with the ferries).  A
 dry-dock falls due every ``every`` hours (staggered across the fleet) and is taken at
-the end of the voyage in progress.  Every hour of the ship's life is charged to one
+the end of the voyage in progress (:class:`~.drydock.DryDockRule`, shared too).  Every hour of the ship's life is charged to one
 state of its time budget (:data:`TANKER_STATES`), and each completed voyage becomes one
 flat record.
 """
@@ -21,6 +21,10 @@ import simpy
 
 from ..config.schema import TankerClass
 from .availability import Availability
+from .drydock import DryDockRule
+from .passage import ShelteredPassage
+from .records import Voyage
+from .steps import BookedSteps
 from .tank import Flow
 from .terminal import PortCall, Terminal
 from .timebudget import StateClock, budget
@@ -58,14 +62,36 @@ class Tanker:
         change any other ship's draws.
     first_arrival_h : float
         Time of the first arrival at the load terminal (the fleet arrives staggered).
-    voyages : list
-        Completed voyage records are appended here.
+    voyages : list of Voyage
+        Completed voyage records (:class:`~shuttle_sim.components.records.Voyage`) are
+        appended here.
     up : Availability, optional
         When the ship is not broken down (always, when omitted).
     sea : Availability, optional
         When the sea allows the passage (always, when omitted).
     dry_dock_first_h : float, optional
         When the first dry-dock falls due (only with a ``dry_dock`` spec).
+
+    Notes
+    -----
+    **Fields the terminal reads and writes.**  A port call
+    (:meth:`~shuttle_sim.components.terminal.Terminal.call`) works on the ship directly:
+
+    * reads ``rng`` (durations drawn in a fixed order), ``up`` (whether the ship can
+      berth, unberth or transfer);
+    * drives ``clock``: every state change of the call is entered on it, and the berth's
+      clock is coupled to it while the ship is alongside, so one entry charges both;
+      ``clock.move`` re-labels the starved part of a transfer afterwards;
+    * writes ``transfer``: the cargo :class:`~shuttle_sim.components.tank.Flow` while it
+      runs, ``None`` otherwise (read by :attr:`cargo_on_board_t` and by
+      ``Terminal.close`` at the horizon);
+    * writes ``on_board_t``: booked the moment a transfer ends (+ loaded, - discharged);
+    * writes ``steps``: the run of port steps the ship is sleeping through
+      (:class:`~shuttle_sim.components.steps.BookedSteps`), ``None`` otherwise, so that
+      :meth:`close` books a run the horizon falls inside.
+
+    Nothing else writes these fields; the ship's own process reads ``on_board_t`` as the
+    cargo to discharge.
     """
 
     def __init__(
@@ -78,7 +104,7 @@ class Tanker:
         distance_nmi: float,
         rng: np.random.Generator,
         first_arrival_h: float,
-        voyages: list,
+        voyages: list[Voyage],
         up: Availability | None = None,
         sea: Availability | None = None,
         dry_dock_first_h: float = math.inf,
@@ -95,15 +121,13 @@ class Tanker:
         self.clock = StateClock(self.budget_h, "positioning", env.now)
         self.on_board_t = 0.0  # after the last completed transfer, booked by the terminal
         self.transfer: Flow | None = None  # the cargo flow in progress, set by the terminal
+        self.plan = BookedSteps(self.clock)  # reused by the terminal to plan each run of port steps
+        self.steps: BookedSteps | None = None  # the run of port steps in progress, set by the terminal
         self._voyages = voyages
         self._first_arrival_h = first_arrival_h
         self.up = up or Availability.always()
-        self._sea = sea or Availability.always()
-        self._sea_and_up = self._sea if up is None else (self._sea & self.up)
-        self._simple_passage = self._sea_and_up.always_up  # decided once, not per passage
-        self._next_dry_dock_h = dry_dock_first_h
-        self._pending: tuple[str, float] | None = None  # passage in progress: (state, start time)
-        self.sea_weather_h = 0.0
+        self.passage = ShelteredPassage(env, self.clock, sea or Availability.always(), self.up)
+        self.dry_dock = DryDockRule(spec.dry_dock, dry_dock_first_h)
         self.process = env.process(self.run())
 
     def run(self) -> Generator[simpy.Event, Any, None]:
@@ -113,55 +137,26 @@ class Tanker:
         voyage = 0
         while True:
             load: PortCall = yield from self.load.call(self, self.spec.cargo_t, None)
-            yield self._passage("sailing_laden", self.laden_h)
+            yield self.passage.sail("sailing_laden", self.laden_h)
             dis: PortCall = yield from self.discharge.call(self, self.on_board_t, self.spec.discharge_pump_rate_t_per_h)
             self._voyages.append(self._record(voyage, load, dis))
-            if env.now >= self._next_dry_dock_h:
-                dd = self.spec.dry_dock
-                assert dd is not None  # without one, the next dry dock is never due
-                self.clock.enter("off_hire", env.now)
-                self._next_dry_dock_h += dd.every_h
-                if dd.duration_h > 0:
-                    yield env.timeout(dd.duration_h)
-            yield self._passage("sailing_ballast", self.ballast_h)
+            docked_h = self.dry_dock.take_if_due(self.clock, env.now)
+            if docked_h > 0:
+                yield env.timeout(docked_h)
+            yield self.passage.sail("sailing_ballast", self.ballast_h)
             voyage += 1
 
-    def _passage(self, state: str, sailing_h: float):
-        """The timeout that ends a passage of ``sailing_h`` hours of way begun now,
-        sheltering while the sea or the ship stop it (the sheltered hours are settled as
-        it ends: a callback that runs before the ship resumes)."""
-        env = self.env
-        now: float = env.now
-        self.clock.enter(state, now)
-        if self._simple_passage or self._sea_and_up.up_until(now) >= now + sailing_h:
-            return env.timeout(sailing_h)  # nothing stops this passage: no shelter to split
-        end = self._sea_and_up.work_end(now, sailing_h)
-        self._pending = (state, now)
-        ev = env.timeout(end - now)
-        ev.callbacks.append(lambda _e: self._settle_passage(end))
-        return ev
-
-    def _settle_passage(self, now: float) -> None:
-        """Re-label the hours the passage spent sheltering since it began (exact, also
-        when the horizon falls inside the passage)."""
-        assert self._pending is not None  # set by _passage
-        state, start = self._pending
-        self._pending = None
-        weather_h, other_h = self._sea.shelter_split(self._sea_and_up, start, now)
-        self.clock.move(weather_h, state, "weather")
-        self.clock.move(other_h, state, "breakdown")
-        self.sea_weather_h += weather_h
-
-    def _record(self, voyage: int, load: PortCall, dis: PortCall) -> dict:
-        return {
-            "tanker": self.name, "tanker_class": self.spec.name, "voyage": voyage, "cargo_t": load.amount_t,
-            "load_arrive_h": load.arrive_h, "load_berth_h": load.berth_h, "load_start_h": load.start_h,
-            "load_end_h": load.end_h, "load_depart_h": load.depart_h, "load_queue_h": load.queue_h,
-            "discharge_arrive_h": dis.arrive_h, "discharge_berth_h": dis.berth_h, "discharge_start_h": dis.start_h,
-            "discharge_end_h": dis.end_h, "discharge_depart_h": dis.depart_h, "discharge_queue_h": dis.queue_h,
-            "load_wait_cargo_h": load.starved_h, "discharge_wait_ullage_h": dis.starved_h,
-            "load_weather_h": load.weather_h, "discharge_weather_h": dis.weather_h,
-        }
+    def _record(self, voyage: int, load: PortCall, dis: PortCall) -> Voyage:
+        return Voyage(
+            tanker=self.name, tanker_class=self.spec.name, voyage=voyage, cargo_t=load.amount_t,
+            load_arrive_h=load.arrive_h, load_berth_h=load.berth_h, load_start_h=load.start_h,
+            load_end_h=load.end_h, load_depart_h=load.depart_h, load_queue_h=load.queue_h,
+            discharge_arrive_h=dis.arrive_h, discharge_berth_h=dis.berth_h, discharge_start_h=dis.start_h,
+            discharge_end_h=dis.end_h, discharge_depart_h=dis.depart_h, discharge_queue_h=dis.queue_h,
+            load_wait_cargo_h=load.starved_h, discharge_wait_ullage_h=dis.starved_h,
+            load_weather_h=load.weather_h, discharge_weather_h=dis.weather_h,
+            load_berth=load.berth, discharge_berth=dis.berth,
+        )
 
     @property
     def cargo_on_board_t(self) -> float:
@@ -171,8 +166,14 @@ class Tanker:
             return self.on_board_t
         return self.on_board_t + (f.moved_t if not f.inflow else -f.moved_t)
 
+    @property
+    def sea_weather_h(self) -> float:
+        """Hours sheltered from the sea on passages so far."""
+        return self.passage.weather_h
+
     def close(self) -> None:
         """Charge the current state up to now (end of the horizon)."""
+        if self.steps is not None:  # inside a run of port steps: its changes before now
+            self.steps.book(self.env.now)
         self.clock.enter(self.clock.state, self.env.now)
-        if self._pending is not None:
-            self._settle_passage(self.env.now)
+        self.passage.close()

@@ -13,7 +13,7 @@ unberthing.
   costs O(log n) (:meth:`Availability.window`).
 * **Cargo transfer** runs through the tank farm at the lower of the shore rate and the
   ship's pump rate.  It pauses while the transfer limits are exceeded, the berth is
-  failed or the ship is broken down, and resumes after.  The tank farm slows it when it
+  failed or the ship is broken down, and resumes after (:mod:`.transfer`).  The tank farm slows it when it
   runs dry (loading: *waiting for cargo*) or full (discharging: *waiting for ullage*).
 
 Berth-hours are charged to states (:data:`BERTH_STATES`); the remainder is idle.
@@ -31,8 +31,10 @@ import simpy
 from ..config.schema import PortSpec
 from ..sampling import Sampler
 from ..units import HOURS_PER_YEAR
-from .availability import Availability
-from .tank import Flow, TankFarm
+from .availability import Availability, operation_start
+from .tank import TankFarm
+from .steps import BookedSteps
+from .transfer import CargoTransfer
 from .timebudget import StateClock, budget
 
 if TYPE_CHECKING:  # only Tankers call at a terminal; typed so the compiled call reads its fields directly
@@ -49,8 +51,9 @@ BERTH_STATES = (
     "other_traffic",
 )
 OPERATIONS = ("berthing", "transfer", "unberthing")
-# the berth's state while the ship alongside is in a given state of its own budget
-BERTH_STATE_OF_SHIP = {
+# the berth's state while the ship alongside is in a given state of its own budget: the
+# berth's clock is coupled to the ship's through this map from berth assigned to unberthed
+BERTH_STATE_FOR_SHIP_STATE = {
     "queueing": "berthing",  # berth assigned, ship on its way in
     "berthing": "berthing",
     "formalities": "formalities",
@@ -61,19 +64,19 @@ BERTH_STATE_OF_SHIP = {
 }
 INF: Final = math.inf
 NAN: Final = math.nan
-RECHECK_MARGIN_H: Final = 1e-6  # a transfer check falls this long after the cargo's expected end
 
 
 class PortCall:
     """Times (h) and amounts of one ship's call, for the voyage record."""
 
     __slots__ = ("arrive_h", "berth_h", "start_h", "end_h", "depart_h", "queue_h", "starved_h", "weather_h",
-                 "amount_t")
+                 "amount_t", "berth")
 
     def __init__(self, arrive_h: float) -> None:
         self.arrive_h = arrive_h
         self.berth_h = self.start_h = self.end_h = self.depart_h = NAN
         self.queue_h = self.starved_h = self.weather_h = self.amount_t = 0.0
+        self.berth = -1  # index of the berth assigned
 
 
 class Berth:
@@ -169,6 +172,7 @@ class Terminal:
         self.hold_h = budget(OPERATIONS)  # weather holds by operation, charged when they begin
         self.queue_waits_h: list[float] = []
         self.other_calls = 0
+        self.ship_calls = 0  # tanker calls completed (unberthed)
         # berth clocks still running -> the ship at the berth (None: other traffic, failed)
         self._active: dict[StateClock, Tanker | None] = {}
         self._loads = role == "load"
@@ -191,53 +195,79 @@ class Terminal:
     def call(self, ship: Tanker, amount_t: float, pump_rate_t_per_h: float | None) -> Generator[simpy.Event, Any, PortCall]:
         """Process generator of one ship's call; returns its :class:`PortCall`.
 
-        ``ship`` provides ``clock`` (its time budget, charged in step with the berth's),
-        ``rng`` (its own stream: durations are drawn in a fixed order), ``up`` (its own
-        up timeline), ``transfer`` (set to the cargo flow while it runs) and
-        ``on_board_t`` (booked the moment the transfer ends), so the oil on board is
-        known at any instant.
+        The steps, the states they charge and what can hold each (a hold charges
+        ``weather`` or ``breakdown`` to the ship, the berth following as in
+        :data:`BERTH_STATE_FOR_SHIP_STATE`):
 
-        This is the model's innermost loop (a few port calls per simulated day per
-        ship): spec values are read once in ``__init__``, a step that needs no wait
-        schedules nothing, and after ``yield env.timeout(x)`` the clock is advanced as
-        ``now += x``, the very sum SimPy scheduled the timeout at, so it equals
-        ``env.now`` to the bit without reading it.
+        ====  ===========================  ==================  ==================  ==========================================
+        step  what happens                 ship state          berth state         what can hold it
+        ====  ===========================  ==================  ==================  ==========================================
+        1     arrival formalities          formalities         (no berth yet)      its drawn duration only
+        2     queue for a berth            queueing            (no berth yet)      every berth busy or failed
+        3     hold before berthing         weather, breakdown  weather, failed     berthing limits; the ship broken down
+        4     berthing                     berthing            berthing            nothing (step 3 found an unbroken window)
+        5     pre-transfer formalities     formalities         formalities         its drawn duration only
+        6     cargo transfer               transferring        transferring        paused: transfer limits, berth failed,
+                                                                                   ship broken down; slowed: the tank farm
+                                                                                   empty or full (re-labelled after as
+                                                                                   waiting_cargo / waiting_ullage)
+        7     post-transfer formalities    formalities         formalities         its drawn duration only
+        8     hold before unberthing       weather, breakdown  weather, failed     unberthing limits; the ship broken down
+        9     unberthing                   berthing            berthing            nothing (step 8 found an unbroken window)
+        ====  ===========================  ==================  ==================  ==========================================
+
+        From step 3 to step 9 the berth's clock is coupled to the ship's
+        (:meth:`StateClock.couple`): each ``ship_clock.enter`` charges both budgets.
+        After step 9 the berth is released (idle, or failed if it failed meanwhile).
+
+        ``ship`` is read for ``clock``, ``rng`` (its own stream: durations are drawn in a
+        fixed order), ``up`` (its own up timeline); the call writes ``transfer`` and
+        ``on_board_t`` on it (see :class:`~shuttle_sim.components.tanker.Tanker`).
+
+        The call keeps the time in a local ``now``, never stale at a ``yield``
+        (``tests/test_terminal.py`` checks ``now == env.now`` at every one): after a
+        timeout of known delay ``now += delay``, the very sum SimPy scheduled it at, so
+        equal to ``env.now`` to the bit without reading it; after an event whose time
+        the call cannot know (a berth handed over, the cargo done), ``now = env.now``.
+        This is the model's innermost loop: spec values are read once in ``__init__``,
+        a step that needs no wait schedules nothing, and steps 3-5 and 7-9, which nothing
+        can interrupt, are each planned as they begin and slept in one timeout, their
+        state changes booked at the times they happen (:class:`~.steps.BookedSteps`;
+        identical results, a third fewer events per voyage).
         """
         env = self.env
         ship_clock, rng = ship.clock, ship.rng
         now: float = env.now  # SimPy types its clock int | float; declared, it stays an unboxed float
         rec = PortCall(now)
+        # 1 arrival formalities
         ship_clock.enter("formalities", now)
         d = self._arrival_formalities.sample(rng)
         if d > 0:
             yield env.timeout(d)
             now += d
+        # 2 queue
         ship_clock.enter("queueing", now)
         t_q = now
-        berth_obj = yield self.berths.get()
-        now = env.now
-        berth_obj.busy = True
+        berth = yield self.berths.get()
+        now = env.now  # handed over when another ship left: not known in advance
+        berth.busy = True
+        rec.berth = berth.index
         rec.berth_h = now
         rec.queue_h = now - t_q
         self.queue_waits_h.append(now - t_q)
-        berth = StateClock(self.occupancy_h, "berthing", now)
-        ship_clock.lead(berth, BERTH_STATE_OF_SHIP)  # until unberthed, one call keeps both
-        self._active[berth] = ship
-        d = self._berthing.sample(rng)
-        start = self._hold(ship, rec, "berthing", d, now)
-        if start > now:
-            wait = start - now
-            yield env.timeout(wait)
-            now += wait
-        if d > 0:
-            ship_clock.enter("berthing", now)
-            yield env.timeout(d)
-            now += d
+        berth_clock = StateClock(self.occupancy_h, "berthing", now)
+        ship_clock.couple(berth_clock, BERTH_STATE_FOR_SHIP_STATE)  # until unberthed, one call charges both
+        self._active[berth_clock] = ship
+        # 3 hold before berthing, 4 berthing, 5 pre-transfer formalities: one run
+        steps = ship.plan
+        steps.begin(self.hold_h, rec, now)
+        self._plan_manoeuvre(ship, steps, "berthing", self._berthing.sample(rng))
         d = self._pre_transfer.sample(rng)
-        ship_clock.enter("formalities", now)
+        steps.enter("formalities")
         if d > 0:
-            yield env.timeout(d)
-            now += d
+            steps.wait(d)
+        now = yield from steps.run(env, ship)
+        # 6 cargo transfer
         rec.start_h = now
         if self._loads:
             rate = self._rate_t_per_h
@@ -246,61 +276,49 @@ class Terminal:
             rate = self._rate_t_per_h if pump_rate_t_per_h is None else min(self._rate_t_per_h, pump_rate_t_per_h)
             flow = self.tank.fill("ship_discharge", rate, amount_t)
         ship.transfer = flow
-        transfer = _Transfer(self, ship, berth_obj, flow, rate, rec)
+        transfer = CargoTransfer(self, ship, berth, flow, rate, rec)
         transfer.check()
         yield flow.done
         transfer.cancel()
         moved = flow.moved_t
         ship.on_board_t += moved if self._loads else -moved
         ship.transfer = None
-        now = rec.end_h = env.now
+        now = rec.end_h = env.now  # the farm planned the end: not known in advance
         rec.amount_t = moved
         rec.starved_h = starved = flow.starved_h
+        # 7 post-transfer formalities
         ship_clock.enter("formalities", now)
         if starved:
-            berth.move(starved, "transferring", self._starved_state)
+            berth_clock.move(starved, "transferring", self._starved_state)
             ship_clock.move(starved, "transferring", self._starved_state)
+        steps = ship.plan
+        steps.begin(self.hold_h, rec, now)
         d = self._post_transfer.sample(rng)
         if d > 0:
-            yield env.timeout(d)
-            now += d
-        d = self._unberthing.sample(rng)
-        start = self._hold(ship, rec, "unberthing", d, now)
-        if start > now:
-            wait = start - now
-            yield env.timeout(wait)
-            now += wait
-        ship_clock.enter("berthing", now)
-        if d > 0:
-            yield env.timeout(d)
-            now += d
-        berth.enter("berthing", now)
-        ship_clock.lead(None)
-        del self._active[berth]
-        self._release(berth_obj)
+            steps.wait(d)
+        # 8 hold before unberthing, 9 unberthing: with 7, one run
+        self._plan_manoeuvre(ship, steps, "unberthing", self._unberthing.sample(rng))
+        now = yield from steps.run(env, ship)
+        berth_clock.enter("berthing", now)
+        ship_clock.uncouple()
+        del self._active[berth_clock]
+        self._release(berth)
         rec.depart_h = now
+        self.ship_calls += 1
         return rec
 
-    def _hold(self, ship: Tanker, rec: PortCall, op: str, duration_h: float, now: float) -> float:
-        """When ``op`` may start: the first moment from ``now`` at which the weather and
-        the ship allow it unbroken for its duration (or the limit's window, if longer).
-        A hold is charged to the ship's clock (and so the berth's) here; the caller
-        waits until the returned time."""
-        weather = self.weather[op]
-        length = max(duration_h, self._window_h[op])
-        start = weather_start = weather.window(now, length)
-        up = ship.up
-        if start == now and (up.always_up or up.window(now, length) == now):
-            return now  # the usual case: nothing holds the ship
-        if not up.always_up:
-            start = _common_window((weather, up), now, length)
-        if start > now:
-            cause = "weather" if weather_start > now else "breakdown"
-            ship.clock.enter(cause, now)  # the berth follows
-            self.hold_h[op] += start - now
-            if cause == "weather":
-                rec.weather_h += start - now
-        return start
+    def _plan_manoeuvre(self, ship: Tanker, steps: BookedSteps, op: str, duration_h: float) -> None:
+        """Plan berthing or unberthing (``op``, steps 3-4 and 8-9) at the end of
+        ``steps``: a hold until an unbroken window for it, charged as it begins (the
+        ship's ``weather`` or ``breakdown``; the berth follows), then the manoeuvre for
+        ``duration_h`` (ship state ``berthing``)."""
+        t = steps.t
+        start, by_weather = operation_start(self.weather[op], ship.up, t, max(duration_h, self._window_h[op]))
+        if start > t:
+            steps.hold("weather" if by_weather else "breakdown", op, start - t, by_weather)
+        if duration_h > 0:
+            steps.enter("berthing")
+            steps.wait(duration_h)
 
     def _release(self, b: Berth) -> None:
         b.busy = False
@@ -366,7 +384,7 @@ class Terminal:
         progress is re-labelled on both the berth's and the ship's budget.
         """
         now: float = self.env.now
-        self.tank.level_t  # bring the flows' accounts to now
+        self.tank.sync()  # the transfer in progress: its starved hours up to now
         for clock, ship in list(self._active.items()):
             clock.enter(clock.state, now)
             if ship is not None and ship.transfer is not None:
@@ -374,84 +392,3 @@ class Terminal:
                 clock.move(starved, "transferring", self._starved_state)
                 ship.clock.move(starved, "transferring", self._starved_state)
         self._active.clear()
-
-
-class _Transfer:
-    """A cargo transfer at a berth, run while every gate is up and paused while one is down.
-
-    The gates are the timelines that can stop it (the port's transfer weather, the
-    berth's and the ship's own up timelines; never-down ones are left out).  The pauses
-    are driven by timeout callbacks (no extra process, no condition events): at each
-    stop the rate goes to 0 and the hold is charged; at the next moment all gates are
-    up again, the rate is restored.  When the cargo is done, a check still pending is
-    cancelled.
-    """
-
-    __slots__ = ("terminal", "ship", "berth_obj", "flow", "rate", "rec", "gates", "pending")
-
-    def __init__(self, terminal: Terminal, ship: Tanker, berth_obj: Berth, flow: Flow, rate: float, rec: PortCall) -> None:
-        self.terminal = terminal
-        self.ship = ship
-        self.berth_obj = berth_obj
-        self.flow = flow
-        self.rate = rate
-        self.rec = rec
-        self.gates: tuple[Availability, ...] = berth_obj.transfer_gates if ship.up.always_up else berth_obj.transfer_gates + (ship.up,)
-        self.pending: simpy.Event | None = None  # the scheduled next check
-
-    def check(self, _event=None) -> None:
-        term, flow = self.terminal, self.flow
-        if flow.done.triggered:  # finished at this instant, its ship not yet resumed
-            return
-        env = term.env
-        now: float = env.now
-        stop = INF
-        for g in self.gates:
-            u = g.up_until(now)
-            if u < stop:
-                stop = u
-        if stop > now:  # all up: work until the first of them stops
-            self.ship.clock.enter("transferring", now)  # the berth follows
-            if flow.requested_t_per_h != self.rate:
-                term.tank.set_rate(flow, self.rate)
-            if stop == INF:
-                return  # nothing will stop it
-            # Look no further than just past the end of the cargo at the present rate:
-            # a check left pending far beyond it would sit in the event queue for days
-            # and slow every other event.  Just past, so that the farm has closed the
-            # cargo and the ship has cancelled this check by then; if the farm slowed
-            # the cargo instead, the check re-arms.
-            due = now + term.tank.eta_h(flow) + RECHECK_MARGIN_H
-            if due > stop:
-                due = stop
-        else:
-            term.tank.set_rate(flow, 0.0)
-            due = _common_window(self.gates, now, 0.0)  # all gates up again
-            if not term.weather["transfer"].is_up(now):
-                cause = "weather"
-                self.rec.weather_h += due - now
-                term.hold_h["transfer"] += due - now
-            elif not self.berth_obj.up.is_up(now):
-                cause = "berth_failed"
-            else:
-                cause = "breakdown"
-            self.ship.clock.enter(cause, now)  # the berth follows: weather or failed
-        self.pending = env.timeout(due - now)
-        self.pending.callbacks.append(self.check)
-
-    def cancel(self) -> None:
-        """The cargo is done: the next check, if still to come, has nothing to do."""
-        if self.pending is not None and self.pending.callbacks:
-            self.pending.callbacks.clear()
-
-
-def _common_window(gates: tuple[Availability, ...], t: float, length_h: float) -> float:
-    """First ``s >= t`` at which every timeline in ``gates`` is up for ``length_h``."""
-    s = t
-    while True:
-        s2 = s
-        for g in gates:
-            s2 = g.window(s2, length_h) if length_h > 0 else g.next_up(s2)
-        if s2 == s or s2 == INF:
-            return s2
-        s = s2

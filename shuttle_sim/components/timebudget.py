@@ -6,16 +6,18 @@ states always add up to the time observed.  ``totals`` holds every state the clo
 enter, at 0 to begin with (:func:`budget`): a plain dict, the fastest to update from
 compiled code.
 
-While a ship is alongside, the berth's clock *follows* the ship's: every change of the
-ship's state is also a change of the berth's, translated by a map (a ship stopped by its
-own breakdown is a berth charged as ``failed``).  One call then keeps both budgets.
+While a ship is alongside, the berth's clock is *coupled* to the ship's
+(:meth:`StateClock.couple`): every change of the ship's state is also a change of the
+berth's, to the berth state that goes with it (a ship stopped by its own breakdown is a
+berth charged as ``failed``).  One call then keeps both budgets; :meth:`StateClock.uncouple`
+ends it when the ship leaves.
 """
 
 from __future__ import annotations
 
 from typing import Iterable
 
-_NO_MAP: dict[str, str] = {}  # the map of a clock that leads no follower: never read
+_UNCOUPLED: dict[str, str] = {}  # the follower_state_of of a clock with no follower: never read
 
 
 def budget(states: Iterable[str]) -> dict[str, float]:
@@ -26,14 +28,14 @@ def budget(states: Iterable[str]) -> dict[str, float]:
 class StateClock:
     """Charges elapsed hours to the current state in ``totals``."""
 
-    __slots__ = ("totals", "state", "since_h", "follower", "follow_map")
+    __slots__ = ("totals", "state", "since_h", "follower", "follower_state_of")
 
     def __init__(self, totals: dict[str, float], state: str, now_h: float) -> None:
         self.totals = totals
         self.state = state
         self.since_h = now_h
         self.follower: StateClock | None = None
-        self.follow_map = _NO_MAP
+        self.follower_state_of = _UNCOUPLED
 
     def enter(self, state: str, now_h: float) -> None:
         """Close the current state at ``now_h`` and start ``state`` (and the follower's
@@ -44,14 +46,20 @@ class StateClock:
         f = self.follower
         if f is not None:
             f.totals[f.state] += now_h - f.since_h
-            f.state = self.follow_map[state]
+            f.state = self.follower_state_of[state]
             f.since_h = now_h
 
-    def lead(self, follower: "StateClock | None", state_map: dict[str, str] | None = None) -> None:
-        """From now on ``follower`` changes state whenever this clock does, to
-        ``state_map[new state]``; ``lead(None)`` ends it."""
+    def couple(self, follower: "StateClock", follower_state_of: dict[str, str]) -> None:
+        """From now on, every :meth:`enter` of this clock also moves ``follower`` to
+        ``follower_state_of[new state]`` at the same instant (the berth's clock, coupled
+        to the ship's alongside).  ``follower`` keeps its current state until then."""
         self.follower = follower
-        self.follow_map = _NO_MAP if state_map is None else state_map
+        self.follower_state_of = follower_state_of
+
+    def uncouple(self) -> None:
+        """End :meth:`couple`: the follower no longer changes with this clock."""
+        self.follower = None
+        self.follower_state_of = _UNCOUPLED
 
     def move(self, hours: float, from_state: str, to_state: str) -> None:
         """Re-label ``hours`` already charged (the starved part of a transfer)."""

@@ -1,0 +1,72 @@
+"""Flat records of one replication: one per tanker voyage, one per ferry crossing.
+
+Each record type is declared once, here: its fields are the columns of its CSV file
+(``voyages.csv``, ``ferry_trips.csv``, written by :mod:`shuttle_sim.output` from
+``Record._fields``) and the attributes a notebook reads.  Times are simulation hours
+from the start of the run; a time that has not happened yet (a crossing still at sea at
+the horizon) is NaN.
+
+These are plain ``NamedTuple`` classes, kept out of the compiled hot modules: a record is
+built once per voyage or crossing, and tuples compare, pickle and turn into DataFrames
+(``pandas.DataFrame(result.voyages)``) with no help.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = ["Voyage", "FerryTrip"]
+
+
+class Voyage(NamedTuple):
+    """One completed tanker voyage: the load call, the laden passage, the discharge call.
+
+    ``*_arrive_h`` is the arrival off the port, ``*_berth_h`` the moment a berth was
+    assigned (the ship then berths, weather permitting), ``*_start_h``/``*_end_h`` the
+    cargo transfer, ``*_depart_h`` the end of unberthing.  ``load_berth`` and
+    ``discharge_berth`` are the indices (0-based) of the berths used at each end.
+    ``*_queue_h`` is the wait for a berth; ``load_wait_cargo_h`` and
+    ``discharge_wait_ullage_h`` the part of the transfer the tank farm slowed;
+    ``*_weather_h`` the weather holds charged to the call (before berthing, during the
+    transfer, before unberthing).
+    """
+
+    tanker: str
+    tanker_class: str
+    voyage: int
+    cargo_t: float
+    load_arrive_h: float
+    load_berth_h: float
+    load_start_h: float
+    load_end_h: float
+    load_depart_h: float
+    load_queue_h: float
+    discharge_arrive_h: float
+    discharge_berth_h: float
+    discharge_start_h: float
+    discharge_end_h: float
+    discharge_depart_h: float
+    discharge_queue_h: float
+    load_wait_cargo_h: float
+    discharge_wait_ullage_h: float
+    load_weather_h: float
+    discharge_weather_h: float
+    load_berth: int
+    discharge_berth: int
+
+
+class FerryTrip(NamedTuple):
+    """One ferry crossing from the yard port and the call at the arrival port after it.
+
+    ``leave_port_h`` is the end of unberthing at the yard port with ``wagons`` loaded
+    wagons on board; ``arrive_h`` the end of the crossing (NaN while still at sea at the
+    horizon); ``empties_back`` the empty wagons taken on at the arrival port (0 until
+    then).
+    """
+
+    ferry: int
+    trip: int
+    leave_port_h: float
+    wagons: int
+    arrive_h: float
+    empties_back: int

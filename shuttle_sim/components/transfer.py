@@ -1,0 +1,95 @@
+"""Cargo transfer at a berth: paused while the weather, the berth or the ship stops it.
+
+Step 6 of a port call (:meth:`~shuttle_sim.components.terminal.Terminal.call`), in a
+module of its own.  The transfer is a :class:`~shuttle_sim.components.tank.Flow` through
+the terminal's tank farm; this object only starts and stops it (rate 0 while a gate is
+down) and charges the pauses, driven by timeout callbacks rather than a process of its
+own.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Final
+
+import simpy
+
+from .availability import Availability, common_window
+from .tank import Flow
+
+if TYPE_CHECKING:  # the terminal and the tanker import this module; typed for the compiled reads
+    from .tanker import Tanker
+    from .terminal import Berth, PortCall, Terminal
+
+INF: Final = math.inf
+RECHECK_MARGIN_H: Final = 1e-6  # a transfer check falls this long after the cargo's expected end
+
+
+class CargoTransfer:
+    """A cargo transfer at a berth, run while every gate is up and paused while one is down.
+
+    The gates are the timelines that can stop it (the port's transfer weather, the
+    berth's and the ship's own up timelines; never-down ones are left out).  The pauses
+    are driven by timeout callbacks (no extra process, no condition events): at each
+    stop the rate goes to 0 and the hold is charged; at the next moment all gates are
+    up again, the rate is restored.  When the cargo is done, a check still pending is
+    cancelled.
+    """
+
+    __slots__ = ("terminal", "ship", "berth_obj", "flow", "rate", "rec", "gates", "pending")
+
+    def __init__(self, terminal: Terminal, ship: Tanker, berth_obj: Berth, flow: Flow, rate: float, rec: PortCall) -> None:
+        self.terminal = terminal
+        self.ship = ship
+        self.berth_obj = berth_obj
+        self.flow = flow
+        self.rate = rate
+        self.rec = rec
+        self.gates: tuple[Availability, ...] = berth_obj.transfer_gates if ship.up.always_up else berth_obj.transfer_gates + (ship.up,)
+        self.pending: simpy.Event | None = None  # the scheduled next check
+
+    def check(self, _event=None) -> None:
+        term, flow = self.terminal, self.flow
+        if flow.done.triggered:  # finished at this instant, its ship not yet resumed
+            return
+        env = term.env
+        now: float = env.now
+        stop = INF
+        for g in self.gates:
+            u = g.up_until(now)
+            if u < stop:
+                stop = u
+        if stop > now:  # all up: work until the first of them stops
+            self.ship.clock.enter("transferring", now)  # the berth follows
+            if flow.requested_t_per_h != self.rate:
+                term.tank.set_rate(flow, self.rate)
+            if stop == INF:
+                return  # nothing will stop it
+            # Look no further than just past the end of the cargo at the present rate:
+            # a check left pending far beyond it would sit in the event queue for days
+            # and slow every other event.  Just past, so that the farm has closed the
+            # cargo and the ship has cancelled this check by then; if the farm slowed
+            # the cargo instead, the check re-arms.
+            due = now + term.tank.eta_h(flow) + RECHECK_MARGIN_H
+            if due > stop:
+                due = stop
+        else:
+            term.tank.set_rate(flow, 0.0)
+            due = common_window(self.gates, now, 0.0)  # all gates up again
+            if not term.weather["transfer"].is_up(now):
+                cause = "weather"
+                self.rec.weather_h += due - now
+                term.hold_h["transfer"] += due - now
+            elif not self.berth_obj.up.is_up(now):
+                cause = "berth_failed"
+            else:
+                cause = "breakdown"
+            self.ship.clock.enter(cause, now)  # the berth follows: weather or failed
+        self.pending = env.timeout(due - now)
+        self.pending.callbacks.append(self.check)
+
+    def cancel(self) -> None:
+        """The cargo is done: the next check, if still to come, has nothing to do."""
+        if self.pending is not None and self.pending.callbacks:
+            self.pending.callbacks.clear()
+
