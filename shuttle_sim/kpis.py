@@ -128,7 +128,9 @@ _ENTRIES: tuple[tuple[str, str, str, str, bool], ...] = (
     ("loaded_t", "throughput", "Loaded onto tankers", "t", False),
     ("offtake_nominated_t", "throughput", "Offtake nominated", "t", False),
     ("offtake_t", "throughput", "Offtake into the pipeline", "t", False),
+    ("second_offtake_t", "throughput", "Offtake into the second outlet", "t", False),
     ("on_board_end_t", "throughput", "Cargo on board at the end", "t", False),
+    ("on_board_start_t", "throughput", "Cargo on board after the warm-up", "t", False),
     ("{role}_calls", "throughput", "{Role} tanker calls", "calls", False),
     # deferral and shortfall
     ("supply_offered_t", "deferral", "Supply offered", "t", False),
@@ -138,6 +140,8 @@ _ENTRIES: tuple[tuple[str, str, str, str, bool], ...] = (
     ("supply_extra_t", "deferral", "Extra supply (surges)", "t", False),
     ("offtake_shortfall_t", "deferral", "Offtake shortfall (tank farm empty)", "t", True),
     ("offtake_stopped_t", "deferral", "Offtake lost to pipeline stops", "t", False),
+    ("stress_{n}_start_h", "deferral", "Stress event {n}: start (hours into the run)", "h", False),
+    ("stress_{n}_duration_h", "deferral", "Stress event {n}: duration", "h", False),
     ("rail_supply_offered_t", "deferral", "Rail supply offered", "t", False),
     ("rail_supply_accepted_t", "deferral", "Rail supply accepted", "t", False),
     ("rail_deferred_t", "deferral", "Deferred production, rail route", "t", True),
@@ -190,6 +194,7 @@ _PLACEHOLDER = {
     "op": "(?P<op>berthing|transfer|unberthing)",
     "cls": r"(?P<cls>[^\[\]]+)",
     "item": "(?P<item>[a-z][a-z0-9_]*?)",
+    "n": "(?P<n>[0-9]+)",
 }
 
 
@@ -222,6 +227,7 @@ def info(name: str) -> Kpi:
             "stat": _STAT.get(params.get("stat", ""), ""),
             "cls": params.get("cls", ""),
             "item": _words(params.get("item", "")),
+            "n": params.get("n", ""),
         }
         return Kpi(name, pattern, group, label.format(**words), unit, headline, params)
     raise KeyError(f"{name!r} is not in the KPI catalogue (shuttle_sim/kpis.py)")

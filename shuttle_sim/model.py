@@ -16,7 +16,7 @@ import time
 
 import simpy
 
-from .components import outages
+from .components import offtake, outages, stress
 from .components.availability import Availability
 from .components.ferry import FerryRoute
 from .components.tank import TankFarm
@@ -49,6 +49,8 @@ class World:
         self.tankers: list[Tanker] = []
         self.ferry = None
         share = s.ferry_share
+        #: (target, start h, end h, factor) of each design event, drawn for this replication
+        self.stress_events = stress.draw(s.stress, streams, s.warmup_h, h)
         changes = self._factor_changes("supply", s.supply, until_h)
         if s.has_tankers:
             self._build_tankers(until_h, (1.0 - share) * s.supply.rate_t_per_h, changes)
@@ -64,7 +66,7 @@ class World:
             (outages.hours_since(s.start_date, d.start), outages.hours_since(s.start_date, d.end), d.factor)
             for d in s.disruptions
             if d.target == target
-        ]
+        ] + [(a, b, f) for tgt, a, b, f in self.stress_events if tgt == target]
         return outages.factor_changes(downs, scripted)
 
     def _build_tankers(self, until_h: float, supply_t_per_h: float, supply_changes) -> None:
@@ -75,10 +77,13 @@ class World:
             env, "discharge_tank", dp.tank_farm.capacity_t, dp.tank_farm.initial_level_t
         )
         self.supply = self.load_tank.source("supply", supply_t_per_h)
-        self.offtake = self.discharge_tank.sink("offtake", s.offtake.rate_t_per_h)
         self.supply_schedule = outages.RateSchedule(env, self.load_tank, self.supply, supply_t_per_h, supply_changes)
-        self.offtake_schedule = outages.RateSchedule(env, self.discharge_tank, self.offtake, s.offtake.rate_t_per_h,
-                                                     self._factor_changes("offtake", s.offtake, until_h))
+        second = s.offtake.second
+        self.offtake_schedule = offtake.build(
+            env, s.offtake, self.discharge_tank, dp.tank_farm.working_level_t,
+            self._factor_changes("offtake", s.offtake, until_h),
+            self._factor_changes("second_offtake", second, until_h) if second is not None else [], until_h)
+        self.offtake = self.offtake_schedule.flow
         self.load = Terminal(env, lp, "load", self.load_tank, streams.get("other_traffic", 0),
                              self._port_weather(lp), self._berth_ups("load", lp, until_h))
         self.discharge = Terminal(env, dp, "discharge", self.discharge_tank, streams.get("other_traffic", 1),

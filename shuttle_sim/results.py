@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import units
+from .components import offtake, stress
 from .components.ferry import FERRY_STATES
 from .components.tanker import TANKER_STATES
 from .components.terminal import BERTH_STATES, OPERATIONS
@@ -130,13 +131,12 @@ def _tanker_route(world: "World", horizon_h: float, k: dict, traces: dict) -> li
         "supply_offered_t": lt["supply_offered_t"],
         "supply_accepted_t": lt["supply_moved_t"],
         "deferred_t": lt["supply_offered_t"] - lt["supply_moved_t"],
-        "offtake_nominated_t": dt_["offtake_offered_t"],
-        "offtake_t": dt_["offtake_moved_t"],
-        "offtake_shortfall_t": dt_["offtake_offered_t"] - dt_["offtake_moved_t"],
+        **offtake.kpis(world, horizon_h, dt_),
         "on_board_end_t": float(sum(t.cargo_on_board_t for t in world.tankers)),
         "supply_lost_to_outages_t": world.supply_schedule.integral(horizon_h, below=True),
         "supply_extra_t": world.supply_schedule.integral(horizon_h, below=False),
         "offtake_stopped_t": world.offtake_schedule.integral(horizon_h, below=True),
+        **stress.kpis(world.stress_events),
     })
     for role, tank in (("load", world.load_tank), ("discharge", world.discharge_tank)):
         t_h, lvl = np.asarray(tank.trace_t_h), np.asarray(tank.trace_level_t)
