@@ -26,6 +26,7 @@ from .components.weather import Weather
 from .config.schema import Scenario
 from .results import Result, collect
 from .rng import Streams
+from . import window
 
 
 class World:
@@ -196,6 +197,17 @@ def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h:
     if not horizon_h > 0:
         raise ValueError(f"horizon_h must be > 0, found {horizon_h}")
     t0 = time.perf_counter()
+    warmup_h = scenario.warmup_h
+    early = None
+    if warmup_h > 0.0:  # the same world run to the warm-up: its accounts there (shuttle_sim.window)
+        window.check_warmup(warmup_h, horizon_h)
+        early = World(scenario, seed, replication, horizon_h)
+        early.run(warmup_h)
     world = World(scenario, seed, replication, horizon_h)
     world.run()
-    return collect(world, seed, replication, horizon_h, time.perf_counter() - t0)
+    result = collect(world, seed, replication, horizon_h, time.perf_counter() - t0)
+    if early is None:
+        return result
+    result = window.measured(collect(early, seed, replication, warmup_h, 0.0), result, early, world, warmup_h)
+    result.runtime_s = time.perf_counter() - t0
+    return result

@@ -78,6 +78,9 @@ class Result:
         time budget (what each ship lost to weather, breakdowns and off-hire).
     runtime_s : float
         Wall-clock time of the run.
+    warmup_h : float
+        KPIs and tanker budgets are measured over [warmup_h, horizon_h]
+        (:mod:`shuttle_sim.window`); voyages, crossings and traces cover the whole run.
     """
 
     scenario_name: str
@@ -90,6 +93,7 @@ class Result:
     tankers: list[dict] = field(default_factory=list)
     runtime_s: float = 0.0
     ferry_trips: list[dict] = field(default_factory=list)
+    warmup_h: float = 0.0
 
 
 def _queue_stats(waits: list[float]) -> tuple[float, float]:

@@ -1,0 +1,131 @@
+"""Initial conditions and warm-up: defaults, the window rules, MSER-5 on hand series."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import shuttle_sim as ss
+from shuttle_sim import kpis
+from shuttle_sim.config.loader import ConfigError
+from shuttle_sim.config.schema import TankFarmSpec, resolved_dict
+from shuttle_sim.stats import mser, summarize
+
+from .conftest import CONFIGS, build, cycle_dict
+
+
+# ------------------------------------------------------------------ MSER-5
+def _batches(means: list[float]) -> list[float]:
+    """Five observations per batch, spread symmetrically around each batch mean."""
+    return [z + e for z in means for e in (-2.0, -1.0, 0.0, 1.0, 2.0)]
+
+
+def test_mser5_truncates_the_transient_of_a_hand_series():
+    """Batch means 10, 4, then six 1s (k = 8, d <= 4): MSER(0) = 72/64, MSER(1) =
+    (2.5714^2 + 6 x 0.4286^2)/49 = 0.157, MSER(2..4) = 0: the first minimum is d = 2,
+    ten observations."""
+    assert mser(_batches([10, 4, 1, 1, 1, 1, 1, 1])) == 10
+
+
+def test_mser5_keeps_a_stationary_hand_series():
+    """Batch means 1, 3, 1, 3, 1, 3 (d <= 3): MSER = 6/36, 4.8/25, 4/16, (24/9)/9, least at d = 0."""
+    assert mser(_batches([1, 3, 1, 3, 1, 3])) == 0
+
+
+def test_mser_is_capped_at_half_the_run():
+    # a series that only falls: the least MSER would be at the very end, the cap stops it
+    x = np.linspace(100.0, 0.0, 100) ** 2
+    assert mser(x) <= 50
+    assert mser(x, batch=1) <= 50
+    assert mser([1.0, 2.0, 3.0]) == 0  # fewer than two batches: nothing to compare
+
+
+# ------------------------------------------------------------------ initial levels
+def test_tank_farm_starts_at_its_working_level_by_default():
+    tf = TankFarmSpec.model_validate({"capacity": "100000 t"})
+    assert (tf.working_level_t, tf.initial_level_t) == (50_000.0, 50_000.0)
+    tf = TankFarmSpec.model_validate({"capacity": "100000 t", "working_level": "20000 t"})
+    assert tf.initial_level_t == 20_000.0
+    tf = TankFarmSpec.model_validate({"capacity": "100000 t", "working_level": "20000 t", "initial_level": "0 t"})
+    assert tf.initial_level_t == 0.0
+    with pytest.raises(ValueError, match="working_level <= capacity"):
+        TankFarmSpec.model_validate({"capacity": "100 t", "working_level": "200 t"})
+
+
+def test_resolved_scenario_states_the_defaults_and_reloads_equal():
+    s = ss.load_scenario(CONFIGS / "aktau_current.yaml")
+    d = resolved_dict(s)
+    assert "working_level" in d["discharge_port"]["tank_farm"]
+    assert ss.scenario_from_dict(d) == s
+
+
+# ------------------------------------------------------------------ the window
+def _cycle(**top) -> ss.Scenario:
+    return build(cycle_dict(**top))
+
+
+def test_warmup_window_of_the_deterministic_cycle_is_exact():
+    """The 62 h cycle (tests/test_cycle.py) over 620 h: voyages complete at 62 k h
+    (k = 1..10).  With a 124 h warm-up, 8 voyages (3..10) fall in the window and the
+    annualised delivery divides by the 496 h measured."""
+    full = ss.simulate(_cycle(), seed=0)
+    win = ss.simulate(_cycle(warmup="124 h"), seed=0)
+    assert full.kpis["voyages"] == 10.0
+    assert win.kpis["voyages"] == 8.0
+    assert win.kpis["delivered_t"] == 8 * 60_000.0
+    assert win.kpis["delivered_mt_per_year"] == pytest.approx(8 * 60_000.0 / 1e6 / (496.0 / 8760.0), rel=1e-12)
+    assert win.warmup_h == 124.0
+    # the time budget of the window adds up to one, ship by ship to H - W
+    fr = sum(v for n, v in win.kpis.items() if n.startswith("tanker_") and n.endswith("_frac"))
+    assert fr == pytest.approx(1.0, abs=1e-12)
+    assert sum(v for n, v in win.tankers[0].items() if n.endswith("_h")) == pytest.approx(496.0, rel=1e-12)
+    # one berth, busy 15 h of each 62 h cycle: berthing 2, loading 12, unberthing 1
+    assert win.kpis["load_berth_idle_frac"] == pytest.approx(1 - 8 * 15 / 496.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["aktau_current", "kcts_concept", "caspian_network"])
+def test_every_kpi_has_a_window_rule_and_oil_balances_over_the_window(name):
+    d = resolved_dict(ss.load_scenario(CONFIGS / f"{name}.yaml"))
+    d["warmup"] = "30 d"
+    r = ss.simulate(ss.scenario_from_dict(d), seed=2, horizon_h=24 * 120)
+    for n in r.kpis:
+        assert kpis.window_kind(n) in kpis.WINDOW_KINDS
+    k = r.kpis
+    if "supply_accepted_t" in k:
+        balance = (k["offtake_t"] + k["load_stock_change_t"] + k["discharge_stock_change_t"]
+                   + k["on_board_end_t"] - k["on_board_start_t"])
+        assert k["supply_accepted_t"] == pytest.approx(balance, rel=1e-12, abs=1e-6)
+        t, y = r.traces["discharge_tank"]
+        sel = y[t >= 30 * 24]
+        assert k["discharge_tank_level_max_t"] >= sel.max() - 1e-6
+        assert k["discharge_tank_level_min_t"] <= sel.min() + 1e-6
+
+
+def test_warmup_must_leave_a_measured_period():
+    d = cycle_dict(warmup="700 h")
+    with pytest.raises(ConfigError, match="warm-up shorter than the horizon"):
+        build(d)
+    with pytest.raises(ValueError, match="warm-up"):
+        ss.simulate(_cycle(warmup="124 h"), seed=0, horizon_h=100.0)
+
+
+@pytest.mark.slow
+def test_starting_levels_far_from_the_target_do_not_change_post_warmup_kpis():
+    """aktau_current with its shipped warm-up, started from nearly empty and nearly full
+    farms: after the warm-up the deliveries and levels agree within their CIs (paired by
+    replication, common random numbers)."""
+    base = resolved_dict(ss.load_scenario(CONFIGS / "aktau_current.yaml"))
+    assert ss.scenario_from_dict(base).warmup_h > 0
+    runs = {}
+    for label, (lo, hi) in {"low": (0.05, 0.05), "high": (0.9, 0.9)}.items():
+        d = resolved_dict(ss.load_scenario(CONFIGS / "aktau_current.yaml"))
+        for port, f in (("load_port", lo), ("discharge_port", hi)):
+            cap = float(d[port]["tank_farm"]["capacity"].split()[0])
+            d[port]["tank_farm"]["initial_level"] = f"{f * cap} t"
+        s = ss.scenario_from_dict(d)
+        runs[label] = [ss.simulate(s, seed=11, replication=r).kpis for r in range(12)]
+    for kpi in ("delivered_mt_per_year", "discharge_tank_level_mean_t", "load_tank_level_mean_t"):
+        lo = np.array([k[kpi] for k in runs["low"]])
+        hi = np.array([k[kpi] for k in runs["high"]])
+        ci = summarize(lo)["ci95_halfwidth"]
+        assert abs(lo.mean() - hi.mean()) < ci, (kpi, lo.mean(), hi.mean(), ci)
