@@ -79,8 +79,8 @@ class Result:
     runtime_s : float
         Wall-clock time of the run.
     warmup_h : float
-        KPIs and tanker budgets are measured over [warmup_h, horizon_h]
-        (:mod:`shuttle_sim.window`); voyages, crossings and traces cover the whole run.
+        KPIs, tanker budgets, voyages and crossings are of the window [warmup_h,
+        horizon_h] (:mod:`shuttle_sim.window`); the traces cover the whole run.
     """
 
     scenario_name: str

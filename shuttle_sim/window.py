@@ -32,7 +32,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def measured(early: Result, late: Result, w_early: "World", w_late: "World", warmup_h: float) -> Result:
-    """``late``'s result with every KPI and tanker budget measured over [warmup_h, horizon].
+    """``late``'s result with every KPI and tanker budget measured over [warmup_h, horizon],
+    and the voyages and ferry crossings completed (or begun) in that window; the level
+    traces still cover the whole run.
 
     Parameters
     ----------
@@ -62,7 +64,8 @@ def measured(early: Result, late: Result, w_early: "World", w_late: "World", war
         {k: (x - e[k] if isinstance(x, (int, float)) and not isinstance(x, bool) else x) for k, x in rec.items()}
         for rec, e in zip(late.tankers, early.tankers)
     ]
-    return dataclasses.replace(late, kpis=out, tankers=tankers, warmup_h=W)
+    return dataclasses.replace(late, kpis=out, tankers=tankers, warmup_h=W, voyages=late.voyages[len(early.voyages):],
+                               ferry_trips=late.ferry_trips[len(early.ferry_trips):])
 
 
 def _recomputed(name: str, late: Result, w_early: "World", w_late: "World", W: float) -> float:

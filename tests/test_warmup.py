@@ -75,6 +75,7 @@ def test_warmup_window_of_the_deterministic_cycle_is_exact():
     assert win.kpis["delivered_t"] == 8 * 60_000.0
     assert win.kpis["delivered_mt_per_year"] == pytest.approx(8 * 60_000.0 / 1e6 / (496.0 / 8760.0), rel=1e-12)
     assert win.warmup_h == 124.0
+    assert [v["voyage"] for v in win.voyages] == [v["voyage"] for v in full.voyages][2:]
     # the time budget of the window adds up to one, ship by ship to H - W
     fr = sum(v for n, v in win.kpis.items() if n.startswith("tanker_") and n.endswith("_frac"))
     assert fr == pytest.approx(1.0, abs=1e-12)
@@ -111,20 +112,22 @@ def test_warmup_must_leave_a_measured_period():
 
 @pytest.mark.slow
 def test_starting_levels_far_from_the_target_do_not_change_post_warmup_kpis():
-    """aktau_current with its shipped warm-up, started from nearly empty and nearly full
-    farms: after the warm-up the deliveries and levels agree within their CIs (paired by
-    replication, common random numbers)."""
-    base = resolved_dict(ss.load_scenario(CONFIGS / "aktau_current.yaml"))
-    assert ss.scenario_from_dict(base).warmup_h > 0
+    """aktau_current started with the discharge farm (offtake policy level) nearly empty
+    or nearly full, the load farm empty or at twice its working level.  The warm-up
+    follows docs/model.md's rule for a start far from the target: the clipped phase
+    (40 kt above target at 251 - 160 t/h: about 8 days) plus five catch-up times
+    (5 x 10 d, leaving e^-5 of the deviation): 60 days.  After it the deliveries,
+    offtake and mean levels agree within their CIs (common random numbers)."""
+    base = ss.load_scenario(CONFIGS / "aktau_current.yaml")
     runs = {}
-    for label, (lo, hi) in {"low": (0.05, 0.05), "high": (0.9, 0.9)}.items():
-        d = resolved_dict(ss.load_scenario(CONFIGS / "aktau_current.yaml"))
-        for port, f in (("load_port", lo), ("discharge_port", hi)):
-            cap = float(d[port]["tank_farm"]["capacity"].split()[0])
-            d[port]["tank_farm"]["initial_level"] = f"{f * cap} t"
+    for label, (load_t, dis_frac) in {"low": (0.0, 0.05), "high": (20_000.0, 0.9)}.items():
+        d = resolved_dict(base)
+        d["warmup"] = "60 d"
+        d["load_port"]["tank_farm"]["initial_level"] = f"{load_t} t"
+        d["discharge_port"]["tank_farm"]["initial_level"] = f"{dis_frac * base.discharge_port.tank_farm.capacity_t} t"
         s = ss.scenario_from_dict(d)
         runs[label] = [ss.simulate(s, seed=11, replication=r).kpis for r in range(12)]
-    for kpi in ("delivered_mt_per_year", "discharge_tank_level_mean_t", "load_tank_level_mean_t"):
+    for kpi in ("delivered_mt_per_year", "discharge_tank_level_mean_t", "load_tank_level_mean_t", "offtake_t"):
         lo = np.array([k[kpi] for k in runs["low"]])
         hi = np.array([k[kpi] for k in runs["high"]])
         ci = summarize(lo)["ci95_halfwidth"]
