@@ -193,7 +193,7 @@ def _lifted(scenario: Scenario, role: str, horizon_h: float) -> Scenario:
     d = resolved_dict(scenario)
     port = scenario.load_port if role == "load" else scenario.discharge_port
     if role == "load":
-        boost = max([1.0] + [x.factor for x in scenario.disruptions if x.target == "supply"])
+        boost = max([1.0] + [x.factor for x in [*scenario.disruptions, *scenario.stress] if x.target == "supply"])
         inflow = scenario.supply.rate_t_per_h * boost
     else:
         inflow = port.berths * port.transfer_rate_t_per_h

@@ -100,3 +100,42 @@ def check_warmup(warmup_h: float, horizon_h: float) -> None:
     """A warm-up must leave a measured period."""
     if not (0.0 <= warmup_h < horizon_h) or math.isnan(warmup_h):
         raise ValueError(f"expected a warm-up in [0, horizon {horizon_h:g} h), found {warmup_h:g} h")
+
+
+def suggest_warmup(scenario, replications: int = 10, seed: int = 0, horizon_h: float | None = None) -> dict[str, float]:
+    """MSER-5 warm-up (hours) for a study of ``scenario``.
+
+    Runs ``replications`` pilot replications without warm-up, averages each daily series
+    across them (every tank farm's level at 00:00; tanker deliveries per day), and
+    truncates each by MSER-5 (:func:`shuttle_sim.stats.mser`, capped at half the run).
+    Returns the truncation of each series and their largest, ``warmup_h``: a value to
+    write as the scenario's ``warmup:``.  Averaging over replications first is the usual
+    way to use MSER with replications: it removes most of the noise that would otherwise
+    hide the transient.
+    """
+    from .config.loader import scenario_from_dict
+    from .config.schema import resolved_dict
+    from .model import simulate
+    from .stats import mser, sample_trace
+
+    d = resolved_dict(scenario)
+    d["warmup"] = "0 h"
+    pilot = scenario_from_dict(d)
+    h = pilot.horizon_h if horizon_h is None else float(horizon_h)
+    days = np.arange(0.0, h, 24.0)
+    series: dict[str, list[np.ndarray]] = {}
+    for r in range(replications):
+        res = simulate(pilot, seed=seed, replication=r, horizon_h=h)
+        for key, (t, y) in res.traces.items():
+            if key.endswith("_tank"):
+                series.setdefault(key, []).append(sample_trace(t, y, days))
+        if res.voyages:
+            per_day = np.zeros(days.size)
+            for v in res.voyages:
+                i = int(v["discharge_end_h"] // 24.0)
+                if i < per_day.size:
+                    per_day[i] += v["cargo_t"]
+            series.setdefault("delivered", []).append(per_day)
+    out = {k: 24.0 * mser(np.mean(v, axis=0)) for k, v in series.items()}
+    out["warmup_h"] = max(out.values(), default=0.0)
+    return out

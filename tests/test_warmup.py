@@ -132,3 +132,19 @@ def test_starting_levels_far_from_the_target_do_not_change_post_warmup_kpis():
         hi = np.array([k[kpi] for k in runs["high"]])
         ci = summarize(lo)["ci95_halfwidth"]
         assert abs(lo.mean() - hi.mean()) < ci, (kpi, lo.mean(), hi.mean(), ci)
+
+
+def test_suggested_warmup_sees_a_start_far_from_the_steady_state():
+    """MSER-5 over pilot replications: aktau_current started at its working levels needs
+    little warm-up; started with 110 kt in the load farm (which only the fleet's spare
+    capacity, ~30 t/h, drains: ~100 kt over ~140 days) it needs months."""
+    from shuttle_sim.window import suggest_warmup
+
+    base = ss.load_scenario(CONFIGS / "aktau_current.yaml")
+    near = suggest_warmup(base, replications=6, seed=3)
+    d = resolved_dict(base)
+    d["load_port"]["tank_farm"]["initial_level"] = "110000 t"
+    far = suggest_warmup(ss.scenario_from_dict(d), replications=6, seed=3)
+    assert near["load_tank"] <= 30 * 24.0
+    assert far["load_tank"] >= 90 * 24.0
+    assert far["warmup_h"] >= far["load_tank"]
