@@ -124,3 +124,50 @@ def test_level_policy_returns_the_discharge_farm_to_its_working_level_after_a_st
     assert y_c[-1] > 250_000.0
     assert abs(y[-1] - 100_000.0) < 60_000.0
     assert level.kpis["offtake_t"] > const.kpis["offtake_t"] + 150_000.0
+
+
+# ------------------------------------------------------------------ invariants with policies
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from .strategies import scenarios  # noqa: E402
+
+
+@st.composite
+def policy_scenarios(draw):
+    """Random scenarios with the level policy, a second outlet with outages, a warm-up
+    and stress events on supply and offtake."""
+    d = draw(scenarios())
+    H = float(d["horizon"].split()[0])
+    rate = float(d["offtake"]["rate"].split()[0])
+    d["offtake"].update(policy="level", max_rate=f"{rate * draw(st.floats(1.0, 3.0)) + 1.0!r} t/h",
+                        catch_up=f"{draw(st.floats(1, 500))!r} h", interval=f"{draw(st.floats(1, 48))!r} h")
+    if draw(st.booleans()):
+        d["offtake"]["second"] = {"max_rate": f"{draw(st.floats(1, 3000))!r} t/h",
+                                  "rule": draw(st.sampled_from(["priority", "share"])), "share": draw(st.floats(0, 1)),
+                                  "outages": {"mtbf": {"dist": "exponential", "mean": "100 h"}, "mttr": "20 h"}}
+    if draw(st.booleans()):
+        d["warmup"] = f"{draw(st.floats(0, 0.9)) * H!r} h"
+    d["stress"] = [{"target": draw(st.sampled_from(["supply", "offtake"])), "duration": f"{draw(st.floats(1, H))!r} h",
+                    "factor": draw(st.sampled_from([0.0, 0.5, 1.5]))}]
+    return d
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(d=policy_scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_oil_is_conserved_under_the_policies(d, seed):
+    s = build(d)
+    r = ss.simulate(s, seed=seed)
+    k = r.kpis
+    tol = 1e-9 * max(1.0, k["supply_offered_t"] + abs(k["supply_extra_t"]), k["offtake_nominated_t"], k["loaded_t"])
+    start = k.get("on_board_start_t", 0.0)
+    balance = k["offtake_t"] + k["load_stock_change_t"] + k["discharge_stock_change_t"] + k["on_board_end_t"] - start
+    assert k["supply_accepted_t"] == pytest.approx(balance, abs=tol)
+    assert k["supply_offered_t"] == pytest.approx(k["supply_accepted_t"] + k["deferred_t"], abs=tol)
+    assert k["offtake_nominated_t"] == pytest.approx(k["offtake_t"] + k["offtake_shortfall_t"], abs=tol)
+    assert min(k["deferred_t"], k["offtake_shortfall_t"], k["offtake_stopped_t"], k.get("second_offtake_t", 0.0)) >= -tol
+    for role, spec in (("load", s.load_port), ("discharge", s.discharge_port)):
+        t, y = r.traces[f"{role}_tank"]
+        assert y.min() >= 0 and y.max() <= spec.tank_farm.capacity_t
+    fr = sum(v for n, v in k.items() if n.startswith("tanker_") and n.endswith("_frac"))
+    assert fr == pytest.approx(1.0, abs=1e-9)
