@@ -167,6 +167,9 @@ def _study(args, scenario: Scenario, horizon_h: float) -> int:
 def _run(args) -> int:
     scenario = load_scenario(args.scenario)
     horizon_h = args.years * HOURS_PER_YEAR if args.years else scenario.horizon_h
+    if scenario.warmup_h >= horizon_h:
+        raise UserError(f"--years {args.years:g}: expected a horizon longer than the scenario's warm-up "
+                        f"({scenario.warmup_h:g} h), found {horizon_h:g} h")
     if args.replications > 1 or args.precision or args.storage or args.scheduler:
         return _study(args, scenario, horizon_h)
     if args.out:

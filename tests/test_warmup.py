@@ -148,3 +148,12 @@ def test_suggested_warmup_sees_a_start_far_from_the_steady_state():
     assert near["load_tank"] <= 30 * 24.0
     assert far["load_tank"] >= 90 * 24.0
     assert far["warmup_h"] >= far["load_tank"]
+
+
+def test_cli_refuses_a_horizon_within_the_warmup(capsys):
+    from shuttle_sim.cli import main
+
+    assert main(["run", str(CONFIGS / "aktau_current.yaml"), "--years", "0.05"]) == 2
+    err = capsys.readouterr().err
+    assert "--years 0.05: expected a horizon longer than the scenario's warm-up (720 h), found 438 h" in err
+    assert "Traceback" not in err
