@@ -141,7 +141,9 @@ def _study(args, scenario: Scenario, horizon_h: float) -> int:
         sys.stdout.write("\n")
         return 0
     k = summary["kpis"]
-    print(f"scenario {scenario.name}: {summary['replications']} replications of {horizon_h / HOURS_PER_YEAR:g} yr"
+    measured = (f"{(horizon_h - scenario.warmup_h) / HOURS_PER_YEAR:g} yr measured after a {scenario.warmup_h / 24:g}-day warm-up"
+                if scenario.warmup_h else f"{horizon_h / HOURS_PER_YEAR:g} yr")
+    print(f"scenario {scenario.name}: {summary['replications']} replications of {measured}"
           f" (seed {args.seed}; {summary['failed']} failed)")
     print(f"  {'KPI':34} {'mean':>14} {'95% CI +-':>12} {'P10':>14} {'P50':>14} {'P90':>14}")
     for name in ("delivered_mt_per_year", "delivered_kbpd", "voyages", "deferred_t", "offtake_shortfall_t",

@@ -49,8 +49,9 @@ def test_backlog_after_a_stop_clears_at_max_rate_then_geometrically():
         t = 240.0 + 24.0 * k
         assert noms[t] == pytest.approx(100.0 + dev / 100.0, rel=1e-9), t
         dev *= 0.76
-    # nothing is lost: the farm's outflow is the nomination times availability, exactly
-    assert c.integral(1200.0, below=True) == pytest.approx(sum(min(100.0 + 100.0 * 24 * k / 100.0, 150.0) * 24 for k in range(10)), rel=1e-12)
+    # the stop took the base nomination (100 t/h for 240 h), not the risen one
+    assert c.integral(1200.0, below=True) == pytest.approx(100.0 * 240.0, rel=1e-12)
+    assert c.nominated_t(1200.0) > tank.totals()["offtake_offered_t"]
 
 
 def test_nomination_is_clipped_to_min_and_max():

@@ -22,9 +22,11 @@ the sum of both maxima.  The split is recomputed at every nomination and at ever
 of either outlet's factor (a BTC stop is bypassed from the moment it starts).
 
 Accounts (tonnes, up to a horizon): ``nominated`` is the integral of N; what each outlet
-was asked to take is its flow's ``offered_t``; what no outlet could take (stopped or at
-capacity) is :meth:`OfftakeController.integral` ``(h, below=True)``, the
-``offtake_stopped_t`` KPI, as for a :class:`~.outages.RateSchedule`.
+was asked to take is its flow's ``offered_t``; what the outlets' stops (or capacity) kept
+from the base nomination, min(N, rate), is :meth:`OfftakeController.integral`
+``(h, below=True)``, the ``offtake_stopped_t`` KPI, as for a
+:class:`~.outages.RateSchedule` (for which N = rate).  The base, not N: during a stop
+the level rises and so does N, and rate x stop length is what a stop takes away.
 """
 
 from __future__ import annotations
@@ -148,7 +150,7 @@ class OfftakeController:
         self.tank.set_rate(self.flow, r1)
         if self.second is not None:
             self.tank.set_rate(self.second, r2)
-        self._unmet_rate = max(self.n - r1 - r2, 0.0)
+        self._unmet_rate = max(min(self.n, spec.rate_t_per_h) - r1 - r2, 0.0)
         self.trace.append((now, self.n, r1, r2))
 
     def _settle(self, now: float) -> None:
@@ -170,7 +172,7 @@ class OfftakeController:
         return self._nominated_t + self.n * max(horizon_h - self._since_h, 0.0)
 
     def integral(self, horizon_h: float, below: bool) -> float:
-        """Tonnes nominated that no outlet could take (``below``), up to ``horizon_h``;
+        """Tonnes of the base nomination that no outlet could take (``below``), up to ``horizon_h``;
         0 for ``below=False`` (a nomination has no surge above itself)."""
         if not below:
             return 0.0
