@@ -139,3 +139,13 @@ def suggest_warmup(scenario, replications: int = 10, seed: int = 0, horizon_h: f
     out = {k: 24.0 * mser(np.mean(v, axis=0)) for k, v in series.items()}
     out["warmup_h"] = max(out.values(), default=0.0)
     return out
+
+
+def with_warmup(scenario, warmup_h: float):
+    """``scenario`` with its ``warmup`` set to ``warmup_h`` (re-validated)."""
+    from .config.loader import scenario_from_dict
+    from .config.schema import resolved_dict
+
+    d = resolved_dict(scenario)
+    d["warmup"] = f"{float(warmup_h)!r} h"
+    return scenario_from_dict(d)

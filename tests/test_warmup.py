@@ -157,3 +157,24 @@ def test_cli_refuses_a_horizon_within_the_warmup(capsys):
     err = capsys.readouterr().err
     assert "--years 0.05: expected a horizon longer than the scenario's warm-up (720 h), found 438 h" in err
     assert "Traceback" not in err
+
+
+def test_cli_warmup_override_and_mser5(capsys, tmp_path):
+    import json
+
+    from shuttle_sim.cli import main
+
+    path = str(CONFIGS / "aktau_current.yaml")
+    assert main(["run", path, "--years", "0.3", "--warmup", "mser5", "-n", "2", "--workers", "1", "--quiet",
+                 "--out", str(tmp_path / "s")]) == 0
+    err = capsys.readouterr().err
+    assert "warm-up by MSER-5 over 10 pilot replications:" in err
+    resolved = (tmp_path / "s" / "scenario.resolved.yaml").read_text()
+    assert "warmup:" in resolved  # the study directory states the warm-up it used
+    assert main(["run", path, "--years", "0.3", "--warmup", "10 d", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["scenario"] == "aktau_current"
+    for bad, msg in (("3", "expected a time like"), ("1 yr", "shorter than the horizon")):
+        assert main(["run", path, "--years", "0.3", "--warmup", bad]) == 2
+        err = capsys.readouterr().err
+        assert msg in err and "Traceback" not in err and err.count("\n") == 1
