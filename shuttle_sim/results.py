@@ -135,7 +135,7 @@ def _tanker_route(world: "World", horizon_h: float, k: dict, traces: dict) -> li
         "supply_offered_t": lt["supply_offered_t"],
         "supply_accepted_t": lt["supply_moved_t"],
         "deferred_t": lt["supply_offered_t"] - lt["supply_moved_t"],
-        **offtake.kpis(world, horizon_h, dt_),
+        **offtake.kpis(dt_),
         "on_board_end_t": float(sum(t.cargo_on_board_t for t in world.tankers)),
         "supply_lost_to_outages_t": world.supply_schedule.integral(horizon_h, below=True),
         "supply_extra_t": world.supply_schedule.integral(horizon_h, below=False),

@@ -179,7 +179,7 @@ class OfftakeController:
         return self._unmet_t + self._unmet_rate * max(horizon_h - self._since_h, 0.0)
 
 
-def kpis(world, horizon_h: float, totals: dict[str, float]) -> dict[str, float]:
+def kpis(totals: dict[str, float]) -> dict[str, float]:
     """Offtake KPIs from the discharge farm's flow totals (both outlets together in
     ``offtake_*``; the second outlet alone in ``second_offtake_t``)."""
     offered = totals["offtake_offered_t"] + totals.get("second_offtake_offered_t", 0.0)
