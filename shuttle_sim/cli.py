@@ -74,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
     r.add_argument("--storage", action="store_true",
                    help="also size each tank farm: peak stock with it unbounded, capacity for zero deferral in 90%% of years")
+    r.add_argument("--warmup", help="override the scenario's warm-up: a duration ('60 d') or 'mser5' (MSER-5 over "
+                                    f"{MSER_PILOTS} pilot replications of the same seed; docs/model.md, Warm-up)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
 
     v = sub.add_parser("validate", help="check scenario files without running them")
@@ -118,7 +120,9 @@ def _study(args, scenario: Scenario, horizon_h: float) -> int:
         json.dump(summary, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    print(f"scenario {scenario.name}: {summary['replications']} replications of {horizon_h / HOURS_PER_YEAR:g} yr"
+    measured = (f"{(horizon_h - scenario.warmup_h) / HOURS_PER_YEAR:g} yr measured after a {scenario.warmup_h / 24:g}-day warm-up"
+                if scenario.warmup_h else f"{horizon_h / HOURS_PER_YEAR:g} yr")
+    print(f"scenario {scenario.name}: {summary['replications']} replications of {measured}"
           f" (seed {args.seed}; {summary['failed']} failed)")
     sys.stdout.write(study_table(summary))
     if "precision" in summary:
@@ -134,6 +138,30 @@ def _study(args, scenario: Scenario, horizon_h: float) -> int:
     return 0
 
 
+MSER_PILOTS = 10
+
+
+def _with_warmup(args, scenario: Scenario, horizon_h: float) -> Scenario:
+    """The scenario with the warm-up ``--warmup`` asks for (a duration, or MSER-5)."""
+    from . import units
+    from .window import suggest_warmup, with_warmup
+
+    if args.warmup == "mser5":
+        s = suggest_warmup(scenario, replications=MSER_PILOTS, seed=args.seed, horizon_h=horizon_h)
+        parts = ", ".join(f"{k} {v / 24:g} d" for k, v in s.items() if k != "warmup_h")
+        print(f"warm-up by MSER-5 over {MSER_PILOTS} pilot replications: {s['warmup_h'] / 24:g} d ({parts})",
+              file=sys.stderr)
+        return with_warmup(scenario, s["warmup_h"])
+    try:
+        warmup_h = units.parse_quantity(args.warmup, ("time",)).value
+    except units.UnitError as e:
+        raise UserError(f"--warmup {args.warmup}: {e}; or 'mser5'") from None
+    if not 0 <= warmup_h < horizon_h:
+        raise UserError(f"--warmup {args.warmup}: expected a duration >= 0 and shorter than the horizon "
+                        f"({horizon_h:g} h), found {warmup_h:g} h")
+    return with_warmup(scenario, warmup_h)
+
+
 def _run(args) -> int:
     scenario = load_scenario(args.scenario)
     if args.set:
@@ -142,6 +170,11 @@ def _run(args) -> int:
         changes = dict(parse_assignment(a) for a in args.set)
         scenario = with_changes(scenario, changes, "--set", base_dir=Path(args.scenario).resolve().parent)
     horizon_h = args.years * HOURS_PER_YEAR if args.years else scenario.horizon_h
+    if args.warmup is not None:
+        scenario = _with_warmup(args, scenario, horizon_h)
+    if scenario.warmup_h >= horizon_h:
+        raise UserError(f"--years {args.years or 0:g}: expected a horizon longer than the scenario's warm-up "
+                        f"({scenario.warmup_h:g} h), found {horizon_h:g} h")
     if args.replications > 1 or args.precision or args.storage or args.scheduler:
         return _study(args, scenario, horizon_h)
     if args.out:

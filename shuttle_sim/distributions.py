@@ -17,6 +17,7 @@ The drawing itself is the distribution's :attr:`~_Dist.sampler`
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
@@ -26,7 +27,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from . import sampling
 from .config.types import Hours, PositiveHours, Spec
 
-__all__ = ["Fixed", "Uniform", "Triangular", "LogNormal", "Exponential", "Gamma", "Empirical", "Duration"]
+__all__ = ["Fixed", "Uniform", "Triangular", "LogNormal", "Exponential", "Gamma", "Weibull", "Empirical", "Duration"]
 
 
 class _Dist(Spec):
@@ -179,6 +180,27 @@ class Gamma(_ByMeanCV):
         return sampling.GammaSampler(self.mean_value_h, self.cv)
 
 
+class Weibull(_Dist):
+    """Weibull with ``scale`` (h) and ``shape`` k: heavy-tailed for k < 1 (repair times
+    with rare long stops), exponential for k = 1.  P(X > x) = exp(-(x/scale)^k)."""
+
+    dist: Literal["weibull"]
+    scale_h: PositiveHours = Field(alias="scale")
+    shape: float = Field(gt=0)
+
+    @property
+    def mean_h(self) -> float:
+        return self.scale_h * math.gamma(1.0 + 1.0 / self.shape)
+
+    @property
+    def variance_h2(self) -> float:
+        g1 = math.gamma(1.0 + 1.0 / self.shape)
+        return self.scale_h**2 * (math.gamma(1.0 + 2.0 / self.shape) - g1 * g1)
+
+    def _sampler(self) -> sampling.Sampler:
+        return sampling.WeibullSampler(self.scale_h, self.shape)
+
+
 class Empirical(_Dist):
     """Equally likely observed values (resampled with replacement)."""
 
@@ -211,7 +233,7 @@ def _with_string_form(schema: dict[str, Any]) -> None:
 
 
 Duration = Annotated[
-    Union[Fixed, Uniform, Triangular, LogNormal, Exponential, Gamma, Empirical],
+    Union[Fixed, Uniform, Triangular, LogNormal, Exponential, Gamma, Weibull, Empirical],
     Field(discriminator="dist", json_schema_extra=_with_string_form),
     BeforeValidator(_shorthand),
 ]

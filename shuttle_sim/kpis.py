@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-__all__ = ["GROUPS", "Kpi", "info", "known", "group_of", "by_group", "UNIT_FORMATS"]
+__all__ = ["GROUPS", "Kpi", "info", "known", "group_of", "by_group", "UNIT_FORMATS", "WINDOW_KINDS", "window_kind"]
 
 #: Groups in the order tables and reports show them.
 GROUPS = ("throughput", "deferral", "tanks", "berths", "fleet", "ferries", "weather", "storage", "costs")
@@ -132,7 +132,9 @@ _ENTRIES: tuple[tuple[str, str, str, str, bool], ...] = (
     ("loaded_t", "throughput", "Loaded onto tankers", "t", False),
     ("offtake_nominated_t", "throughput", "Offtake nominated", "t", False),
     ("offtake_t", "throughput", "Offtake into the pipeline", "t", False),
+    ("second_offtake_t", "throughput", "Offtake into the second outlet", "t", False),
     ("on_board_end_t", "throughput", "Cargo on board at the end", "t", False),
+    ("on_board_start_t", "throughput", "Cargo on board after the warm-up", "t", False),
     ("{role}_calls", "throughput", "{Role} tanker calls", "calls", False),
     # deferral and shortfall
     ("supply_offered_t", "deferral", "Supply offered", "t", False),
@@ -142,6 +144,8 @@ _ENTRIES: tuple[tuple[str, str, str, str, bool], ...] = (
     ("supply_extra_t", "deferral", "Extra supply (surges)", "t", False),
     ("offtake_shortfall_t", "deferral", "Offtake shortfall (tank farm empty)", "t", True),
     ("offtake_stopped_t", "deferral", "Offtake lost to pipeline stops", "t", False),
+    ("stress_{n}_start_h", "deferral", "Stress event {n}: start (hours into the run)", "h", False),
+    ("stress_{n}_duration_h", "deferral", "Stress event {n}: duration", "h", False),
     ("rail_supply_offered_t", "deferral", "Rail supply offered", "t", False),
     ("rail_supply_accepted_t", "deferral", "Rail supply accepted", "t", False),
     ("rail_deferred_t", "deferral", "Deferred production, rail route", "t", True),
@@ -194,6 +198,7 @@ _PLACEHOLDER = {
     "op": "(?P<op>berthing|transfer|unberthing)",
     "cls": r"(?P<cls>[^\[\]]+)",
     "item": "(?P<item>[a-z][a-z0-9_]*?)",
+    "n": "(?P<n>[0-9]+)",
 }
 
 
@@ -226,6 +231,7 @@ def info(name: str) -> Kpi:
             "stat": _STAT.get(params.get("stat", ""), ""),
             "cls": params.get("cls", ""),
             "item": _words(params.get("item", "")),
+            "n": params.get("n", ""),
         }
         return Kpi(name, pattern, group, label.format(**words), unit, headline, params)
     raise KeyError(f"{name!r} is not in the KPI catalogue (shuttle_sim/kpis.py)")
@@ -253,3 +259,47 @@ def by_group(names) -> dict[str, list[Kpi]]:
         k = info(n)
         out[k.group].append(k)
     return {g: ks for g, ks in out.items() if ks}
+
+
+# ----------------------------------------------------------------------- warm-up windows
+#: How each kind of KPI is measured over [warm-up, horizon] (``warmup:`` in a scenario):
+#:
+#: * ``total``: an amount or a count (t, h, voyages, calls): what accrued in the window,
+#:   the value at the horizon less the value at the end of the warm-up.
+#: * ``time_mean``: a time-weighted mean over the run (fractions of time, annualised
+#:   rates, mean levels): the mean over the window, (v_H x H - v_W x W) / (H - W), so
+#:   annualised KPIs divide by the measured period.
+#: * ``extreme``: a maximum or minimum (tank levels, yard wagons, longest wait): taken
+#:   over the window only, from the level traces and the records.
+#: * ``event_mean``: a mean over events (waits for a berth, wagons per crossing): over
+#:   the events of the window.
+#: * ``state``: a value at one instant (oil on board at the end, a stress event's date):
+#:   as at the horizon.
+WINDOW_KINDS = ("total", "time_mean", "extreme", "event_mean", "state")
+
+_WINDOW: dict[str, str] = {
+    "{role}_queue_wait_mean_h": "event_mean",
+    "{role}_queue_wait_max_h": "extreme",
+    "ferry_load_factor": "event_mean",
+    "yard_wagons_mean": "time_mean",
+    "yard_wagons_max": "extreme",
+    "on_board_end_t": "state",
+    "on_board_start_t": "state",
+    "wagons_loaded_undelivered": "state",
+    "stress_{n}_start_h": "state",
+    "stress_{n}_duration_h": "state",
+    "{role}_tank_peak_needed_t": "state",
+    "{role}_tank_peak_deferred_t": "state",
+}
+
+
+def window_kind(name: str) -> str:
+    """How KPI ``name`` is measured over a warm-up window: one of :data:`WINDOW_KINDS`."""
+    k = info(name)
+    if k.pattern == "{role}_tank_level_{stat}_t":
+        return "time_mean" if k.params["stat"] == "mean" else "extreme"
+    if k.pattern in _WINDOW:
+        return _WINDOW[k.pattern]
+    if k.group == "costs":
+        return "state"
+    return "time_mean" if k.unit in ("%", "Mt/yr", "kbpd") else "total"

@@ -16,7 +16,7 @@ import time
 
 import simpy
 
-from .components import outages
+from .components import offtake, outages, stress
 from .components.availability import Availability
 from .components.drydock import first_due_h
 from .components.ferry import FerryRoute
@@ -29,6 +29,7 @@ from .components.weather import Weather
 from .config.schema import Scenario
 from .results import Result, collect
 from .rng import Streams
+from . import window
 
 
 class World:
@@ -52,6 +53,8 @@ class World:
         self.tankers: list[Tanker] = []
         self.ferry = None
         share = s.ferry_share
+        #: (target, start h, end h, factor) of each design event, drawn for this replication
+        self.stress_events = stress.draw(s.stress, streams, s.warmup_h, h)
         changes = self._factor_changes("supply", s.supply, until_h)
         if s.has_tankers:
             self._build_tankers(until_h, (1.0 - share) * s.supply.rate_t_per_h, changes)
@@ -67,7 +70,7 @@ class World:
             (outages.hours_since(s.start_date, d.start), outages.hours_since(s.start_date, d.end), d.factor)
             for d in s.disruptions
             if d.target == target
-        ]
+        ] + [(a, b, f) for tgt, a, b, f in self.stress_events if tgt == target]
         return outages.factor_changes(downs, scripted)
 
     def _build_tankers(self, until_h: float, supply_t_per_h: float, supply_changes) -> None:
@@ -78,10 +81,13 @@ class World:
             env, "discharge_tank", dp.tank_farm.capacity_t, dp.tank_farm.initial_level_t
         )
         self.supply = self.load_tank.source("supply", supply_t_per_h)
-        self.offtake = self.discharge_tank.sink("offtake", s.offtake.rate_t_per_h)
         self.supply_schedule = outages.RateSchedule(env, self.load_tank, self.supply, supply_t_per_h, supply_changes)
-        self.offtake_schedule = outages.RateSchedule(env, self.discharge_tank, self.offtake, s.offtake.rate_t_per_h,
-                                                     self._factor_changes("offtake", s.offtake, until_h))
+        second = s.offtake.second
+        self.offtake_schedule = offtake.build(
+            env, s.offtake, self.discharge_tank, dp.tank_farm.working_level_t,
+            self._factor_changes("offtake", s.offtake, until_h),
+            self._factor_changes("second_offtake", second, until_h) if second is not None else [], until_h)
+        self.offtake = self.offtake_schedule.flow
         self.load = Terminal(env, lp, "load", self.load_tank, streams.get("other_traffic", 0),
                              self._port_weather(lp), self._berth_ups("load", lp, until_h))
         self.discharge = Terminal(env, dp, "discharge", self.discharge_tank, streams.get("other_traffic", 1),
@@ -179,6 +185,17 @@ def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h:
     if not horizon_h > 0:
         raise ValueError(f"horizon_h must be > 0, found {horizon_h}")
     t0 = time.perf_counter()
+    warmup_h = scenario.warmup_h
+    early = None
+    if warmup_h > 0.0:  # the same world run to the warm-up: its accounts there (shuttle_sim.window)
+        window.check_warmup(warmup_h, horizon_h)
+        early = World(scenario, seed, replication, horizon_h)
+        early.run(warmup_h)
     world = World(scenario, seed, replication, horizon_h)
     world.run()
-    return collect(world, seed, replication, horizon_h, time.perf_counter() - t0)
+    result = collect(world, seed, replication, horizon_h, time.perf_counter() - t0)
+    if early is None:
+        return result
+    result = window.measured(collect(early, seed, replication, warmup_h, 0.0), result, early, world, warmup_h)
+    result.runtime_s = time.perf_counter() - t0
+    return result

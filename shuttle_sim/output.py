@@ -96,6 +96,7 @@ def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: 
         "seed": result.seed,
         "replications": 1,
         "horizon_h": result.horizon_h,
+        "warmup_h": result.warmup_h,  # KPIs, voyages and crossings are of [warmup_h, horizon_h]
         "executor": "in-process",
         "started": started.isoformat(timespec="seconds"),
         "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import units
+from .components import offtake, stress
 from .components.ferry import FERRY_STATES
 from .components.records import FerryTrip, Voyage
 from .components.tanker import TANKER_STATES
@@ -59,6 +60,9 @@ class Result:
         time budget (what each ship lost to weather, breakdowns and off-hire).
     runtime_s : float
         Wall-clock time of the run.
+    warmup_h : float
+        KPIs, tanker budgets, voyages and crossings are of the window [warmup_h,
+        horizon_h] (:mod:`shuttle_sim.window`); the traces cover the whole run.
     """
 
     scenario_name: str
@@ -71,6 +75,7 @@ class Result:
     tankers: list[dict] = field(default_factory=list)
     runtime_s: float = 0.0
     ferry_trips: list[FerryTrip] = field(default_factory=list)
+    warmup_h: float = 0.0
 
 
 def _queue_stats(waits: list[float]) -> tuple[float, float]:
@@ -112,13 +117,12 @@ def _tanker_route(world: "World", horizon_h: float, k: dict, traces: dict) -> li
         "supply_offered_t": lt["supply_offered_t"],
         "supply_accepted_t": lt["supply_moved_t"],
         "deferred_t": lt["supply_offered_t"] - lt["supply_moved_t"],
-        "offtake_nominated_t": dt_["offtake_offered_t"],
-        "offtake_t": dt_["offtake_moved_t"],
-        "offtake_shortfall_t": dt_["offtake_offered_t"] - dt_["offtake_moved_t"],
+        **offtake.kpis(dt_),
         "on_board_end_t": float(sum(t.cargo_on_board_t for t in world.tankers)),
         "supply_lost_to_outages_t": world.supply_schedule.integral(horizon_h, below=True),
         "supply_extra_t": world.supply_schedule.integral(horizon_h, below=False),
         "offtake_stopped_t": world.offtake_schedule.integral(horizon_h, below=True),
+        **stress.kpis(world.stress_events),
     })
     for role, tank in (("load", world.load_tank), ("discharge", world.discharge_tank)):
         t_h, lvl = np.asarray(tank.trace_t_h), np.asarray(tank.trace_level_t)

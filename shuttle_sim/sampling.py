@@ -105,6 +105,19 @@ class GammaSampler(Sampler):
         return float(rng.standard_gamma(self.shape)) * self.mean_h / self.shape
 
 
+class WeibullSampler(Sampler):
+    """scale * E ** (1 / shape), E standard exponential (inverse CDF): one draw."""
+
+    def __init__(self, scale_h: float, shape: float) -> None:
+        self.params = (scale_h, shape)
+        self.scale_h = scale_h
+        self.inv_shape = 1.0 / shape
+
+    def sample(self, rng: Any) -> float:
+        e: float = rng.standard_exponential()
+        return self.scale_h * e**self.inv_shape
+
+
 class EmpiricalSampler(Sampler):
     """One of ``values_h``, equally likely."""
 

@@ -48,3 +48,46 @@ def level_stats(t_h: Sequence[float], level_t: Sequence[float], capacity_t: floa
 def sample_trace(t_h: Sequence[float], level_t: Sequence[float], at_h: Sequence[float]) -> np.ndarray:
     """The level at times ``at_h`` (exact: the trace is linear between its points)."""
     return np.interp(np.asarray(at_h, dtype=float), np.asarray(t_h, dtype=float), np.asarray(level_t, dtype=float))
+
+
+def mser(x: Sequence[float], batch: int = 5, max_fraction: float = 0.5) -> int:
+    """Warm-up truncation point of an output series by MSER-``batch`` (MSER-5 by default).
+
+    The series is cut into batches of ``batch`` observations (a last, incomplete batch
+    is dropped) with means Z_1..Z_k.  For each d = 0 .. floor(max_fraction x k) the
+    statistic
+
+        MSER(d) = sum_{j>d} (Z_j - mean(Z_{d+1..k}))^2 / (k - d)^2
+
+    (the squared standard error of the truncated mean, up to a constant) is computed,
+    and the d with the least value wins (the first one on ties).  Capping d at half the
+    run keeps it from truncating a series that never settles down to its last points.
+
+    Parameters
+    ----------
+    x : sequence of float
+        Observations in time order (e.g. daily deliveries, daily tank levels).
+    batch : int
+        Batch size (5 for MSER-5; 1 for plain MSER).
+    max_fraction : float
+        Largest share of the batches that may be truncated.
+
+    Returns
+    -------
+    int
+        Number of leading *observations* to discard: d* x ``batch``.
+    """
+    a = np.asarray(x, dtype=float)
+    k = a.size // batch
+    if k < 2:
+        return 0
+    z = a[: k * batch].reshape(k, batch).mean(axis=1)
+    # suffix sums give every truncated mean and sum of squares in O(k)
+    s1 = np.cumsum(z[::-1])[::-1]
+    s2 = np.cumsum((z * z)[::-1])[::-1]
+    d = np.arange(int(max_fraction * k) + 1)
+    d = d[d < k]
+    n = k - d
+    sse = np.maximum(s2[d] - s1[d] ** 2 / n, 0.0)  # round-off must not make a flat tail negative
+    stat = sse / n**2
+    return int(d[np.argmin(stat)]) * batch

@@ -17,6 +17,9 @@ CASES = [
     ({"dist": "exponential", "mean": "90 min"}, 1.5, 2.25),
     ({"dist": "gamma", "mean": "4 h", "cv": 0.5}, 4.0, 4.0),
     ({"dist": "empirical", "values": ["1 h", "2 h", "6 h"]}, 3.0, 14 / 3),
+    # Weibull: mean scale*G(1+1/k), var scale^2 (G(1+2/k) - G(1+1/k)^2)
+    ({"dist": "weibull", "scale": "10 h", "shape": 2.0}, 10 * math.sqrt(math.pi) / 2, 100 * (1 - math.pi / 4)),
+    ({"dist": "weibull", "scale": "3 h", "shape": 0.5}, 3 * 2.0, 9 * (24 - 4)),  # G(3)=2, G(5)=24
 ]
 
 
@@ -52,3 +55,14 @@ def test_pickled_distribution_draws_the_same(raw, mean, var):
         assert twin == d
         a, b = np.random.default_rng(7), np.random.default_rng(7)
         assert [twin.sample(a) for _ in range(5)] == [d.sample(b) for _ in range(5)]
+
+
+def test_weibull_tail_is_the_stated_survival_function():
+    """P(X > x) = exp(-(x/scale)^k): heavy-tailed repair times put the right mass on long stops."""
+    d = D.validate_python({"dist": "weibull", "scale": "48 h", "shape": 0.6})
+    rng = np.random.default_rng(2024)
+    n = 40_000
+    x = np.array([d.sample(rng) for _ in range(n)])
+    for at in (24.0, 240.0, 720.0):
+        p = math.exp(-((at / 48.0) ** 0.6))
+        assert abs(np.mean(x > at) - p) <= 4 * math.sqrt(p * (1 - p) / n)

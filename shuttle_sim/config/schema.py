@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping
-from typing import Optional
+from typing import Literal, Optional
 
-from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
 from ..distributions import ZERO, Duration
 from .ferry import FerryRoute, SplitSpec
+from .policies import SecondOfftakeSpec, StressEvent
 from .weather import DryDock, Disruption, FailureSpec, OperationLimits, PortLimits, WeatherSpec
 from .types import (
     DensityTPerM3,
+    Hours,
     Knots,
     Nmi,
     PositiveHours,
@@ -52,10 +54,27 @@ class Crude(Spec):
 
 
 class TankFarmSpec(Spec):
-    """Shore storage at a port."""
+    """Shore storage at a port.
+
+    ``working_level`` is the stock the terminal aims to hold (the offtake nomination's
+    target, ``policy: level``); it defaults to half the capacity.  The farm starts at
+    ``initial_level``, which defaults to the working level.  Both defaults are filled in
+    when the scenario is read, so a resolved scenario states them.
+    """
 
     capacity_t: PositiveTonnes = Field(alias="capacity")
-    initial_level_t: Tonnes = Field(alias="initial_level")
+    working_level_t: Optional[Tonnes] = Field(default=None, alias="working_level", description="default: half the capacity")
+    initial_level_t: Optional[Tonnes] = Field(default=None, alias="initial_level", description="default: the working level")
+
+    @model_validator(mode="after")
+    def _defaults(self) -> "TankFarmSpec":
+        if self.working_level_t is None:
+            object.__setattr__(self, "working_level_t", 0.5 * self.capacity_t)
+        elif self.working_level_t > self.capacity_t:
+            raise ValueError(f"expected working_level <= capacity {self.capacity_t:g} t, found {self.working_level_t:g} t")
+        if self.initial_level_t is None:
+            object.__setattr__(self, "initial_level_t", self.working_level_t)
+        return self
 
 
 class OtherTraffic(Spec):
@@ -97,10 +116,44 @@ class SupplySpec(Spec):
 
 
 class OfftakeSpec(Spec):
-    """Nominated pipeline draw from the discharge tank farm (BTC injection)."""
+    """Nominated pipeline draw from the discharge tank farm (BTC injection).
+
+    ``policy: constant`` (the default) draws ``rate`` all the time.  ``policy: level``
+    re-nominates every ``interval`` to hold the discharge farm near its working level::
+
+        nomination = clip(rate + (level - working_level) / catch_up, min_rate, max_rate)
+
+    (with a ``second`` offtake, the upper bound is ``max_rate + second.max_rate``).
+    Outages and scripted factors multiply what each outlet is asked to take.
+    """
 
     rate_t_per_h: TonnesPerHour = Field(alias="rate")
     outages: Optional[FailureSpec] = Field(default=None, description="pipeline stops: nothing drawn while down")
+    policy: Literal["constant", "level"] = "constant"
+    min_rate_t_per_h: TonnesPerHour = Field(default=0.0, alias="min_rate", description="policy level: lowest nomination")
+    max_rate_t_per_h: Optional[PositiveTonnesPerHour] = Field(
+        default=None, alias="max_rate", description="the first outlet's capacity (default: rate); policy level: highest nomination"
+    )
+    catch_up_h: PositiveHours = Field(default=240.0, alias="catch_up", description="policy level: hours to correct a deviation")
+    interval_h: PositiveHours = Field(default=24.0, alias="interval", description="policy level: time between nominations")
+    second: Optional[SecondOfftakeSpec] = None
+
+    @model_validator(mode="after")
+    def _rates(self) -> "OfftakeSpec":
+        top = self.max_rate_t_per_h
+        if self.policy == "level" and top is None:
+            raise ValueError("expected max_rate with policy: level (the pipeline's highest rate, to catch up)")
+        if top is not None and not self.min_rate_t_per_h <= self.rate_t_per_h <= top:
+            raise ValueError(
+                f"expected min_rate <= rate <= max_rate, found {self.min_rate_t_per_h:g} <= {self.rate_t_per_h:g} "
+                f"<= {top:g} t/h"
+            )
+        return self
+
+    @property
+    def first_max_t_per_h(self) -> float:
+        """The first outlet's capacity."""
+        return self.rate_t_per_h if self.max_rate_t_per_h is None else self.max_rate_t_per_h
 
 
 class RouteSpec(Spec):
@@ -153,6 +206,8 @@ class Scenario(Spec):
     split: Optional[SplitSpec] = None
     weather: Optional[WeatherSpec] = None
     disruptions: list[Disruption] = Field(default_factory=list)
+    warmup_h: Hours = Field(default=0.0, alias="warmup", description="initial period left out of every KPI, e.g. '60 d'")
+    stress: list[StressEvent] = Field(default_factory=list, description="design events at a random date per replication")
 
     @property
     def has_tankers(self) -> bool:
@@ -248,6 +303,10 @@ def cross_checks(s: Scenario) -> list[tuple[tuple, str]]:
         if site is not None and site not in sites:
             expected = f"one of {sorted(sites)}" if sites else "no weather_site (the scenario has no weather)"
             problems.append((key + ("weather_site",), f"expected {expected}, found {site!r}"))
+    if s.warmup_h >= s.horizon_h:
+        problems.append((("warmup",), f"expected a warm-up shorter than the horizon ({s.horizon_h:g} h), found {s.warmup_h:g} h"))
+    if s.stress and not s.has_tankers:
+        problems.append((("stress",), "expected no stress events: they act on the tanker route's supply and offtake"))
     for i, d in enumerate(s.disruptions):
         n = {"load_berth": s.load_port.berths if s.load_port else 0,
              "discharge_berth": s.discharge_port.berths if s.discharge_port else 0,

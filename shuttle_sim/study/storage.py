@@ -32,7 +32,7 @@ def lifted(scenario: Scenario, role: str, horizon_h: float) -> Scenario:
     """The scenario with the ``role`` port's tank farm too large ever to fill."""
     port = scenario.load_port if role == "load" else scenario.discharge_port
     if role == "load":
-        boost = max([1.0] + [x.factor for x in scenario.disruptions if x.target == "supply"])
+        boost = max([1.0] + [x.factor for x in [*scenario.disruptions, *scenario.stress] if x.target == "supply"])
         inflow_t_per_h = scenario.supply.rate_t_per_h * boost
     else:
         inflow_t_per_h = port.berths * port.transfer_rate_t_per_h

@@ -1,0 +1,191 @@
+"""Offtake from the discharge tank farm: how the pipelines are nominated.
+
+Two policies (``offtake.policy`` in a scenario):
+
+* ``constant``: the pipeline draws its nominated ``rate`` all the time, times the
+  factor of its outages and scripted disruptions (a :class:`~.outages.RateSchedule`).
+  This is the model's behaviour before policies existed, kept to the bit.
+* ``level``: every ``interval`` hours (hour 0, interval, 2 x interval, ...) the shipper
+  nominates, from the farm's level L at that moment::
+
+      N = clip(rate + (L - working_level) / catch_up, min_rate, max_rate)
+
+  and the rate stays until the next nomination.  After a stop the level is high, so the
+  nomination rises to the maximum and the backlog clears at max_rate minus the inflow
+  (the catch-up BTC's spare capacity allows); near the working level it returns to the
+  base rate.  Ships then wait for ullage only when the pipeline cannot take more.
+
+A ``second`` outlet (Baku-Supsa, rail) shares the nomination N with the first:
+``priority`` (it takes what the first cannot: the first's capacity is max_rate times its
+availability factor) or ``share``.  With a second outlet the nomination's upper bound is
+the sum of both maxima.  The split is recomputed at every nomination and at every change
+of either outlet's factor (a BTC stop is bypassed from the moment it starts).
+
+Accounts (tonnes, up to a horizon): ``nominated`` is the integral of N; what each outlet
+was asked to take is its flow's ``offered_t``; what the outlets' stops (or capacity) kept
+from the base nomination, min(N, rate), is :meth:`OfftakeController.integral`
+``(h, below=True)``, the ``offtake_stopped_t`` KPI, as for a
+:class:`~.outages.RateSchedule` (for which N = rate).  The base, not N: during a stop
+the level rises and so does N, and rate x stop length is what a stop takes away.
+"""
+
+from __future__ import annotations
+
+import simpy
+
+from .outages import RateSchedule
+from .tank import Flow, TankFarm
+
+
+def nomination(spec, level_t: float, working_level_t: float) -> float:
+    """The ``level`` policy's nominated rate (t/h) at level ``level_t``."""
+    top = spec.first_max_t_per_h + (spec.second.max_rate_t_per_h if spec.second is not None else 0.0)
+    want = spec.rate_t_per_h + (level_t - working_level_t) / spec.catch_up_h
+    return min(max(want, spec.min_rate_t_per_h), top)
+
+
+def split(spec, n: float, cap1: float, cap2: float) -> tuple[float, float]:
+    """Rates asked of the first and second outlet for a nomination ``n`` when they can
+    take at most ``cap1`` and ``cap2`` now."""
+    sec = spec.second
+    if sec is None:
+        return min(n, cap1), 0.0
+    if sec.rule == "priority":
+        r1 = min(n, cap1)
+        return r1, min(n - r1, cap2)
+    r2 = min(sec.share * n, cap2)
+    r1 = min(n - r2, cap1)
+    r2 = min(n - r1, cap2)  # what the first cannot take goes back to the second
+    return r1, r2
+
+
+def build(env: simpy.Environment, spec, tank: TankFarm, working_level_t: float,
+          changes1: list[tuple[float, float]], changes2: list[tuple[float, float]], until_h: float):
+    """The offtake of a scenario: a :class:`RateSchedule` for a constant nomination
+    with one outlet (as before policies), an :class:`OfftakeController` otherwise.
+    Both expose ``flow``, ``flows`` and ``integral(horizon_h, below)``."""
+    if spec.policy == "constant" and spec.second is None:
+        flow = tank.sink("offtake", spec.rate_t_per_h)
+        sched = RateSchedule(env, tank, flow, spec.rate_t_per_h, changes1)
+        sched.flow, sched.flows = flow, [flow]
+        return sched
+    return OfftakeController(env, spec, tank, working_level_t, changes1, changes2, until_h)
+
+
+class OfftakeController:
+    """Nominates the offtake and splits it between the outlets (see the module doc).
+
+    Parameters
+    ----------
+    env : simpy.Environment
+    spec : OfftakeSpec
+    tank : TankFarm
+        The discharge farm it draws from.
+    working_level_t : float
+        The level the ``level`` policy aims at.
+    changes1, changes2 : list of (hour, factor)
+        Availability-factor timelines of the first and the second outlet
+        (:func:`~.outages.factor_changes`).
+    until_h : float
+        Nominations are scheduled up to this hour.
+    """
+
+    def __init__(self, env: simpy.Environment, spec, tank: TankFarm, working_level_t: float,
+                 changes1: list[tuple[float, float]], changes2: list[tuple[float, float]], until_h: float) -> None:
+        self.env, self.spec, self.tank, self.working_level_t = env, spec, tank, working_level_t
+        self.flow: Flow = tank.sink("offtake", 0.0)
+        self.flows = [self.flow]
+        self.second: Flow | None = None
+        if spec.second is not None:
+            self.second = tank.sink("second_offtake", 0.0)
+            self.flows.append(self.second)
+        self.f1, self.f2 = 1.0, 1.0
+        self.n = spec.rate_t_per_h
+        self._since_h = 0.0
+        self._nominated_t = 0.0
+        self._unmet_t = 0.0
+        self._unmet_rate = 0.0
+        #: (hour, nomination, first rate, second rate) at every change
+        self.trace: list[tuple[float, float, float, float]] = []
+        events: dict[float, list] = {}
+        if spec.policy == "level":
+            k, t = 0, 0.0
+            while t < until_h:
+                events.setdefault(t, []).append(("nominate", 0.0))
+                k += 1
+                t = k * spec.interval_h
+        for t, f in changes1:
+            events.setdefault(t, []).append(("f1", f))
+        for t, f in changes2:
+            events.setdefault(t, []).append(("f2", f))
+        self._events = sorted(events.items())
+        self._apply_at(0.0)
+        env.process(self._run())
+
+    def _apply_at(self, t: float) -> None:
+        """Apply every change due at ``t`` (if it is the first event's time)."""
+        if self._events and self._events[0][0] <= t:
+            _, acts = self._events.pop(0)
+            self._act(acts)
+
+    def _act(self, acts: list) -> None:
+        nominate = False
+        for kind, f in acts:
+            if kind == "f1":
+                self.f1 = f
+            elif kind == "f2":
+                self.f2 = f
+            else:
+                nominate = True
+        if nominate:
+            self.n = nomination(self.spec, self.tank.level_t, self.working_level_t)
+        self._set_rates()
+
+    def _set_rates(self) -> None:
+        now: float = self.env.now
+        self._settle(now)
+        spec = self.spec
+        cap2 = spec.second.max_rate_t_per_h * self.f2 if spec.second is not None else 0.0
+        r1, r2 = split(spec, self.n, spec.first_max_t_per_h * self.f1, cap2)
+        self.tank.set_rate(self.flow, r1)
+        if self.second is not None:
+            self.tank.set_rate(self.second, r2)
+        self._unmet_rate = max(min(self.n, spec.rate_t_per_h) - r1 - r2, 0.0)
+        self.trace.append((now, self.n, r1, r2))
+
+    def _settle(self, now: float) -> None:
+        dt = now - self._since_h
+        if dt > 0.0:
+            self._nominated_t += self.n * dt
+            self._unmet_t += self._unmet_rate * dt
+            self._since_h = now
+
+    def _run(self):
+        env = self.env
+        for t, acts in self._events:
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            self._act(acts)
+
+    def nominated_t(self, horizon_h: float) -> float:
+        """Integral of the nomination up to ``horizon_h`` (at or before now)."""
+        return self._nominated_t + self.n * max(horizon_h - self._since_h, 0.0)
+
+    def integral(self, horizon_h: float, below: bool) -> float:
+        """Tonnes of the base nomination that no outlet could take (``below``), up to ``horizon_h``;
+        0 for ``below=False`` (a nomination has no surge above itself)."""
+        if not below:
+            return 0.0
+        return self._unmet_t + self._unmet_rate * max(horizon_h - self._since_h, 0.0)
+
+
+def kpis(totals: dict[str, float]) -> dict[str, float]:
+    """Offtake KPIs from the discharge farm's flow totals (both outlets together in
+    ``offtake_*``; the second outlet alone in ``second_offtake_t``)."""
+    offered = totals["offtake_offered_t"] + totals.get("second_offtake_offered_t", 0.0)
+    moved = totals["offtake_moved_t"] + totals.get("second_offtake_moved_t", 0.0)
+    out = {"offtake_nominated_t": offered, "offtake_t": moved, "offtake_shortfall_t": offered - moved}
+    if "second_offtake_offered_t" in totals:
+        out["second_offtake_t"] = totals["second_offtake_moved_t"]
+    return out
+

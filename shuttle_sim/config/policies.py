@@ -1,0 +1,52 @@
+"""Scenario objects for operating policies: offtake nomination, a second offtake and
+design (stress) events.
+
+The engine side is :mod:`shuttle_sim.components.offtake` (nomination) and
+:mod:`shuttle_sim.components.stress` (design events).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import Field
+
+from ..distributions import Duration
+from .types import PositiveTonnesPerHour, Spec
+from .weather import FailureSpec
+
+
+class SecondOfftakeSpec(Spec):
+    """A second outlet from the discharge tank farm (Baku-Supsa, rail from the
+    discharge area) with its own capacity and outages.
+
+    ``rule: priority``: it takes what the first offtake cannot (stopped, or at its
+    maximum rate).  ``rule: share``: it is nominated ``share`` of the total, the first
+    the rest; what one outlet cannot take goes to the other if it has room.
+    """
+
+    name: str = "second"
+    max_rate_t_per_h: PositiveTonnesPerHour = Field(alias="max_rate")
+    rule: Literal["priority", "share"] = "priority"
+    share: float = Field(default=0.0, ge=0, le=1, description="with rule: share, the share nominated here")
+    outages: Optional[FailureSpec] = Field(default=None, description="stops of this outlet: nothing drawn while down")
+
+
+class StressEvent(Spec):
+    """A scripted design event: ``target``'s rate times ``factor`` for ``duration``,
+    starting at a random hour ``at`` drawn per replication from its own stream
+    (``stress``, event index), so replication r has the same event in every cell of a
+    study (common random numbers).
+
+    ``at`` defaults to uniform over the measured period, [warm-up, horizon - duration];
+    give it as a duration (``at: 200 d``) for a fixed date, or as a distribution.
+    ``duration`` is drawn first, then ``at``.  A stop of the offtake is ``factor: 0``;
+    a CPC stop that pushes extra supply to the Caspian is ``target: supply`` with a
+    ``factor`` above 1.
+    """
+
+    target: Literal["supply", "offtake"]
+    duration: Duration
+    factor: float = Field(default=0.0, ge=0)
+    at: Optional[Duration] = Field(default=None, description="hours after the start of the run; default uniform")
+    note: str = ""

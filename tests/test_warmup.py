@@ -1,0 +1,180 @@
+"""Initial conditions and warm-up: defaults, the window rules, MSER-5 on hand series."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import shuttle_sim as ss
+from shuttle_sim import kpis
+from shuttle_sim.config.loader import ConfigError
+from shuttle_sim.config.schema import TankFarmSpec, resolved_dict
+from shuttle_sim.stats import mser, summarize
+
+from .conftest import CONFIGS, build, cycle_dict
+
+
+# ------------------------------------------------------------------ MSER-5
+def _batches(means: list[float]) -> list[float]:
+    """Five observations per batch, spread symmetrically around each batch mean."""
+    return [z + e for z in means for e in (-2.0, -1.0, 0.0, 1.0, 2.0)]
+
+
+def test_mser5_truncates_the_transient_of_a_hand_series():
+    """Batch means 10, 4, then six 1s (k = 8, d <= 4): MSER(0) = 72/64, MSER(1) =
+    (2.5714^2 + 6 x 0.4286^2)/49 = 0.157, MSER(2..4) = 0: the first minimum is d = 2,
+    ten observations."""
+    assert mser(_batches([10, 4, 1, 1, 1, 1, 1, 1])) == 10
+
+
+def test_mser5_keeps_a_stationary_hand_series():
+    """Batch means 1, 3, 1, 3, 1, 3 (d <= 3): MSER = 6/36, 4.8/25, 4/16, (24/9)/9, least at d = 0."""
+    assert mser(_batches([1, 3, 1, 3, 1, 3])) == 0
+
+
+def test_mser_is_capped_at_half_the_run():
+    # a series that only falls: the least MSER would be at the very end, the cap stops it
+    x = np.linspace(100.0, 0.0, 100) ** 2
+    assert mser(x) <= 50
+    assert mser(x, batch=1) <= 50
+    assert mser([1.0, 2.0, 3.0]) == 0  # fewer than two batches: nothing to compare
+
+
+# ------------------------------------------------------------------ initial levels
+def test_tank_farm_starts_at_its_working_level_by_default():
+    tf = TankFarmSpec.model_validate({"capacity": "100000 t"})
+    assert (tf.working_level_t, tf.initial_level_t) == (50_000.0, 50_000.0)
+    tf = TankFarmSpec.model_validate({"capacity": "100000 t", "working_level": "20000 t"})
+    assert tf.initial_level_t == 20_000.0
+    tf = TankFarmSpec.model_validate({"capacity": "100000 t", "working_level": "20000 t", "initial_level": "0 t"})
+    assert tf.initial_level_t == 0.0
+    with pytest.raises(ValueError, match="working_level <= capacity"):
+        TankFarmSpec.model_validate({"capacity": "100 t", "working_level": "200 t"})
+
+
+def test_resolved_scenario_states_the_defaults_and_reloads_equal():
+    s = ss.load_scenario(CONFIGS / "aktau_current.yaml")
+    d = resolved_dict(s)
+    assert "working_level" in d["discharge_port"]["tank_farm"]
+    assert ss.scenario_from_dict(d) == s
+
+
+# ------------------------------------------------------------------ the window
+def _cycle(**top) -> ss.Scenario:
+    return build(cycle_dict(**top))
+
+
+def test_warmup_window_of_the_deterministic_cycle_is_exact():
+    """The 62 h cycle (tests/test_cycle.py) over 620 h: voyages complete at 62 k h
+    (k = 1..10).  With a 124 h warm-up, 8 voyages (3..10) fall in the window and the
+    annualised delivery divides by the 496 h measured."""
+    full = ss.simulate(_cycle(), seed=0)
+    win = ss.simulate(_cycle(warmup="124 h"), seed=0)
+    assert full.kpis["voyages"] == 10.0
+    assert win.kpis["voyages"] == 8.0
+    assert win.kpis["delivered_t"] == 8 * 60_000.0
+    assert win.kpis["delivered_mt_per_year"] == pytest.approx(8 * 60_000.0 / 1e6 / (496.0 / 8760.0), rel=1e-12)
+    assert win.warmup_h == 124.0
+    assert [v["voyage"] for v in win.voyages] == [v["voyage"] for v in full.voyages][2:]
+    # the time budget of the window adds up to one, ship by ship to H - W
+    fr = sum(v for n, v in win.kpis.items() if n.startswith("tanker_") and n.endswith("_frac"))
+    assert fr == pytest.approx(1.0, abs=1e-12)
+    assert sum(v for n, v in win.tankers[0].items() if n.endswith("_h")) == pytest.approx(496.0, rel=1e-12)
+    # one berth, busy 15 h of each 62 h cycle: berthing 2, loading 12, unberthing 1
+    assert win.kpis["load_berth_idle_frac"] == pytest.approx(1 - 8 * 15 / 496.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["aktau_current", "kcts_concept", "caspian_network"])
+def test_every_kpi_has_a_window_rule_and_oil_balances_over_the_window(name):
+    d = resolved_dict(ss.load_scenario(CONFIGS / f"{name}.yaml"))
+    d["warmup"] = "30 d"
+    r = ss.simulate(ss.scenario_from_dict(d), seed=2, horizon_h=24 * 120)
+    for n in r.kpis:
+        assert kpis.window_kind(n) in kpis.WINDOW_KINDS
+    k = r.kpis
+    if "supply_accepted_t" in k:
+        balance = (k["offtake_t"] + k["load_stock_change_t"] + k["discharge_stock_change_t"]
+                   + k["on_board_end_t"] - k["on_board_start_t"])
+        assert k["supply_accepted_t"] == pytest.approx(balance, rel=1e-12, abs=1e-6)
+        t, y = r.traces["discharge_tank"]
+        sel = y[t >= 30 * 24]
+        assert k["discharge_tank_level_max_t"] >= sel.max() - 1e-6
+        assert k["discharge_tank_level_min_t"] <= sel.min() + 1e-6
+
+
+def test_warmup_must_leave_a_measured_period():
+    d = cycle_dict(warmup="700 h")
+    with pytest.raises(ConfigError, match="warm-up shorter than the horizon"):
+        build(d)
+    with pytest.raises(ValueError, match="warm-up"):
+        ss.simulate(_cycle(warmup="124 h"), seed=0, horizon_h=100.0)
+
+
+@pytest.mark.slow
+def test_starting_levels_far_from_the_target_do_not_change_post_warmup_kpis():
+    """aktau_current started with the discharge farm (offtake policy level) nearly empty
+    or nearly full, the load farm empty or at twice its working level.  The warm-up
+    follows docs/model.md's rule for a start far from the target: the clipped phase
+    (40 kt above target at 251 - 160 t/h: about 8 days) plus five catch-up times
+    (5 x 10 d, leaving e^-5 of the deviation): 60 days.  After it the deliveries,
+    offtake and mean levels agree within their CIs (common random numbers)."""
+    base = ss.load_scenario(CONFIGS / "aktau_current.yaml")
+    runs = {}
+    for label, (load_t, dis_frac) in {"low": (0.0, 0.05), "high": (20_000.0, 0.9)}.items():
+        d = resolved_dict(base)
+        d["warmup"] = "60 d"
+        d["load_port"]["tank_farm"]["initial_level"] = f"{load_t} t"
+        d["discharge_port"]["tank_farm"]["initial_level"] = f"{dis_frac * base.discharge_port.tank_farm.capacity_t} t"
+        s = ss.scenario_from_dict(d)
+        runs[label] = [ss.simulate(s, seed=11, replication=r).kpis for r in range(12)]
+    for kpi in ("delivered_mt_per_year", "discharge_tank_level_mean_t", "load_tank_level_mean_t", "offtake_t"):
+        lo = np.array([k[kpi] for k in runs["low"]])
+        hi = np.array([k[kpi] for k in runs["high"]])
+        ci = summarize(lo)["ci95_halfwidth"]
+        assert abs(lo.mean() - hi.mean()) < ci, (kpi, lo.mean(), hi.mean(), ci)
+
+
+def test_suggested_warmup_sees_a_start_far_from_the_steady_state():
+    """MSER-5 over pilot replications: aktau_current started at its working levels needs
+    little warm-up; started with 110 kt in the load farm (which only the fleet's spare
+    capacity, ~30 t/h, drains: ~100 kt over ~140 days) it needs months."""
+    from shuttle_sim.window import suggest_warmup
+
+    base = ss.load_scenario(CONFIGS / "aktau_current.yaml")
+    near = suggest_warmup(base, replications=6, seed=3)
+    d = resolved_dict(base)
+    d["load_port"]["tank_farm"]["initial_level"] = "110000 t"
+    far = suggest_warmup(ss.scenario_from_dict(d), replications=6, seed=3)
+    assert near["load_tank"] <= 30 * 24.0
+    assert far["load_tank"] >= 90 * 24.0
+    assert far["warmup_h"] >= far["load_tank"]
+
+
+def test_cli_refuses_a_horizon_within_the_warmup(capsys):
+    from shuttle_sim.cli import main
+
+    assert main(["run", str(CONFIGS / "aktau_current.yaml"), "--years", "0.05"]) == 2
+    err = capsys.readouterr().err
+    assert "--years 0.05: expected a horizon longer than the scenario's warm-up (720 h), found 438 h" in err
+    assert "Traceback" not in err
+
+
+def test_cli_warmup_override_and_mser5(capsys, tmp_path):
+    import json
+
+    from shuttle_sim.cli import main
+
+    path = str(CONFIGS / "aktau_current.yaml")
+    assert main(["run", path, "--years", "0.3", "--warmup", "mser5", "-n", "2", "--workers", "1", "--quiet",
+                 "--out", str(tmp_path / "s")]) == 0
+    err = capsys.readouterr().err
+    assert "warm-up by MSER-5 over 10 pilot replications:" in err
+    resolved = (tmp_path / "s" / "scenario.resolved.yaml").read_text()
+    assert "warmup:" in resolved  # the study directory states the warm-up it used
+    assert main(["run", path, "--years", "0.3", "--warmup", "10 d", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["scenario"] == "aktau_current"
+    for bad, msg in (("3", "expected a time like"), ("1 yr", "shorter than the horizon")):
+        assert main(["run", path, "--years", "0.3", "--warmup", bad]) == 2
+        err = capsys.readouterr().err
+        assert msg in err and "Traceback" not in err and err.count("\n") == 1
