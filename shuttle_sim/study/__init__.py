@@ -1,0 +1,1 @@
+"""The study layer: designs, costs, targets and searches over scenario variants."""
