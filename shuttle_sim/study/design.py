@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
@@ -172,7 +171,3 @@ def listed(cells: Iterable[Mapping[str, Any]], keep: Callable[[Mapping[str, Any]
         names.add(cell.name)
         if keep is None or keep(cell.overrides):
             yield cell
-
-
-def is_number(v: object) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
