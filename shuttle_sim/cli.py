@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="simulate a scenario and print its KPIs")
     r.add_argument("scenario", help="scenario YAML file")
+    r.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
+                   help="change a scenario field, e.g. --set load_port.berths=4 --set 'fleet.tankers[Astana-class].count=3'")
     r.add_argument("--years", type=_positive_float, help="simulated years (default: the scenario's horizon)")
     r.add_argument("--seed", type=_seed, default=0, help="root random seed (default 0)")
     r.add_argument("--out", help="directory for the resolved scenario, KPIs, voyages and level traces")
@@ -166,6 +168,11 @@ def _study(args, scenario: Scenario, horizon_h: float) -> int:
 
 def _run(args) -> int:
     scenario = load_scenario(args.scenario)
+    if args.set:
+        from .config.overrides import parse_assignment, with_changes
+
+        changes = dict(parse_assignment(a) for a in args.set)
+        scenario = with_changes(scenario, changes, "--set", base_dir=Path(args.scenario).resolve().parent)
     horizon_h = args.years * HOURS_PER_YEAR if args.years else scenario.horizon_h
     if args.replications > 1 or args.precision or args.storage or args.scheduler:
         return _study(args, scenario, horizon_h)

@@ -249,8 +249,19 @@ def scenario_from_dict(
     return scenario
 
 
+def read_scenario_file(path: str | Path) -> tuple[Any, dict[Path_, int]]:
+    """Read and safe-parse one scenario file: its data and the line of every key path."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError([ConfigProblem(source, None, (), f"cannot read file: {e.strerror or e}")]) from None
+    return parse_yaml(text, source)
+
+
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file.
+    """Read and validate a scenario YAML file (resolving ``extends:``, see
+    :mod:`shuttle_sim.config.overrides`).
 
     Raises
     ------
@@ -259,9 +270,14 @@ def load_scenario(path: str | Path) -> Scenario:
         message names the file, the line, the key path, what was expected and found.
     """
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise ConfigError([ConfigProblem(source, None, (), f"cannot read file: {e.strerror or e}")]) from None
-    data, lines = parse_yaml(text, source)
-    return scenario_from_dict(data, source, lines, base_dir=Path(path).resolve().parent)
+    data, lines = read_scenario_file(path)
+    base_dir = Path(path).resolve().parent
+    if isinstance(data, dict) and "extends" in data:
+        from .overrides import load_with_extends, remap_problems
+
+        data, origin = load_with_extends(data, lines, source, Path(path))
+        try:
+            return scenario_from_dict(data, source, {p: ln for p, (_, ln) in origin.items()}, base_dir=base_dir)
+        except ConfigError as e:
+            raise remap_problems(e, origin) from None
+    return scenario_from_dict(data, source, lines, base_dir=base_dir)

@@ -2,13 +2,14 @@
 
 The YAML keys carry no unit (``laden_speed: 13 kn``); the Python attributes carry the
 canonical unit in their names (``laden_speed_kn``).  Objects are immutable; derive a
-variant with :func:`shuttle_sim.config.loader.scenario_from_dict` on an edited
-``scenario.to_dict()``, which re-validates everything.
+variant with ``scenario.with_changes({"load_port.berths": 4})``, which re-validates
+everything (:mod:`shuttle_sim.config.overrides`).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping
 from typing import Optional
 
 from pydantic import Field, PositiveFloat, PositiveInt
@@ -178,6 +179,14 @@ class Scenario(Spec):
         if self.ferry is not None:
             parts.append(f"{self.ferry.ferries.count} ferries, {self.ferry.wagons.count} wagons")
         return "; ".join(parts)
+
+    def with_changes(self, changes: "Mapping[str, object]", source: str = "<overrides>") -> "Scenario":
+        """A new scenario with ``{"key.path": value}`` changes, validated as a file would be,
+        e.g. ``s.with_changes({"fleet.tankers[Astana-class].count": 3, "load_port.berths": 4})``
+        (see :mod:`shuttle_sim.config.overrides`)."""
+        from .overrides import with_changes
+
+        return with_changes(self, changes, source)
 
     def to_dict(self) -> dict:
         """Plain data (canonical units in every name), e.g. for writing the resolved scenario."""

@@ -1,0 +1,95 @@
+"""The KPI catalogue knows every KPI the model produces, once, with the right unit."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+import shuttle_sim as ss
+from shuttle_sim import kpis
+
+from .conftest import CONFIGS
+
+
+@pytest.fixture(scope="module")
+def produced() -> dict[str, list[str]]:
+    return {p.stem: list(ss.simulate(ss.load_scenario(p), seed=1, horizon_h=24 * 60).kpis)
+            for p in sorted(CONFIGS.glob("*.yaml")) if p.stem != "costs"}
+
+
+def test_every_kpi_of_every_shipped_scenario_is_catalogued_exactly_once(produced):
+    for scenario, names in produced.items():
+        for n in names:
+            matches = [p for rx, p, *_ in kpis._COMPILED if rx.match(n)]
+            assert matches, f"{scenario}: {n} is not in the catalogue"
+            # a name may match a generic pattern too, but the first match must be the only
+            # exact-name entry or the intended pattern: no two *exact* entries for one name
+            assert sum(1 for p in matches if "{" not in p) <= 1, (n, matches)
+
+
+def test_units_follow_the_name_suffix(produced):
+    suffix_unit = {"_t": "t", "_h": "h", "_frac": "%", "_mt_per_year": "Mt/yr", "_kbpd": "kbpd"}
+    for names in produced.values():
+        for n in names:
+            k = kpis.info(n)
+            for suffix, unit in suffix_unit.items():
+                if n.endswith(suffix) and not n.endswith("_peak_deferred_t"):
+                    assert k.unit == unit, (n, k.unit)
+            if n.endswith("_frac"):
+                assert k.scale == 100.0
+
+
+@pytest.mark.parametrize("name,group,label,params", [
+    ("load_berth_waiting_cargo_frac", "berths", "Load port berths: waiting for cargo",
+     {"role": "load", "state": "waiting_cargo"}),
+    ("discharge_tank_level_max_t", "tanks", "Discharge port tank farm: highest level",
+     {"role": "discharge", "stat": "max"}),
+    ("discharge_weather_hold_unberthing_h", "weather", "Discharge port: weather hold before unberthing",
+     {"role": "discharge", "op": "unberthing"}),
+    ("discharge_weather_hold_h", "weather", "Discharge port: berth-hours held by weather", {"role": "discharge"}),
+    ("class[Astana-class]_sailing_laden_h", "fleet", "Astana-class: ship-hours sailing laden",
+     {"cls": "Astana-class", "state": "sailing_laden"}),
+    ("class[KCTS shuttle 500 kbbl]_voyages", "fleet", "KCTS shuttle 500 kbbl: voyages", {"cls": "KCTS shuttle 500 kbbl"}),
+    ("tanker_off_hire_frac", "fleet", "Tanker time: off hire (dry dock)", {"state": "off_hire"}),
+    ("cost_fuel_usd_per_year", "costs", "Cost: fuel", {"item": "fuel"}),
+    ("ferry_load_factor", "ferries", "Ferry load factor", {}),
+])
+def test_patterns_resolve_to_words(name, group, label, params):
+    k = kpis.info(name)
+    assert (k.group, k.label) == (group, label)
+    assert {p: v for p, v in k.params.items() if v is not None} == params
+
+
+def test_unknown_names_are_refused():
+    for bad in ("delivered", "load_tank_level_median_t", "harbour_berth_idle_frac", "class[]_voyages"):
+        assert not kpis.known(bad)
+        with pytest.raises(KeyError, match="catalogue"):
+            kpis.info(bad)
+
+
+def test_formats_have_no_float_noise_and_thousands_separators():
+    assert kpis.info("deferred_t").format(26312.7) == "26,313 t"
+    assert kpis.info("deferred_t").format(7.053e-12) == "0 t"
+    assert kpis.info("delivered_mt_per_year").format(1.43349) == "1.433 Mt/yr"
+    assert kpis.info("load_tank_full_frac").format(0.1234) == "12.3 %"
+    assert kpis.info("load_queue_wait_mean_h").number(None) == ""
+    assert kpis.info("cost_per_tonne_usd").format(12.3456) == "12.35 USD/t"
+
+
+def test_groups_come_in_catalogue_order(produced):
+    grouped = kpis.by_group(produced["caspian_network"])
+    assert list(grouped) == [g for g in kpis.GROUPS if g in grouped]
+    assert {"throughput", "ferries", "fleet", "berths"} <= set(grouped)
+
+
+def test_the_catalogue_does_not_import_the_engine():
+    # the package __init__ imports the engine today; the catalogue module itself must not
+    code = ("import importlib.util, sys; s = importlib.util.spec_from_file_location('kpis_alone', {!r});"
+            " m = importlib.util.module_from_spec(s); sys.modules['kpis_alone'] = m; s.loader.exec_module(m);"
+            " m.info('deferred_t'); print('simpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code.format(kpis.__file__)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    assert re.search(r"^(import simpy|from \\.(model|components))", open(kpis.__file__).read(), re.M) is None
