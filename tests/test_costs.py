@@ -48,27 +48,29 @@ def test_hand_calculation():
     out = cost_table(scenario(), table(), c)
     a = 2.0  # 8760 h / 4380 h
     # row 0 by hand
-    assert out["cost_ships_capital_usd"][0] == pytest.approx(1e6)            # 10 MUSD / 10 yr, r = 0
-    assert out["cost_ships_opex_usd"][0] == pytest.approx(2000 * 365)
+    assert out["cost_ships_capital_usd_per_year"][0] == pytest.approx(1e6)            # 10 MUSD / 10 yr, r = 0
+    assert out["cost_ships_opex_usd_per_year"][0] == pytest.approx(2000 * 365)
     # fuel: laden 1000 h x 1 t/h + ballast 1000 h x 0.5 t/h + (4380-2000-380) h x 0.1 t/h = 1700 t per half-year
-    assert out["cost_fuel_usd"][0] == pytest.approx(1700 * 500 * a)
-    assert out["cost_port_dues_usd"][0] == pytest.approx((11 * 1000 + 10 * 3000) * a)
+    assert out["cost_fuel_usd_per_year"][0] == pytest.approx(1700 * 500 * a)
+    assert out["cost_port_dues_usd_per_year"][0] == pytest.approx((11 * 1000 + 10 * 3000) * a)
     # port time 150 h, laytime 10 voyages x 10 h = 100 h: 50 h over at 1 kUSD/h
-    assert out["cost_demurrage_usd"][0] == pytest.approx(50 * 1000 * a)
-    assert out["cost_berths_usd"][0] == pytest.approx(1e6)                    # 1 berth, 5 MUSD / 5 yr
+    assert out["cost_demurrage_usd_per_year"][0] == pytest.approx(50 * 1000 * a)
+    assert out["cost_berths_usd_per_year"][0] == pytest.approx(1e6)                    # 1 berth, 5 MUSD / 5 yr
     # 8000 t / 0.8 t/m3 = 10,000 m3 x 80 USD/m3 = 0.8 MUSD x (1/20 + 0.05)
-    assert out["cost_tank_farms_usd"][0] == pytest.approx(0.8e6 * 0.10)
-    assert out["cost_tariffs_usd"][0] == pytest.approx(100_000 * 2 * a)
-    assert out["cost_deferred_production_usd"][0] == pytest.approx(10 * 100 * a)
+    assert out["cost_tank_farms_usd_per_year"][0] == pytest.approx(0.8e6 * 0.10)
+    assert out["cost_tariffs_usd_per_year"][0] == pytest.approx(100_000 * 2 * a)
+    assert out["cost_deferred_production_usd_per_year"][0] == pytest.approx(10 * 100 * a)
     total = 1e6 + 730_000 + 1_700_000 + 82_000 + 100_000 + 1e6 + 80_000 + 400_000 + 2_000
     assert out["total_annual_cost_usd"][0] == pytest.approx(total)
     assert out["cost_per_tonne_usd"][0] == pytest.approx(total / 200_000)
     # row 1: no port time beyond laytime (40 h < 50 h), no off hire
-    assert out["cost_demurrage_usd"][1] == 0.0
-    assert out["cost_fuel_usd"][1] == pytest.approx((500 + 250 + 0.1 * (4380 - 1000)) * 500 * a)
-    assert set(out.columns) >= {f"cost_{k}_usd" for k in COST_ITEMS}
-    m = summarise_costs(out)
+    assert out["cost_demurrage_usd_per_year"][1] == 0.0
+    assert out["cost_fuel_usd_per_year"][1] == pytest.approx((500 + 250 + 0.1 * (4380 - 1000)) * 500 * a)
+    assert set(out.columns) >= {f"cost_{k}_usd_per_year" for k in COST_ITEMS}
+    m = summarise_costs(out, pd.DataFrame({"delivered_mt_per_year": [0.2, 0.1]}))
     assert m["cost_per_tonne_usd"] == pytest.approx(out["total_annual_cost_usd"].mean() / 150_000)
+    from shuttle_sim import kpis
+    assert all(kpis.known(c) for c in out.columns)  # the catalogue names every cost column
 
 
 def test_charter_pays_hire_on_hire_only_and_deferred_valuation():
@@ -76,8 +78,8 @@ def test_charter_pays_hire_on_hire_only_and_deferred_valuation():
     d["tankers"]["T"] = {k: v for k, v in d["tankers"]["T"].items() if k != "ownership"} | {"time_charter": "24 kUSD/d"}
     out = cost_table(scenario(), table(), costs_from_dict(d))
     # (4380 - 380) h on hire at 1 kUSD/h, twice a year
-    assert out["cost_ships_capital_usd"][0] == pytest.approx(4000 * 1000 * 2)
-    assert out["cost_deferred_production_usd"][0] == pytest.approx(10 * 1 * 2)
+    assert out["cost_ships_capital_usd_per_year"][0] == pytest.approx(4000 * 1000 * 2)
+    assert out["cost_deferred_production_usd_per_year"][0] == pytest.approx(10 * 1 * 2)
 
 
 def test_fleet_fractions_stand_in_for_missing_class_kpis():
@@ -85,7 +87,7 @@ def test_fleet_fractions_stand_in_for_missing_class_kpis():
                       "tanker_sailing_ballast_frac": [0.25], "tanker_off_hire_frac": [0.0]})
     out = cost_table(scenario(), t, costs_from_dict(COSTS))
     # 0.5 x 4380 h at sea split evenly: 1095 h x 1 + 1095 h x 0.5 + 2190 h x 0.1 t/h
-    assert out["cost_fuel_usd"][0] == pytest.approx((1095 + 547.5 + 219) * 500 * 2)
+    assert out["cost_fuel_usd_per_year"][0] == pytest.approx((1095 + 547.5 + 219) * 500 * 2)
 
 
 def test_crf_matches_costs_md():

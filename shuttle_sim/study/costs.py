@@ -124,9 +124,9 @@ def cost_table(
     Returns
     -------
     pandas.DataFrame
-        Same index as ``table``; columns ``cost_<item>_usd`` (per year, one per
-        :data:`COST_ITEMS`), ``total_annual_cost_usd``, ``delivered_t_per_year`` and
-        ``cost_per_tonne_usd`` (total over tonnes delivered per year; inf when none).
+        Same index as ``table``; columns ``cost_<item>_usd_per_year`` (one per
+        :data:`COST_ITEMS`), ``total_annual_cost_usd`` and ``cost_per_tonne_usd`` (total
+        over tonnes delivered per year; inf when none), as the KPI catalogue names them.
     """
     s = _scenario(scenario)
     h = float(horizon_h if horizon_h is not None else s.horizon_h)
@@ -189,19 +189,18 @@ def cost_table(
     deferred_t = _col(table, "deferred_t", 0.0) + _col(table, "rail_deferred_t", 0.0)
     item["deferred_production"] += deferred_t * costs.deferred_production.price_usd_per_t * per_year
 
-    out = pd.DataFrame({f"cost_{k}_usd": v for k, v in item.items()}, index=table.index)
+    out = pd.DataFrame({f"cost_{k}_usd_per_year": v for k, v in item.items()}, index=table.index)
     total = out.sum(axis=1).to_numpy()
     delivered = _col(table, "delivered_t") * per_year
     out["total_annual_cost_usd"] = total
-    out["delivered_t_per_year"] = delivered
-    with np.errstate(divide="ignore"):
-        out["cost_per_tonne_usd"] = np.where(delivered > 0, total / np.where(delivered > 0, delivered, 1.0), np.inf)
+    out["cost_per_tonne_usd"] = np.where(delivered > 0, total / np.where(delivered > 0, delivered, 1.0), np.inf)
     return out
 
 
-def summarise_costs(costs_by_replication: pd.DataFrame) -> pd.Series:
-    """Mean of every cost column over replications (cost per tonne as a ratio of means)."""
+def summarise_costs(costs_by_replication: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
+    """Mean of every cost column over replications; cost per tonne as the ratio of the
+    mean annual cost to the mean tonnes delivered per year (``delivered_mt_per_year``)."""
     m = costs_by_replication.mean(axis=0)
-    d = m["delivered_t_per_year"]
+    d = float(table["delivered_mt_per_year"].mean()) * 1e6
     m["cost_per_tonne_usd"] = m["total_annual_cost_usd"] / d if d > 0 else np.inf
     return m

@@ -243,8 +243,9 @@ def _public(r: dict) -> dict:
 
 
 def _objective(table, objective: str) -> float:
-    if objective == "cost_per_tonne_usd" and "total_annual_cost_usd" in table and "delivered_t_per_year" in table:
-        d = float(np.nanmean(np.asarray(table["delivered_t_per_year"], dtype=float)))
+    if objective == "cost_per_tonne_usd" and "total_annual_cost_usd" in table and "delivered_mt_per_year" in table:
+        # a ratio of means, not a mean of ratios (a bad year's cost per tonne would dominate)
+        d = 1e6 * float(np.nanmean(np.asarray(table["delivered_mt_per_year"], dtype=float)))
         return float(np.nanmean(np.asarray(table["total_annual_cost_usd"], dtype=float))) / d if d > 0 else math.inf
     return float(np.nanmean(np.asarray(table[objective], dtype=float)))
 
