@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from shuttle_sim.study.targets import (
-    answer, assess, check_supply, limiting_factor, quantile_bounds, supply_ceiling_t_per_year,
+    answer, answers_by_condition, assess, check_supply, limiting_factor, quantile_bounds, supply_ceiling_t_per_year,
 )
 
 from .conftest import build, cycle_dict
@@ -124,3 +124,18 @@ def test_supply_ceiling_before_running():
     assert supply_ceiling_t_per_year(s) == pytest.approx(1.1e6)
     assert check_supply(s, [T("delivered_mt_per_year", "at_least", 1.2, 0.9)])
     assert not check_supply(s, [T("delivered_mt_per_year", "mean_at_least", 1.05)])
+
+
+def test_one_answer_per_condition():
+    cells = toy_cells()
+    for name, c in cells.items():  # a "condition" factor: a storm year halves berth capacity
+        c["overrides"]["year"] = "calm"
+    storm = {k + "-storm": {"overrides": {**c["overrides"], "year": "storm"},
+                            "table": c["table"].assign(delivered_mt_per_year=[min(5.0 * c["overrides"]["ships"],
+                                                                               2.0 * c["overrides"]["berths"])] * 25)}
+             for k, c in cells.items()}
+    out = answers_by_condition({**cells, **storm}, [T("delivered_mt_per_year", "at_least", 8.0, 0.9)], 0.9,
+                               "total_annual_cost_usd", conditions=["year"])
+    best = {a["condition"]["year"]: a["best"]["overrides"] for a in out}
+    assert best["calm"] == {"ships": 2, "berths": 2, "year": "calm"}    # min(10, 8) = 8: cost 10
+    assert best["storm"] == {"ships": 2, "berths": 4, "year": "storm"}  # min(10, 8): cost 14

@@ -28,7 +28,7 @@ import numpy as np
 from scipy import stats as _st
 
 __all__ = [
-    "TargetLike", "Assessment", "assess", "assess_cell", "cell_verdict", "quantile_bounds", "answer",
+    "TargetLike", "Assessment", "assess", "assess_cell", "cell_verdict", "quantile_bounds", "answer", "answers_by_condition",
     "supply_ceiling_t_per_year", "check_supply", "limiting_factor",
 ]
 
@@ -235,6 +235,28 @@ def answer(cells: Mapping[str, Mapping], targets: Sequence[TargetLike], confiden
                               "estimate": binding.estimate, "verdict": binding.verdict}
             out["limited_by"] = limiting_factor(cells[near["name"]]["table"])
     out["cells"] = [{k: v for k, v in r.items() if k not in ("_ass", "assessments")} for r in rows]
+    return out
+
+
+def answers_by_condition(
+    cells: Mapping[str, Mapping], targets: Sequence[TargetLike], confidence: float, objective: str,
+    conditions: Sequence[str] = (),
+) -> list[dict]:
+    """One :func:`answer` per combination of the ``conditions`` factors.
+
+    A condition (a pipeline stop, a supply surge) is not a design choice: the cheapest
+    design is sought under each condition separately.  Each answer carries
+    ``condition``, the condition factors' values; with no conditions, one answer.
+    """
+    groups: dict[str, dict] = {}
+    for name, c in cells.items():
+        key = {p: c["overrides"][p] for p in conditions}
+        groups.setdefault(repr(sorted(key.items(), key=lambda kv: kv[0])), {"condition": key, "cells": {}})["cells"][name] = c
+    out = []
+    for g in groups.values():
+        a = answer(g["cells"], targets, confidence, objective)
+        a["condition"] = g["condition"]
+        out.append(a)
     return out
 
 
