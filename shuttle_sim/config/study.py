@@ -35,8 +35,8 @@ from .. import kpis, units
 from ..study.design import Cell, DesignError, expand_range, grid, listed
 from .costs import CostSpec, costs_from_dict, load_costs
 from .loader import ConfigError, ConfigProblem, _line_for, format_path, load_scenario, parse_yaml, validate_model
-from .overrides import apply_changes, parse_path, with_changes
-from .schema import Scenario
+from .overrides import apply_changes, with_changes
+from .schema import Scenario, resolved_dict
 from .types import Hours, Spec
 
 __all__ = ["Study", "Target", "LoadedStudy", "load_study", "study_json_schema"]
@@ -317,15 +317,21 @@ def _costs(spec: Study, data: dict, here: Path, lines: dict, source: str, pr: _P
 
 def _check_levels(factors, base, base_dir, costs_data, source, pr: _Problems, spec: Study) -> None:
     """Each factor's path and each level alone, at the line holding the level."""
+    raw = resolved_dict(base)
     for fpath, levels in factors.items():
         ranged = isinstance(spec.factors[fpath], LevelRange)
-        for i, level in enumerate(levels):
+        cost = fpath.startswith(COST_PREFIX)
+        try:  # the path itself, at the factor's line
+            apply_changes(costs_data if cost else raw, {fpath[len(COST_PREFIX):] if cost else fpath: levels[0]}, source)
+        except ConfigError as e:
+            pr.from_error(("factors", fpath), e)
+            continue
+        for i, level in enumerate(levels):  # each level, at its own line
             key = ("factors", fpath) if ranged else ("factors", fpath, i)
             try:
-                if fpath.startswith(COST_PREFIX):
+                if cost:
                     costs_from_dict(apply_changes(costs_data, {fpath[len(COST_PREFIX):]: level}, source))
                 else:
-                    parse_path(fpath, source)
                     with_changes(base, {fpath: level}, source, base_dir=base_dir)
             except ConfigError as e:
                 pr.from_error(key, e)
