@@ -25,6 +25,7 @@ an uncertain price can be swept without simulating again.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
@@ -347,7 +348,7 @@ def _check_cells(study: LoadedStudy, pr: _Problems) -> None:
             s = study.scenario_for(cell)
             study.costs_for(cell)
         except ConfigError as e:
-            shown = ", ".join(f"{p}={v}" for p, v in cell.changes)
+            shown = ", ".join(f"{p}={json.dumps(v, default=str)}" for p, v in cell.changes)
             pr.from_error(where, e, what=f"cell {{{shown}}}: ")
             return
         if s.fleet is not None:

@@ -37,7 +37,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 import pandas as pd
 
 from .design import Cell, grid
-from .targets import TargetLike, answer, assess_cell, cell_verdict
+from .targets import TargetLike, answers_by_condition, assess_cell, cell_verdict
 
 __all__ = ["Evaluator", "CellRun", "settle", "search", "full_grid"]
 
@@ -111,6 +111,7 @@ def search(
     n_max: int = 40,
     linked: Sequence[Sequence[str]] = (),
     keep: Callable[[Mapping[str, Any]], bool] | None = None,
+    conditions: Sequence[str] = (),
 ) -> dict:
     """Cheapest feasible cell by bisection along the monotone factor ``axis``.
 
@@ -125,12 +126,17 @@ def search(
         As in the study (objective: a column of the evaluator's tables, minimised).
     n_min, n_max : int
         Pilot and cap of replications per cell.
+    linked, keep
+        As in :func:`shuttle_sim.study.design.grid`.
+    conditions : key paths
+        Factors that are circumstances, not choices: one answer per combination.
 
     Returns
     -------
     dict
-        ``answer`` (:func:`shuttle_sim.study.targets.answer` over the cells evaluated, at
-        the study's confidence on all their replications), ``runs`` (name -> CellRun),
+        ``answers`` (:func:`shuttle_sim.study.targets.answers_by_condition` over the
+        cells evaluated, at the study's confidence on all their replications), ``answer``
+        (the first of them: the only one without conditions), ``runs`` (name -> CellRun),
         ``replications`` (total spent) and ``cells_evaluated``.
     """
     if axis not in factors:
@@ -159,9 +165,14 @@ def search(
             if up.verdict != "feasible" or _mean(up, objective) >= _mean(here, objective):
                 break
             i += 1
-    ans = answer({n: {"overrides": r.cell.overrides, "table": r.table} for n, r in runs.items()},
-                 targets, confidence, objective)
-    return {"answer": ans, "runs": runs, "replications": sum(r.n for r in runs.values()), "cells_evaluated": len(runs)}
+    return _result(runs, targets, confidence, objective, conditions)
+
+
+def _result(runs: dict, targets, confidence: float, objective: str, conditions: Sequence[str]) -> dict:
+    answers = answers_by_condition({n: {"overrides": r.cell.overrides, "table": r.table} for n, r in runs.items()},
+                                   targets, confidence, objective, conditions)
+    return {"answers": answers, "answer": answers[0], "runs": runs,
+            "replications": sum(r.n for r in runs.values()), "cells_evaluated": len(runs)}
 
 
 def _mean(run: CellRun, objective: str) -> float:
@@ -177,13 +188,12 @@ def full_grid(
     n: int,
     linked: Sequence[Sequence[str]] = (),
     keep: Callable[[Mapping[str, Any]], bool] | None = None,
+    conditions: Sequence[str] = (),
 ) -> dict:
-    """Every cell with ``n`` replications, judged by the same :func:`answer` (the reference)."""
+    """Every cell with ``n`` replications, judged the same way (the reference for :func:`search`)."""
     runs = {}
     for cell in grid(factors, linked, keep):
         r = CellRun(cell, evaluate(cell, range(n)).reset_index(drop=True))
         r.verdict = cell_verdict(assess_cell(r.table, targets, confidence))
         runs[cell.name] = r
-    ans = answer({k: {"overrides": r.cell.overrides, "table": r.table} for k, r in runs.items()},
-                 targets, confidence, objective)
-    return {"answer": ans, "runs": runs, "replications": n * len(runs), "cells_evaluated": len(runs)}
+    return _result(runs, targets, confidence, objective, conditions)

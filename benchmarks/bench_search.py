@@ -1,0 +1,57 @@
+"""Adaptive search vs the full grid on the shipped studies: same answer? at what cost?
+
+Runs each study twice through the serial in-process evaluator (one core): every cell
+with the study's replications, then the adaptive search (pilot 10, cap = the study's
+replications).  Prints replications, wall time and whether the answers agree.
+
+    PYTHONPATH=$PWD python benchmarks/bench_search.py [experiments/X.yaml ...]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from shuttle_sim.config.study import PrecisionRule, load_study
+from shuttle_sim.study.evaluate import InProcessEvaluator
+from shuttle_sim.study.search import full_grid, search
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def best(answers: list[dict]) -> list:
+    return [(a.get("condition"), a["best"]["overrides"] if a["feasible"] else ("none; nearest", a["nearest"]["overrides"]))
+            for a in answers]
+
+
+def main(paths: list[str]) -> None:
+    for path in paths or sorted(str(p) for p in (ROOT / "experiments").glob("*.yaml")):
+        s = load_study(path)
+        sp = s.spec
+        n = sp.replications.max if isinstance(sp.replications, PrecisionRule) else sp.replications
+        axis = sp.search.monotone or next(iter(s.factors))
+        kw = dict(targets=s.targets, confidence=sp.confidence, objective=sp.objective.minimise,
+                  linked=sp.linked, conditions=sp.conditions)
+        t0 = time.perf_counter()
+        ref = full_grid(s.factors, InProcessEvaluator(s), n=n, **kw)
+        t_grid = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        ada = search(s.factors, axis, InProcessEvaluator(s), n_min=min(10, n), n_max=n, **kw)
+        t_ada = time.perf_counter() - t0
+        print(f"{Path(path).stem}: {len(s.cells)} cells")
+        print(f"  full grid: {ref['replications']} replications, {t_grid:.1f} s")
+        print(f"  adaptive : {ada['replications']} replications in {ada['cells_evaluated']} cells, {t_ada:.1f} s "
+              f"(ratio {ada['replications'] / ref['replications']:.2f})")
+        same = best(ref["answers"]) == best(ada["answers"])
+        print(f"  same answer: {same}")
+        for cond, b in best(ref["answers"]):
+            print(f"    {cond or ''} -> {b}")
+        if not same:
+            for cond, b in best(ada["answers"]):
+                print(f"    adaptive: {cond or ''} -> {b}")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
