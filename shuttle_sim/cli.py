@@ -228,11 +228,10 @@ def _weather(args) -> int:
         raise UserError(str(e)) from None
     header = (f"# Synthetic weather fitted by `shuttle-sim weather fit` to {args.csv}\n"
               "# Paste under `weather:` in a scenario.\n")
-    out = Path(args.output)
-    tmp = out.with_name(f".{out.name}.tmp")
+    from .study.studydir import atomic_write
+
     try:
-        tmp.write_text(header + yaml.safe_dump(fitted, sort_keys=False, default_flow_style=None))
-        tmp.replace(out)
+        atomic_write(args.output, header + yaml.safe_dump(fitted, sort_keys=False, default_flow_style=None))
     except OSError as e:
         raise UserError(f"-o {args.output}: cannot write: {e.strerror or e}") from None
     print(f"{args.output}: synthetic weather for sites {', '.join(fitted['sites'])}")

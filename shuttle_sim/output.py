@@ -12,13 +12,13 @@ import datetime as _dt
 import hashlib
 import io
 import json
-import os
 from pathlib import Path
 from typing import Iterable
 
 import yaml
 
 from .config.schema import Scenario, resolved_dict
+from .study.studydir import atomic_write
 from .results import FERRY_TRIP_FIELDS, VOYAGE_FIELDS, Result
 from .stats import summarize
 
@@ -42,12 +42,6 @@ def scenario_hash(scenario: Scenario) -> str:
     """SHA-256 of the resolved scenario: equal scenarios, equal hashes."""
     text = json.dumps(resolved_dict(scenario), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _csv(rows: Iterable[dict], fields: tuple[str, ...]) -> str:
@@ -79,16 +73,16 @@ def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: 
     manifest = out / "manifest.json"
     if manifest.exists():
         manifest.unlink()  # the directory is incomplete until the new manifest lands
-    _atomic_write(out / "scenario.resolved.yaml", yaml.safe_dump(resolved_dict(scenario), sort_keys=False))
-    _atomic_write(out / "kpis.json", json.dumps(kpi_summary(scenario.name, [result]), indent=2) + "\n")
+    atomic_write(out / "scenario.resolved.yaml", yaml.safe_dump(resolved_dict(scenario), sort_keys=False))
+    atomic_write(out / "kpis.json", json.dumps(kpi_summary(scenario.name, [result]), indent=2) + "\n")
     files = ["scenario.resolved.yaml", "kpis.json", "tank_levels.csv"]
     if scenario.has_tankers:
-        _atomic_write(out / "voyages.csv", _csv(result.voyages, VOYAGE_FIELDS))
+        atomic_write(out / "voyages.csv", _csv(result.voyages, VOYAGE_FIELDS))
         files.append("voyages.csv")
     if scenario.ferry is not None:
-        _atomic_write(out / "ferry_trips.csv", _csv(result.ferry_trips, FERRY_TRIP_FIELDS))
+        atomic_write(out / "ferry_trips.csv", _csv(result.ferry_trips, FERRY_TRIP_FIELDS))
         files.append("ferry_trips.csv")
-    _atomic_write(out / "tank_levels.csv", _levels_csv(result))
+    atomic_write(out / "tank_levels.csv", _levels_csv(result))
     meta = {
         "package_version": __version__,
         "compiled_modules": bool(_native.compiled_modules()),  # same results either way; speed differs
@@ -102,5 +96,5 @@ def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: 
         "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "files": files,
     }
-    _atomic_write(manifest, json.dumps(meta, indent=2) + "\n")
+    atomic_write(manifest, json.dumps(meta, indent=2) + "\n")
     return out

@@ -110,7 +110,7 @@ def test_sequential_stopping_meets_its_precision_whatever_the_workers():
 
 
 def test_failed_replication_is_recorded_and_the_study_goes_on(monkeypatch):
-    import shuttle_sim.experiment as ex
+    import shuttle_sim.study.tasks as ex
 
     real = ex.simulate
 

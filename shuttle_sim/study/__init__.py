@@ -1,1 +1,30 @@
-"""The study layer: designs, costs, targets and searches over scenario variants."""
+"""The study layer, shared by ``run`` (one scenario, n replications) and ``sweep``.
+
+``records`` (one replication's record, the result table), ``tasks`` (picklable tasks,
+the worker side), ``executors`` (in-process, processes, Dask), ``scheduler`` (a bounded
+window of tasks in flight), ``studydir`` (the result files: commit point, resume,
+``atomic_write``, ``read_levels``), ``stopping`` (the precision rule), ``storage``
+(storage sizing) and ``experiment`` (``run_experiment``); for sweeps, ``design`` (cells
+from factors), ``costs`` (the cost model), ``targets`` (verdicts and the answer),
+``search`` (adaptive search) and ``evaluate`` (a serial in-process evaluator).  Names are imported on first
+use, so reading result files (``read_levels``, ``atomic_write``) loads no simulation code.
+"""
+
+from importlib import import_module
+
+_EXPORTS = {
+    "Experiment": "experiment", "run_experiment": "experiment",
+    "Record": "records", "ResultTable": "records", "StudyError": "records",
+    "Task": "tasks", "run_task": "tasks",
+    "InProcessExecutor": "executors", "make_executor": "executors",
+    "stream": "scheduler", "batches": "scheduler",
+    "StudyDir": "studydir", "atomic_write": "studydir", "read_levels": "studydir",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

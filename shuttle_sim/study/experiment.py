@@ -1,0 +1,232 @@
+"""Monte Carlo study of one scenario: n replications, or as many as a precision needs.
+
+Replication ``r`` draws only from streams named by ``(seed, r)``, so its result is
+bit-identical whichever worker or executor runs it.  This module only orchestrates:
+tasks (:mod:`.tasks`) go through a bounded window (:mod:`.scheduler`) over an executor
+(:mod:`.executors`); records are committed to the study directory as they finish
+(:mod:`.studydir`, which resumes an interrupted study to identical files); the
+precision rule is :mod:`.stopping`, storage sizing :mod:`.storage`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as _dt
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import kpis as kpi_catalogue
+from ..config.schema import Scenario, resolved_dict
+from ..stats import summarize
+from .executors import make_executor
+from .records import ResultTable, StudyError
+from .scheduler import batches, stream
+from .stopping import first_stage, next_stage, precision_reached
+from .storage import STORAGE_KPIS, storage_summary
+from .studydir import StudyDir
+from .tasks import Task, run_task
+
+__all__ = ["Experiment", "run_experiment"]
+
+
+@dataclass
+class Experiment:
+    """What a study returns (also the notebook API's result).
+
+    Attributes
+    ----------
+    scenario_name : str
+    seed : int
+    records : ResultTable
+        By replication number: ``seed``, ``error`` ('' if it ran) and ``kpis``.
+    summary : dict
+        ``{"scenario", "replications", "failed", "kpis": {NAME: {mean, ci95_halfwidth,
+        p10, p50, p90}}, "storage": {...}}``; p10 is the 10th percentile (the value
+        exceeded in 90% of replications).
+    """
+
+    scenario_name: str
+    seed: int
+    records: ResultTable = field(default_factory=lambda: ResultTable(0))
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def replications(self):
+        """One row per replication, all KPIs as columns (a pandas DataFrame)."""
+        return self.records.frame()
+
+    def __repr__(self) -> str:
+        return f"Experiment({self.scenario_name!r}, seed={self.seed}, replications={len(self.records)})"
+
+
+def _summary(name: str, records: ResultTable, kpi_names: list[str], storage: bool) -> dict:
+    ok = records.ok()
+    out = {
+        "scenario": name,
+        "replications": len(records),
+        "failed": len(records) - len(ok),
+        "kpis": {k: summarize(records.column(k)) for k in kpi_names if k not in STORAGE_KPIS},
+    }
+    if storage and len(ok):
+        out["storage"] = storage_summary(records)
+    return out
+
+
+def _progress(name: str, total: int, initial: int, enabled: bool):
+    """A tqdm bar (a widget in Jupyter), per replication, with elapsed time, rate and ETA."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, disable=not enabled, desc=name, unit="rep", file=sys.stderr,
+                dynamic_ncols=True, smoothing=0.1)
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def run_experiment(
+    scenario: Scenario,
+    replications: int | None = 100,
+    seed: int = 0,
+    workers: int = 1,
+    *,
+    out: str | Path | None = None,
+    precision: float | None = None,
+    kpi: str = "delivered_mt_per_year",
+    max_replications: int = 10_000,
+    batch: int | None = None,
+    horizon_h: float | None = None,
+    storage: bool = False,
+    scheduler: str | None = None,
+    executor: cf.Executor | None = None,
+    progress: bool = False,
+) -> Experiment:
+    """Run ``replications`` of ``scenario`` (or until ``precision`` is met).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    replications : int
+        Number of replications; with ``precision``, the size of the first stage
+        (at least 10).
+    seed : int
+        Root seed; replication r uses streams of (seed, r).
+    workers : int
+        1 runs in this process; more use a process pool (unless ``scheduler`` or
+        ``executor`` is given).
+    out : path, optional
+        Study directory: results are written as they finish and a rerun resumes.  A
+        larger ``replications`` into the same directory extends the study; a smaller one
+        than it holds is refused.
+    precision, kpi, max_replications
+        Sequential stopping: continue until the 95% CI half-width of ``kpi`` is within
+        ``precision`` x |mean|, or ``max_replications``.
+    batch : int, optional
+        Replications per task (default: about 16 tasks per worker, at most 32).
+    storage : bool
+        Also run each replication with each tank farm unbounded, and report the storage
+        each farm needs (peak stock; capacity for zero deferral in 90% of years).
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://host:port``).
+    executor : concurrent.futures.Executor, optional
+        Use this executor instead (it is not shut down here).
+    progress : bool
+        Show a progress bar on stderr (a widget in Jupyter).
+
+    Raises
+    ------
+    StudyError
+        A study that cannot run as asked; nothing is written in ``out`` when the
+        arguments, the directory or the scheduler are wrong.
+    """
+    h = scenario.horizon_h if horizon_h is None else float(horizon_h)
+    if precision is not None and not (precision > 0 and math.isfinite(precision)):
+        raise StudyError(f"precision must be a finite number > 0, found {precision}")
+    if replications is not None and replications < 1:
+        raise StudyError(f"replications must be >= 1, found {replications}")
+    if storage and not scenario.has_tankers:
+        raise StudyError("--storage sizes the tanker route's tank farms; this scenario has no tanker route")
+    if precision is not None and not kpi_catalogue.known(kpi):
+        raise StudyError(f"--kpi {kpi!r} is not a KPI name (see shuttle_sim/kpis.py)")
+    sd = StudyDir(out, scenario, seed, h) if out is not None else None
+    own_executor = executor is None
+    if own_executor:
+        executor, described, shutdown = make_executor(workers, scheduler)
+    else:
+        described, shutdown = type(executor).__name__, (lambda abort=False: None)
+    data = resolved_dict(scenario)
+    sha = sd.sha if sd else None
+    if sha is None:
+        from ..output import scenario_hash
+
+        sha = scenario_hash(scenario)
+    records = ResultTable(seed)
+    kpi_names: list[str] = []
+    bar = None
+    aborted = True
+    try:
+        if sd:
+            for rec in sd.open():
+                records.add(rec)
+            kpi_names = list(sd.header[3:]) if sd.header else []
+            beyond = [r for r in records if replications is not None and precision is None and r >= replications]
+            if beyond:
+                raise StudyError(f"--out {out} holds {len(records)} finished replications, up to number {max(beyond)}; "
+                                 f"-n {replications} would drop some: use -n {max(beyond) + 1} or more, or another --out")
+            sd.start(executor=described, started=_now())
+        target = first_stage(replications, max_replications) if precision else replications
+        bar = _progress(scenario.name, target, sum(1 for r in records if r < target), progress)
+        window = 2 * max(workers, 2)
+        while True:
+            missing = [r for r in range(target) if r not in records]
+            tasks = (Task(data, sha, seed, c, h, storage) for c in batches(missing, workers, batch))
+            for rec in stream(executor, run_task, tasks, window):
+                if not kpi_names and rec.kpis:
+                    kpi_names = list(rec.kpis)
+                    if precision is not None and kpi not in kpi_names:
+                        raise StudyError(f"--kpi {kpi!r} is not a KPI of this scenario")
+                if sd:
+                    sd.append(rec, kpi_names)
+                records.add(rec)  # copied into the table; the record itself is dropped
+                bar.update()
+            if precision is None:
+                break
+            nxt = next_stage(records.upto(target).column(kpi), target, precision, max_replications)
+            if nxt is None:
+                break
+            target = nxt
+            bar.total = target
+            bar.refresh()
+        aborted = False
+    except KeyboardInterrupt:
+        if sd:
+            try:
+                sd.write_manifest(status="interrupted", replications_finished=len(records))
+            except StudyError:
+                pass
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+        if own_executor:
+            shutdown(aborted)
+        if sd:
+            try:
+                sd.close()
+            except StudyError:
+                if not aborted:
+                    raise
+    if len(records) > len(records.upto(target)):
+        raise StudyError(f"--out {out} holds more replications ({len(records)}) than this study needs ({target}); "
+                         "use another --out directory")
+    summary = _summary(scenario.name, records, kpi_names, storage)
+    summary["seed"] = seed
+    if precision is not None:
+        summary["precision"] = {"kpi": kpi, "target": precision,
+                                "reached": precision_reached(records.column(kpi), precision)}
+    if sd:
+        sd.finalize(records, kpi_names, summary)
+        sd.write_manifest(status="complete", replications=len(records), finished=_now())
+    return Experiment(scenario.name, seed, records, summary)

@@ -1,0 +1,353 @@
+"""The study directory: append-only result files that survive kills, full disks and resumes.
+
+Files
+-----
+``manifest.json``
+    What the study is (scenario hash, seed, horizon), its status (``running``,
+    ``interrupted``, ``complete``) and the layout of ``levels.bin``.
+``scenario.resolved.yaml``
+    The scenario with every value explicit; it reloads to an equal scenario.
+``replications.csv``
+    One row per finished replication: ``replication, seed, error, KPI...`` (floats by
+    ``repr``, so they read back exactly).  Rows are appended as replications finish and
+    rewritten in replication order when the study completes.
+``levels.bin``
+    One record per replication that ran: ``<i8`` replication number, then ``<f4``
+    levels ``[2][level_days]`` in tonnes at 00:00 of each day (the rows are named in the
+    manifest, ``levels_bin.rows``).  Read with :func:`read_levels`.
+``summary.json``
+    Written last, when the study completes: its presence means the files are complete.
+
+Commit point and durability
+---------------------------
+A replication's levels record is appended first, then its CSV row: **the CSV row is the
+commit**.  On resume, levels records without a row are cut, rows of replications that
+ran but whose levels are missing or unreadable are removed and run again (never silently
+dropped), and a torn last line or record (a kill mid-write) is cut.  Each append is one
+``write`` to an unbuffered file, so a row is safe against a killed process as soon as it
+is written; ``fsync`` runs at most once per second (``SYNC_EVERY_S``) and when the study
+stops, which bounds what a power loss can take to the last second of results.  A failed
+write (a full disk) is undone by truncating the file back to its length before the
+append, and reported as a :class:`StudyError`; a later rerun continues from there.
+Every other file is written whole by :func:`atomic_write` (a temporary file renamed into
+place), the one such helper of the package.
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import functools
+import io
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from ..config.schema import Scenario, resolved_dict
+from .records import Record, StudyError, csv_header, csv_row
+
+__all__ = ["StudyDir", "atomic_write", "read_levels", "levels_dtype", "SYNC_EVERY_S"]
+
+SYNC_EVERY_S = 1.0
+CSV, LEVELS, MANIFEST, SUMMARY, SCENARIO = (
+    "replications.csv", "levels.bin", "manifest.json", "summary.json", "scenario.resolved.yaml")
+_TMP_MARK = ".tmp-"
+_MAX_REPLICATION = 2**40  # a levels record naming a larger number is misaligned
+
+
+def _write_all(f, data: bytes) -> None:
+    """Write all of ``data`` to an unbuffered file (every write of this module comes here)."""
+    view = memoryview(data)
+    while view:
+        view = view[f.write(view):]
+
+
+def _sync(f) -> None:
+    os.fsync(f.fileno())
+
+
+def atomic_write(path: str | Path, data: str | bytes, *, sync: bool = False) -> None:
+    """Write ``data`` to ``path`` whole or not at all: into a temporary file beside it,
+    renamed into place.  ``sync`` flushes it to disk first (against power loss).  The
+    temporary file is removed if anything fails."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}{_TMP_MARK}{os.getpid()}")
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        with open(tmp, "wb", buffering=0) as f:
+            _write_all(f, raw)
+            if sync:
+                _sync(f)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+
+
+def levels_dtype(level_days: int) -> np.dtype:
+    """One ``levels.bin`` record."""
+    return np.dtype([("r", "<i8"), ("lv", "<f4", (2, level_days))])
+
+
+def read_levels(path: str | Path) -> dict[int, np.ndarray]:
+    """Daily tank levels of a study: ``{replication: array (2, days)}`` in tonnes at 00:00
+    of each day.  ``path`` is the study directory or its ``levels.bin``.  Row 0 is the
+    load farm and row 1 the discharge farm; for a ferry-only scenario row 0 is the rail
+    loading station's buffer and row 1 NaN (the manifest's ``levels_bin.rows`` says which)."""
+    path = Path(path)
+    folder, file = (path, path / LEVELS) if path.is_dir() else (path.parent, path)
+    days = json.loads((folder / MANIFEST).read_text())["level_days"]
+    rec = levels_dtype(days)
+    raw = file.read_bytes()
+    arr = np.frombuffer(raw[: len(raw) // rec.itemsize * rec.itemsize], dtype=rec)
+    return {int(a["r"]): np.array(a["lv"]) for a in arr}  # a re-run replication: the last copy wins
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse, before anything is written, a path that cannot become a study directory."""
+    if path.exists():
+        if not path.is_dir():
+            raise StudyError(f"--out {path}: expected a directory, found a file")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise StudyError(f"--out {path}: the directory is not writable")
+        return
+    anc = path.parent
+    while not anc.exists() and anc != anc.parent:
+        anc = anc.parent
+    if not anc.is_dir():
+        raise StudyError(f"--out {path}: {anc} is a file, not a directory")
+    if not os.access(anc, os.W_OK | os.X_OK):
+        raise StudyError(f"--out {path}: cannot create it: {anc} is not writable")
+
+
+def _disk_errors(method):
+    """Turn an OSError of a study-directory method into one clear StudyError."""
+
+    @functools.wraps(method)
+    def wrapped(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except OSError as e:
+            what = e.strerror or str(e)
+            hint = "free some space" if e.errno in (errno.ENOSPC, errno.EDQUOT) else "fix the cause"
+            raise StudyError(f"--out {self.path}: cannot write: {what}; the replications finished so far are kept: "
+                             f"{hint} and rerun the same command to continue") from None
+
+    return wrapped
+
+
+class StudyDir:
+    """The files of one study (see the module docstring).
+
+    Creating it checks the directory without writing; :meth:`open` creates or resumes it.
+    """
+
+    def __init__(self, path: str | Path, scenario: Scenario, seed: int, horizon_h: float) -> None:
+        from ..output import scenario_hash
+
+        self.path = Path(path)
+        self.scenario = scenario
+        self.sha = scenario_hash(scenario)
+        self.seed = seed
+        self.horizon_h = horizon_h
+        self.days = int(math.floor(horizon_h / 24.0)) + 1
+        self.dtype = levels_dtype(self.days)
+        self.header: list[str] | None = None
+        self._csv = self._lv = None
+        self._last_sync = 0.0
+        _check_writable(self.path)
+        m = self.path / MANIFEST
+        if m.exists():
+            try:
+                old = json.loads(m.read_text())
+            except (OSError, ValueError) as e:
+                raise StudyError(f"--out {self.path}: unreadable {MANIFEST} ({e}); use another --out directory") from None
+            for key, mine in (("scenario_sha256", self.sha), ("seed", seed), ("horizon_h", horizon_h)):
+                if old.get(key) != mine:
+                    raise StudyError(f"{self.path} holds a different study ({key} {old.get(key)!r}, this one {mine!r}); "
+                                     "use another --out directory")
+        elif (self.path / CSV).exists():
+            raise StudyError(f"--out {self.path}: holds {CSV} but no {MANIFEST}; use another --out directory")
+
+    @property
+    def level_rows(self) -> list[str | None]:
+        s = self.scenario
+        return ["load_tank", "discharge_tank"] if s.has_tankers else ["station_tank", None]
+
+    # ------------------------------------------------------------------ open / resume
+    @_disk_errors
+    def open(self) -> list[Record]:
+        """Create or resume the directory; the replications already committed."""
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StudyError(f"--out {self.path}: cannot create the directory: {e.strerror or e}") from None
+        for stale in self.path.glob(f".*{_TMP_MARK}*"):  # left by a process killed mid-write
+            stale.unlink()
+        text = yaml.safe_dump(resolved_dict(self.scenario), sort_keys=False)
+        f = self.path / SCENARIO
+        if not f.exists() or f.read_text() != text:
+            atomic_write(f, text)
+        if not (self.path / MANIFEST).exists():
+            self.write_manifest(status="running")
+        finished = self._repair()
+        self._csv = open(self.path / CSV, "ab", buffering=0)
+        self._lv = open(self.path / LEVELS, "ab", buffering=0)
+        self._last_sync = time.monotonic()
+        return finished
+
+    def _read_csv(self) -> tuple[dict[int, tuple[Record, list[str]]], bool]:
+        f = self.path / CSV
+        raw = f.read_bytes() if f.exists() else b""
+        good = raw[: raw.rfind(b"\n") + 1]
+        try:
+            lines = list(csv.reader(io.StringIO(good.decode("utf-8"))))
+        except (UnicodeDecodeError, csv.Error) as e:
+            raise StudyError(f"--out {self.path}: {CSV} is damaged ({e}); use another --out directory") from None
+        rows: dict[int, tuple[Record, list[str]]] = {}
+        if lines:
+            self.header = lines[0]
+            if self.header[:3] != ["replication", "seed", "error"]:
+                raise StudyError(f"--out {self.path}: {CSV} is not a study's results file; use another --out directory")
+        for i, row in enumerate(lines[1:], start=2):
+            try:
+                if len(row) != len(self.header):
+                    raise ValueError(f"{len(row)} fields, expected {len(self.header)}")
+                r, seed = int(row[0]), int(row[1])
+                kpis = {k: float(v) for k, v in zip(self.header[3:], row[3:])}
+            except ValueError as e:
+                raise StudyError(f"--out {self.path}: {CSV} line {i} is damaged ({e}); use another --out directory") from None
+            if seed != self.seed:
+                raise StudyError(f"--out {self.path}: {CSV} line {i} has seed {seed}, the study {self.seed}")
+            rows.pop(r, None)
+            rows[r] = (Record(r, seed, row[2], kpis if not row[2] else {}), row)
+        return rows, len(good) != len(raw)
+
+    def _repair(self) -> list[Record]:
+        """Make the CSV and levels.bin agree: every committed replication that ran has its
+        levels; every levels record has its row (see the module docstring)."""
+        rows, csv_torn = self._read_csv()
+        f = self.path / LEVELS
+        raw = f.read_bytes() if f.exists() else b""
+        n = len(raw) // self.dtype.itemsize
+        arr = np.frombuffer(raw[: n * self.dtype.itemsize], dtype=self.dtype)
+        last: dict[int, int] = {}
+        for i, r in enumerate(arr["r"].tolist()):
+            if not 0 <= r < _MAX_REPLICATION:  # misaligned (a partial record mid-file): nothing after it is sound
+                break
+            if r in rows and not rows[r][0].error:
+                last[r] = i
+        keep = sorted(last.values())
+        rerun = [r for r, (rec, _) in rows.items() if not rec.error and r not in last]
+        for r in rerun:
+            del rows[r]
+        if len(keep) != len(arr) or len(raw) != n * self.dtype.itemsize:
+            atomic_write(f, arr[keep].tobytes())
+        if csv_torn or rerun:
+            buf = io.StringIO()
+            w = csv.writer(buf, lineterminator="\n")
+            if self.header:
+                w.writerow(self.header)
+            w.writerows(row for _, row in rows.values())
+            atomic_write(self.path / CSV, buf.getvalue())
+        return [rec for rec, _ in rows.values()]
+
+    # ------------------------------------------------------------------ appending
+    @_disk_errors
+    def append(self, rec: Record, kpi_names: list[str]) -> None:
+        """Commit one finished replication: its levels record, then its CSV row."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        header = csv_header(kpi_names)
+        if self.header is None:
+            w.writerow(header)
+        elif self.header != header:
+            raise StudyError(f"--out {self.path}: {CSV} holds other KPIs (written by another version?); "
+                             "use another --out directory")
+        w.writerow(csv_row(rec, kpi_names))
+        row = buf.getvalue().encode("utf-8")
+        done = []
+        try:
+            if rec.levels is not None and not rec.error:
+                done.append((self._lv, os.fstat(self._lv.fileno()).st_size))
+                levels = np.asarray(rec.levels, dtype="<f4").reshape(2, self.days)
+                _write_all(self._lv, np.int64(rec.replication).astype("<i8").tobytes() + levels.tobytes())
+            done.append((self._csv, os.fstat(self._csv.fileno()).st_size))
+            _write_all(self._csv, row)
+        except BaseException:
+            for fh, size in done:  # undo this replication: neither file keeps any of it
+                try:
+                    os.ftruncate(fh.fileno(), size)
+                except OSError:
+                    pass  # the next resume cuts it
+            raise
+        self.header = header
+        if time.monotonic() - self._last_sync >= SYNC_EVERY_S:
+            self._sync_all()
+
+    def _sync_all(self) -> None:
+        for fh in (self._lv, self._csv):
+            if fh is not None:
+                _sync(fh)
+        self._last_sync = time.monotonic()
+
+    @_disk_errors
+    def close(self) -> None:
+        """Flush to disk and close the append files."""
+        try:
+            self._sync_all()
+        finally:
+            for fh in (self._lv, self._csv):
+                if fh is not None:
+                    fh.close()
+            self._lv = self._csv = None
+
+    # ------------------------------------------------------------------ manifest and end
+    @_disk_errors
+    def write_manifest(self, **fields) -> None:
+        from .. import __version__
+
+        m = self.path / MANIFEST
+        old = json.loads(m.read_text()) if m.exists() else {}
+        data = {**old, "package_version": __version__, "scenario": self.scenario.name, "scenario_sha256": self.sha,
+                "seed": self.seed, "horizon_h": self.horizon_h, "level_days": self.days,
+                "levels_bin": {
+                    "record": f"<i8 replication, then <f4 levels[2][{self.days}]",
+                    "rows": self.level_rows,
+                    "unit": "t",
+                    "times": "00:00 of each day from the start, day 0 to level_days - 1",
+                    "order": "replication order when complete, finishing order while running",
+                },
+                "durability": f"each row written as it finishes; fsync at most every {SYNC_EVERY_S:g} s and at the end",
+                **fields}
+        atomic_write(m, json.dumps(data, indent=2) + "\n", sync=fields.get("status") == "complete")
+
+    @_disk_errors
+    def start(self, **fields) -> None:
+        """Mark the study running: nothing looks complete until :meth:`finalize`."""
+        self.write_manifest(status="running", **fields)
+        (self.path / SUMMARY).unlink(missing_ok=True)
+
+    @_disk_errors
+    def finalize(self, records, kpi_names: list[str], summary: dict) -> None:
+        """Rewrite the CSV and levels in replication order, then the summary (atomic renames)."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(csv_header(kpi_names))
+        for r in sorted(records):
+            w.writerow(csv_row(records[r], kpi_names))
+        atomic_write(self.path / CSV, buf.getvalue(), sync=True)
+        f = self.path / LEVELS
+        arr = np.frombuffer(f.read_bytes(), dtype=self.dtype)
+        order = np.argsort(arr["r"], kind="stable")
+        if not np.array_equal(order, np.arange(arr.size)):
+            atomic_write(f, arr[order].tobytes(), sync=True)
+        atomic_write(self.path / SUMMARY, json.dumps(summary, indent=2) + "\n", sync=True)

@@ -1,0 +1,132 @@
+"""The study layer's parts on their own: stopping rule, records, scheduler, study directory."""
+
+import concurrent.futures as cf
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from shuttle_sim.study import stopping
+from shuttle_sim.study.executors import InProcessExecutor
+from shuttle_sim.study.records import Record, ResultTable, describe_error
+from shuttle_sim.study.scheduler import batches, stream
+from shuttle_sim.study.studydir import atomic_write, read_levels
+
+from .test_experiment import noisy
+
+
+# ------------------------------------------------------------------ stopping (no SimPy)
+def halfwidth(x):
+    x = np.asarray(x, float)
+    return stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
+
+
+def test_constant_values_meet_any_precision():
+    assert stopping.precision_reached(np.full(10, 5.0), 1e-9)
+    assert stopping.next_stage(np.full(10, 5.0), 10, 1e-9, 1000) is None
+
+
+def test_next_stage_is_sized_by_the_variance_seen():
+    x = np.array([1.0, 3.0] * 5)  # mean 2
+    hw = halfwidth(x)
+    p = hw / 2.0 / 2.0  # half the precision reached: four times the replications
+    assert not stopping.precision_reached(x, p)
+    assert stopping.next_stage(x, 10, p, 10_000) == math.ceil(10 * (hw / (p * 2.0)) ** 2) == 40
+    assert stopping.next_stage(x, 10, p, 25) == 25  # the cap
+    assert stopping.next_stage(x, 25, p, 25) is None  # at the cap: stop
+    near = hw / 2.0 * 0.99  # almost there: still at least MIN_PILOT more
+    assert stopping.next_stage(x, 10, near, 10_000) == 20
+    assert stopping.precision_reached(x, hw / 2.0 * 1.0001)
+
+
+def test_first_stage_and_undefined_intervals():
+    assert stopping.first_stage(3, 100) == 10 and stopping.first_stage(50, 30) == 30 and stopping.first_stage(None, 99) == 10
+    assert stopping.next_stage(np.array([4.0]), 1, 0.1, 100) == 11  # one value: no interval yet
+    assert stopping.next_stage(np.array([-1.0, 1.0]), 2, 0.1, 100) == 12  # mean 0: no relative precision
+
+
+# ------------------------------------------------------------------ records
+def test_a_failed_replication_keeps_type_message_and_code_location():
+    def innermost():
+        raise ZeroDivisionError("tank empty\nsecond line")
+
+    try:
+        innermost()
+    except ZeroDivisionError as e:
+        text = describe_error(e)
+    line = innermost.__code__.co_firstlineno + 1
+    assert text == f"ZeroDivisionError: tank empty second line [tests/test_study.py:{line}:innermost]"
+
+
+def test_result_table_columns_and_errors():
+    t = ResultTable(seed=3)
+    t.add(Record(2, 3, kpis={"a": 1.0, "b": 2.0}, runtime_s=0.5))
+    t.add(Record(0, 3, error="E: x [f.py:1:g]"))
+    t.add(Record(1, 3, kpis={"a": 3.0, "b": 4.0}))
+    assert list(t) == [0, 1, 2] and list(t.ok()) == [1, 2]
+    assert t.column("a").tolist() == [3.0, 1.0]
+    assert t[0]["error"] == "E: x [f.py:1:g]" and dict(t[2]["kpis"]) == {"a": 1.0, "b": 2.0}
+    df = t.frame()
+    assert df.loc[2, "runtime_s"] == 0.5 and math.isnan(df.loc[1, "runtime_s"])
+    assert len(t.upto(2)) == 2
+
+
+# ------------------------------------------------------------------ scheduler
+class Counting(cf.ThreadPoolExecutor):
+    def __init__(self):
+        super().__init__(max_workers=4)
+        self.running = self.peak = 0
+
+    def submit(self, fn, /, *args):
+        self.running += 1
+        self.peak = max(self.peak, self.running)
+        fut = super().submit(fn, *args)
+        fut.add_done_callback(lambda f: setattr(self, "running", self.running - 1))
+        return fut
+
+
+def test_stream_keeps_a_bounded_window_and_yields_every_item():
+    with Counting() as ex:
+        got = list(stream(ex, lambda t: [t, t], iter(range(50)), window=3))
+    assert sorted(got) == sorted(list(range(50)) * 2)
+    assert ex.peak <= 3
+
+
+def test_stream_in_process_yields_in_submission_order():
+    assert list(stream(InProcessExecutor(), lambda t: [t], range(7), window=3)) == list(range(7))
+
+
+def test_batches():
+    assert batches(list(range(5)), 1, 2) == [(0, 1), (2, 3), (4,)]
+    assert all(len(b) <= 32 for b in batches(list(range(10_000)), 2))
+    assert sum(map(len, batches(list(range(100)), 2))) == 100
+
+
+# ------------------------------------------------------------------ study directory
+def test_atomic_write_leaves_nothing_on_failure(tmp_path, monkeypatch):
+    from shuttle_sim.study import studydir
+
+    atomic_write(tmp_path / "a.txt", "old")
+
+    def full(f, data):
+        f.write(data[:3])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(studydir, "_write_all", full)
+    with pytest.raises(OSError):
+        atomic_write(tmp_path / "a.txt", "new text")
+    assert (tmp_path / "a.txt").read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_read_levels_takes_the_file_or_the_directory_and_the_manifest_says_what_rows_are(tmp_path):
+    from shuttle_sim.experiment import run_experiment
+
+    run_experiment(noisy(), 3, seed=1, out=tmp_path)
+    a, b = read_levels(tmp_path), read_levels(tmp_path / "levels.bin")
+    assert sorted(a) == sorted(b) == [0, 1, 2] and all(np.array_equal(a[r], b[r]) for r in a)
+    m = json.loads((tmp_path / "manifest.json").read_text())
+    assert m["levels_bin"]["rows"] == ["load_tank", "discharge_tank"] and m["levels_bin"]["unit"] == "t"
+    assert m["status"] == "complete" and "fsync" in m["durability"]

@@ -1,0 +1,253 @@
+"""Studies under faults: killed at every write, a full disk at every write, a changed -n,
+a killed parent with live workers, Ctrl-C, and --out places that cannot hold a study.
+
+The write points are found by counting the calls of ``studydir._write_all`` (every byte a
+study writes goes through it) in an uninterrupted run; a fault is then injected at each.
+"""
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from shuttle_sim.cli import main
+from shuttle_sim.experiment import StudyError, run_experiment
+from shuttle_sim.study import studydir
+
+from .conftest import CONFIGS
+from .test_experiment import noisy
+
+FILES = ("replications.csv", "summary.json", "levels.bin")
+N = 4
+
+
+def study(out, n=N, **kw):
+    return run_experiment(noisy(), n, seed=4, out=out, batch=1, **kw)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """Files of an uninterrupted study, and how many writes it made."""
+    out = tmp_path_factory.mktemp("ref")
+    calls = []
+    real = studydir._write_all
+    studydir._write_all = lambda f, data: (calls.append(len(data)), real(f, data))
+    try:
+        study(out)
+    finally:
+        studydir._write_all = real
+    return {f: (out / f).read_bytes() for f in FILES}, len(calls)
+
+
+def assert_same_files(out: Path, ref: dict) -> None:
+    for f in FILES:
+        assert (out / f).read_bytes() == ref[f], f
+    assert not [p.name for p in out.iterdir() if ".tmp-" in p.name]
+
+
+def faulty(k: int, fault):
+    """A ``_write_all`` that writes half of the k-th write, then calls ``fault()``."""
+    real, calls = studydir._write_all, [0]
+
+    def write(f, data):
+        calls[0] += 1
+        if calls[0] == k:
+            real(f, data[: len(data) // 2])
+            fault()
+        real(f, data)
+
+    return write
+
+
+def die():
+    os._exit(9)  # as kill -9: no cleanup of any kind
+
+
+def killed_at(k: int, out: Path) -> int:
+    """Run the study in a forked child that dies at its k-th write; its exit code."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            studydir._write_all = faulty(k, die)
+            study(out)
+        finally:
+            os._exit(0)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_killed_at_every_write_then_resumed_gives_identical_files(tmp_path, reference):
+    ref, writes = reference
+    assert writes >= 2 * N + 4
+    for k in range(1, writes + 1):
+        out = tmp_path / f"k{k}"
+        assert killed_at(k, out) == 9
+        study(out)
+        assert_same_files(out, ref)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_killed_twice_then_resumed(tmp_path, reference):
+    ref, writes = reference
+    out = tmp_path / "twice"
+    assert killed_at(6, out) == 9
+    assert killed_at(3, out) == 9  # a second kill early in the resumed run
+    study(out)
+    assert_same_files(out, ref)
+
+
+def test_disk_full_at_every_write_is_a_clean_error_and_a_rerun_recovers(tmp_path, reference, monkeypatch):
+    ref, writes = reference
+
+    def full():
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    for k in range(1, writes + 1):
+        out = tmp_path / f"d{k}"
+        with monkeypatch.context() as m:
+            m.setattr(studydir, "_write_all", faulty(k, full))
+            with pytest.raises(StudyError) as e:
+                study(out)
+        assert "No space left on device" in str(e.value) and "\n" not in str(e.value)
+        assert not [p.name for p in out.iterdir() if ".tmp-" in p.name]
+        study(out)
+        assert_same_files(out, ref)
+
+
+def test_a_failing_fsync_is_a_clean_error_too(tmp_path, reference, monkeypatch):
+    def no_space(f):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(studydir, "_sync", no_space)
+        with pytest.raises(StudyError, match="No space left on device"):
+            study(tmp_path)
+    study(tmp_path)
+    assert_same_files(tmp_path, reference[0])
+
+
+def test_disk_full_from_the_command_line_is_one_line_exit_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(studydir, "_write_all", faulty(5, lambda: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device"))))
+    args = ["run", str(CONFIGS / "aktau_current.yaml"), "-n", "3", "--years", "0.05", "--workers", "1", "--quiet",
+            "--out", str(tmp_path / "o")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err and "rerun the same command" in err
+
+
+def test_a_smaller_n_is_refused_and_a_larger_one_extends(tmp_path):
+    study(tmp_path / "a", n=6)
+    before = {f: (tmp_path / "a" / f).read_bytes() for f in FILES}
+    with pytest.raises(StudyError, match=r"holds 6 finished replications, up to number 5; -n 4 would drop some"):
+        study(tmp_path / "a", n=4)
+    assert {f: (tmp_path / "a" / f).read_bytes() for f in FILES} == before  # nothing truncated or duplicated
+    study(tmp_path / "a", n=9)
+    study(tmp_path / "b", n=9)
+    assert_same_files(tmp_path / "a", {f: (tmp_path / "b" / f).read_bytes() for f in FILES})
+
+
+def test_levels_missing_for_a_committed_row_are_rerun_not_dropped(tmp_path, reference):
+    """A directory written by the old order (row first, levels second) and killed between."""
+    study(tmp_path)
+    lv = tmp_path / "levels.bin"
+    rec = len(lv.read_bytes()) // N
+    lv.write_bytes(lv.read_bytes()[: 2 * rec] + lv.read_bytes()[3 * rec:])  # replication 2 lost its levels
+    (tmp_path / "summary.json").unlink()
+    study(tmp_path)
+    assert_same_files(tmp_path, reference[0])
+
+
+@pytest.mark.parametrize("where", ["file", "under_file", "unwritable"])
+def test_out_that_cannot_hold_a_study_is_one_line_and_writes_nothing(tmp_path, capsys, where):
+    f = tmp_path / "f"
+    f.write_text("x")
+    out = {"file": f, "under_file": f / "sub" / "dir", "unwritable": Path("/proc/no/such/dir")}[where]
+    before = sorted(tmp_path.rglob("*"))
+    assert main(["run", str(CONFIGS / "aktau_current.yaml"), "-n", "2", "--years", "0.01", "--quiet",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"shuttle-sim: --out {out}"), err
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_a_bad_kpi_writes_nothing(tmp_path, capsys):
+    assert main(["run", str(CONFIGS / "aktau_current.yaml"), "--precision", "0.1", "--kpi", "nosuchkpi",
+                 "--years", "0.01", "--quiet", "--out", str(tmp_path / "o")]) == 2
+    assert "nosuchkpi" in capsys.readouterr().err and not (tmp_path / "o").exists()
+
+
+def test_progress_bar_counts_replications_after_a_resume(tmp_path, monkeypatch):
+    from shuttle_sim.study import experiment
+
+    seen = []
+    real = experiment._progress
+    monkeypatch.setattr(experiment, "_progress", lambda *a: seen.append(a) or real(*a))
+    study(tmp_path, n=3)
+    study(tmp_path, n=5)
+    assert [(total, initial) for _, total, initial, _ in seen] == [(3, 0), (5, 3)]
+
+
+# ------------------------------------------------------------------ real processes
+def _cli(out: Path, n: int = 400, workers: int = 2) -> list[str]:
+    return [sys.executable, "-m", "shuttle_sim.cli", "run", str(CONFIGS / "aktau_current.yaml"), "-n", str(n),
+            "--seed", "2", "--years", "0.05", "--workers", str(workers), "--quiet", "--out", str(out)]
+
+
+def _wait_rows(csv_path: Path, rows: int, p: subprocess.Popen) -> None:
+    deadline = time.time() + 120
+    while time.time() < deadline and p.poll() is None:
+        if csv_path.exists() and csv_path.read_bytes().count(b"\n") > rows:
+            return
+        time.sleep(0.05)
+    pytest.fail("the study wrote no rows in time")
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_die_with_a_killed_parent_and_the_rerun_finishes_identically(tmp_path):
+    out = tmp_path / "k"
+    p = subprocess.Popen(_cli(out, n=24), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_rows(out / "replications.csv", 3, p)
+    workers = _children(p.pid)
+    assert len(workers) >= 2
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline and any(map(_alive, workers)):
+        time.sleep(0.05)
+    left = [w for w in workers if _alive(w)]
+    for w in left:  # do not leave them running whatever the outcome
+        os.kill(w, signal.SIGKILL)
+    assert not left, "workers outlived their parent"
+    assert subprocess.run(_cli(out, n=24), capture_output=True).returncode == 0
+    assert subprocess.run(_cli(tmp_path / "ref", n=24, workers=1), capture_output=True).returncode == 0
+    assert_same_files(out, {f: (tmp_path / "ref" / f).read_bytes() for f in FILES})
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups")
+def test_ctrl_c_to_the_process_group_prints_one_line(tmp_path):
+    out = tmp_path / "c"
+    p = subprocess.Popen(_cli(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    _wait_rows(out / "replications.csv", 2, p)
+    os.killpg(p.pid, signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130
+    assert err.decode().count("\n") == 1 and "interrupted" in err.decode(), err.decode()
