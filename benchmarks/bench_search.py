@@ -20,8 +20,19 @@ from shuttle_sim.study.search import full_grid, search
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def short(changes: dict) -> str:
+    """Overrides in a line: a list of disruptions by their notes."""
+    def one(v):
+        if isinstance(v, list) and all(isinstance(d, dict) and "note" in d for d in v):
+            return "+".join(d["note"] for d in v)
+        return v
+    return ", ".join(f"{k}={one(v)}" for k, v in changes.items())
+
+
 def best(answers: list[dict]) -> list:
-    return [(a.get("condition"), a["best"]["overrides"] if a["feasible"] else ("none; nearest", a["nearest"]["overrides"]))
+    """(condition, chosen cell) per answer: what must agree between grid and search."""
+    return [(short(a.get("condition") or {}),
+             short(a["best"]["overrides"]) if a["feasible"] else "none; nearest " + short(a["nearest"]["overrides"]))
             for a in answers]
 
 
@@ -45,11 +56,12 @@ def main(paths: list[str]) -> None:
               f"(ratio {ada['replications'] / ref['replications']:.2f})")
         same = best(ref["answers"]) == best(ada["answers"])
         print(f"  same answer: {same}")
-        for cond, b in best(ref["answers"]):
-            print(f"    {cond or ''} -> {b}")
+        for (cond, b), a in zip(best(ref["answers"]), ref["answers"]):
+            cost = f" at {a['best']['objective']:.4g} ({sp.objective.minimise})" if a["feasible"] else ""
+            print(f"    {cond + ' -> ' if cond else ''}{b}{cost}")
         if not same:
             for cond, b in best(ada["answers"]):
-                print(f"    adaptive: {cond or ''} -> {b}")
+                print(f"    adaptive: {cond + ' -> ' if cond else ''}{b}")
         sys.stdout.flush()
 
 
