@@ -136,3 +136,19 @@ def test_bad_cost_file_names_line_and_key(tmp_path, edit, where, words):
     _, lines = parse_yaml(bad, str(p))
     assert msg.startswith(f"{p}:{lines[where]}: {'.'.join(where)}: "), msg
     assert words in msg and "\n" not in msg
+
+
+from hypothesis import given, settings, strategies as st
+
+
+@settings(max_examples=30, deadline=None)
+@given(price=st.floats(0, 2000), laden=st.floats(0, 4380), deferred=st.floats(0, 1e6))
+def test_items_add_up_and_fuel_is_linear_in_its_price(price, laden, deferred):
+    t = table().iloc[:1].assign(**{"class[T]_sailing_laden_h": laden, "deferred_t": deferred})
+    base = cost_table(scenario(), t, costs_from_dict(COSTS))
+    dear = cost_table(scenario(), t, costs_from_dict(merge(COSTS, {"fuel_price": f"{price!r} USD/t"})))
+    items = [f"cost_{k}_usd_per_year" for k in COST_ITEMS]
+    assert dear[items].sum(axis=1)[0] == pytest.approx(dear["total_annual_cost_usd"][0], rel=1e-12)
+    assert dear["cost_fuel_usd_per_year"][0] == pytest.approx(base["cost_fuel_usd_per_year"][0] * price / 500, rel=1e-9, abs=1e-6)
+    others = [c for c in items if c != "cost_fuel_usd_per_year"]
+    assert (dear[others] == base[others]).all(axis=None)
