@@ -198,7 +198,9 @@ def answer(cells: Mapping[str, Mapping], targets: Sequence[TargetLike], confiden
     dict
         ``feasible`` (bool), ``best`` (the cheapest feasible cell: name, overrides,
         objective, assessments), ``cheaper`` (each cell estimated cheaper than ``best``,
-        whether it fails with confidence or only possibly, with replications to settle),
+        whether it fails with confidence or only possibly, with the total replications
+        expected to settle it: None when its estimate sits on a threshold, so that no
+        number of replications is expected to decide it),
         ``nearest`` and ``binding`` when nothing is feasible, and ``cells`` (all verdicts).
     """
     rows = []
