@@ -118,6 +118,12 @@ BAD = {
                   "'total_annual_cost_usd' or 'cost_per_tonne_usd'"),
     "monotone": (("replications: 3", "replications: 3\nsearch: {method: adaptive, monotone: load_port.berth}"),
                  "search:", "search.monotone", "expected one of the factors"),
+    "linked": (("replications: 3", "linked: [[load_port.berths, load_port.transfer_rate]]\nreplications: 3"),
+               "linked:", "linked", "'load_port.transfer_rate' is not among the factors"),
+    "monotone order": (("[1, 2, 3]\n  load_port.berths: [1, 2]\nreplications: 3",
+                        "[3, 1, 2]\n  load_port.berths: [1, 2]\nsearch:\n  method: adaptive\n  monotone: fleet.tankers[T].count\n"
+                        "replications: 3"), "[3, 1, 2]", "factors.fleet.tankers[T].count",
+                       "expected the monotone factor's levels in increasing order"),
     # valid alone (the overridden base has 2 berths), impossible with 1 berth
     "combination": (("scenario: cycle.yaml\nfactors:\n", "scenario: {file: cycle.yaml, overrides: {load_port.berths: 2}}\n"
                      "factors:\n  disruptions: [[{target: load_berth, index: 1, start: 2025-02-01, end: 2025-02-02}]]\n"),
@@ -163,3 +169,14 @@ def test_deterministic_study_cheapest_feasible_by_hand(tmp_path):
                  "total_annual_cost_usd", n_min=2, n_max=3)
     assert out["answer"]["best"]["overrides"] == best
     assert out["replications"] < ref["replications"]
+
+
+def test_readme_format_example_is_a_valid_study(tmp_path):
+    text = (EXPERIMENTS / "README.md").read_text()
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "configs").symlink_to(ROOT / "configs")
+    (tmp_path / "experiments").mkdir()
+    p = tmp_path / "experiments" / "example.yaml"
+    p.write_text(block)
+    s = load_study(p)
+    assert len(s.cells) == 16 and s.spec.search.method == "adaptive"

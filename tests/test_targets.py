@@ -139,3 +139,18 @@ def test_one_answer_per_condition():
     best = {a["condition"]["year"]: a["best"]["overrides"] for a in out}
     assert best["calm"] == {"ships": 2, "berths": 2, "year": "calm"}    # min(10, 8) = 8: cost 10
     assert best["storm"] == {"ships": 2, "berths": 4, "year": "storm"}  # min(10, 8): cost 14
+
+
+@pytest.mark.parametrize("k,n", [(10, 10), (19, 20), (17, 20), (30, 40), (35, 40)])
+def test_replications_to_settle_decide_at_the_observed_share(k, n):
+    """At the returned N the observed share decides the binomial test, and at N - 1 it does not."""
+    from shuttle_sim.study.targets import _share_to_settle, _share_verdict
+
+    p, c = 0.9, 0.9
+    big = _share_to_settle(k, n, p, c)
+    q = k / n
+    at = (lambda m: math.floor(q * m + 1e-9)) if q > p else (lambda m: math.ceil(q * m - 1e-9))
+    assert _share_verdict(at(big), big, p, c) != "undecided"
+    if big > n:
+        assert _share_verdict(at(big - 1), big - 1, p, c) == "undecided"
+    assert _share_to_settle(9, 10, 0.9, 0.9) is None  # sits on the threshold

@@ -33,7 +33,7 @@ from typing import Any, Literal, Optional, Union
 from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 
 from .. import kpis, units
-from ..study.design import Cell, DesignError, expand_range, grid, listed
+from ..study.design import Cell, DesignError, _split, expand_range, grid, listed
 from .costs import CostSpec, costs_from_dict, load_costs
 from .loader import ConfigError, ConfigProblem, _line_for, format_path, load_scenario, parse_yaml, validate_model
 from .overrides import apply_changes, with_changes
@@ -128,7 +128,8 @@ class Study(Spec):
     replications: Union[PositiveInt, PrecisionRule]
     years: PositiveInt = Field(default=1, description="simulated years per replication")
     seed: NonNegativeInt = 1
-    warmup_h: Optional[Hours] = Field(default=None, alias="warmup")
+    warmup_h: Optional[Hours] = Field(
+        default=None, alias="warmup", description="discarded start of each replication; horizon = years + warmup")
     targets: dict[str, TargetSpec] = Field(min_length=1)
     confidence: float = Field(default=0.9, gt=0.5, lt=1)
     objective: Objective
@@ -387,6 +388,19 @@ def _check_search_and_rule(spec: Study, factors: dict, pr: _Problems) -> None:
             pr.add(("search", "monotone"), f"expected one of the factors {list(factors)}, found {m!r}")
         elif any(m in g for g in spec.linked):
             pr.add(("search", "monotone"), f"expected a factor not linked to others, found {m!r}")
+        elif not _increasing(factors[m]):
+            pr.add(("factors", m), f"expected the monotone factor's levels in increasing order, found {factors[m]}")
+
+
+def _increasing(levels: list) -> bool:
+    """Levels strictly increasing, when they are numbers or quantities in one unit."""
+    try:
+        split = [_split(v) for v in levels]
+    except DesignError:
+        return True  # not numbers: the study's order is taken as given
+    if len({u for _, u in split}) > 1:
+        return True  # mixed units (300 kt, 1.5 Mt): the config layer checks each value
+    return all(a[0] < b[0] for a, b in zip(split, split[1:]))
 
 
 def _check_supply(study: LoadedStudy, pr: _Problems) -> None:
