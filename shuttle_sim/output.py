@@ -18,9 +18,9 @@ from typing import Iterable
 import yaml
 
 from .config.schema import Scenario, resolved_dict
-from .study.studydir import atomic_write
 from .results import FERRY_TRIP_FIELDS, VOYAGE_FIELDS, Result
 from .stats import summarize
+from .study.studydir import atomic_write
 
 
 def kpi_summary(scenario_name: str, results: Iterable[Result]) -> dict:

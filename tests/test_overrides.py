@@ -200,6 +200,11 @@ def test_extends_cycles_and_missing_files_are_one_line_errors(tmp_path):
     write(tmp_path, "badname.yaml", f"extends: {CONFIGS / 'aktau_current.yaml'}\nfleet:\n  tankers[Nope-class]: {{count: 2}}\n")
     msg = error_of(ss.load_scenario, tmp_path / "badname.yaml")
     assert msg.startswith(f"{tmp_path / 'badname.yaml'}:3: fleet.tankers[")  # a new class is added, then found incomplete
+    write(tmp_path, "badindex.yaml", f"extends: {CONFIGS / 'aktau_current.yaml'}\nfleet:\n  tankers[7]: {{count: 2}}\n")
+    assert error_of(ss.load_scenario, tmp_path / "badindex.yaml") == (
+        f"{tmp_path / 'badindex.yaml'}:3: fleet.tankers[7]: fleet.tankers has 2 items (positions 0 to 1), found [7]")
+    write(tmp_path, "notlist.yaml", f"extends: {CONFIGS / 'aktau_current.yaml'}\nload_port[x]: {{berths: 2}}\n")
+    assert error_of(ss.load_scenario, tmp_path / "notlist.yaml").startswith(f"{tmp_path / 'notlist.yaml'}:2: load_port[x]: load_port is not a list")
 
 
 def test_run_with_set_on_the_command_line(capsys, tmp_path):
@@ -213,3 +218,46 @@ def test_run_with_set_on_the_command_line(capsys, tmp_path):
     err = capsys.readouterr().err
     assert err == "--set: fleet.tankers[Nope].count: no item named 'Nope' in fleet.tankers; names there: Astana-class, Taraz-class\n"
     assert not (tmp_path / "bad").exists()
+
+
+def _leaves(node, path=""):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, f"{path}.{k}" if path else k)
+    elif isinstance(node, list) and node and all(isinstance(v, dict) for v in node):
+        for i, v in enumerate(node):
+            yield from _leaves(v, f"{path}[{v['name'] if 'name' in v else i}]")
+    else:
+        yield path, node
+
+
+@pytest.mark.parametrize("name", ["caspian_network", "kuryk_ferry"])
+def test_every_field_of_a_shipped_scenario_is_reachable_by_its_path(name):
+    """Setting each leaf to the value it already holds gives back an equal scenario: every
+    key path the scenario has (weather, distributions, named classes) can be addressed."""
+    s = ss.load_scenario(CONFIGS / f"{name}.yaml")
+    leaves = list(_leaves(resolved_dict(s)))
+    assert len(leaves) > 60
+    for path, value in leaves:
+        assert s.with_changes({path: value}) == s, path
+
+
+def _get(data, path):
+    for part in parse_path(path):
+        data = next(x for x in data if x.get("name") == part[0]) if isinstance(part, tuple) else data[part]
+    return data
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_apply_changes_sets_that_path_and_nothing_else(data):
+    base = resolved_dict(two_classes())
+    frozen = copy.deepcopy(base)
+    path, old = data.draw(st.sampled_from([(p, v) for p, v in _leaves(base) if not p.endswith("].name")]))
+    value = data.draw(st.one_of(st.integers(), st.text(max_size=6), st.floats(allow_nan=False), st.none()))
+    out = apply_changes(base, {path: value})
+    assert _get(out, path) == value
+    assert apply_changes(out, {path: old}) == base == frozen

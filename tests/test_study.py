@@ -130,3 +130,48 @@ def test_read_levels_takes_the_file_or_the_directory_and_the_manifest_says_what_
     m = json.loads((tmp_path / "manifest.json").read_text())
     assert m["levels_bin"]["rows"] == ["load_tank", "discharge_tank"] and m["levels_bin"]["unit"] == "t"
     assert m["status"] == "complete" and "fsync" in m["durability"]
+
+
+# ------------------------------------------------------------------ workers tied to their parent
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+@pytest.mark.parametrize("platform", ["linux", "darwin"])
+def test_a_worker_whose_parent_is_gone_exits(platform):
+    """Both guards: prctl's check right after arming, and the watchdog thread used where
+    prctl does not exist.  The child is told its parent is a pid that is not its parent."""
+    import os
+    import sys
+    import time
+
+    from shuttle_sim.study import executors
+
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            sys.platform = platform
+            executors.worker_init(parent_pid=os.getppid() + 999_999)
+            time.sleep(5)
+        finally:
+            os._exit(0)  # reached only if the guard failed
+    t0 = time.monotonic()
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    assert code == 1 and time.monotonic() - t0 < 4
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_worker_ignores_ctrl_c():
+    import os
+    import signal
+    import time
+
+    from shuttle_sim.study import executors
+
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            executors.worker_init(parent_pid=os.getppid())
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.2)
+            os._exit(7)
+        except BaseException:
+            os._exit(1)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 7

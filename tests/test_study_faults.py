@@ -251,3 +251,59 @@ def test_ctrl_c_to_the_process_group_prints_one_line(tmp_path):
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130
     assert err.decode().count("\n") == 1 and "interrupted" in err.decode(), err.decode()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the patched function reaches the workers by fork")
+def test_a_worker_that_dies_is_a_clean_error_and_the_rerun_finishes(tmp_path, reference, monkeypatch):
+    import shuttle_sim.study.tasks as tasks
+
+    real = tasks.simulate
+
+    def dies_on_2(scenario, seed, replication, horizon_h):
+        if replication == 2:
+            os._exit(1)  # as the OOM killer would
+        return real(scenario, seed=seed, replication=replication, horizon_h=horizon_h)
+
+    with monkeypatch.context() as m:
+        m.setattr(tasks, "simulate", dies_on_2)
+        with pytest.raises(StudyError, match="a worker process died .* rerun the same command"):
+            run_experiment(noisy(), N, seed=4, out=tmp_path, batch=1, workers=2)
+    study(tmp_path)
+    assert_same_files(tmp_path, reference[0])
+
+
+def test_failures_before_the_first_kpis_and_studies_where_all_fail(tmp_path, monkeypatch):
+    import shuttle_sim.study.tasks as tasks
+
+    real = tasks.simulate
+    fail = {0, 1}
+
+    def flaky(scenario, seed, replication, horizon_h):
+        if replication in fail:
+            raise RuntimeError("boom")
+        return real(scenario, seed=seed, replication=replication, horizon_h=horizon_h)
+
+    monkeypatch.setattr(tasks, "simulate", flaky)
+    exp = study(tmp_path / "a", n=4)  # the first rows written know no KPI names yet
+    assert exp.summary["failed"] == 2
+    study(tmp_path / "a", n=6)
+    ref = study(tmp_path / "b", n=6)
+    assert_same_files(tmp_path / "a", {f: (tmp_path / "b" / f).read_bytes() for f in FILES})
+    assert ref.summary["failed"] == 2
+    fail.update(range(100))
+    assert study(tmp_path / "c", n=2).summary["failed"] == 2
+    fail.difference_update(range(100))
+    assert study(tmp_path / "c", n=3).summary["failed"] == 0  # the all-failed rows ran again
+
+
+def test_a_precision_study_resumes_to_the_same_stopping_point_and_files(tmp_path):
+    from .test_experiment import InterruptAfter
+
+    kw = dict(seed=8, precision=0.01, kpi="delivered_t", max_replications=200, batch=2)
+    full = run_experiment(noisy(), 10, out=tmp_path / "full", **kw)
+    assert full.summary["replications"] == 33  # two stages: 10, then 33
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(noisy(), 10, out=tmp_path / "cut", executor=InterruptAfter(7), **kw)
+    again = run_experiment(noisy(), 10, out=tmp_path / "cut", **kw)
+    assert again.summary == full.summary
+    assert_same_files(tmp_path / "cut", {f: (tmp_path / "full" / f).read_bytes() for f in FILES})

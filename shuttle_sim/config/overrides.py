@@ -277,21 +277,22 @@ def _merge(base: dict, over: dict, at: tuple, f_at: tuple, origin: Origin, lines
         f_key = f_at + (k,)
         key, node, node_at = k, base, at
         parts = parse_path(str(k), source) if isinstance(k, str) and "[" in k else [k]
-        for part in parts[:-1] if len(parts) > 1 else []:
-            node_key, child = _step(node, part, node_at, str(k), source, create=False)
-            if child is None:
-                child = node[node_key] = []
-            node, node_at = child, node_at + (node_key,)
-        last = parts[-1]
-        if isinstance(last, tuple):
-            try:
-                key, _ = _step(node, last, node_at, str(k), source, create=True)
-            except ConfigError as e:
-                raise ConfigError([ConfigProblem(source, lines.get(f_key), e.problems[0].path, e.problems[0].message)]) from None
-            if key == len(node):
-                node.append({"name": last[0]})
-        else:
-            key = last
+        written = f"{format_path(f_at)}.{k}" if f_at else str(k)
+        try:
+            for part in parts[:-1]:
+                node_key, child = _step(node, part, node_at, written, source, create=False)
+                if child is None:
+                    child = node[node_key] = []
+                node, node_at = child, node_at + (node_key,)
+            last = parts[-1]
+            if isinstance(last, (int, tuple)):
+                key, _ = _step(node, last, node_at, written, source, create=isinstance(last, tuple))
+                if key == len(node):
+                    node.append({"name": last[0]})
+            else:
+                key = last
+        except ConfigError as e:
+            raise ConfigError([ConfigProblem(source, lines.get(f_key), e.problems[0].path, e.problems[0].message)]) from None
         here = node_at + (key,)
         if isinstance(v, dict) and isinstance(node[key] if isinstance(node, list) else node.get(key), dict):
             origin[here] = (source, lines.get(f_key, 1))

@@ -11,6 +11,7 @@ precision rule is :mod:`.stopping`, storage sizing :mod:`.storage`.
 from __future__ import annotations
 
 import concurrent.futures as cf
+from concurrent.futures.process import BrokenProcessPool
 import datetime as _dt
 import math
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from .. import kpis as kpi_catalogue
 from ..config.schema import Scenario, resolved_dict
+from ..output import scenario_hash
 from ..stats import summarize
 from .executors import make_executor
 from .records import ResultTable, StudyError
@@ -72,6 +74,18 @@ def _summary(name: str, records: ResultTable, kpi_names: list[str], storage: boo
     if storage and len(ok):
         out["storage"] = storage_summary(records)
     return out
+
+
+def _resume(sd: StudyDir, records: ResultTable, replications: int | None) -> list[str]:
+    """Open the study directory, load what it holds into ``records``; its KPI names.
+    A fixed ``replications`` smaller than what the directory holds is refused."""
+    for rec in sd.open():
+        records.add(rec)
+    beyond = [r for r in records if replications is not None and r >= replications]
+    if beyond:
+        raise StudyError(f"--out {sd.path} holds {len(records)} finished replications, up to number {max(beyond)}; "
+                         f"-n {replications} would drop some: use -n {max(beyond) + 1} or more, or another --out")
+    return list(sd.header[3:]) if sd.header else []
 
 
 def _progress(name: str, total: int, initial: int, enabled: bool):
@@ -157,24 +171,14 @@ def run_experiment(
     else:
         described, shutdown = type(executor).__name__, (lambda abort=False: None)
     data = resolved_dict(scenario)
-    sha = sd.sha if sd else None
-    if sha is None:
-        from ..output import scenario_hash
-
-        sha = scenario_hash(scenario)
+    sha = sd.sha if sd else scenario_hash(scenario)
     records = ResultTable(seed)
     kpi_names: list[str] = []
     bar = None
     aborted = True
     try:
         if sd:
-            for rec in sd.open():
-                records.add(rec)
-            kpi_names = list(sd.header[3:]) if sd.header else []
-            beyond = [r for r in records if replications is not None and precision is None and r >= replications]
-            if beyond:
-                raise StudyError(f"--out {out} holds {len(records)} finished replications, up to number {max(beyond)}; "
-                                 f"-n {replications} would drop some: use -n {max(beyond) + 1} or more, or another --out")
+            kpi_names = _resume(sd, records, None if precision else replications)
             sd.start(executor=described, started=_now())
         target = first_stage(replications, max_replications) if precision else replications
         bar = _progress(scenario.name, target, sum(1 for r in records if r < target), progress)
@@ -200,12 +204,15 @@ def run_experiment(
             bar.total = target
             bar.refresh()
         aborted = False
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, BrokenProcessPool) as e:
         if sd:
             try:
                 sd.write_manifest(status="interrupted", replications_finished=len(records))
             except StudyError:
                 pass
+        if isinstance(e, BrokenProcessPool):
+            kept = "; the replications finished so far are kept: rerun the same command to continue" if sd else ""
+            raise StudyError(f"a worker process died (out of memory, or killed){kept}") from None
         raise
     finally:
         if bar is not None:

@@ -162,8 +162,15 @@ class StudyDir:
         self.dtype = levels_dtype(self.days)
         self.header: list[str] | None = None
         self._csv = self._lv = None
+        self._held: list[Record] = []
         self._last_sync = 0.0
-        _check_writable(self.path)
+        try:
+            _check_writable(self.path)
+            self._check_same_study(seed, horizon_h)
+        except OSError as e:
+            raise StudyError(f"--out {self.path}: {e.strerror or e}") from None
+
+    def _check_same_study(self, seed: int, horizon_h: float) -> None:
         m = self.path / MANIFEST
         if m.exists():
             try:
@@ -217,6 +224,9 @@ class StudyDir:
             self.header = lines[0]
             if self.header[:3] != ["replication", "seed", "error"]:
                 raise StudyError(f"--out {self.path}: {CSV} is not a study's results file; use another --out directory")
+            if len(self.header) == 3:  # every replication so far failed: no KPI names to extend; run them again
+                self.header = None
+                return {}, True
         for i, row in enumerate(lines[1:], start=2):
             try:
                 if len(row) != len(self.header):
@@ -252,6 +262,9 @@ class StudyDir:
         if len(keep) != len(arr) or len(raw) != n * self.dtype.itemsize:
             atomic_write(f, arr[keep].tobytes())
         if csv_torn or rerun:
+            if self.header is None:
+                atomic_write(self.path / CSV, "")
+                return []
             buf = io.StringIO()
             w = csv.writer(buf, lineterminator="\n")
             if self.header:
@@ -261,9 +274,22 @@ class StudyDir:
         return [rec for rec, _ in rows.values()]
 
     # ------------------------------------------------------------------ appending
-    @_disk_errors
     def append(self, rec: Record, kpi_names: list[str]) -> None:
-        """Commit one finished replication: its levels record, then its CSV row."""
+        """Commit one finished replication: its levels record, then its CSV row.
+
+        Failures that come before any replication has given the KPI names (the CSV
+        header) are held in memory: :meth:`finalize` writes them, and if the study stops
+        first they run again on resume (their errors are reproducible)."""
+        if not kpi_names and self.header is None:
+            self._held.append(rec)
+            return
+        for held in self._held:
+            self._append(held, kpi_names)
+        self._held.clear()
+        self._append(rec, kpi_names)
+
+    @_disk_errors
+    def _append(self, rec: Record, kpi_names: list[str]) -> None:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         header = csv_header(kpi_names)
