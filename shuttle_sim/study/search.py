@@ -137,7 +137,9 @@ def search(
         ``answers`` (:func:`shuttle_sim.study.targets.answers_by_condition` over the
         cells evaluated, at the study's confidence on all their replications), ``answer``
         (the first of them: the only one without conditions), ``runs`` (name -> CellRun),
-        ``replications`` (total spent) and ``cells_evaluated``.
+        ``replications`` (total spent), ``cells_evaluated`` and ``skipped``: the cells
+        never run, each with what monotonicity says of it (not feasible, below a cell
+        that is not; or feasible but dearer, above the line's cheapest feasible cell).
     """
     if axis not in factors:
         raise ValueError(f"expected the monotone factor {axis!r} among the factors {list(factors)}")
@@ -150,6 +152,7 @@ def search(
             runs[cell.name] = settle(CellRun(cell), evaluate, targets, confidence, n_min, n_max)
         return runs[cell.name]
 
+    skipped: list[dict] = []
     for cells in _lines(factors, axis, linked, keep).values():
         lo, hi = -1, len(cells)  # cells[lo] not shown feasible; cells[hi] feasible (sentinels)
         while hi - lo > 1:
@@ -165,7 +168,13 @@ def search(
             if up.verdict != "feasible" or _mean(up, objective) >= _mean(here, objective):
                 break
             i += 1
-    return _result(runs, targets, confidence, objective, conditions)
+        for j, c in enumerate(cells):
+            if c.name not in runs:
+                skipped.append({"name": c.name, "overrides": c.overrides,
+                                "inferred": "not feasible (below a cell that is not)" if j < hi else "feasible but dearer"})
+    out = _result(runs, targets, confidence, objective, conditions)
+    out["skipped"] = skipped
+    return out
 
 
 def _result(runs: dict, targets, confidence: float, objective: str, conditions: Sequence[str]) -> dict:

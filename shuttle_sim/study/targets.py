@@ -185,6 +185,10 @@ def _gap(a: Assessment) -> float:
 def answer(cells: Mapping[str, Mapping], targets: Sequence[TargetLike], confidence: float, objective: str) -> dict:
     """The cheapest cell that meets every target, and how sure that is.
 
+    Cells are ranked by the mean of the objective over their replications; the sampling
+    error of that mean is not part of the verdicts (the targets carry the uncertainty;
+    the cost is mostly capital, the same in every replication).
+
     Parameters
     ----------
     cells : mapping name -> {"overrides": dict, "table": DataFrame}
