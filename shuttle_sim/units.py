@@ -15,7 +15,16 @@ wind speed              m/s         ``_m_per_s``
 oil mass                tonne       ``_t``
 oil mass rate           t/h         ``_t_per_h``
 density                 t/m3        ``_t_per_m3``
+money                   USD         ``_usd``
+money rate              USD/d       ``_usd_per_day``
+price per tonne         USD/t       ``_usd_per_t``
+price per m3            USD/m3      ``_usd_per_m3``
 ======================  ==========  =======================
+
+Money is nominal US dollars of the year the cost file states; a money rate is per
+day (hire, opex) because that is how the trade quotes it.  A price per m3 (of tank
+capacity) becomes a price per tonne only through the crude density
+(:func:`price_usd_per_t`).
 
 Volumes (``bbl``, ``m3``) and volume rates (``bbl/d``, ``kbpd``) of crude become tonnes
 only through the crude density stated in the scenario (:func:`oil_mass_t`,
@@ -76,6 +85,20 @@ _register("volume_rate", 1e3 * M3_PER_BBL / HOURS_PER_DAY, "kbbl/d", "kbpd")
 _register("volume_rate", 1e6 * M3_PER_BBL / HOURS_PER_DAY, "mb/d", "MMbbl/d")
 _register("density", 1.0, "t/m3")
 _register("density", 1e-3, "kg/m3")
+_register("money", 1.0, "USD")
+_register("money", 1e3, "kUSD")
+_register("money", 1e6, "MUSD")
+_register("money", 1e9, "bnUSD")
+_register("money_rate", 1.0, "USD/d", "USD/day")
+_register("money_rate", 1e3, "kUSD/d", "kUSD/day")
+_register("money_rate", HOURS_PER_DAY, "USD/h")
+_register("money_rate", HOURS_PER_DAY / HOURS_PER_YEAR, "USD/yr")
+_register("money_rate", 1e3 * HOURS_PER_DAY / HOURS_PER_YEAR, "kUSD/yr")
+_register("money_rate", 1e6 * HOURS_PER_DAY / HOURS_PER_YEAR, "MUSD/yr")
+_register("price_per_tonne", 1.0, "USD/t")
+_register("price_per_tonne", 1e-3, "USD/kt")
+_register("price_per_volume", 1.0, "USD/m3")
+_register("price_per_volume", 1.0 / M3_PER_BBL, "USD/bbl")
 
 #: canonical unit and an example, per dimension, for error messages
 DIMENSIONS: dict[str, tuple[str, str]] = {
@@ -87,6 +110,10 @@ DIMENSIONS: dict[str, tuple[str, str]] = {
     "mass_rate": ("t/h", "'5000 t/h', '20 Mt/yr'"),
     "volume_rate": ("m3/h", "'1200 m3/h', '490 kbpd'"),
     "density": ("t/m3", "'0.80 t/m3', '800 kg/m3'"),
+    "money": ("USD", "'15 MUSD', '12500 USD'"),
+    "money_rate": ("USD/d", "'6.5 kUSD/d', '2000 USD/h'"),
+    "price_per_tonne": ("USD/t", "'24 USD/t'"),
+    "price_per_volume": ("USD/m3", "'200 USD/m3', '45 USD/bbl'"),
 }
 
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z][A-Za-z0-9/]*)\s*$")
@@ -156,6 +183,11 @@ def oil_mass_t(q: Quantity, density_t_per_m3: float) -> float:
 def oil_rate_t_per_h(q: Quantity, density_t_per_m3: float) -> float:
     """Tonnes per hour of crude in a mass-rate or volume-rate quantity."""
     return q.value * density_t_per_m3 if q.dimension == "volume_rate" else q.value
+
+
+def price_usd_per_t(q: Quantity, density_t_per_m3: float) -> float:
+    """A price per tonne of crude from a price per tonne or per m3 (or bbl) of crude."""
+    return q.value / density_t_per_m3 if q.dimension == "price_per_volume" else q.value
 
 
 def tonnes_to_bbl(mass_t: float, density_t_per_m3: float) -> float:

@@ -126,22 +126,27 @@ def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _model_at(path: Path_) -> type[BaseModel] | None:
-    model: type[BaseModel] | None = Scenario
+def _model_at(path: Path_, root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = root
+    keyed = False  # the next key names an entry of a dict[str, Model] field
     for key in path:
         if model is None:
             return None
-        if isinstance(key, int):
+        if isinstance(key, int) or keyed:
+            keyed = False
             continue
         field = next((f for n, f in model.model_fields.items() if (f.alias or n) == key), None)
         if field is None:
             return None
-        model = _unwrap_model(field.annotation)
+        annotation = field.annotation
+        if typing.get_origin(annotation) is dict:
+            annotation, keyed = typing.get_args(annotation)[1], True
+        model = _unwrap_model(annotation)
     return model
 
 
-def _allowed_keys(path: Path_) -> list[str]:
-    model = _model_at(path)
+def _allowed_keys(path: Path_, root: type[BaseModel] = Scenario) -> list[str]:
+    model = _model_at(path, root)
     if model is None:
         return []
     return [f.alias or n for n, f in model.model_fields.items()]
@@ -169,11 +174,11 @@ def _line_for(path: Path_, lines: dict[Path_, int]) -> int | None:
     return lines.get(path)
 
 
-def _message(err: dict, path: Path_) -> str:
+def _message(err: dict, path: Path_, root: type[BaseModel] = Scenario) -> str:
     typ, msg, found = err["type"], err["msg"], err.get("input")
     if typ == "extra_forbidden":
         key = path[-1] if path else "?"
-        allowed = _allowed_keys(path[:-1])
+        allowed = _allowed_keys(path[:-1], root)
         hint = difflib.get_close_matches(str(key), allowed, n=1)
         text = f"unknown key {key!r}"
         if hint:
@@ -198,6 +203,26 @@ def _message(err: dict, path: Path_) -> str:
     return f"expected {expected}, found {found!r}"
 
 
+def validate_model(
+    model: type[BaseModel], data: Any, source: str, lines: dict[Path_, int] | None = None,
+    context: dict | None = None, prefix: Path_ = (),
+) -> Any:
+    """Validate ``data`` into ``model`` or raise :class:`ConfigError` with one line per fault.
+
+    ``prefix`` is where ``data`` sits in its file (e.g. ``("costs",)`` for costs inline in a
+    study), so that paths and lines name the right place.
+    """
+    lines = lines or {}
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            path = _clean_loc(tuple(prefix) + tuple(err["loc"]), lines)
+            problems.append(ConfigProblem(source, _line_for(path, lines), path, _message(err, path[len(prefix):], model)))
+        raise ConfigError(problems) from None
+
+
 def scenario_from_dict(
     data: Any, source: str = "<dict>", lines: dict[Path_, int] | None = None, base_dir: str | Path | None = None
 ) -> Scenario:
@@ -217,14 +242,7 @@ def scenario_from_dict(
             density = Crude.model_validate(crude).density_t_per_m3
         except ValidationError:
             pass  # reported below with everything else
-    try:
-        scenario = Scenario.model_validate(data, context={"density_t_per_m3": density, "base_dir": base_dir})
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            path = _clean_loc(err["loc"], lines)
-            problems.append(ConfigProblem(source, _line_for(path, lines), path, _message(err, path)))
-        raise ConfigError(problems) from None
+    scenario = validate_model(Scenario, data, source, lines, {"density_t_per_m3": density, "base_dir": base_dir})
     problems = [ConfigProblem(source, _line_for(p, lines), p, m) for p, m in cross_checks(scenario)]
     if problems:
         raise ConfigError(problems)

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    PlainValidator,
+    ValidationInfo,
+    WithJsonSchema,
+)
 
 from .. import units
 
@@ -81,6 +90,11 @@ if TYPE_CHECKING:  # to type checkers (and mypyc) every quantity is a float in i
     PositiveTonnesPerHour = float
     WindMPerS = float
     WaveMetres = float
+    Usd = float
+    UsdPerDay = float
+    UsdPerT = float
+    PriceOfCapacity = units.Quantity
+    FuelTPerH = float
 else:
     Hours = _typed(_plain("time"), ("time",), _ge0, "a duration >= 0", "h")
     PositiveHours = _typed(_plain("time"), ("time",), _gt0, "a duration > 0", "h")
@@ -99,3 +113,22 @@ else:
     WaveMetres = _typed(
         lambda v: units.height_m(units.parse_quantity(v, ("length",))), ("length",), _ge0, "a wave height >= 0", "m"
     )
+    Usd = _typed(_plain("money"), ("money",), _ge0, "an amount of money >= 0", "USD")
+    UsdPerDay = _typed(_plain("money_rate"), ("money_rate",), _ge0, "a money rate >= 0", "USD/d")
+    UsdPerT = _typed(_plain("price_per_tonne"), ("price_per_tonne",), _ge0, "a price >= 0", "USD/t")
+    FuelTPerH = _typed(_plain("mass_rate"), ("mass_rate",), _ge0, "a fuel consumption >= 0", "t/h")
+
+    def _price_of_capacity(v: object) -> units.Quantity:
+        q = units.parse_quantity(v, ("price_per_tonne", "price_per_volume"))
+        if q.value < 0:
+            raise ValueError(f"expected a price >= 0, found {q.text}")
+        return q
+
+    #: a price per tonne or per m3 (bbl) of storage capacity, kept with its dimension
+    #: until the scenario's crude density turns it into USD/t (units.price_usd_per_t)
+    PriceOfCapacity = Annotated[
+        units.Quantity,
+        PlainValidator(_price_of_capacity),
+        PlainSerializer(lambda q: q.text, return_type=str),
+        WithJsonSchema(_schema(("price_per_tonne", "price_per_volume"))),
+    ]

@@ -4,7 +4,9 @@
 the worker side), ``executors`` (in-process, processes, Dask), ``scheduler`` (a bounded
 window of tasks in flight), ``studydir`` (the result files: commit point, resume,
 ``atomic_write``, ``read_levels``), ``stopping`` (the precision rule), ``storage``
-(storage sizing) and ``experiment`` (``run_experiment``).  Names are imported on first
+(storage sizing) and ``experiment`` (``run_experiment``); for sweeps, ``design`` (cells
+from factors), ``costs`` (the cost model), ``targets`` (verdicts and the answer),
+``search`` (adaptive search) and ``evaluate`` (a serial in-process evaluator).  Names are imported on first
 use, so reading result files (``read_levels``, ``atomic_write``) loads no simulation code.
 """
 

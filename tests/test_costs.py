@@ -1,0 +1,154 @@
+"""The cost model against a hand calculation, and cost inputs' units and errors."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from shuttle_sim import units
+from shuttle_sim.config.costs import capital_recovery_factor, costs_from_dict, load_costs
+from shuttle_sim.config.loader import ConfigError, parse_yaml
+from shuttle_sim.study.costs import COST_ITEMS, cost_table, summarise_costs
+
+from .conftest import CONFIGS, build, cycle_dict, merge
+
+COSTS = {
+    "fuel_price": "500 USD/t",
+    "tankers": {"T": {"ownership": {"capex": "10 MUSD", "life": "10 yr", "discount_rate": 0.0},
+                      "opex": "2 kUSD/d", "fuel": {"laden": "24 t/d", "ballast": "12 t/d", "in_port": "2.4 t/d"},
+                      "laytime": "10 h", "demurrage": "24 kUSD/d"}},
+    "load_port": {"port_dues": "1000 USD", "berth": {"capex": "5 MUSD", "life": "5 yr", "discount_rate": 0},
+                  "tank_farm": {"capex": "80 USD/m3", "life": "20 yr", "discount_rate": 0, "opex_fraction": 0.05}},
+    "discharge_port": {"port_dues": "3000 USD"},
+    "tariffs": {"tanker_route": "2 USD/t"},
+    "deferred_production": {"valuation": "lost", "lost": "100 USD/t", "deferred": "1 USD/t"},
+}
+
+
+def scenario():
+    # one tanker class T (1 ship), horizon 4380 h (half a year), density 0.8 t/m3,
+    # one load berth, load tank 8000 t
+    return build(cycle_dict(horizon="4380 h", load_port={"tank_farm": {"capacity": "8000 t", "initial_level": "0 t"}},
+                            fleet={"tankers": [{"name": "T", "count": 1, "cargo": "6000 t", "laden_speed": "12.5 kn",
+                                                "ballast_speed": "12.5 kn"}]}))
+
+
+def table():
+    return pd.DataFrame({
+        "delivered_t": [100_000.0, 50_000.0], "tanker_delivered_t": [100_000.0, 50_000.0],
+        "deferred_t": [10.0, 0.0], "voyages": [10.0, 5.0], "load_calls": [11.0, 5.0], "discharge_calls": [10.0, 5.0],
+        "class[T]_sailing_laden_h": [1000.0, 500.0], "class[T]_sailing_ballast_h": [1000.0, 500.0],
+        "class[T]_off_hire_h": [380.0, 0.0], "class[T]_breakdown_h": [0.0, 0.0],
+        "class[T]_queueing_h": [50.0, 0.0], "class[T]_transferring_h": [100.0, 40.0], "class[T]_voyages": [10.0, 5.0],
+    })
+
+
+def test_hand_calculation():
+    c = costs_from_dict(COSTS)
+    out = cost_table(scenario(), table(), c)
+    a = 2.0  # 8760 h / 4380 h
+    # row 0 by hand
+    assert out["cost_ships_capital_usd_per_year"][0] == pytest.approx(1e6)            # 10 MUSD / 10 yr, r = 0
+    assert out["cost_ships_opex_usd_per_year"][0] == pytest.approx(2000 * 365)
+    # fuel: laden 1000 h x 1 t/h + ballast 1000 h x 0.5 t/h + (4380-2000-380) h x 0.1 t/h = 1700 t per half-year
+    assert out["cost_fuel_usd_per_year"][0] == pytest.approx(1700 * 500 * a)
+    assert out["cost_port_dues_usd_per_year"][0] == pytest.approx((11 * 1000 + 10 * 3000) * a)
+    # port time 150 h, laytime 10 voyages x 10 h = 100 h: 50 h over at 1 kUSD/h
+    assert out["cost_demurrage_usd_per_year"][0] == pytest.approx(50 * 1000 * a)
+    assert out["cost_berths_usd_per_year"][0] == pytest.approx(1e6)                    # 1 berth, 5 MUSD / 5 yr
+    # 8000 t / 0.8 t/m3 = 10,000 m3 x 80 USD/m3 = 0.8 MUSD x (1/20 + 0.05)
+    assert out["cost_tank_farms_usd_per_year"][0] == pytest.approx(0.8e6 * 0.10)
+    assert out["cost_tariffs_usd_per_year"][0] == pytest.approx(100_000 * 2 * a)
+    assert out["cost_deferred_production_usd_per_year"][0] == pytest.approx(10 * 100 * a)
+    total = 1e6 + 730_000 + 1_700_000 + 82_000 + 100_000 + 1e6 + 80_000 + 400_000 + 2_000
+    assert out["total_annual_cost_usd"][0] == pytest.approx(total)
+    assert out["cost_per_tonne_usd"][0] == pytest.approx(total / 200_000)
+    # row 1: no port time beyond laytime (40 h < 50 h), no off hire
+    assert out["cost_demurrage_usd_per_year"][1] == 0.0
+    assert out["cost_fuel_usd_per_year"][1] == pytest.approx((500 + 250 + 0.1 * (4380 - 1000)) * 500 * a)
+    assert set(out.columns) >= {f"cost_{k}_usd_per_year" for k in COST_ITEMS}
+    m = summarise_costs(out, pd.DataFrame({"delivered_mt_per_year": [0.2, 0.1]}))
+    assert m["cost_per_tonne_usd"] == pytest.approx(out["total_annual_cost_usd"].mean() / 150_000)
+    from shuttle_sim import kpis
+    assert all(kpis.known(c) for c in out.columns)  # the catalogue names every cost column
+
+
+def test_charter_pays_hire_on_hire_only_and_deferred_valuation():
+    d = merge(COSTS, {"deferred_production": {"valuation": "deferred"}})
+    d["tankers"]["T"] = {k: v for k, v in d["tankers"]["T"].items() if k != "ownership"} | {"time_charter": "24 kUSD/d"}
+    out = cost_table(scenario(), table(), costs_from_dict(d))
+    # (4380 - 380) h on hire at 1 kUSD/h, twice a year
+    assert out["cost_ships_capital_usd_per_year"][0] == pytest.approx(4000 * 1000 * 2)
+    assert out["cost_deferred_production_usd_per_year"][0] == pytest.approx(10 * 1 * 2)
+
+
+def test_fleet_fractions_stand_in_for_missing_class_kpis():
+    t = pd.DataFrame({"delivered_t": [1.0], "voyages": [4.0], "tanker_sailing_laden_frac": [0.25],
+                      "tanker_sailing_ballast_frac": [0.25], "tanker_off_hire_frac": [0.0]})
+    out = cost_table(scenario(), t, costs_from_dict(COSTS))
+    # 0.5 x 4380 h at sea split evenly: 1095 h x 1 + 1095 h x 0.5 + 2190 h x 0.1 t/h
+    assert out["cost_fuel_usd_per_year"][0] == pytest.approx((1095 + 547.5 + 219) * 500 * 2)
+
+
+def test_crf_matches_costs_md():
+    assert capital_recovery_factor(0.08, 20) == pytest.approx(0.10185, abs=5e-6)
+    assert capital_recovery_factor(0.0, 4) == 0.25
+
+
+def test_money_units():
+    assert units.parse_quantity("6.5 kUSD/d", ("money_rate",)).value == pytest.approx(6500)
+    assert units.parse_quantity("1000 USD/h", ("money_rate",)).value == pytest.approx(24_000)
+    q = units.parse_quantity("45 USD/bbl", ("price_per_volume",))
+    assert units.price_usd_per_t(q, 0.82) == pytest.approx(45 / 0.158987294928 / 0.82)
+
+
+def test_shipped_cost_file_loads():
+    c = load_costs(CONFIGS / "costs.yaml")
+    assert {"KCTS-shuttle", "Astana-class", "Taraz-class"} <= set(c.tankers)
+    assert c.deferred_production.valuation == "deferred"
+
+
+def test_shipped_cost_file_cites_every_number():
+    import re
+    for ln in (CONFIGS / "costs.yaml").read_text().splitlines():
+        code = ln.split("#")[0]
+        if re.search(r"\d", code) and "currency_year" not in code:
+            comment = ln.split("#", 1)[1] if "#" in ln else ""
+            assert re.search(r"\[\d+", comment) or "ASSUMPTION" in comment or "(as " in comment, ln
+
+
+@pytest.mark.parametrize("edit,where,words", [
+    (("fuel_price: 560 USD/t", "fuel_price: 560 USD"), ("fuel_price",), "expected a price per tonne"),
+    (("opex: 6.5 kUSD/d", "opex: 6.5 kUSD"), ("tankers", "KCTS-shuttle", "opex"), "expected a money rate"),
+    (("valuation: deferred", "valuation: maybe"), ("deferred_production", "valuation"), "'lost' or 'deferred'"),
+    (("laytime: 72 h               # ASSUMPTION: customary", "laytme: 72 h  #"), ("tankers", "KCTS-shuttle", "laytme"),
+     "did you mean 'laytime'"),
+])
+def test_bad_cost_file_names_line_and_key(tmp_path, edit, where, words):
+    text = (CONFIGS / "costs.yaml").read_text()
+    assert edit[0] in text
+    bad = text.replace(edit[0], edit[1], 1)
+    p = tmp_path / "c.yaml"
+    p.write_text(bad)
+    with pytest.raises(ConfigError) as e:
+        load_costs(p)
+    msg = str(e.value)
+    _, lines = parse_yaml(bad, str(p))
+    assert msg.startswith(f"{p}:{lines[where]}: {'.'.join(where)}: "), msg
+    assert words in msg and "\n" not in msg
+
+
+from hypothesis import given, settings, strategies as st
+
+
+@settings(max_examples=30, deadline=None)
+@given(price=st.floats(0, 2000), laden=st.floats(0, 4380), deferred=st.floats(0, 1e6))
+def test_items_add_up_and_fuel_is_linear_in_its_price(price, laden, deferred):
+    t = table().iloc[:1].assign(**{"class[T]_sailing_laden_h": laden, "deferred_t": deferred})
+    base = cost_table(scenario(), t, costs_from_dict(COSTS))
+    dear = cost_table(scenario(), t, costs_from_dict(merge(COSTS, {"fuel_price": f"{price!r} USD/t"})))
+    items = [f"cost_{k}_usd_per_year" for k in COST_ITEMS]
+    assert dear[items].sum(axis=1)[0] == pytest.approx(dear["total_annual_cost_usd"][0], rel=1e-12)
+    assert dear["cost_fuel_usd_per_year"][0] == pytest.approx(base["cost_fuel_usd_per_year"][0] * price / 500, rel=1e-9, abs=1e-6)
+    others = [c for c in items if c != "cost_fuel_usd_per_year"]
+    assert (dear[others] == base[others]).all(axis=None)

@@ -1,0 +1,182 @@
+"""Study files: shipped studies load; bad ones give one line per problem at FILE:LINE;
+a deterministic study end to end whose cheapest feasible cell is known by hand."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from shuttle_sim.config.loader import ConfigError
+from shuttle_sim.config.study import load_study, study_json_schema
+
+from .conftest import ROOT, cycle_dict
+
+EXPERIMENTS = ROOT / "experiments"
+SHIPPED = sorted(EXPERIMENTS.glob("*.yaml"))
+
+
+def test_three_studies_are_shipped():
+    assert {p.stem for p in SHIPPED} >= {"kcts_fleet_sizing", "aktau_expansion", "storage_buffer"}
+
+
+def leaves(data, path=()):
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from leaves(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from leaves(v, path + (i,))
+    else:
+        yield path, data
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_study_loads_and_cites_every_number(path):
+    from shuttle_sim.config.loader import parse_yaml
+
+    s = load_study(path)
+    assert s.cells and s.targets and not s.warnings
+    assert len({c.name for c in s.cells}) == len(s.cells)
+    text = path.read_text().splitlines()
+    data, lines = parse_yaml(path.read_text(), str(path))
+    for key, value in leaves(data):
+        if not re.search(r"\d", str(value)) or key[-1] in ("name", "description", "note", "seed", "years"):
+            continue
+        ln = lines[key]
+        comments = " ".join(t.split("#", 1)[1] for t in text[ln - 2: ln] if "#" in t)
+        assert re.search(r"\[\d+", comments) or re.search("ASSUMPTION|DOMAIN", comments), (key, text[ln - 1])
+
+
+def test_json_schema_names_the_sections():
+    props = study_json_schema()["properties"]
+    assert {"scenario", "factors", "targets", "objective", "costs", "replications"} <= set(props)
+
+
+COSTS_INLINE = """
+costs:
+  fuel_price: 500 USD/t
+  tankers:
+    T: {ownership: {capex: 10 MUSD, life: 10 yr, discount_rate: 0}, opex: 1 kUSD/d,
+        fuel: {laden: 24 t/d, ballast: 24 t/d, in_port: 0 t/d}}
+  load_port: {berth: {capex: 5 MUSD, life: 5 yr, discount_rate: 0}}
+  deferred_production: {valuation: deferred, lost: 500 USD/t, deferred: 0 USD/t}
+"""
+
+STUDY = """name: toy
+scenario: cycle.yaml
+factors:
+  fleet.tankers[T].count: [1, 2, 3]
+  load_port.berths: [1, 2]
+replications: 3
+years: 1
+seed: 1
+targets:
+  delivered_mt_per_year: {mean_at_least: 12}
+objective: {minimise: total_annual_cost_usd}
+""" + COSTS_INLINE
+
+
+def write(tmp_path: Path, study: str = STUDY) -> Path:
+    (tmp_path / "cycle.yaml").write_text(yaml.safe_dump(cycle_dict()))
+    p = tmp_path / "study.yaml"
+    p.write_text(study)
+    return p
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, ln in enumerate(text.splitlines(), 1) if needle in ln)
+
+
+BAD = {
+    # name: (edit old -> new, needle on the line the error must name, key path, words)
+    "unknown top key": (("years: 1", "yeras: 1"), "yeras", "yeras", "did you mean 'years'"),
+    "factor path": (("load_port.berths: [1, 2]", "load_port.bertsh: [1, 2]"), "bertsh", "factors.load_port.bertsh",
+                    "unknown key 'bertsh' (did you mean 'berths'?)"),
+    "factor level": (("load_port.berths: [1, 2]", "load_port.berths: [1,\n    0]"), "    0]",
+                     "factors.load_port.berths[1]", "expected"),
+    "level unit": (("load_port.berths: [1, 2]", "load_port.tank_farm.capacity: [1e12 t, 300 kn]"), "300 kn",
+                   "factors.load_port.tank_farm.capacity[1]", "(a speed)"),
+    "class name": (("fleet.tankers[T].count", "fleet.tankers[X].count"), "tankers[X]", "factors.fleet.tankers[X].count",
+                   "no item named 'X'"),
+    "range steps": (("[1, 2, 3]", "{from: 1, to: 4, step: 2}"), "from: 1", "factors.fleet.tankers[T].count",
+                    "whole number of steps"),
+    "unknown kpi": (("delivered_mt_per_year: {", "delivred_mt_per_year: {"), "delivred", "targets.delivred_mt_per_year",
+                    "expected a KPI of the catalogue"),
+    "two bounds": (("{mean_at_least: 12}", "{mean_at_least: 12, at_least: 3}"), "mean_at_least",
+                   "targets.delivered_mt_per_year", "exactly one of"),
+    "no fraction": (("{mean_at_least: 12}", "{at_least: 12}"), "at_least: 12", "targets.delivered_mt_per_year",
+                    "expected in_fraction_of_years"),
+    "target unit": (("{mean_at_least: 12}", "{mean_at_least: 12 kn}"), "12 kn", "targets.delivered_mt_per_year.mean_at_least",
+                    "expected a mass rate"),
+    "above supply": (("{mean_at_least: 12}", "{mean_at_least: 9.0e+9}"), "9.0e+9", "targets.delivered_mt_per_year",
+                     "expected a target the supply can meet"),
+    "no scenario": (("scenario: cycle.yaml", "scenario: nope.yaml"), "nope.yaml", "scenario", "no such file"),
+    "costs class": (("    T: {ownership", "    U: {ownership"), "costs:", "costs", "price tanker class 'T'"),
+    "costs unit": (("opex: 1 kUSD/d", "opex: 1 kUSD"), "opex: 1 kUSD", "costs.tankers.T.opex", "expected a money rate"),
+    "objective": (("minimise: total_annual_cost_usd", "minimise: happiness"), "happiness", "objective.minimise",
+                  "'total_annual_cost_usd' or 'cost_per_tonne_usd'"),
+    "monotone": (("replications: 3", "replications: 3\nsearch: {method: adaptive, monotone: load_port.berth}"),
+                 "search:", "search.monotone", "expected one of the factors"),
+    "linked": (("replications: 3", "linked: [[load_port.berths, load_port.transfer_rate]]\nreplications: 3"),
+               "linked:", "linked", "'load_port.transfer_rate' is not among the factors"),
+    "monotone order": (("[1, 2, 3]\n  load_port.berths: [1, 2]\nreplications: 3",
+                        "[3, 1, 2]\n  load_port.berths: [1, 2]\nsearch:\n  method: adaptive\n  monotone: fleet.tankers[T].count\n"
+                        "replications: 3"), "[3, 1, 2]", "factors.fleet.tankers[T].count",
+                       "expected the monotone factor's levels in increasing order"),
+    # valid alone (the overridden base has 2 berths), impossible with 1 berth
+    "combination": (("scenario: cycle.yaml\nfactors:\n", "scenario: {file: cycle.yaml, overrides: {load_port.berths: 2}}\n"
+                     "factors:\n  disruptions: [[{target: load_berth, index: 1, start: 2025-02-01, end: 2025-02-02}]]\n"),
+                    "factors:", "factors", "disruptions[0].index: expected an index below 1"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
+def test_bad_study_one_line_at_file_line(tmp_path, case):
+    (old, new), needle, key, words = BAD[case]
+    assert old in STUDY
+    text = STUDY.replace(old, new, 1)
+    p = write(tmp_path, text)
+    with pytest.raises(ConfigError) as e:
+        load_study(p)
+    msg = str(e.value)
+    assert "\n" not in msg, msg
+    assert msg.startswith(f"{p}:{line_of(text, needle)}: {key}: "), msg
+    assert words in msg, msg
+
+
+def test_deterministic_study_cheapest_feasible_by_hand(tmp_path):
+    """The issue's 62 h cycle (16 h each way, 15 h at each berth) with no randomness.
+    One ship completes 141 voyages a year (discharges end at 45 + 62 (k-1) h <= 8760):
+    8.46 Mt/yr < 12.  Two ships: the second queues 15 h at the load berth and discharges
+    at 60 + 62 (k-1) h, also 141 voyages: 16.92 Mt/yr.  More ships and berths cost more,
+    so the answer is two ships and one berth."""
+    from shuttle_sim.study.evaluate import InProcessEvaluator
+    from shuttle_sim.study.search import full_grid, search
+
+    s = load_study(write(tmp_path))
+    ev = InProcessEvaluator(s)
+    one = ev(s.cells[0], range(2))  # 1 ship, 1 berth
+    assert one["delivered_t"].tolist() == [141 * 60000.0] * 2
+    two = ev(s.cells[2], range(2))
+    assert dict(s.cells[2].changes) == {"fleet.tankers[T].count": 2, "load_port.berths": 1}
+    assert two["delivered_t"].tolist() == [2 * 141 * 60000.0] * 2
+    factors = s.factors
+    ref = full_grid(factors, InProcessEvaluator(s), s.targets, s.spec.confidence, "total_annual_cost_usd", n=3)
+    best = ref["answer"]["best"]["overrides"]
+    assert best == {"fleet.tankers[T].count": 2, "load_port.berths": 1}
+    out = search(factors, "fleet.tankers[T].count", InProcessEvaluator(s), s.targets, s.spec.confidence,
+                 "total_annual_cost_usd", n_min=2, n_max=3)
+    assert out["answer"]["best"]["overrides"] == best
+    assert out["replications"] < ref["replications"]
+
+
+def test_readme_format_example_is_a_valid_study(tmp_path):
+    text = (EXPERIMENTS / "README.md").read_text()
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "configs").symlink_to(ROOT / "configs")
+    (tmp_path / "experiments").mkdir()
+    p = tmp_path / "experiments" / "example.yaml"
+    p.write_text(block)
+    s = load_study(p)
+    assert len(s.cells) == 16 and s.spec.search.method == "adaptive"

@@ -1,0 +1,156 @@
+"""Targets and the answer: order-statistic bounds against brute-force binomial sums,
+verdicts by hand, the cheapest feasible cell of a deterministic toy."""
+
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from shuttle_sim.study.targets import (
+    answer, answers_by_condition, assess, check_supply, limiting_factor, quantile_bounds, supply_ceiling_t_per_year,
+)
+
+from .conftest import build, cycle_dict
+
+
+@dataclass(frozen=True)
+class T:
+    kpi: str
+    kind: str
+    threshold: float
+    fraction: Optional[float] = None
+
+
+def binom_ge(r, n, p):
+    """P(Bin(n, p) >= r) by summing the mass function with exact integers."""
+    return sum(math.comb(n, j) * p**j * (1 - p) ** (n - j) for j in range(r, n + 1))
+
+
+@pytest.mark.parametrize("n", [5, 10, 22, 30, 57])
+@pytest.mark.parametrize("pi", [0.1, 0.5, 0.9])
+@pytest.mark.parametrize("c", [0.8, 0.9, 0.95])
+def test_order_statistic_bounds_match_brute_force(n, pi, c):
+    y = np.arange(1.0, n + 1)  # Y_(i) = i, so a bound's value is its rank
+    _, low, high = quantile_bounds(y[::-1], pi, c)
+    r_star = max((r for r in range(1, n + 1) if binom_ge(r, n, pi) >= c), default=None)
+    s_star = min((s for s in range(1, n + 1) if 1 - binom_ge(s, n, pi) >= c), default=None)
+    assert low == (r_star if r_star else -math.inf)
+    assert high == (s_star if s_star else math.inf)
+
+
+def test_lower_bound_covers_with_stated_confidence():
+    # exact coverage of Y_(r) for the 0.1 quantile of U(0,1), n = 30, c = 0.9
+    rng = np.random.default_rng(7)
+    hits = [quantile_bounds(rng.random(30), 0.1, 0.9)[1] <= 0.1 for _ in range(4000)]
+    r = max(r for r in range(1, 31) if binom_ge(r, 30, 0.1) >= 0.9)
+    assert np.mean(hits) == pytest.approx(binom_ge(r, 30, 0.1), abs=0.015)
+
+
+def test_nine_years_in_ten_needs_22_good_years():
+    t = T("delivered_mt_per_year", "at_least", 20.0, 0.9)
+    assert assess([21.0] * 21, t, 0.9).verdict == "undecided"  # 0.9**21 = 0.109 > 0.1
+    assert assess([21.0] * 21, t, 0.9).replications_to_settle == 22
+    assert assess([21.0] * 22, t, 0.9).verdict == "met"         # 0.9**22 = 0.098
+    # 3 bad years of 10: P(Bin(10, 0.9) <= 7) = 0.0702 <= 0.1 -> missed with confidence
+    assert assess([19.0] * 3 + [21.0] * 7, t, 0.9).verdict == "missed"
+    # 2 bad years of 10: P(Bin(10, 0.9) <= 8) = 0.264 -> undecided
+    a = assess([19.0] * 2 + [21.0] * 8, t, 0.9)
+    assert a.verdict == "undecided" and a.share == 0.8
+    assert stats.binom.cdf(8, 10, 0.9) == pytest.approx(0.2639, abs=1e-4)
+    # at_most mirrors at_least
+    assert assess([5.0] * 22, T("deferred_t", "at_most", 10.0, 0.9), 0.9).verdict == "met"
+
+
+def test_mean_target_by_hand():
+    y = [48.0, 52.0, 50.0, 46.0, 54.0]  # mean 50, sd sqrt(10)
+    hw = stats.t.ppf(0.9, 4) * math.sqrt(10) / math.sqrt(5)  # 1.533 x 1.414 = 2.168
+    a = assess(y, T("deferred_t", "mean_at_most", 53.0), 0.9)
+    assert (a.estimate, a.low, a.high) == pytest.approx((50.0, 50 - hw, 50 + hw))
+    assert a.verdict == "met"
+    assert assess(y, T("deferred_t", "mean_at_most", 47.0), 0.9).verdict == "missed"
+    u = assess(y, T("deferred_t", "mean_at_most", 51.0), 0.9)
+    assert u.verdict == "undecided"
+    n = u.replications_to_settle  # t(0.9, n-1) sqrt(10/n) < 1 first at n = 18
+    assert stats.t.ppf(0.9, n - 1) * math.sqrt(10 / n) < 1 <= stats.t.ppf(0.9, n - 2) * math.sqrt(10 / (n - 1))
+
+
+def toy_cells():
+    """A deterministic toy: throughput min(5 x ships, 4 x berths) Mt/yr, cost 3 per ship
+    + 2 per berth.  Target 11 Mt/yr: feasible cells need ships >= 3 and berths >= 3; the
+    cheapest is 3 ships + 3 berths (cost 15); 4 ships + 2 berths (16) delivers 8."""
+    cells = {}
+    for ships in range(1, 6):
+        for berths in range(1, 5):
+            thr = min(5 * ships, 4 * berths)
+            n = 25
+            cells[f"s{ships}b{berths}"] = {
+                "overrides": {"ships": ships, "berths": berths},
+                "table": pd.DataFrame({"delivered_mt_per_year": [float(thr)] * n,
+                                       "total_annual_cost_usd": [3.0 * ships + 2.0 * berths] * n}),
+            }
+    return cells
+
+
+def test_cheapest_feasible_cell_of_a_deterministic_toy():
+    targets = [T("delivered_mt_per_year", "at_least", 11.0, 0.9)]
+    out = answer(toy_cells(), targets, 0.9, "total_annual_cost_usd")
+    assert out["feasible"] and out["best"]["name"] == "s3b3" and out["best"]["objective"] == 15.0
+    cheaper = {c["name"]: c["fails"] for c in out["cheaper"]}
+    # every cheaper cell (cost < 15) fails with confidence: deterministic shortfalls
+    assert cheaper and set(cheaper.values()) == {"with confidence"}
+    assert "s1b1" in cheaper and "s5b1" not in cheaper  # s5b1 costs 17
+
+
+def test_nothing_feasible_names_nearest_and_binding():
+    targets = [T("delivered_mt_per_year", "at_least", 30.0, 0.9)]
+    out = answer(toy_cells(), targets, 0.9, "total_annual_cost_usd")
+    assert not out["feasible"]
+    assert out["nearest"]["name"] == "s4b4"  # 16 Mt/yr, the most of any cell; s5b4 also, but dearer
+    assert out["binding"]["kpi"] == "delivered_mt_per_year"
+
+
+def test_limiting_factor_reads_the_largest_score():
+    t = pd.DataFrame({"tanker_queueing_frac": [0.3], "tanker_waiting_cargo_frac": [0.05], "load_tank_full_frac": [0.0]})
+    assert limiting_factor(t)["limit"] == "berths"
+
+
+def test_supply_ceiling_before_running():
+    s = build(cycle_dict(horizon="8760 h", supply={"rate": "1 Mt/yr"},
+                         load_port={"tank_farm": {"capacity": "1e6 t", "initial_level": "100000 t"}}))
+    assert supply_ceiling_t_per_year(s) == pytest.approx(1.1e6)
+    assert check_supply(s, [T("delivered_mt_per_year", "at_least", 1.2, 0.9)])
+    assert not check_supply(s, [T("delivered_mt_per_year", "mean_at_least", 1.05)])
+
+
+def test_one_answer_per_condition():
+    cells = toy_cells()
+    for name, c in cells.items():  # a "condition" factor: a storm year halves berth capacity
+        c["overrides"]["year"] = "calm"
+    storm = {k + "-storm": {"overrides": {**c["overrides"], "year": "storm"},
+                            "table": c["table"].assign(delivered_mt_per_year=[min(5.0 * c["overrides"]["ships"],
+                                                                               2.0 * c["overrides"]["berths"])] * 25)}
+             for k, c in cells.items()}
+    out = answers_by_condition({**cells, **storm}, [T("delivered_mt_per_year", "at_least", 8.0, 0.9)], 0.9,
+                               "total_annual_cost_usd", conditions=["year"])
+    best = {a["condition"]["year"]: a["best"]["overrides"] for a in out}
+    assert best["calm"] == {"ships": 2, "berths": 2, "year": "calm"}    # min(10, 8) = 8: cost 10
+    assert best["storm"] == {"ships": 2, "berths": 4, "year": "storm"}  # min(10, 8): cost 14
+
+
+@pytest.mark.parametrize("k,n", [(10, 10), (19, 20), (17, 20), (30, 40), (35, 40)])
+def test_replications_to_settle_decide_at_the_observed_share(k, n):
+    """At the returned N the observed share decides the binomial test, and at N - 1 it does not."""
+    from shuttle_sim.study.targets import _share_to_settle, _share_verdict
+
+    p, c = 0.9, 0.9
+    big = _share_to_settle(k, n, p, c)
+    q = k / n
+    at = (lambda m: math.floor(q * m + 1e-9)) if q > p else (lambda m: math.ceil(q * m - 1e-9))
+    assert _share_verdict(at(big), big, p, c) != "undecided"
+    if big > n:
+        assert _share_verdict(at(big - 1), big - 1, p, c) == "undecided"
+    assert _share_to_settle(9, 10, 0.9, 0.9) is None  # sits on the threshold
