@@ -17,6 +17,7 @@ from .config.loader import ConfigError, load_scenario
 from .config.schema import Scenario
 from .model import simulate
 from .output import kpi_summary, write_run
+from .report import cli as report_cli
 from .units import HOURS_PER_YEAR
 
 
@@ -66,11 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--storage", action="store_true",
                    help="also size each tank farm: peak stock with it unbounded, capacity for zero deferral in 90%% of years")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--report", action="store_true", help="also write a plot report of --out into OUT/report/")
 
     v = sub.add_parser("validate", help="check scenario files without running them")
     v.add_argument("scenarios", nargs="+", help="scenario YAML files")
 
     sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    report_cli.add_parser(sub)
 
     w = sub.add_parser("weather", help="weather tools")
     wsub = w.add_subparsers(dest="weather_command", required=True)
@@ -161,11 +164,13 @@ def _study(args, scenario: Scenario, horizon_h: float) -> int:
               f" capacity for zero deferral in 90% of years: {cap_s}")
     if args.out:
         print(f"  written to {args.out}/")
-    return 0
+    return report_cli.after_run(args.out) if args.report else 0
 
 
 def _run(args) -> int:
     scenario = load_scenario(args.scenario)
+    if args.report and not args.out:
+        raise UserError("--report needs --out (the report reads the result files)")
     horizon_h = args.years * HOURS_PER_YEAR if args.years else scenario.horizon_h
     if args.replications > 1 or args.precision or args.storage or args.scheduler:
         return _study(args, scenario, horizon_h)
@@ -188,7 +193,7 @@ def _run(args) -> int:
         _print_summary(scenario, summary, horizon_h)
         if args.out:
             print(f"  written to {args.out}/")
-    return 0
+    return report_cli.after_run(args.out) if args.report else 0
 
 
 def _validate(args) -> int:
@@ -236,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``shuttle-sim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return {"run": _run, "validate": _validate, "schema": _schema, "weather": _weather}[args.command](args)
+        return {"run": _run, "validate": _validate, "schema": _schema, "weather": _weather,
+                "report": report_cli.main}[args.command](args)
     except ConfigError as e:
         print(e, file=sys.stderr)
         return 2

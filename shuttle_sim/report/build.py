@@ -249,6 +249,7 @@ def _write(out_dir: Path, text: str, pngs: dict[str, bytes]) -> Path:
     except OSError as e:
         raise ReportError(f"-o {out_dir}: cannot write: {e.strerror or e}") from None
     try:
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report is for sharing
         (tmp / "index.html").write_text(text, encoding="utf-8")
         for f, png in pngs.items():
             (tmp / f).write_bytes(png)
@@ -264,3 +265,9 @@ def _write(out_dir: Path, text: str, pngs: dict[str, bytes]) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise ReportError(f"-o {out_dir}: cannot write: {e.strerror or e}") from None
     return out_dir / "index.html"
+
+
+def _umask() -> int:
+    m = os.umask(0)
+    os.umask(m)
+    return m

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -290,7 +291,8 @@ class StudyData:
             block = np.asarray(mm["lv"][rows, :, d0:d0 + chunk_days], dtype=float)
             if np.isnan(block).all():
                 continue
-            with np.errstate(all="ignore"):
+            with warnings.catch_warnings():  # a farm with no levels (ferry-only: row 1) is all NaN
+                warnings.simplefilter("ignore", RuntimeWarning)
                 out[:, :, d0:d0 + chunk_days] = np.nanpercentile(block, qs, axis=0)
         return out
 

@@ -85,9 +85,8 @@ def berth_gantt(data, ax=None):
     stop = _shade_disruptions(ax, data, *data.window)
     date_axis(ax)
     ax.set_xlabel(f"Date ({data.window[0]:%d %b %Y} to {data.window[1]:%d %b %Y})")
-    handles = [Patch(color=state_colour("berthing"), label="berthing, formalities, preparation"),
-               Patch(color=state_colour("transferring"), label="cargo transfer"),
-               Patch(color=state_colour("unberthing"), label="after transfer, unberthing")]
+    handles = [Patch(color=state_colour("berthing"), label="alongside, not pumping (berthing, formalities, waits, unberthing)"),
+               Patch(color=state_colour("transferring"), label="cargo transfer")]
     if stop:
         handles.append(Patch(color=MARK_COLOURS["stop"], alpha=0.3, label="scripted stop"))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.32 if len(rows) < 5 else -0.2),
@@ -174,6 +173,8 @@ def tank_levels(data, ax=None):
     s = data.scenario
     lv = data.levels
     marked = False
+    caps = {FARM_LABEL[t]: s.capacity_t.get(FARM_LABEL[t]) for t in lv["tank"].unique() if t in FARM_LABEL}
+    same = len(set(caps.values())) == 1 and len(caps) > 1
     for tank, g in lv.groupby("tank", sort=False):
         role = FARM_LABEL.get(tank)
         if role is None:
@@ -184,9 +185,11 @@ def tank_levels(data, ax=None):
         ax.plot(g["time"], y / 1e3, color=colour, lw=1.0, label=f"{name} ({role} farm)")
         cap = s.capacity_t.get(role)
         if cap:
-            ax.axhline(cap / 1e3, color=colour, ls="--", lw=0.9)
-            ax.annotate(f"capacity {cap / 1e3:,.0f} kt", (1.0, cap / 1e3), xycoords=("axes fraction", "data"),
-                        xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom", fontsize=8, color=colour)
+            line = MARK_COLOURS["capacity"] if same else colour
+            ax.axhline(cap / 1e3, color=line, ls="--", lw=0.9)
+            ax.annotate(f"capacity {cap / 1e3:,.0f} kt" + (" (each farm)" if same else ""), (1.0, cap / 1e3),
+                        xycoords=("axes fraction", "data"), xytext=(-4, 3), textcoords="offset points", ha="right",
+                        va="bottom", fontsize=8, color=line)
             if role in ("load", "station"):
                 for a, b in full_spans(t, y, cap):
                     ax.axvspan(s.time(a), s.time(max(b, a + 6.0)), color=MARK_COLOURS["deferral"], alpha=0.25, lw=0,

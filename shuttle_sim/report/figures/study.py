@@ -81,7 +81,8 @@ def level_fans(data, ax=None):
         _shade_disruptions(a, data, s.start, s.end)
         a.set_ylabel("Level (kt)")
         a.set_title(f"{name} tank farm, level at 00:00 each day")
-        a.legend(loc="lower left", ncol=4, fontsize=8)
+        if i == len(roles) - 1:
+            a.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=4, fontsize=8)
         date_axis(a)
         if days:
             a.set_xlim(t[0], t[-1])
@@ -150,7 +151,7 @@ def weather_closure(data, ax=None):
     ops = ["berthing", "transfer", "unberthing"]
     roles = [r for r in ("load", "discharge") if f"{r}_closed_berthing_frac" in data.ok.columns]
     width = 0.8 / len(ops)
-    colours = {"berthing": state_colour("berthing"), "transfer": state_colour("transferring"), "unberthing": OKABE_ITO[6]}
+    colours = {"berthing": "#7FCDB5", "transfer": "#009E73", "unberthing": "#0072B2"}
     for j, op in enumerate(ops):
         means, hws = [], []
         for r in roles:
@@ -160,12 +161,12 @@ def weather_closure(data, ax=None):
         xs = np.arange(len(roles)) + (j - 1) * width
         ax.bar(xs, means, width, yerr=hws, color=colours[op], label=f"closed to {catalogue._OP[op]}", capsize=2,
                error_kw={"lw": 0.8})
-        for xi, m in zip(xs, means):
-            ax.annotate(f"{m:.1f}% ({m * s.horizon_h / 100:,.0f} h)" if s.horizon_h < 9000 else f"{m:.1f}%",
-                        (xi, m), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=7.5)
+        for xi, m, h in zip(xs, means, hws):
+            ax.annotate(f"{m:.1f}%\n{m * s.horizon_h / 100:,.0f} h/yr" if abs(s.horizon_h - 8760) < 1 else f"{m:.1f}%",
+                        (xi, m + h), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7.5)
     ax.set_xticks(range(len(roles)), [s.port_names.get(r, r) for r in roles])
     ax.set_ylabel("Time closed by weather (% of the period)")
-    ax.set_ylim(0, max(ax.get_ylim()[1], 1.0) * 1.15)
+    ax.set_ylim(0, max(ax.get_ylim()[1], 1.0) * 1.3)
     ax.legend(loc="upper left", ncol=3, fontsize=8)
     ax.grid(axis="x", visible=False)
     ax.set_title("Weather closure by port and operation")
