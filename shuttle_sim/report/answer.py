@@ -68,8 +68,10 @@ def study_answer(d) -> tuple[str, str]:
         a += f" Against the target of {t:g} Mt/yr: met in {100 * met:.0f}% of years, so it {verdict} it in 9 years of 10."
     if "deferred_t" in d.ok.columns:
         dst = d.stat("deferred_t")
-        a += (f" Deferred production: median {dst['p50'] / 1e3:,.0f} kt, and more than {dst['p10'] / 1e3:,.0f} kt"
-              f" in 9 years of 10, up to {dst['p90'] / 1e3:,.0f} kt in 1 year of 10.")
+        x = d.ok["deferred_t"].to_numpy(dtype=float)
+        none = float(np.mean(x <= 1e-6)) if x.size else math.nan
+        a += (f" Production is deferred (load-port tank farm full) in {100 * (1 - none):.0f}% of years: median "
+              f"{dst['p50'] / 1e3:,.0f} kt, more than {dst['p90'] / 1e3:,.0f} kt in 1 year of 10.")
     return q, a
 
 

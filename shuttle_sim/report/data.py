@@ -311,7 +311,7 @@ def _target(manifest: dict) -> float | None:
 def load_study(p: Path, target=None) -> StudyData:
     m = _json(p / "manifest.json")
     info = _resolved(p, m)
-    reps = _csv(p / "replications.csv", keep_default_na=False, na_values=["nan", "NaN", ""])
+    reps = _csv(p / "replications.csv", dtype={"error": str}, keep_default_na=False, na_values=["nan", "NaN", ""])
     if "error" not in reps.columns or "replication" not in reps.columns:
         raise ReportError(f"{p / 'replications.csv'}: expected columns replication, seed, error, KPIs")
     reps["error"] = reps["error"].fillna("").astype(str)
