@@ -53,7 +53,8 @@ def _run_figures(d) -> list[FigureSpec]:
             FigureSpec("tanker-gantt", "Tankers over the window", run.tanker_gantt, lambda d: (
                 f"Each row is one ship from {w}. Orange is waiting at anchor for a berth: where orange grows, berths "
                 "(or cargo) are the bottleneck, not ships. Breakdowns, sheltering from weather at sea and off-hire "
-                "fall inside the sailing bars (the voyage records give their totals, not their times).")),
+                "fall inside the sailing bars (the voyage records give their totals, not their times); dark green includes "
+                "loading slowed or paused by an empty tank farm.")),
             FigureSpec("tank-levels", "Tank farm levels", run.tank_levels, lambda d: (
                 "Level of each tank farm over the whole run, its capacity dashed. Red shading marks when the "
                 "load-port farm was full: supply was curtailed then, which is the deferred production "

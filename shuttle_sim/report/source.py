@@ -117,7 +117,10 @@ def parse_rows(text: str) -> tuple[str, list[SourceRow]]:
         end = v.end_mark.line if not block else line0
         if block or v.start_mark.line != line0 and isinstance(v, (yaml.MappingNode, yaml.SequenceNode)):
             # a heading: its own line's comment and the notes above it
-            rows.append(SourceRow(p, "", _comment(lines[line0]), note(line0), line0 + 1, depth, True))
+            # a list item's first key shares the item's line ("- name: X  # source"): the comment is that key's
+            first_child = v.value[0][0] if isinstance(v, yaml.MappingNode) else v.value[0]
+            own = "" if first_child.start_mark.line == line0 else _comment(lines[line0])
+            rows.append(SourceRow(p, "", own, note(line0), line0 + 1, depth, True))
             walk(v, p, depth + 1)
             return
         if isinstance(v, yaml.ScalarNode) and v.style in (">", "|"):

@@ -223,7 +223,14 @@ def cycle_time_histogram(data, ax=None):
     fig, ax = new_axes(ax, (8.0, 3.2))
     c = cycle_times_h(data.voyages) / 24.0 if data.voyages is not None else np.zeros(0)
     if c.size:
-        ax.hist(c, bins=min(40, max(8, int(np.sqrt(c.size)) * 2)), color=state_colour("sailing_ballast"), edgecolor="white")
+        # the bulk of the trips sets the scale; the few held by dry dock or long repairs are counted, not drawn
+        hi = float(np.percentile(c, 97)) * 1.15 if c.size >= 20 else float(c.max())
+        long_ = int(np.sum(c > hi))
+        ax.hist(c[c <= hi], bins=min(40, max(8, int(np.sqrt(c.size)) * 2)), color=state_colour("sailing_ballast"),
+                edgecolor="white")
+        if long_:
+            ax.annotate(f"{long_} longer trip{'s' if long_ > 1 else ''} (up to {c.max():.0f} d: dry dock, repairs) not drawn",
+                        (1.0, 0.02), xycoords="axes fraction", ha="right", fontsize=8, color="#555555")
         for x, lab, ls in ((c.mean(), f"mean {c.mean():.1f} d", "-"), (np.median(c), f"median {np.median(c):.1f} d", "--")):
             ax.axvline(x, color="black", ls=ls, lw=1, label=lab)
         ax.legend(loc="upper right")
