@@ -14,6 +14,7 @@ canonical units, no comments), and the report says which it used.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,7 +170,8 @@ def read_source(path: Path, manifest: dict, name: str) -> ScenarioSource:
         if how is None:
             if top.get("name", "").strip("'\"") != name:
                 continue
-            how = (f"{cand} (found by the scenario's name; the result's manifest does not record the source "
+            shown = os.path.relpath(cand) if cand.resolve().is_relative_to(Path.cwd().resolve()) else cand
+            how = (f"{shown} (found by the scenario's name; the result's manifest does not record the source "
                    "file, so check that it has not changed since the run)")
         return ScenarioSource(cand, how, header, rows, any(r.comment or r.note for r in rows))
     f = path / "scenario.resolved.yaml"

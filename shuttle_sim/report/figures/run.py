@@ -230,7 +230,7 @@ def cycle_time_histogram(data, ax=None):
                 edgecolor="white")
         if long_:
             ax.annotate(f"{long_} longer trip{'s' if long_ > 1 else ''} (up to {c.max():.0f} d: dry dock, repairs) not drawn",
-                        (1.0, 0.02), xycoords="axes fraction", ha="right", fontsize=8, color="#555555")
+                        (0.99, 0.74), xycoords="axes fraction", ha="right", fontsize=8, color="#555555")
         for x, lab, ls in ((c.mean(), f"mean {c.mean():.1f} d", "-"), (np.median(c), f"median {np.median(c):.1f} d", "--")):
             ax.axvline(x, color="black", ls=ls, lw=1, label=lab)
         ax.legend(loc="upper right")
