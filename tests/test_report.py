@@ -227,7 +227,7 @@ def make_sweep(path: Path, with_costs: bool = True) -> Path:
         "kind": "sweep", "factors": ["fleet.tankers[0].count", "load_port.berths"], "seed": 1, "replications": 20,
         "package_version": shuttle_sim.__version__, "scenario_sha256": "0" * 64, "scenario": "kcts_concept",
         "target": {"kpi": "delivered_mt_per_year", "value": 20.0, "confidence": 0.9}}))
-    (path / "answer.json").write_text(json.dumps({"recommended": "s4b3"}))
+    (path / "answer.json").write_text(json.dumps({"recommended": "s5b1"}))  # the cheapest meeting 90%
     return path
 
 
@@ -235,14 +235,15 @@ def test_sweep_report(dirs, tmp_path):
     sw = make_sweep(tmp_path / "sweep")
     (sw / "scenario.resolved.yaml").write_bytes((dirs["study"] / "scenario.resolved.yaml").read_bytes())
     text = _check_page(build_report(sw, out=tmp_path / "rep"))
-    assert "Recommended" in text and "fleet.tankers[0].count = 4" in text and "USD/t" in text
+    assert "Recommended" in text and "fleet.tankers[0].count = 5" in text and "USD/t" in text
     assert "Marginal value" in text
     d = rdata.load(sw)
     from shuttle_sim.report.figures import sweep
 
     mv = sweep.marginal_values(d).set_index("factor")
-    assert mv.loc["fleet.tankers[0].count", "delivered_mt_per_year"] == pytest.approx(4.0)
-    assert mv.loc["fleet.tankers[0].count", "total_annual_cost_usd"] == pytest.approx(30e6)
+    assert mv.loc["load_port.berths", "delivered_mt_per_year"] == pytest.approx(1.5)  # s5b1 -> s5b2
+    assert mv.loc["load_port.berths", "total_annual_cost_usd"] == pytest.approx(12e6)
+    assert mv.loc["fleet.tankers[0].count", "to"] == "highest level swept"
     # without costs or a scenario file it still builds
     _check_page(build_report(make_sweep(tmp_path / "sweep2", with_costs=False), out=tmp_path / "rep2"))
 

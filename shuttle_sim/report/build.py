@@ -137,7 +137,8 @@ def _sweep_figures(d) -> list[FigureSpec]:
     out = [FigureSpec("kpis-vs-factors", "Each KPI against each factor", sweep.kpis_vs_factors, lambda d: (
         "Rows: delivered Mt/yr, deferred production and cost per tonne; columns: the sweep's factors, the others "
         "held at the recommended cell. Bands are 95% CIs of the mean: where neighbouring bands overlap the step "
-        "makes no clear difference."))]
+        "makes no clear difference." + (f" The red line is the target, {d.target_mt_per_year:g} Mt/yr." if d.target_mt_per_year
+                                     is not None else "")))]
     if len(d.factors) >= 2 and "p_meet_target" in d.cells:
         out.append(FigureSpec("target-heatmap", "Chance of meeting the target", sweep.target_heatmap, lambda d: (
             "Share of simulated years meeting the target for each combination of the first two factors; the "
@@ -223,10 +224,8 @@ def build_report(dir: str | os.PathLike, out: str | os.PathLike | None = None, w
                         mv.rename(columns={"delivered_mt_per_year": "Δ delivered (Mt/yr)", "deferred_t": "Δ deferred (t)",
                                            "total_annual_cost_usd": "Δ annual cost (USD/yr)"}),
                         {"Δ delivered (Mt/yr)": "{:+,.3f}", "Δ deferred (t)": "{:+,.0f}", "Δ annual cost (USD/yr)": "{:+,.0f}"}))))
-        cols = ["cell", *d.factors] + [c for c in ("delivered_mt_per_year_mean", "p_meet_target", "total_annual_cost_usd_mean",
-                                                  "cost_per_tonne_usd_mean") if c in d.cells]
-        sections.append(("Cells", H.plain_table(sweep.best_cells(d, n=len(d.cells))[cols] if "total_annual_cost_usd_mean" in d.cells
-                                                else d.cells[cols])))
+        sections.append(("Cells", "<p>Every cell of the sweep, cheapest first (means over its replications).</p>"
+                         + H.plain_table(*sweep.cell_table(d))))
     else:
         head = kpi_rows(d, headline_only=True)
         full = kpi_rows(d, headline_only=False)

@@ -68,9 +68,21 @@ def plain_table(df, formats: dict | None = None) -> str:
         for c in df.columns:
             v = r[c]
             f = formats.get(c)
-            tds.append(f"<td class=n>{esc(f.format(v))}</td>" if f and v == v else f"<td>{esc(v)}</td>")
+            tds.append(_cell(v, f))
         body.append("<tr>" + "".join(tds) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def _cell(v, fmt: str | None) -> str:
+    """A table cell: numbers right-aligned in ``fmt`` (or as written), text as is, NaN blank."""
+    if isinstance(v, float) and v != v:
+        return "<td></td>"
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        try:
+            return f"<td class=n>{esc(fmt.format(v) if fmt else f'{v:g}')}</td>"
+        except (ValueError, TypeError):
+            pass
+    return f"<td>{esc(v)}</td>"
 
 
 def _mark(comment: str) -> str:

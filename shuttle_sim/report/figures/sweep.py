@@ -12,9 +12,12 @@ import numpy as np
 import pandas as pd
 
 from ... import kpis as catalogue
-from ..style import BLUE, MARK_COLOURS, OKABE_ITO, new_axes, new_grid, styled
+import matplotlib.pyplot as plt
+
+from ..style import BLUE, MARK_COLOURS, OKABE_ITO, new_axes, style, styled
 
 SWEEP_KPIS = ("delivered_mt_per_year", "deferred_t", "cost_per_tonne_usd")
+_SHORT = {"delivered_mt_per_year": "Delivered", "deferred_t": "Deferred", "cost_per_tonne_usd": "Cost per tonne"}
 
 
 def anchor(data) -> pd.Series:
@@ -47,10 +50,16 @@ def kpis_vs_factors(data, ax=None):
     """Each headline KPI (rows) against each factor (columns): mean and 95% CI band."""
     names = [n for n in SWEEP_KPIS if f"{n}_mean" in data.cells]
     facs = data.factors[:3]
-    fig, axes = new_grid(ax, len(names) * len(facs), (8.0, 2.4 * len(names)))
-    axes = np.asarray(axes).reshape(len(names), len(facs))
+    if ax is None:
+        with style():
+            fig, axes = plt.subplots(len(names), len(facs), figsize=(8.0, 1.9 * len(names) + 0.6), layout="constrained",
+                                     sharex="col", squeeze=False)
+    else:
+        axes = np.asarray(ax).reshape(len(names), len(facs))
+        fig = axes.flat[0].figure
     for i, n in enumerate(names):
         scale, label = _scaled(n)
+        label = f"{_SHORT[n]} ({label.rsplit('(', 1)[-1]}"  # the short name, the catalogue's unit
         for j, f in enumerate(facs):
             a = axes[i, j]
             sl = slice_along(data, f)
@@ -61,9 +70,12 @@ def kpis_vs_factors(data, ax=None):
             a.plot(x, m, "o-", color=BLUE, ms=3.5, lw=1.2)
             if n == "delivered_mt_per_year" and data.target_mt_per_year is not None:
                 a.axhline(data.target_mt_per_year, color=MARK_COLOURS["target"], lw=1)
-            a.set_xlabel(f)
+            if i == len(names) - 1:
+                a.set_xlabel(f"{f} (level)")
+            if i == 0:
+                a.set_title(f"against {f}", fontsize=9)
             if j == 0:
-                a.set_ylabel(label, fontsize=8)
+                a.set_ylabel(label)
             a.set_xticks(np.unique(x))
     return fig
 
@@ -182,12 +194,27 @@ def marginal_values(data) -> pd.DataFrame:
     for f in data.factors:
         sl = slice_along(data, f, a)
         up = sl[sl[f] > a[f]]
-        if not len(up):
-            continue
-        nxt = up.iloc[0]
-        row = {"factor": f, "from": a[f], "to": nxt[f]}
+        row = {"factor": f, "from": a[f], "to": up.iloc[0][f] if len(up) else "highest level swept"}
         for n in ("delivered_mt_per_year", "deferred_t", "total_annual_cost_usd"):
             col = f"{n}_mean"
-            row[n] = float(nxt[col] - a[col]) if col in data.cells else np.nan
+            row[n] = float(up.iloc[0][col] - a[col]) if len(up) and col in data.cells else np.nan
         rows.append(row)
     return pd.DataFrame(rows, columns=["factor", "from", "to", "delivered_mt_per_year", "deferred_t", "total_annual_cost_usd"])
+
+
+def cell_table(data) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Every cell, cheapest first, with readable column names, and their number formats."""
+    c = data.cells.copy()
+    if "total_annual_cost_usd_mean" in c:
+        c = c.sort_values("total_annual_cost_usd_mean", kind="stable")
+    c["meets target"] = np.where(data.feasible().loc[c.index], "yes", "no")
+    named = {"delivered_mt_per_year_mean": "delivered (Mt/yr)", "deferred_t_mean": "deferred (t)",
+             "p_meet_target": "years meeting target (%)", "total_annual_cost_usd_mean": "annual cost (USD/yr)",
+             "cost_per_tonne_usd_mean": "cost per tonne (USD/t)"}
+    if "p_meet_target" in c:
+        c["p_meet_target"] = 100.0 * c["p_meet_target"]
+    cols = ["cell", *data.factors, *[k for k in named if k in c], "meets target"]
+    out = c[cols].rename(columns=named)
+    fmt = {"delivered (Mt/yr)": "{:,.2f}", "deferred (t)": "{:,.0f}", "years meeting target (%)": "{:.0f}",
+           "annual cost (USD/yr)": "{:,.0f}", "cost per tonne (USD/t)": "{:,.2f}"}
+    return out, fmt
