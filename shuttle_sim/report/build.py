@@ -75,10 +75,10 @@ def _run_figures(d) -> list[FigureSpec]:
     if s.has_ferry:
         out += [
             FigureSpec("ferry-crossings", "Ferry load factor", ferry.crossings, lambda d: (
-                "Tank cars on each crossing from the yard port over the run, against the ferry's capacity: points "
-                "below the dashed line are ferries sailing part-empty (not enough loaded cars in the yard when the "
-                "maximum wait ran out). The yard's car count over time is not in a run's files (see the study "
-                "report for its distribution).")),
+                "Tank cars carried from the yard port as a share of the wagon places the ferries offered, month by "
+                "month (crossings sailing empty or part-empty pull it down: too few loaded cars in the yard when a "
+                "ferry had to leave). The yard's car count over time is not in a run's files (the study report "
+                "shows its distribution).")),
             FigureSpec("ferry-budget", "Ferry time budget", common.ferry_budget, lambda d: (
                 "Share of the ferries' time in each state: waiting for wagons means rail supply, not ferries, "
                 "limits the route.")),

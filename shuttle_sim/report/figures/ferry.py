@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ... import kpis as catalogue
 from ..style import ORANGE, date_axis, new_axes, new_grid, styled
@@ -10,27 +11,29 @@ from ..style import ORANGE, date_axis, new_axes, new_grid, styled
 
 @styled
 def crossings(data, ax=None):
-    """A run's ferry crossings: wagons on board each crossing over the year (the load
-    factor), the ferry's capacity and a 14-day rolling mean."""
+    """A run's ferry crossings by month: load factor (wagons carried over wagon places
+    offered, %) as bars, the number of crossings written above each bar."""
     fig, ax = new_axes(ax, (8.0, 3.2))
     tr = data.ferry_trips
     s = data.scenario
-    if tr is not None and len(tr):
-        tr = tr.sort_values("leave_port_h")
-        ax.plot(tr["time"], tr["wagons"], "o", ms=2.5, color=ORANGE, alpha=0.6, label="one crossing")
-        roll = tr.set_index("time")["wagons"].rolling("14D").mean()
-        ax.plot(roll.index, roll.to_numpy(), color="black", lw=1.2, label="14-day mean")
     cap = s.ferry_capacity_wagons
-    if cap:
-        ax.axhline(cap, color="black", ls="--", lw=0.9, label=f"ferry capacity {cap} wagons")
-        ax.set_ylim(0, cap * 1.15)
+    if tr is not None and len(tr) and cap:
+        month = tr["time"].dt.to_period("M")
+        g = tr.groupby(month)["wagons"].agg(["sum", "count"])
+        lf = 100.0 * g["sum"] / (g["count"] * cap)
+        x = g.index.to_timestamp() + pd.Timedelta(days=14)
+        ax.bar(x, lf.to_numpy(), width=24, color=ORANGE, label="load factor in the month")
+        for xi, v, n in zip(x, lf.to_numpy(), g["count"].to_numpy()):
+            ax.annotate(f"{n}", (xi, 0), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=7.5, color="black")
+        overall = 100.0 * tr["wagons"].sum() / (len(tr) * cap)
+        ax.axhline(overall, color="black", lw=1, ls="--", label=f"over the run {overall:.0f}%")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
+    ax.set_ylim(0, 115)
     ax.set_xlim(s.start, s.end)
     date_axis(ax)
-    ax.set_xlabel("Date of departure")
-    ax.set_ylabel("Tank cars on board (wagons)")
-    ax.legend(loc="lower left", ncol=3, fontsize=8)
-    lf = data.kpis.get("ferry_load_factor")
-    ax.set_title("Ferry load factor" + (f": {100 * lf:.0f}% over the run" if lf is not None else ""))
+    ax.set_xlabel("Month of departure (number at the foot of a bar: crossings)")
+    ax.set_ylabel("Ferry load factor (%)")
+    ax.set_title("Ferry load factor by month")
     return fig
 
 

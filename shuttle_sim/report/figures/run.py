@@ -196,7 +196,7 @@ def tank_levels(data, ax=None):
                                label=None if marked else "full: production deferred")
                     marked = True
     _shade_disruptions(ax, data, s.start, s.end)
-    if (data.window[0], data.window[1]) != (s.start, s.end):
+    if s.has_tankers and (data.window[0], data.window[1]) != (s.start, s.end):
         ax.axvspan(*data.window, color="#56B4E9", alpha=0.08, lw=0, label="window of the Gantt charts")
     ax.set_xlim(s.start, s.end)
     ax.set_ylim(bottom=0, top=max(s.capacity_t.values(), default=1.0) / 1e3 * 1.12)
