@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Callable
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from . import html as H
 from .answer import kpi_rows, run_answer, study_answer, sweep_answer

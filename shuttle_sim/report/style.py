@@ -132,3 +132,9 @@ def new_grid(ax, n: int, figsize, vertical: bool = False, **kw):
     with style():
         fig, axes = plt.subplots(n if vertical else 1, 1 if vertical else n, figsize=figsize, layout="constrained", **kw)
     return fig, np.atleast_1d(axes)
+
+
+def count_axis(ax, label: str = "Replications (count)") -> None:
+    """A y axis of counts: whole-number ticks and its label."""
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_ylabel(label)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ... import kpis as catalogue
-from ..style import ORANGE, date_axis, new_axes, new_grid, styled
+from ..style import ORANGE, count_axis, date_axis, new_axes, new_grid, styled
 
 
 @styled
@@ -45,18 +45,25 @@ def ferry_kpis(data, ax=None):
     ok = data.ok
     panels = [("yard_wagons_mean", "yard_wagons_max"), ("ferry_load_factor",), ("wagon_fleet_utilisation_frac",)]
     for a, names in zip(axes, panels):
-        for name, colour in zip(names, (ORANGE, "#999999")):
-            if name not in ok.columns:
-                continue
+        names = [n for n in names if n in ok.columns]
+        if not names:
+            continue
+        vals = [ok[n].to_numpy(dtype=float) * catalogue.info(n).scale for n in names]
+        both = np.concatenate(vals)
+        bins = np.histogram_bin_edges(both[np.isfinite(both)], bins=min(24, max(6, int(np.sqrt(both.size)) + 3)))
+        for name, x, colour in zip(names, vals, (ORANGE, "#999999")):
             k = catalogue.info(name)
-            x = ok[name].to_numpy(dtype=float) * k.scale
-            a.hist(x, bins=min(20, max(5, int(np.sqrt(x.size)) + 2)), color=colour, edgecolor="white", alpha=0.85,
+            a.hist(x, bins=bins, color=colour, edgecolor="white", alpha=0.85,
                    label=k.label.split(": ")[-1] if len(names) > 1 else None)
         k = catalogue.info(names[0])
         a.set_xlabel({"wagons": "Tank cars in the yard (wagons)"}.get(k.unit, f"{k.label} ({k.unit})"))
-        a.set_ylabel("Replications (count)")
+        count_axis(a)
         if len(names) > 1:
             a.legend(loc="upper right", fontsize=7.5)
+    yard = ((data.scenario.resolved.get("ferry") or {}).get("yard") or {}).get("capacity_wagons")
+    if yard:
+        axes[0].axvline(float(yard), color="black", ls="--", lw=0.9, label=f"yard holds {yard}")
+        axes[0].legend(loc="upper center", fontsize=7.5)
     axes[0].set_title("Port yard")
     axes[1].set_title("Ferry load")
     axes[2].set_title("Tank-car fleet")

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from ..style import FARM_COLOURS, MARK_COLOURS, date_axis, new_axes, state_colour, styled, thousands
+from ..style import FARM_COLOURS, MARK_COLOURS, count_axis, date_axis, new_axes, state_colour, styled
 
 FARM_LABEL = {"load_tank": "load", "discharge_tank": "discharge", "station_tank": "station"}
 
@@ -237,7 +237,6 @@ def cycle_time_histogram(data, ax=None):
     else:
         ax.text(0.5, 0.5, "no ship completed two voyages", transform=ax.transAxes, ha="center")
     ax.set_xlabel("Round trip, load-port arrival to next arrival (days)")
-    ax.set_ylabel("Round trips (count)")
-    thousands(ax)
+    count_axis(ax, "Round trips (count)")
     ax.set_title("Round-trip times")
     return fig

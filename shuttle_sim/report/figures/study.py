@@ -8,7 +8,8 @@ import pandas as pd
 from scipy import stats as _st
 
 from ... import kpis as catalogue
-from ..style import BLUE, FARM_COLOURS, MARK_COLOURS, OKABE_ITO, date_axis, new_axes, new_grid, state_colour, styled
+from ..style import (BLUE, FARM_COLOURS, MARK_COLOURS, OKABE_ITO, count_axis, date_axis, new_axes, new_grid, state_colour,
+                     styled)
 from .run import _shade_disruptions
 
 
@@ -32,7 +33,7 @@ def delivered_distribution(data, ax=None):
             a1.annotate(lab, (v, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -10), textcoords="offset points",
                         fontsize=8)
     a1.set_xlabel("Delivered (Mt/yr)")
-    a1.set_ylabel("Replications (count)")
+    count_axis(a1)
     a1.set_title("Delivered per year")
     xs = np.sort(x)
     exceed = 100.0 * (1.0 - np.arange(xs.size) / xs.size)  # share of years delivering at least xs[i]
@@ -76,8 +77,10 @@ def level_fans(data, ax=None):
             a.text(0.5, 0.5, "no daily levels in this study (levels.bin missing)", transform=a.transAxes, ha="center")
         cap = s.capacity_t.get(role)
         if cap:
-            a.axhline(cap / 1e3, color=MARK_COLOURS["capacity"], ls="--", lw=0.9, label=f"capacity {cap / 1e3:,.0f} kt")
-            a.set_ylim(0, cap / 1e3 * 1.1)
+            a.axhline(cap / 1e3, color=MARK_COLOURS["capacity"], ls="--", lw=0.9, label="capacity")
+            a.annotate(f"capacity {cap / 1e3:,.0f} kt", (1.0, cap / 1e3), xycoords=("axes fraction", "data"),
+                       xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom", fontsize=8)
+            a.set_ylim(0, cap / 1e3 * 1.15)
         _shade_disruptions(a, data, s.start, s.end)
         a.set_ylabel("Level (kt)")
         a.set_title(f"{name} tank farm, level at 00:00 each day")
@@ -107,7 +110,7 @@ def deferral_distribution(data, ax=None):
         a.axvline(p90, color="black", ls=":", lw=1, label=f"P90 {p90:,.0f} kt")
         a.axvline(p50, color="black", ls="--", lw=1, label=f"P50 {p50:,.0f} kt")
         a.set_xlabel(f"{catalogue.info(c).label} (kt)")
-        a.set_ylabel("Replications (count)")
+        count_axis(a)
         a.set_title(f"none in {zero:.0f}% of years", fontsize=9, fontweight="normal")
         a.legend(loc="upper right")
     return fig
