@@ -142,7 +142,7 @@ def _study(args, scenario: Scenario, horizon_h: float) -> int:
     if args.json:
         json.dump(summary, sys.stdout, indent=2)
         sys.stdout.write("\n")
-        return 0
+        return report_cli.after_run(args.out, sys.stderr) if args.report else 0
     k = summary["kpis"]
     print(f"scenario {scenario.name}: {summary['replications']} replications of {horizon_h / HOURS_PER_YEAR:g} yr"
           f" (seed {args.seed}; {summary['failed']} failed)")
@@ -193,7 +193,7 @@ def _run(args) -> int:
         _print_summary(scenario, summary, horizon_h)
         if args.out:
             print(f"  written to {args.out}/")
-    return report_cli.after_run(args.out) if args.report else 0
+    return report_cli.after_run(args.out, sys.stderr if args.json else sys.stdout) if args.report else 0
 
 
 def _validate(args) -> int:

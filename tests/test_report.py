@@ -109,6 +109,8 @@ def test_cli_report_and_errors(dirs, tmp_path, capsys):
         err = capsys.readouterr().err
         assert words in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not (tmp_path / "missing").exists()
+    assert main(["report", str(dirs["run"]), "-o", str(tmp_path / "b"), "--window", "x:y"]) == 2
+    assert not (tmp_path / "b").exists()  # nothing partial left behind
 
 
 def test_run_with_report_option(tmp_path):
@@ -160,6 +162,7 @@ def test_level_quantiles_match_read_levels(dirs):
     from shuttle_sim.experiment import read_levels
 
     d = rdata.load(dirs["study"])
+    assert isinstance(d.levels(), np.memmap)  # read by memory map, never loaded whole
     q = d.level_quantiles(chunk_days=7)
     lv = np.stack(list(read_levels(dirs["study"]).values()))
     np.testing.assert_allclose(q[1], np.percentile(lv.astype(float), 50, axis=0))

@@ -20,10 +20,18 @@ from __future__ import annotations
 import sys
 import types
 
-from .build import build_report
-from .data import ReportError, load
+import importlib
 
 __all__ = ["build_report", "load", "ReportError"]
+
+# imported on first use: the CLI registers ``report`` without loading matplotlib and pandas
+_LAZY = {"build_report": ".build", "load": ".data", "ReportError": ".data"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _CallableModule(types.ModuleType):
@@ -31,6 +39,8 @@ class _CallableModule(types.ModuleType):
     after ``import shuttle_sim.report`` the attribute is the module, so the module is callable."""
 
     def __call__(self, dir, out=None, window=None, target_mt_per_year=None):
+        from .build import build_report
+
         return build_report(dir, out=out, window=window, target_mt_per_year=target_mt_per_year)
 
 

@@ -20,7 +20,7 @@ def add_parser(sub) -> None:
                    help="throughput target (Mt/yr) to mark (default: the manifest's, if any)")
 
 
-def _build(dir, out, window=None, target=None) -> int:
+def _build(dir, out, window=None, target=None, stream=None) -> int:
     from .build import build_report
     from .data import ReportError
 
@@ -29,7 +29,7 @@ def _build(dir, out, window=None, target=None) -> int:
     except ReportError as e:
         print(f"shuttle-sim: report: {e}", file=sys.stderr)
         return 2
-    print(f"report written to {path}")
+    print(f"report written to {path}", file=stream or sys.stdout)
     return 0
 
 
@@ -38,6 +38,7 @@ def main(args) -> int:
     return _build(args.dir, args.output, args.window, args.target)
 
 
-def after_run(out_dir) -> int:
-    """``run ... --out DIR --report``: the report of what was just written, in DIR/report."""
-    return _build(out_dir, None)
+def after_run(out_dir, stream=None) -> int:
+    """``run ... --out DIR --report``: the report of what was just written, in DIR/report
+    (its one line to ``stream``: stderr when stdout carries ``--json``)."""
+    return _build(out_dir, None, stream=stream)
