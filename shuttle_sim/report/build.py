@@ -45,7 +45,8 @@ def _run_figures(d) -> list[FigureSpec]:
             FigureSpec("berth-gantt", "Berths over the window", run.berth_gantt, lambda d: (
                 f"Each row is one berth from {w}; a bar is a tanker alongside, coloured by what it is doing. Long "
                 "light-green stretches are time alongside without pumping (waiting for cargo, ullage or weather); "
-                "gaps are idle berths. " + ("Berths as the run recorded them." if recorded else
+                "gaps are idle berths. Cargo-transfer bars include any wait for ullage or cargo that paused the "
+                "transfer (the records give those waits' totals, not their times). " + ("Berths as the run recorded them." if recorded else
                 "This run did not record which berth each call used, so calls are placed on the lowest-numbered free "
                 "berth: the picture of occupancy is exact, the berth numbers are not.")
                 + " Weather closures are not in a run's files and are not shaded; scripted stops are shaded grey.")),
@@ -57,8 +58,9 @@ def _run_figures(d) -> list[FigureSpec]:
             FigureSpec("tank-levels", "Tank farm levels", run.tank_levels, lambda d: (
                 "Level of each tank farm over the whole run, its capacity dashed. Red shading marks when the "
                 "load-port farm was full: supply was curtailed then, which is the deferred production "
-                f"({d.kpis.get('deferred_t', 0) / 1e3:,.0f} kt in this run). A discharge farm at zero means the "
-                "pipeline offtake went short.")),
+                f"({d.kpis.get('deferred_t', 0) / 1e3:,.0f} kt in this run). Marks along the foot show when the "
+                f"discharge farm was empty and the pipeline offtake went short "
+                f"({d.kpis.get('offtake_shortfall_t', 0) / 1e3:,.0f} kt).")),
             FigureSpec("cycle-times", "Round-trip times", run.cycle_time_histogram, lambda d: (
                 "Days from one arrival at the load port to the same ship's next arrival. A long right tail is "
                 "ships held by queues, weather, breakdowns or dry dock; the mean sets the fleet's delivery rate.")),

@@ -138,3 +138,17 @@ def count_axis(ax, label: str = "Replications (count)") -> None:
     """A y axis of counts: whole-number ticks and its label."""
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_ylabel(label)
+
+
+def legend_below(ax, handles=None, ncol: int = 3, **kw) -> None:
+    """A legend under the plot, outside it, never over the data or the axis labels: a
+    figure legend when ``ax`` is the figure's only axes (constrained layout makes room),
+    else the axes' own legend where it covers least."""
+    fig = ax.figure
+    args = {"handles": handles} if handles is not None else {}
+    if len(fig.axes) == 1 and fig.get_layout_engine() is not None:
+        if handles is None:
+            args["handles"], _ = ax.get_legend_handles_labels()
+        fig.legend(loc="outside lower center", ncol=ncol, fontsize=8, handlelength=1.3, columnspacing=1.0, **args, **kw)
+    else:
+        ax.legend(loc="best", fontsize=8, **args, **kw)

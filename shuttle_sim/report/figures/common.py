@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import kpis as catalogue
-from ..style import new_axes, state_colour, styled
+from ..style import legend_below, new_axes, state_colour, styled
 
 
 def shares(kpi_means: dict[str, float], pattern: str, **params) -> dict[str, float]:
@@ -49,8 +49,7 @@ def stacked_bars(ax, rows: dict[str, dict[str, float]], xlabel: str = "Share of 
     ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
     n = len([s for s in states if any(rows[lab].get(s, 0) * 100 > 0.05 for lab in labels)])
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28 if len(labels) < 3 else -0.18), ncol=min(n, 5),
-              fontsize=8, handlelength=1.2, columnspacing=1.0)
+    legend_below(ax, ncol=min(n, 5))
 
 
 @styled

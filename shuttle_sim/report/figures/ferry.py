@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ... import kpis as catalogue
-from ..style import ORANGE, count_axis, date_axis, new_axes, new_grid, styled
+from ..style import ORANGE, count_axis, date_axis, legend_below, new_axes, new_grid, styled
 
 
 @styled
@@ -27,7 +27,7 @@ def crossings(data, ax=None):
             ax.annotate(f"{n}", (xi, 0), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=7.5, color="black")
         overall = 100.0 * tr["wagons"].sum() / (len(tr) * cap)
         ax.axhline(overall, color="black", lw=1, ls="--", label=f"over the run {overall:.0f}%")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
+        legend_below(ax, ncol=2)
     ax.set_ylim(0, 115)
     ax.set_xlim(s.start, s.end)
     date_axis(ax)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from ..style import FARM_COLOURS, MARK_COLOURS, count_axis, date_axis, new_axes, state_colour, styled
+from ..style import FARM_COLOURS, MARK_COLOURS, count_axis, date_axis, legend_below, new_axes, state_colour, styled
 
 FARM_LABEL = {"load_tank": "load", "discharge_tank": "discharge", "station_tank": "station"}
 
@@ -38,7 +38,7 @@ def _bars(ax, y: float, spans: list[tuple[float, float]], t0: pd.Timestamp, colo
         return
     base = mdates.date2num(t0)
     xr = [(base + a / 24.0, (b - a) / 24.0) for a, b in spans if b > a]
-    ax.broken_barh(xr, (y - 0.35, 0.7), facecolors=colour, edgecolor="none")
+    ax.broken_barh(xr, (y - 0.35, 0.7), facecolors=colour, edgecolor="none", zorder=2)
 
 
 def _shade_disruptions(ax, data, lo, hi, label=True) -> bool:
@@ -46,7 +46,7 @@ def _shade_disruptions(ax, data, lo, hi, label=True) -> bool:
     for d in data.scenario.disruptions:
         a, b = max(d["start"], lo), min(d["end"], hi)
         if b > a:
-            ax.axvspan(a, b, color=MARK_COLOURS["stop"], alpha=0.18, lw=0,
+            ax.axvspan(a, b, color=MARK_COLOURS["stop"], alpha=0.25, lw=0, zorder=0,
                        label=f"scripted {d['target']} stop" if label and not shown else None)
             shown = True
     return shown
@@ -89,8 +89,7 @@ def berth_gantt(data, ax=None):
                Patch(color=state_colour("transferring"), label="cargo transfer")]
     if stop:
         handles.append(Patch(color=MARK_COLOURS["stop"], alpha=0.3, label="scripted stop"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.32 if len(rows) < 5 else -0.2),
-              ncol=len(handles), fontsize=8)
+    legend_below(ax, handles, ncol=len(handles) if len(handles) < 3 else 2)
     ax.set_title("Berths: who is alongside, doing what")
     return fig
 
@@ -144,8 +143,7 @@ def tanker_gantt(data, ax=None):
     handles = [Patch(color=state_colour(s), label=labels[s]) for s in ["sailing_laden", "sailing_ballast", "queueing", "berthing", "transferring"]]
     if stop:
         handles.append(Patch(color=MARK_COLOURS["stop"], alpha=0.3, label="scripted stop"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2 if len(names) > 6 else -0.3),
-              ncol=min(len(handles), 6), fontsize=8, handlelength=1.2, columnspacing=0.9)
+    legend_below(ax, handles, ncol=3 if len(handles) > 5 else len(handles))
     ax.set_title("Tankers: where each ship is")
     return fig
 
@@ -186,15 +184,18 @@ def tank_levels(data, ax=None):
         cap = s.capacity_t.get(role)
         if cap:
             line = MARK_COLOURS["capacity"] if same else colour
-            ax.axhline(cap / 1e3, color=line, ls="--", lw=0.9)
-            ax.annotate(f"capacity {cap / 1e3:,.0f} kt" + (" (each farm)" if same else ""), (1.0, cap / 1e3),
-                        xycoords=("axes fraction", "data"), xytext=(-4, 3), textcoords="offset points", ha="right",
-                        va="bottom", fontsize=8, color=line)
+            if not (same and role != next(iter(caps))):  # one line when the farms share a capacity
+                ax.axhline(cap / 1e3, color=line, ls="--", lw=0.9,
+                           label=f"capacity {cap / 1e3:,.0f} kt" + (" (each farm)" if same else f" ({role} farm)"))
             if role in ("load", "station"):
                 for a, b in full_spans(t, y, cap):
                     ax.axvspan(s.time(a), s.time(max(b, a + 6.0)), color=MARK_COLOURS["deferral"], alpha=0.25, lw=0,
                                label=None if marked else "full: production deferred")
                     marked = True
+            else:  # the receiving farm at zero: the pipeline offtake goes short
+                for k, (a, b) in enumerate(full_spans(t, cap - y, cap)):
+                    ax.axvspan(s.time(a), s.time(max(b, a + 6.0)), ymax=0.04, color=colour, alpha=0.9, lw=0,
+                               label=None if k else "empty: offtake short")
     _shade_disruptions(ax, data, s.start, s.end)
     if s.has_tankers and (data.window[0], data.window[1]) != (s.start, s.end):
         ax.axvspan(*data.window, color="#56B4E9", alpha=0.08, lw=0, label="window of the Gantt charts")
@@ -203,7 +204,7 @@ def tank_levels(data, ax=None):
     date_axis(ax)
     ax.set_ylabel("Tank farm level (kt)")
     ax.set_xlabel("Date")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8)
+    legend_below(ax, ncol=3)
     ax.set_title("Tank farm levels")
     return fig
 

@@ -85,7 +85,10 @@ def level_fans(data, ax=None):
         a.set_ylabel("Level (kt)")
         a.set_title(f"{name} tank farm, level at 00:00 each day")
         if i == len(roles) - 1:
-            a.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=4, fontsize=8)
+            if ax is None:
+                fig.legend(handles=a.get_legend_handles_labels()[0], loc="outside lower center", ncol=4, fontsize=8)
+            else:
+                a.legend(loc="best", fontsize=8)
         date_axis(a)
         if days:
             a.set_xlim(t[0], t[-1])

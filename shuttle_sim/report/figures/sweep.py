@@ -14,7 +14,7 @@ import pandas as pd
 from ... import kpis as catalogue
 import matplotlib.pyplot as plt
 
-from ..style import BLUE, MARK_COLOURS, OKABE_ITO, new_axes, style, styled
+from ..style import BLUE, MARK_COLOURS, OKABE_ITO, legend_below, new_axes, style, styled
 
 SWEEP_KPIS = ("delivered_mt_per_year", "deferred_t", "cost_per_tonne_usd")
 _SHORT = {"delivered_mt_per_year": "Delivered", "deferred_t": "Deferred", "cost_per_tonne_usd": "Cost per tonne"}
@@ -180,7 +180,7 @@ def cost_breakdown(data, ax=None):
         left += w
     ax.set_xlabel("Annual cost (million USD/yr)")
     ax.set_ylabel("Cell")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=min(len(items), 5), fontsize=8)
+    legend_below(ax, ncol=min(len(items), 5))
     ax.grid(axis="y", visible=False)
     ax.set_title("Cost breakdown of the cheapest feasible cells")
     return fig
