@@ -106,9 +106,10 @@ def _study_figures(d) -> list[FigureSpec]:
     if s.has_tankers:
         out += [
             FigureSpec("deferral", "Deferred production and offtake shortfall", study.deferral_distribution, lambda d: (
-                "Spread over simulated years of the production deferred because the load-port farm was full (left) "
-                "and the pipeline offtake lost because the discharge farm was empty (right), in kilotonnes. The "
-                "title says in what share of years there was none.")),
+                "Spread over simulated years of the production deferred because the load-port farm was full, the "
+                "pipeline offtake lost because the discharge farm was empty" + (", and rail-route production "
+                "deferred because the loading station was full" if d.scenario.has_ferry else "") + ", in kilotonnes. "
+                "Each panel's title says in what share of years there was none.")),
             FigureSpec("berth-occupancy", "Berth occupancy by state", common.berth_occupancy, lambda d: (
                 "Mean share of berth-hours in each state per port over all years. Idle time is spare berth "
                 "capacity; waiting for cargo or ullage points to tank farms or supply.")),

@@ -85,8 +85,15 @@ def level_fans(data, ax=None):
         a.set_ylabel("Level (kt)")
         a.set_title(f"{name} tank farm, level at 00:00 each day")
         if i == len(roles) - 1:
-            if ax is None:
-                fig.legend(handles=a.get_legend_handles_labels()[0], loc="outside lower center", ncol=4, fontsize=8)
+            if ax is None:  # neutral swatches: the colours of the farms are in the panels
+                from matplotlib.lines import Line2D
+                from matplotlib.patches import Patch
+
+                hs = [Patch(color="#888888", alpha=0.35, label="P10 to P90 of years"),
+                      Line2D([], [], color="#555555", lw=1.4, label="median (P50)"),
+                      Line2D([], [], color=MARK_COLOURS["capacity"], ls="--", lw=0.9, label="capacity")]
+                hs += [h for h in a.get_legend_handles_labels()[0] if h.get_label().startswith("scripted")]
+                fig.legend(handles=hs, loc="outside lower center", ncol=4, fontsize=8)
             else:
                 a.legend(loc="best", fontsize=8)
         date_axis(a)
@@ -100,14 +107,22 @@ def level_fans(data, ax=None):
 def deferral_distribution(data, ax=None):
     """Deferred production and offtake shortfall over replications (kt), P50/P90 marked.
     ``ax``: a pair of axes, or None."""
-    cols = [c for c in ("deferred_t", "offtake_shortfall_t", "rail_deferred_t") if c in data.ok.columns][:2]
-    fig, axes = new_grid(ax, max(len(cols), 1), (8.0, 3.2))
+    cols = [c for c in ("deferred_t", "offtake_shortfall_t", "rail_deferred_t") if c in data.ok.columns]
+    fig, axes = new_grid(ax, max(len(cols), 1), (8.0 if len(cols) < 3 else 9.0, 3.2))
     colours = {"deferred_t": MARK_COLOURS["deferral"], "offtake_shortfall_t": state_colour("waiting_cargo"),
                "rail_deferred_t": OKABE_ITO[0]}
     for a, c in zip(axes, cols):
         x = data.ok[c].to_numpy(dtype=float) / 1e3
         x = x[np.isfinite(x)]
         zero = 100.0 * float(np.mean(x <= 1e-6)) if x.size else 0.0
+        if x.size and zero == 100.0:
+            a.text(0.5, 0.5, f"none in any of the {x.size} simulated years", ha="center", va="center",
+                   transform=a.transAxes, fontsize=10)
+            a.set_xlabel(f"{catalogue.info(c).label} (kt)")
+            a.set_xticks([])
+            a.set_yticks([])
+            a.set_frame_on(False)
+            continue
         a.hist(x, bins=min(30, max(6, int(np.sqrt(x.size)) + 2)), color=colours[c], edgecolor="white")
         p50, p90 = (np.percentile(x, [50, 90]) if x.size else (np.nan, np.nan))
         a.axvline(p90, color="black", ls=":", lw=1, label=f"P90 {p90:,.0f} kt")
