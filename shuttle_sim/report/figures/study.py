@@ -30,8 +30,9 @@ def delivered_distribution(data, ax=None):
     for v, lab, ls in ((p10, "P10", ":"), (p50, "P50", "--"), (p90, "P90", ":")):
         if np.isfinite(v):
             a1.axvline(v, color="black", ls=ls, lw=1)
-            a1.annotate(lab, (v, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -10), textcoords="offset points",
-                        fontsize=8)
+            a1.annotate(lab, (v, 1.0), xycoords=("data", "axes fraction"), xytext=(0, -4), textcoords="offset points",
+                        fontsize=8, ha="center", va="top", bbox={"fc": "white", "ec": "none", "pad": 1})
+    a1.set_ylim(top=a1.get_ylim()[1] * 1.12)  # room for the P10/P50/P90 labels above the bars
     a1.set_xlabel("Delivered (Mt/yr)")
     count_axis(a1)
     a1.set_title("Delivered per year")
@@ -41,8 +42,9 @@ def delivered_distribution(data, ax=None):
     a2.axhline(90, color="#999999", lw=0.8, ls=":")
     if np.isfinite(p10):
         a2.plot([p10], [90], "o", color="black", ms=4)
-        a2.annotate(f"{p10:.2f} Mt/yr in 9 years of 10", (p10, 90), xytext=(-6, -14), textcoords="offset points",
-                    ha="right", fontsize=8)
+        a2.annotate(f"{p10:.2f} Mt/yr or more\nin 9 years of 10", (p10, 90), xytext=(0.04, 0.12),
+                    textcoords="axes fraction", ha="left", fontsize=8,
+                    arrowprops={"arrowstyle": "->", "color": "black", "lw": 0.8})
     a2.set_xlabel("Delivered (Mt/yr)")
     a2.set_ylabel("Years delivering at least this (%)")
     a2.set_ylim(0, 102)
