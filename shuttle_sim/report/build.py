@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import matplotlib.pyplot as plt
 
 from . import html as H
 from .answer import kpi_rows, run_answer, study_answer, sweep_answer
@@ -172,13 +171,10 @@ def _facts(d) -> list[tuple[str, str]]:
 
 
 def _render(spec: FigureSpec, d) -> bytes:
-    fig = spec.draw(d)
-    try:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-        return buf.getvalue()
-    finally:
-        plt.close(fig)
+    fig = spec.draw(d)  # a Figure outside pyplot (style.new_figure): nothing to close
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()
 
 
 def build_report(dir: str | os.PathLike, out: str | os.PathLike | None = None, window: str | None = None,

@@ -12,11 +12,8 @@ from __future__ import annotations
 import contextlib
 
 import matplotlib
-
-matplotlib.use("Agg")  # reports are written to files; never open a window
-
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.dates as mdates
+from matplotlib.figure import Figure
 
 BLACK, ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE = (
     "#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
@@ -82,17 +79,22 @@ def state_colour(state: str) -> str:
 @contextlib.contextmanager
 def style():
     """The report's matplotlib settings, for the duration of a ``with`` block."""
-    with plt.rc_context(_RC):
+    with matplotlib.rc_context(_RC):
         yield
+
+
+def new_figure(figsize) -> Figure:
+    """A figure outside pyplot: no GUI backend, nothing to close, any backend (a script
+    writing files or a notebook showing the returned figure)."""
+    return Figure(figsize=figsize, layout="constrained")
 
 
 def new_axes(ax=None, figsize=None):
     """``(fig, ax)``: the given axes and their figure, or a new figure in the report style."""
     if ax is not None:
         return ax.figure, ax
-    with style():
-        fig, ax = plt.subplots(figsize=figsize or _RC["figure.figsize"], layout="constrained")
-    return fig, ax
+    fig = new_figure(figsize or _RC["figure.figsize"])
+    return fig, fig.subplots()
 
 
 def date_axis(ax, axis: str = "x") -> None:
@@ -129,9 +131,8 @@ def new_grid(ax, n: int, figsize, vertical: bool = False, **kw):
     if ax is not None:
         axes = np.atleast_1d(ax)
         return axes[0].figure, axes
-    with style():
-        fig, axes = plt.subplots(n if vertical else 1, 1 if vertical else n, figsize=figsize, layout="constrained", **kw)
-    return fig, np.atleast_1d(axes)
+    fig = new_figure(figsize)
+    return fig, np.atleast_1d(fig.subplots(n if vertical else 1, 1 if vertical else n, **kw))
 
 
 def count_axis(ax, label: str = "Replications (count)") -> None:

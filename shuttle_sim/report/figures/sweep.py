@@ -12,9 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ... import kpis as catalogue
-import matplotlib.pyplot as plt
-
-from ..style import BLUE, MARK_COLOURS, OKABE_ITO, legend_below, new_axes, style, styled
+from ..style import BLUE, MARK_COLOURS, OKABE_ITO, legend_below, new_axes, new_figure, styled
 
 SWEEP_KPIS = ("delivered_mt_per_year", "deferred_t", "cost_per_tonne_usd")
 _SHORT = {"delivered_mt_per_year": "Delivered", "deferred_t": "Deferred", "cost_per_tonne_usd": "Cost per tonne"}
@@ -51,9 +49,8 @@ def kpis_vs_factors(data, ax=None):
     names = [n for n in SWEEP_KPIS if f"{n}_mean" in data.cells]
     facs = data.factors[:3]
     if ax is None:
-        with style():
-            fig, axes = plt.subplots(len(names), len(facs), figsize=(8.0, 1.9 * len(names) + 0.6), layout="constrained",
-                                     sharex="col", squeeze=False)
+        fig = new_figure((8.0, 1.9 * len(names) + 0.6))
+        axes = fig.subplots(len(names), len(facs), sharex="col", squeeze=False)
     else:
         axes = np.asarray(ax).reshape(len(names), len(facs))
         fig = axes.flat[0].figure
