@@ -10,7 +10,8 @@ from ..style import legend_below, new_axes, state_colour, styled
 
 def shares(kpi_means: dict[str, float], pattern: str, **params) -> dict[str, float]:
     """``{state: mean fraction}`` of the KPIs matching a catalogue ``pattern`` (e.g.
-    ``'tanker_{state}_frac'``) and ``params`` (e.g. ``role='load'``), in the given order."""
+    ``'tanker_{state}_frac'``) and ``params`` (e.g. ``role='load'``), in the given order.
+    Each state's words (the catalogue label after its ``'Subject: '``) are kept for legends."""
     out = {}
     for name, v in kpi_means.items():
         if not catalogue.known(name):
@@ -18,11 +19,15 @@ def shares(kpi_means: dict[str, float], pattern: str, **params) -> dict[str, flo
         k = catalogue.info(name)
         if k.pattern == pattern and all(k.params.get(a) == b for a, b in params.items()) and v is not None:
             out[k.params["state"]] = float(v)
+            _WORDS.setdefault(k.params["state"], k.label.split(": ", 1)[-1])
     return out
 
 
+_WORDS: dict[str, str] = {}  # state -> its words in the catalogue's labels (the same for every subject)
+
+
 def _words(state: str) -> str:
-    return catalogue._words(state, catalogue._STATE)
+    return _WORDS.get(state, state.replace("_", " "))
 
 
 def stacked_bars(ax, rows: dict[str, dict[str, float]], xlabel: str = "Share of time (%)") -> None:

@@ -182,7 +182,7 @@ def weather_closure(data, ax=None):
             means.append(100 * (st["mean"] or 0.0))
             hws.append(100 * (st["ci95_halfwidth"] or 0.0))
         xs = np.arange(len(roles)) + (j - 1) * width
-        ax.bar(xs, means, width, yerr=hws, color=colours[op], label=f"closed to {catalogue._OP[op]}", capsize=2,
+        ax.bar(xs, means, width, yerr=hws, color=colours[op], label=catalogue.info(f"{roles[0]}_closed_{op}_frac").label.split(": ", 1)[-1] if roles else op, capsize=2,
                error_kw={"lw": 0.8})
         for xi, m, h in zip(xs, means, hws):
             ax.annotate(f"{m:.1f}%\n{m * s.horizon_h / 100:,.0f} h/yr" if abs(s.horizon_h - 8760) < 1 else f"{m:.1f}%",
