@@ -57,7 +57,7 @@ def _run_figures(d) -> list[FigureSpec]:
             FigureSpec("tank-levels", "Tank farm levels", run.tank_levels, lambda d: (
                 "Level of each tank farm over the whole run, its capacity dashed. Red shading marks when the "
                 "load-port farm was full: supply was curtailed then, which is the deferred production "
-                f"({d.kpis.get('deferred_t', 0) / 1e3:,.0f} kt in this run). Marks along the foot show when the "
+                f"({d.kpis.get('deferred_t', 0) / 1e3:,.0f} kt in this run). Purple marks along the foot show when the "
                 f"discharge farm was empty and the pipeline offtake went short "
                 f"({d.kpis.get('offtake_shortfall_t', 0) / 1e3:,.0f} kt).")),
             FigureSpec("cycle-times", "Round-trip times", run.cycle_time_histogram, lambda d: (

@@ -46,7 +46,7 @@ STATE_COLOURS: dict[str, str] = {
 #: Routes and tank farms.
 ROUTE_COLOURS = {"tanker": BLUE, "ferry": ORANGE, "total": BLACK}
 FARM_COLOURS = {"load": BLUE, "discharge": GREEN, "station": ORANGE}
-MARK_COLOURS = {"target": VERMILLION, "capacity": BLACK, "deferral": VERMILLION, "stop": "#999999"}
+MARK_COLOURS = {"target": VERMILLION, "capacity": BLACK, "deferral": VERMILLION, "shortfall": PURPLE, "stop": "#999999"}
 DPI = 150
 
 _RC = {

@@ -194,7 +194,7 @@ def tank_levels(data, ax=None):
                     marked = True
             else:  # the receiving farm at zero: the pipeline offtake goes short
                 for k, (a, b) in enumerate(full_spans(t, cap - y, cap)):
-                    ax.axvspan(s.time(a), s.time(max(b, a + 6.0)), ymax=0.04, color=colour, alpha=0.9, lw=0,
+                    ax.axvspan(s.time(a), s.time(max(b, a + 6.0)), ymax=0.05, color=MARK_COLOURS["shortfall"], lw=0,
                                label=None if k else "empty: offtake short")
     _shade_disruptions(ax, data, s.start, s.end)
     if s.has_tankers and (data.window[0], data.window[1]) != (s.start, s.end):

@@ -111,7 +111,7 @@ def deferral_distribution(data, ax=None):
     ``ax``: a pair of axes, or None."""
     cols = [c for c in ("deferred_t", "offtake_shortfall_t", "rail_deferred_t") if c in data.ok.columns]
     fig, axes = new_grid(ax, max(len(cols), 1), (8.0 if len(cols) < 3 else 9.0, 3.2))
-    colours = {"deferred_t": MARK_COLOURS["deferral"], "offtake_shortfall_t": state_colour("waiting_cargo"),
+    colours = {"deferred_t": MARK_COLOURS["deferral"], "offtake_shortfall_t": MARK_COLOURS["shortfall"],
                "rail_deferred_t": OKABE_ITO[0]}
     for a, c in zip(axes, cols):
         x = data.ok[c].to_numpy(dtype=float) / 1e3
