@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .schema import Scenario, cross_checks
+from .types import FieldError
 
 Path_ = tuple  # a key path: str keys and int indices
 
@@ -255,59 +256,89 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
 # --------------------------------------------------------------------- validation
 
 
-def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
-    """The scenario object class inside ``Optional[X]``, ``list[X]``, ``Annotated[X, ...]``."""
+def _alternatives(annotation: Any) -> list[Any]:
+    """``annotation`` without ``Annotated`` and ``None``, unions flattened."""
     origin = typing.get_origin(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if origin is None:
-        return None
-    args = typing.get_args(annotation)
     if origin is typing.Annotated:
-        return _unwrap_model(args[0])
-    if origin in (typing.Union, types.UnionType, list, tuple):
-        for a in args:
-            m = _unwrap_model(a)
-            if m is not None and not (origin in (typing.Union, types.UnionType) and len(args) > 2):
-                return m
+        return _alternatives(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [a for arg in typing.get_args(annotation) if arg is not type(None) for a in _alternatives(arg)]
+    return [annotation]
+
+
+def _tag_matches(model: type[BaseModel], node: Any) -> bool:
+    """Whether ``node`` (plain data) names ``model`` by its literal tag (``source: storms``)."""
+    if not isinstance(node, dict):
+        return False
+    for name, f in model.model_fields.items():
+        if typing.get_origin(f.annotation) is typing.Literal and (f.alias or name) in node:
+            return node[f.alias or name] in typing.get_args(f.annotation)
+    return False
+
+
+def _child(node: Any, key: Any) -> Any:
+    if isinstance(node, dict):
+        return node.get(key)
+    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key]
     return None
 
 
-def _model_at(path: Path_) -> type[BaseModel] | None:
-    model: type[BaseModel] | None = Scenario
-    for key in path:
-        if model is None:
-            return None
-        if isinstance(key, int):
-            continue
-        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == key), None)
-        if field is None:
-            return None
-        model = _unwrap_model(field.annotation)
-    return model
+def _model_at(path: Path_, data: Any = None) -> type[BaseModel] | None:
+    """The scenario object class at ``path`` in ``data`` (a union picked by its tag)."""
+    models = _models_at(path, data)
+    return models[0] if len(models) == 1 else None
 
 
-def _allowed_keys(path: Path_) -> list[str]:
-    model = _model_at(path)
+def _models_at(path: Path_, data: Any = None) -> list[type[BaseModel]]:
+    """The scenario object classes possible at ``path`` in ``data``."""
+    annotation: Any = Scenario
+    node = data
+    for key in (*path, None):
+        alts = _alternatives(annotation)
+        models = [a for a in alts if isinstance(a, type) and issubclass(a, BaseModel)]
+        if len(models) > 1:
+            models = [m for m in models if _tag_matches(m, node)]
+        if key is None:
+            return [a for a in alts if isinstance(a, type) and issubclass(a, BaseModel)] if not models else models
+        if len(models) == 1:
+            field = next((f for n, f in models[0].model_fields.items() if (f.alias or n) == key), None)
+            if field is None:
+                return []
+            annotation = field.annotation
+        elif len(alts) == 1 and typing.get_origin(alts[0]) in (list, tuple, dict):
+            annotation = typing.get_args(alts[0])[-1 if typing.get_origin(alts[0]) is dict else 0]
+        else:
+            return []
+        node = _child(node, key)
+    return []  # pragma: no cover
+
+
+def _allowed_keys(path: Path_, data: Any = None) -> list[str]:
+    model = _model_at(path, data)
     if model is None:
         return []
     return [f.alias or n for n, f in model.model_fields.items()]
 
 
-def _clean_loc(loc: tuple, lines: dict[Path_, int]) -> Path_:
-    """Drop pydantic's union-branch tags (``lognormal``, ``function-after[...]``) from a loc."""
+def _clean_loc(loc: tuple, data: Any) -> Path_:
+    """The key path as written in the file: pydantic's union branches (``storms``,
+    ``lognormal``, ``function-after[...]``) dropped, a shorthand (``berthing: 2 h``)
+    reported at its key."""
     path: Path_ = ()
+    node = data
     for part in loc:
-        if (path + (part,)) in lines or isinstance(part, int):
+        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int):
             path += (part,)
-        elif isinstance(part, str) and ("[" in part or part in _DIST_TAGS):
-            continue
+            node = _child(node, part)
+        elif isinstance(part, str) and ("[" in part or isinstance(node, dict) and part in map(str, node.values())):
+            continue  # a union branch, named by its tag
+        elif node is not None and not isinstance(node, (dict, list)):
+            break  # inside the expansion of a shorthand scalar
         else:
-            path += (part,)
+            path += (part,)  # a key that is missing
+            node = None
     return path
-
-
-_DIST_TAGS = {"fixed", "uniform", "triangular", "lognormal", "exponential", "gamma", "empirical"}
 
 
 def _line_for(path: Path_, lines: dict[Path_, int]) -> int | None:
@@ -316,13 +347,37 @@ def _line_for(path: Path_, lines: dict[Path_, int]) -> int | None:
     return lines.get(path)
 
 
-def _message(err: dict, path: Path_) -> str:
+def _found(value: Any) -> str:
+    """A value as shown after 'found': its repr, cut short if huge."""
+    if isinstance(value, dict):
+        return "a mapping" if value else "an empty mapping"
+    if isinstance(value, list):
+        return f"a list of {len(value)} value{'' if len(value) == 1 else 's'}"
+    if value is None:
+        return "nothing (an empty value)"
+    return _one_line(repr(value), 60)
+
+
+_TYPE_WORDS = {
+    "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
+    "int_parsing_size": "a whole number of sensible size",
+    "float_type": "a number", "float_parsing": "a number", "finite_number": "a finite number",
+    "string_type": "text", "bool_type": "true or false", "bool_parsing": "true or false",
+    "list_type": "a list", "tuple_type": "a list", "dict_type": "a mapping (key: value pairs)",
+    "date_type": "a date like 2025-01-31", "date_parsing": "a date like 2025-01-31",
+    "date_from_datetime_parsing": "a date like 2025-01-31", "date_from_datetime_inexact": "a date like 2025-01-31",
+}
+_COMPARE = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
+
+
+def _message(err: dict, path: Path_, data: Any = None) -> str:
     typ, msg, found = err["type"], err["msg"], err.get("input")
+    ctx = err.get("ctx") or {}
     if typ == "extra_forbidden":
         key = path[-1] if path else "?"
-        allowed = _allowed_keys(path[:-1])
+        allowed = _allowed_keys(path[:-1], data)
         hint = difflib.get_close_matches(str(key), allowed, n=1)
-        text = f"unknown key {key!r}"
+        text = f"unknown key {_one_line(repr(key), 60)}"
         if hint:
             text += f" (did you mean {hint[0]!r}?)"
         if allowed:
@@ -331,18 +386,96 @@ def _message(err: dict, path: Path_) -> str:
     if typ == "missing":
         return "missing required key"
     if typ in ("value_error", "assertion_error"):
-        return msg.split(", ", 1)[1] if msg.startswith(("Value error, ", "Assertion failed, ")) else msg
+        return _one_line(msg.split(", ", 1)[1] if msg.startswith(("Value error, ", "Assertion failed, ")) else msg, 300)
     if typ == "union_tag_invalid":
-        return f"expected 'dist' to be one of {', '.join(sorted(_DIST_TAGS))}, found {err['ctx'].get('tag')!r}"
+        disc = str(ctx.get("discriminator", "")).strip("'")
+        tags = ", ".join(t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(","))
+        return f"expected one of {tags}, found {_found(ctx.get('tag'))}"
     if typ == "union_tag_not_found":
-        return "expected a duration like '2 h' or a mapping with a 'dist' key"
+        disc = path[-1] if path else ""
+        if disc == "dist":
+            return "expected a duration like '2 h' or a mapping with a 'dist' key"
+        kinds = [typing.get_args(m.model_fields[disc].annotation)[0] for m in _models_at(path[:-1], data)
+                 if disc in m.model_fields]
+        return f"missing required key (one of {', '.join(map(str, kinds))})" if kinds else "missing required key"
+    if typ in ("model_type", "model_attributes_type"):
+        keys = _allowed_keys(path, data)
+        return f"expected a mapping with keys {', '.join(keys)}, found {_found(found)}" if keys else \
+            f"expected a mapping, found {_found(found)}"
+    if typ in ("too_short", "too_long"):
+        lo, hi = ctx.get("min_length"), ctx.get("max_length")
+        n = _model_field_length(path, data)
+        if n is not None:
+            lo = hi = n
+        if lo is not None and lo == hi:
+            want = f"a list of {lo} monthly values (Jan..Dec)" if lo == 12 else f"a list of {lo} values"
+        elif typ == "too_short":
+            want = f"at least {ctx.get('min_length')} value{'s' if ctx.get('min_length') != 1 else ''}"
+        else:
+            want = f"at most {ctx.get('max_length')} values"
+        return f"expected {want}, found {ctx.get('actual_length')}"
+    if typ in _COMPARE:
+        return f"expected {_range_words(path, data, ctx)}, found {_found(found)}"
+    if typ == "literal_error":
+        return f"expected one of {ctx.get('expected', '')}, found {_found(found)}"
+    if typ in _TYPE_WORDS:
+        return f"expected {_TYPE_WORDS[typ]}, found {_found(found)}"
     expected = msg
     for prefix in ("Input should be ", "Value should be "):
         if expected.startswith(prefix):
             expected = expected[len(prefix) :]
-    if expected.startswith(("greater", "less")):
-        expected = f"a value {expected}"
-    return f"expected {expected}, found {found!r}"
+    return f"expected {_one_line(expected, 120)}, found {_found(found)}"
+
+
+def _child_at(data: Any, path: Path_) -> Any:
+    for key in path:
+        data = _child(data, key)
+    return data
+
+
+def _range_words(path: Path_, data: Any, ctx: dict) -> str:
+    """'a whole number from 1 to 100', 'a number > 0 and <= 10000' ... from the field's limits."""
+    model = _model_at(path[:-1], data) if path and not isinstance(path[-1], int) else None
+    field = next((f for n, f in model.model_fields.items() if (f.alias or n) == path[-1]), None) if model else None
+    limits = dict(ctx)
+    if field is not None:
+        for m in field.metadata:
+            for k in ("gt", "ge", "lt", "le"):
+                if getattr(m, k, None) is not None:
+                    limits[k] = getattr(m, k)
+    whole = field is not None and int in _alternatives(field.annotation)
+    kind = "a whole number" if whole else "a number"
+    lo = (">=", limits["ge"]) if "ge" in limits else (">", limits["gt"]) if "gt" in limits else None
+    hi = ("<=", limits["le"]) if "le" in limits else ("<", limits["lt"]) if "lt" in limits else None
+    if lo and hi and lo[0] == ">=" and hi[0] == "<=":
+        return f"{kind} from {lo[1]} to {hi[1]}"
+    return f"{kind} " + " and ".join(f"{op} {v}" for op, v in (lo, hi) if op)
+
+
+def _model_field_length(path: Path_, data: Any) -> int | None:
+    """The fixed length of the list at ``path`` (min_length == max_length), if any."""
+    model = _model_at(path[:-1], data) if path else None
+    field = model.model_fields.get(str(path[-1])) if model else None
+    if field is None:
+        return None
+    lo = next((m.min_length for m in field.metadata if getattr(m, "min_length", None) is not None), None)
+    hi = next((m.max_length for m in field.metadata if getattr(m, "max_length", None) is not None), None)
+    return lo if lo is not None and lo == hi else None
+
+
+def _problems(exc: ValidationError, data: Any, source: str, lines: dict[Path_, int]) -> list[ConfigProblem]:
+    out: list[ConfigProblem] = []
+    for err in exc.errors():
+        path = _clean_loc(err["loc"], data)
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldError):
+            path += cause.path
+        elif err["type"] in ("union_tag_invalid", "union_tag_not_found") and isinstance(_child_at(data, path), dict):
+            path += (str((err.get("ctx") or {}).get("discriminator", "")).strip("'"),)
+        p = ConfigProblem(source, _line_for(path, lines), path, _message(err, path, data))
+        if p not in out:
+            out.append(p)
+    return out
 
 
 def scenario_from_dict(
@@ -367,11 +500,7 @@ def scenario_from_dict(
     try:
         scenario = Scenario.model_validate(data, context={"density_t_per_m3": density, "base_dir": base_dir})
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            path = _clean_loc(err["loc"], lines)
-            problems.append(ConfigProblem(source, _line_for(path, lines), path, _message(err, path)))
-        raise ConfigError(problems) from None
+        raise ConfigError(_problems(exc, data, source, lines)) from None
     problems = [ConfigProblem(source, _line_for(p, lines), p, m) for p, m in cross_checks(scenario)]
     if problems:
         raise ConfigError(problems)

@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Optional
 
-from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic import Field
 
 from ..distributions import ZERO, Duration
 from .ferry import FerryRoute, SplitSpec
 from .weather import DryDock, Disruption, FailureSpec, OperationLimits, PortLimits, WeatherSpec
 from .types import (
+    Count,
     DensityTPerM3,
+    HorizonHours,
     Knots,
     Nmi,
     PositiveHours,
@@ -60,7 +62,7 @@ class TankFarmSpec(Spec):
 class OtherTraffic(Spec):
     """Third-party calls that share the berths (Poisson arrivals), e.g. other trades."""
 
-    calls_per_year: PositiveFloat
+    calls_per_year: float = Field(gt=0, le=10_000, description="at most 10,000 (more than one an hour)")
     berth_time: Duration
 
 
@@ -74,7 +76,7 @@ class PortSpec(Spec):
     """
 
     name: str
-    berths: PositiveInt
+    berths: Count(100)
     tank_farm: TankFarmSpec
     transfer_rate_t_per_h: PositiveTonnesPerHour = Field(alias="transfer_rate", description="shore rate per berth")
     arrival_formalities: Duration = ZERO
@@ -114,7 +116,7 @@ class TankerClass(Spec):
     """``count`` identical shuttle tankers."""
 
     name: str
-    count: PositiveInt
+    count: Count(1000, "ships of this class")
     cargo_t: PositiveTonnes = Field(alias="cargo", description="cargo per voyage, after any draft restriction")
     laden_speed_kn: Knots = Field(alias="laden_speed")
     ballast_speed_kn: Knots = Field(alias="ballast_speed")
@@ -128,7 +130,7 @@ class TankerClass(Spec):
 class FleetSpec(Spec):
     """The shuttle fleet; tanker k first reaches the load port at k x arrival_spacing."""
 
-    tankers: list[TankerClass] = Field(min_length=1)
+    tankers: list[TankerClass] = Field(min_length=1, max_length=100)
     arrival_spacing_h: Optional[PositiveHours] = Field(default=None, alias="arrival_spacing")
 
 
@@ -140,7 +142,7 @@ class Scenario(Spec):
     name: str
     description: str = ""
     start_date: _dt.date = _dt.date(2025, 1, 1)
-    horizon_h: PositiveHours = Field(default=8760.0, alias="horizon", description="simulated time, e.g. '1 yr'")
+    horizon_h: HorizonHours = Field(default=8760.0, alias="horizon", description="simulated time, e.g. '1 yr'")
     crude: Crude
     supply: SupplySpec
     load_port: Optional[PortSpec] = None
