@@ -44,10 +44,16 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def _atomic_write_file(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary name and rename it into place; on any failure
+    (a full disk, Ctrl-C) the temporary file is removed and ``path`` is untouched."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _csv(rows: Iterable[dict], fields: tuple[str, ...]) -> str:
@@ -71,14 +77,39 @@ def _levels_csv(result: Result) -> str:
 
 
 def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: _dt.datetime) -> Path:
-    """Write one replication's resolved scenario, KPIs, voyages and level traces."""
-    from . import __version__, _native
+    """Write one replication's resolved scenario, KPIs, voyages and level traces.
 
+    All or nothing: if writing fails (or is interrupted), the files written so far are
+    removed again, and so is the directory if this call created it.
+    """
     out = Path(out_dir)
+    created = [p for p in (out, *out.parents) if not p.exists()]
     out.mkdir(parents=True, exist_ok=True)
     manifest = out / "manifest.json"
     if manifest.exists():
         manifest.unlink()  # the directory is incomplete until the new manifest lands
+    written: list[Path] = []
+    try:
+        return _write_run(out, scenario, result, started, written)
+    except BaseException:
+        for p in written:
+            p.unlink(missing_ok=True)
+        for d in created:  # deepest first
+            try:
+                d.rmdir()
+            except OSError:
+                break
+        raise
+
+
+def _write_run(out: Path, scenario: Scenario, result: Result, started: _dt.datetime, written: list[Path]) -> Path:
+    from . import __version__, _native
+
+    def _atomic_write(path: Path, text: str) -> None:
+        written.append(path)
+        _atomic_write_file(path, text)
+
+    manifest = out / "manifest.json"
     _atomic_write(out / "scenario.resolved.yaml", yaml.safe_dump(resolved_dict(scenario), sort_keys=False))
     _atomic_write(out / "kpis.json", json.dumps(kpi_summary(scenario.name, [result]), indent=2) + "\n")
     files = ["scenario.resolved.yaml", "kpis.json", "tank_levels.csv"]

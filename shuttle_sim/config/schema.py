@@ -247,6 +247,7 @@ def cross_checks(s: Scenario) -> list[tuple[tuple, str]]:
              "tanker": s.n_tankers, "ferry": s.ferry.ferries.count if s.ferry else 0}.get(d.target)
         if n is not None and d.index is not None and d.index >= n:
             problems.append((("disruptions", i, "index"), f"expected an index below {n} ({d.target}), found {d.index}"))
+    problems += _cycle_checks(s)
     cap = s.load_port.tank_farm.capacity_t if s.load_port else 0.0
     for i, c in enumerate(s.fleet.tankers if s.fleet else []):
         if c.cargo_t > cap:
@@ -256,6 +257,36 @@ def cross_checks(s: Scenario) -> list[tuple[tuple, str]]:
                     f"expected a cargo no larger than the load-port tank farm ({cap:g} t), found {c.cargo_t:g} t",
                 )
             )
+    return problems
+
+
+MIN_ROUND_TRIP_H = 1.0
+"""Least mean round trip of a tanker or ferry (sailing, port steps, transfers): a
+vessel that could go round in no time would loop without end."""
+
+
+def _port_steps_h(port) -> float:
+    steps = ("arrival_formalities", "berthing", "pre_transfer", "post_transfer", "unberthing", "handling")
+    return sum(getattr(port, k).mean_h for k in steps if hasattr(port, k))
+
+
+def _cycle_checks(s: Scenario) -> list[tuple[tuple, str]]:
+    """Vessels whose round trip could take (almost) no time."""
+    problems: list[tuple[tuple, str]] = []
+    for i, c in enumerate(s.fleet.tankers if s.fleet and s.route and s.load_port and s.discharge_port else []):
+        discharge = min(s.discharge_port.transfer_rate_t_per_h, c.discharge_pump_rate_t_per_h or float("inf"))
+        trip = (s.route.distance_nmi / c.laden_speed_kn + s.route.distance_nmi / c.ballast_speed_kn
+                + _port_steps_h(s.load_port) + _port_steps_h(s.discharge_port)
+                + c.cargo_t / s.load_port.transfer_rate_t_per_h + c.cargo_t / discharge)
+        if not trip >= MIN_ROUND_TRIP_H:
+            problems.append((("fleet", "tankers", i), f"expected a round trip (sailing, port steps and transfers) of at "
+                             f"least {MIN_ROUND_TRIP_H:g} h, found {trip:.3g} h"))
+    if s.ferry is not None:
+        f = s.ferry
+        trip = 2 * f.crossing.distance_nmi / f.ferries.speed_kn + _port_steps_h(f.port) + _port_steps_h(f.arrival_port)
+        if not trip >= MIN_ROUND_TRIP_H:
+            problems.append((("ferry", "crossing"), f"expected a ferry round trip (crossings and port steps) of at "
+                             f"least {MIN_ROUND_TRIP_H:g} h, found {trip:.3g} h"))
     return problems
 
 
