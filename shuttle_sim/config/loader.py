@@ -433,23 +433,35 @@ def _child_at(data: Any, path: Path_) -> Any:
     return data
 
 
+def _field_limits(path: Path_, data: Any) -> tuple[dict, bool]:
+    """The numeric limits (gt, ge, lt, le) of the value at ``path`` and whether it is whole."""
+    n_items = 0
+    while path and isinstance(path[-1], int):
+        path, n_items = path[:-1], n_items + 1
+    model = _model_at(path[:-1], data) if path else None
+    field = next((f for n, f in model.model_fields.items() if (f.alias or n) == path[-1]), None) if model else None
+    if field is None:
+        return {}, False
+    metadata, annotation = list(field.metadata), field.annotation
+    for _ in range(n_items):
+        alts = _alternatives(annotation)
+        annotation = typing.get_args(alts[0])[0] if alts and typing.get_args(alts[0]) else Any
+        metadata = [m for a in typing.get_args(annotation)[1:] for m in getattr(a, "metadata", [a])] \
+            if typing.get_origin(annotation) is typing.Annotated else []
+    limits = {k: getattr(m, k) for m in metadata for k in ("gt", "ge", "lt", "le") if getattr(m, k, None) is not None}
+    return limits, int in _alternatives(annotation)
+
+
 def _range_words(path: Path_, data: Any, ctx: dict) -> str:
     """'a whole number from 1 to 100', 'a number > 0 and <= 10000' ... from the field's limits."""
-    model = _model_at(path[:-1], data) if path and not isinstance(path[-1], int) else None
-    field = next((f for n, f in model.model_fields.items() if (f.alias or n) == path[-1]), None) if model else None
-    limits = dict(ctx)
-    if field is not None:
-        for m in field.metadata:
-            for k in ("gt", "ge", "lt", "le"):
-                if getattr(m, k, None) is not None:
-                    limits[k] = getattr(m, k)
-    whole = field is not None and int in _alternatives(field.annotation)
+    limits, whole = _field_limits(path, data)
+    limits = {**ctx, **limits}
     kind = "a whole number" if whole else "a number"
     lo = (">=", limits["ge"]) if "ge" in limits else (">", limits["gt"]) if "gt" in limits else None
     hi = ("<=", limits["le"]) if "le" in limits else ("<", limits["lt"]) if "lt" in limits else None
     if lo and hi and lo[0] == ">=" and hi[0] == "<=":
         return f"{kind} from {lo[1]} to {hi[1]}"
-    return f"{kind} " + " and ".join(f"{op} {v}" for op, v in (lo, hi) if op)
+    return f"{kind} " + " and ".join(f"{b[0]} {b[1]}" for b in (lo, hi) if b)
 
 
 def _model_field_length(path: Path_, data: Any) -> int | None:
