@@ -395,3 +395,16 @@ def test_hindcast_encoding_and_time_zones(tmp_path, capsys):
         assert main(["validate", str(path)]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "weather.file: " in err and words in err and str(tmp_path / "hc.csv:") in err
+
+
+def test_schema_states_the_limits(capsys):
+    import json
+
+    assert main(["schema"]) == 0
+    d = json.loads(capsys.readouterr().out)["$defs"]
+    assert d["PortSpec"]["properties"]["berths"]["maximum"] == 100
+    assert d["TankerClass"]["properties"]["count"]["maximum"] == 1000
+    assert d["LogNormal"]["properties"]["cv"]["maximum"] == 10
+    assert d["StormWeather"]["properties"]["monthly_storms"]["items"]["maximum"] == 100
+    assert "from 0.001 to 1e+10 t/h" in d["PortSpec"]["properties"]["transfer_rate"]["description"]
+    assert "shore rate per berth" in d["PortSpec"]["properties"]["transfer_rate"]["description"]

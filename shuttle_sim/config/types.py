@@ -18,10 +18,19 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from .. import units
 
 
+def _limits_in_descriptions(schema: dict[str, Any], model: type) -> None:
+    """Keep a quantity's limits (``x-limits``) in its description when a field has its own."""
+    for prop in schema.get("properties", {}).values():
+        limits = [s["x-limits"] for s in (prop, *prop.get("anyOf", ())) if "x-limits" in s]
+        if limits and limits[0] not in prop.get("description", limits[0]):
+            prop["description"] += f"; {limits[0]}"
+
+
 class Spec(BaseModel):
     """Base of every scenario object: immutable, unknown keys are errors, numbers finite."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False,
+                              json_schema_extra=_limits_in_descriptions)
 
 
 class FieldError(ValueError):
@@ -57,7 +66,8 @@ def Count(most: int, what: str = ""):
 def _schema(dimensions: tuple[str, ...], what: str = "") -> dict[str, Any]:
     examples = ", ".join(units.DIMENSIONS[d][1] for d in dimensions)
     limits = f"; {what}" if what else ""
-    return {"type": "string", "pattern": r"^\s*[-+]?[0-9.]", "description": f"quantity with unit, e.g. {examples}{limits}"}
+    return {"type": "string", "pattern": r"^\s*[-+]?[0-9.]", "description": f"quantity with unit, e.g. {examples}{limits}",
+            "x-limits": what}
 
 
 def _density(info: ValidationInfo) -> float:
