@@ -20,10 +20,10 @@ the weather of a replication does not depend on the fleet or the berths.
 
 from __future__ import annotations
 
+import array
 import csv
 import datetime as _dt
 import functools
-import io
 import math
 import os
 from dataclasses import dataclass
@@ -59,13 +59,21 @@ MAX_HINDCAST_BYTES = 16_000_000
 def _read_cached(path: str, mtime: float) -> Hindcast:
     from ..config.loader import ConfigError, read_text
 
-    rows: dict[str, dict] = {}
     try:
-        text = read_text(path, "hindcast CSV", MAX_HINDCAST_BYTES)
+        read_text(path, "hindcast CSV", MAX_HINDCAST_BYTES)  # bounded, UTF-8: then stream it
+        f = open(path, newline="", encoding="utf-8-sig")
     except ConfigError as e:
         raise HindcastError(str(e)) from None
+    except OSError as e:
+        raise HindcastError(f"{path}: cannot read file: {e.strerror or e}") from None
+    with f:
+        return _parse_hindcast(path, csv.reader(f))
+
+
+def _parse_hindcast(path: str, reader) -> Hindcast:
+    rows: dict[str, dict] = {}  # site -> {time: index into values}; compact: a file may be large
+    values: dict[str, array.array] = {}  # site -> wind, hs, wind, hs ...
     zone: object = ...  # the UTC offset of the first time (None: without a time zone)
-    reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     want = ["time", "site", "wind_m_per_s", "hs_m"]
     if header is None or [h.strip() for h in header] != want:
@@ -89,7 +97,11 @@ def _read_cached(path: str, mtime: float) -> Hindcast:
         elif offset != zone:
             raise HindcastError(f"{path}:{line}: expected every time in the time zone of the first "
                                 f"({_zone_name(zone)}), found {_zone_name(offset)}")
-        rows.setdefault(row[1].strip(), {})[t] = (wind, hs)
+        site = row[1].strip()
+        if site not in rows:
+            rows[site], values[site] = {}, array.array("d")
+        rows[site][t] = len(values[site])  # where its wind is (a later duplicate wins)
+        values[site].extend((wind, hs))
     if not rows:
         raise HindcastError(f"{path}: expected hourly rows, found none")
     sites = tuple(sorted(rows))
@@ -100,8 +112,9 @@ def _read_cached(path: str, mtime: float) -> Hindcast:
     steps = {(b - a) for a, b in zip(times, times[1:])}
     if steps and steps != {_dt.timedelta(hours=1)}:
         raise HindcastError(f"{path}: expected consecutive hourly times, found steps {sorted(steps)[:3]}")
-    wind = {s: np.array([rows[s][t][0] for t in times]) for s in sites}
-    hs = {s: np.array([rows[s][t][1] for t in times]) for s in sites}
+    idx = {s: np.fromiter((rows[s][t] for t in times), dtype=np.int64, count=len(times)) for s in sites}
+    wind = {s: np.frombuffer(values[s], dtype=float)[idx[s]] for s in sites}
+    hs = {s: np.frombuffer(values[s], dtype=float)[idx[s] + 1] for s in sites}
     return Hindcast(tuple(times), sites, wind, hs)
 
 
