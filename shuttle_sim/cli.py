@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import math
 import os
 import sys
 from pathlib import Path
@@ -179,7 +178,7 @@ def _check_scheduler(address: str) -> None:
             (port is None and u.scheme != "inproc") or u.path not in ("", "/"):
         raise UserError(f"--scheduler: expected an address like tcp://127.0.0.1:8786, found {address[:80]!r}")
     try:
-        import distributed  # noqa: F401
+        import distributed  # noqa: F401  (only whether it is installed)
     except ImportError:
         raise UserError("--scheduler needs Dask: pip install 'shuttle-sim[dask]'") from None
     if u.scheme in ("tcp", "tls", "ws", "wss"):

@@ -57,7 +57,7 @@ MAX_HINDCAST_BYTES = 16_000_000
 
 @functools.lru_cache(maxsize=8)
 def _read_cached(path: str, mtime: float) -> Hindcast:
-    from ..config.loader import ConfigError, read_text
+    from ..config.reading import ConfigError, read_text
 
     try:
         read_text(path, "hindcast CSV", MAX_HINDCAST_BYTES)  # bounded, UTF-8: then stream it

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import Field, model_validator
 
 from ..distributions import ZERO, Duration
-from .types import Count, FieldError, Hours, Knots, Nmi, PositiveTonnes, PositiveTonnesPerHour, Spec, Tonnes
+from .types import Count100, Count1000, Count100k, FieldError, Hours, Knots, Nmi, PositiveTonnes, PositiveTonnesPerHour, Spec, Tonnes
 from .weather import DryDock, FailureSpec, OperationLimits, PortLimits
 
 
@@ -16,9 +16,9 @@ class LoadingStation(Spec):
 
     name: str
     tank_farm: "StationTank"
-    rake_wagons: Count(1000) = Field(description="wagons filled and dispatched together")
+    rake_wagons: Count1000 = Field(description="wagons filled and dispatched together")
     loading_rate_t_per_h: PositiveTonnesPerHour = Field(alias="loading_rate", description="per rake")
-    tracks: Count(100) = Field(default=1, description="rakes that can load at once")
+    tracks: Count100 = Field(default=1, description="rakes that can load at once")
 
 
 class StationTank(Spec):
@@ -27,7 +27,7 @@ class StationTank(Spec):
 
 
 class WagonFleet(Spec):
-    count: Count(100_000)
+    count: Count100k
     tonnes_per_wagon_t: PositiveTonnes = Field(alias="tonnes_per_wagon")
 
 
@@ -37,14 +37,14 @@ class Yard(Spec):
     port stop while it is full)."""
 
     name: str
-    capacity_wagons: Count(100_000)
+    capacity_wagons: Count100k
 
 
 class FerryPort(Spec):
     """A ferry terminal: berths, handling time per call (wagons off and on), weather."""
 
     name: str
-    berths: Count(100)
+    berths: Count100
     handling: Duration
     berthing: Duration = ZERO
     unberthing: Duration = ZERO
@@ -56,8 +56,8 @@ class FerryFleet(Spec):
     """Train ferries: capacity in wagons; they leave the yard port when full or after
     ``max_wait`` at the berth, whichever comes first (no timetable)."""
 
-    count: Count(100)
-    capacity_wagons: Count(1000)
+    count: Count100
+    capacity_wagons: Count1000
     speed_kn: Knots = Field(alias="speed")
     max_wait_h: Hours = Field(alias="max_wait")
     arrival_spacing_h: Hours = Field(default=0.0, alias="arrival_spacing")

@@ -17,7 +17,8 @@ from ..distributions import ZERO, Duration
 from .ferry import FerryRoute, SplitSpec
 from .weather import DryDock, Disruption, FailureSpec, OperationLimits, PortLimits, WeatherSpec
 from .types import (
-    Count,
+    Count100,
+    Count1000,
     DensityTPerM3,
     HorizonHours,
     Knots,
@@ -76,7 +77,7 @@ class PortSpec(Spec):
     """
 
     name: str
-    berths: Count(100)
+    berths: Count100
     tank_farm: TankFarmSpec
     transfer_rate_t_per_h: PositiveTonnesPerHour = Field(alias="transfer_rate", description="shore rate per berth")
     arrival_formalities: Duration = ZERO
@@ -116,7 +117,7 @@ class TankerClass(Spec):
     """``count`` identical shuttle tankers."""
 
     name: str
-    count: Count(1000, "ships of this class")
+    count: Count1000
     cargo_t: PositiveTonnes = Field(alias="cargo", description="cargo per voyage, after any draft restriction")
     laden_speed_kn: Knots = Field(alias="laden_speed")
     ballast_speed_kn: Knots = Field(alias="ballast_speed")

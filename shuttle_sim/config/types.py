@@ -58,9 +58,9 @@ MIN_POSITIVE_T, MIN_POSITIVE_T_PER_H = 1e-3, 1e-3
 MAX_WIND_M_PER_S, MAX_WAVE_M = 200.0, 100.0
 
 
-def Count(most: int, what: str = ""):
+def _count(most: int):
     """A whole number from 1 to ``most`` (a type for ``count``, ``berths`` ...)."""
-    return Annotated[int, Field(ge=1, le=most, description=what or None)]
+    return Annotated[int, Field(ge=1, le=most)]
 
 
 def _schema(dimensions: tuple[str, ...], what: str = "") -> dict[str, Any]:
@@ -128,6 +128,7 @@ if TYPE_CHECKING:  # to type checkers (and mypyc) every quantity is a float in i
     Hours = float
     PositiveHours = float
     HorizonHours = float
+    Count100 = Count1000 = Count100k = int
     Nmi = float
     Knots = float
     DensityTPerM3 = float
@@ -138,6 +139,9 @@ if TYPE_CHECKING:  # to type checkers (and mypyc) every quantity is a float in i
     WindMPerS = float
     WaveMetres = float
 else:
+    Count100 = _count(100)  # berths, ferries, loading tracks
+    Count1000 = _count(1000)  # tankers of a class, wagons in a rake or on a ferry
+    Count100k = _count(100_000)  # wagons, yard places
     Hours = _typed(_plain("time"), ("time",), _within(0, MAX_HOURS), f"a duration from 0 to {MAX_HOURS:g} h", "h")
     PositiveHours = _typed(_plain("time"), ("time",), _within(0, MAX_HOURS, True),
                            f"a duration > 0 and <= {MAX_HOURS:g} h", "h")
