@@ -71,8 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
     r.add_argument("-n", "--replications", type=_count, default=1, help="replications (default 1)")
     r.add_argument("--workers", type=_workers, default=None,
-                   help="worker processes (default: all cores when n > 1, never more than replications; 1 runs in "
-                        "this process)")
+                   help="worker processes (default: all cores when n > 1; never more than the replications or 4 per "
+                        "core; 1 runs in this process)")
     r.add_argument("--precision", type=_fraction,
                    help="continue until the KPI's 95%% CI half-width is within this fraction of its mean")
     r.add_argument("--kpi", default=DEFAULT_KPI, help="KPI for --precision")
@@ -192,7 +192,8 @@ def _study(args, scenario: Scenario, horizon_h: float) -> int:
     from .experiment import StudyError, run_experiment
 
     needed = args.max_replications if args.precision else args.replications
-    workers = max(1, min(args.workers or (os.cpu_count() or 1), needed))  # no idle processes
+    cores = os.cpu_count() or 1
+    workers = max(1, min(args.workers or cores, needed, 4 * cores))  # no idle or thrashing processes
     try:
         exp = run_experiment(
             scenario, args.replications, args.seed, workers, out=args.out, precision=args.precision, kpi=args.kpi,
