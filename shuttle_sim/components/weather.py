@@ -20,6 +20,7 @@ the weather of a replication does not depend on the fleet or the berths.
 
 from __future__ import annotations
 
+import array
 import csv
 import datetime as _dt
 import functools
@@ -50,32 +51,57 @@ class Hindcast:
     hs_m: dict
 
 
+MAX_HINDCAST_BYTES = 16_000_000
+"""Largest hindcast CSV read (bytes): about 18 years of three sites."""
+
+
 @functools.lru_cache(maxsize=8)
 def _read_cached(path: str, mtime: float) -> Hindcast:
-    rows: dict[str, dict] = {}
+    from ..config.reading import ConfigError, read_text
+
     try:
-        f = open(path, newline="", encoding="utf-8")
+        read_text(path, "hindcast CSV", MAX_HINDCAST_BYTES)  # bounded, UTF-8: then stream it
+        f = open(path, newline="", encoding="utf-8-sig")
+    except ConfigError as e:
+        raise HindcastError(str(e)) from None
     except OSError as e:
         raise HindcastError(f"{path}: cannot read file: {e.strerror or e}") from None
     with f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        want = ["time", "site", "wind_m_per_s", "hs_m"]
-        if header is None or [h.strip() for h in header] != want:
-            raise HindcastError(f"{path}:1: expected the header {','.join(want)}, found {','.join(header or [])!r}")
-        for line, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            if len(row) != 4:
-                raise HindcastError(f"{path}:{line}: expected 4 fields, found {len(row)}")
-            try:
-                t = _dt.datetime.fromisoformat(row[0].strip())
-                wind, hs = float(row[2]), float(row[3])
-            except ValueError as e:
-                raise HindcastError(f"{path}:{line}: expected an ISO time and two numbers, found {row!r} ({e})") from None
-            if not (wind >= 0 and hs >= 0):
-                raise HindcastError(f"{path}:{line}: expected wind and Hs >= 0, found {wind}, {hs}")
-            rows.setdefault(row[1].strip(), {})[t] = (wind, hs)
+        return _parse_hindcast(path, csv.reader(f))
+
+
+def _parse_hindcast(path: str, reader) -> Hindcast:
+    rows: dict[str, dict] = {}  # site -> {time: index into values}; compact: a file may be large
+    values: dict[str, array.array] = {}  # site -> wind, hs, wind, hs ...
+    zone: object = ...  # the UTC offset of the first time (None: without a time zone)
+    header = next(reader, None)
+    want = ["time", "site", "wind_m_per_s", "hs_m"]
+    if header is None or [h.strip() for h in header] != want:
+        raise HindcastError(f"{path}:1: expected the header {','.join(want)}, found {','.join(header or [])!r}")
+    for line, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        if len(row) != 4:
+            raise HindcastError(f"{path}:{line}: expected 4 fields, found {len(row)}")
+        try:
+            t = _dt.datetime.fromisoformat(row[0].strip())
+            wind, hs = float(row[2]), float(row[3])
+        except ValueError as e:
+            shown = ",".join(row)[:80]
+            raise HindcastError(f"{path}:{line}: expected an ISO time and two numbers, found {shown!r} ({e})") from None
+        if not (0 <= wind < math.inf and 0 <= hs < math.inf):
+            raise HindcastError(f"{path}:{line}: expected finite wind and Hs >= 0, found {wind}, {hs}")
+        offset = t.utcoffset()
+        if zone is ...:
+            zone = offset
+        elif offset != zone:
+            raise HindcastError(f"{path}:{line}: expected every time in the time zone of the first "
+                                f"({_zone_name(zone)}), found {_zone_name(offset)}")
+        site = row[1].strip()
+        if site not in rows:
+            rows[site], values[site] = {}, array.array("d")
+        rows[site][t] = len(values[site])  # where its wind is (a later duplicate wins)
+        values[site].extend((wind, hs))
     if not rows:
         raise HindcastError(f"{path}: expected hourly rows, found none")
     sites = tuple(sorted(rows))
@@ -86,9 +112,16 @@ def _read_cached(path: str, mtime: float) -> Hindcast:
     steps = {(b - a) for a, b in zip(times, times[1:])}
     if steps and steps != {_dt.timedelta(hours=1)}:
         raise HindcastError(f"{path}: expected consecutive hourly times, found steps {sorted(steps)[:3]}")
-    wind = {s: np.array([rows[s][t][0] for t in times]) for s in sites}
-    hs = {s: np.array([rows[s][t][1] for t in times]) for s in sites}
+    idx = {s: np.fromiter((rows[s][t] for t in times), dtype=np.int64, count=len(times)) for s in sites}
+    wind = {s: np.frombuffer(values[s], dtype=float)[idx[s]] for s in sites}
+    hs = {s: np.frombuffer(values[s], dtype=float)[idx[s] + 1] for s in sites}
     return Hindcast(tuple(times), sites, wind, hs)
+
+
+def _zone_name(offset: _dt.timedelta | None) -> str:
+    if offset is None:
+        return "no time zone"
+    return f"UTC{'-' if offset < _dt.timedelta(0) else '+'}{str(abs(offset))[:-3]}"
 
 
 def read_hindcast(path: str | os.PathLike) -> Hindcast:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import Field, PositiveInt, model_validator
+from pydantic import Field, model_validator
 
 from ..distributions import ZERO, Duration
-from .types import Hours, Knots, Nmi, PositiveTonnes, PositiveTonnesPerHour, Spec, Tonnes
+from .types import Count100, Count1000, Count100k, FieldError, Hours, Knots, Nmi, PositiveTonnes, PositiveTonnesPerHour, Spec, Tonnes
 from .weather import DryDock, FailureSpec, OperationLimits, PortLimits
 
 
@@ -16,9 +16,9 @@ class LoadingStation(Spec):
 
     name: str
     tank_farm: "StationTank"
-    rake_wagons: PositiveInt = Field(description="wagons filled and dispatched together")
+    rake_wagons: Count1000 = Field(description="wagons filled and dispatched together")
     loading_rate_t_per_h: PositiveTonnesPerHour = Field(alias="loading_rate", description="per rake")
-    tracks: PositiveInt = Field(default=1, description="rakes that can load at once")
+    tracks: Count100 = Field(default=1, description="rakes that can load at once")
 
 
 class StationTank(Spec):
@@ -27,7 +27,7 @@ class StationTank(Spec):
 
 
 class WagonFleet(Spec):
-    count: PositiveInt
+    count: Count100k
     tonnes_per_wagon_t: PositiveTonnes = Field(alias="tonnes_per_wagon")
 
 
@@ -37,14 +37,14 @@ class Yard(Spec):
     port stop while it is full)."""
 
     name: str
-    capacity_wagons: PositiveInt
+    capacity_wagons: Count100k
 
 
 class FerryPort(Spec):
     """A ferry terminal: berths, handling time per call (wagons off and on), weather."""
 
     name: str
-    berths: PositiveInt
+    berths: Count100
     handling: Duration
     berthing: Duration = ZERO
     unberthing: Duration = ZERO
@@ -56,8 +56,8 @@ class FerryFleet(Spec):
     """Train ferries: capacity in wagons; they leave the yard port when full or after
     ``max_wait`` at the berth, whichever comes first (no timetable)."""
 
-    count: PositiveInt
-    capacity_wagons: PositiveInt
+    count: Count100
+    capacity_wagons: Count1000
     speed_kn: Knots = Field(alias="speed")
     max_wait_h: Hours = Field(alias="max_wait")
     arrival_spacing_h: Hours = Field(default=0.0, alias="arrival_spacing")
@@ -90,12 +90,13 @@ class FerryRoute(Spec):
     @model_validator(mode="after")
     def _fits(self) -> "FerryRoute":
         if self.station.rake_wagons > self.yard.capacity_wagons:
-            raise ValueError(
-                f"expected a rake ({self.station.rake_wagons} wagons) no longer than the yard "
+            raise FieldError(
+                ("station", "rake_wagons"), f"expected a rake ({self.station.rake_wagons} wagons) no longer than the yard "
                 f"({self.yard.capacity_wagons} wagons)"
             )
         if self.station.rake_wagons > self.wagons.count:
-            raise ValueError(f"expected a rake no longer than the wagon fleet ({self.wagons.count})")
+            raise FieldError(("station", "rake_wagons"),
+                             f"expected a rake no longer than the wagon fleet ({self.wagons.count}), found {self.station.rake_wagons}")
         return self
 
 

@@ -7,12 +7,27 @@ from typing import Annotated, Literal, Optional, Union
 
 from pathlib import Path
 
-from pydantic import Field, NonNegativeInt, ValidationInfo, field_validator, model_validator
+import numpy as np
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..distributions import Duration
-from .types import Hours, PositiveHours, Spec, WaveMetres, WindMPerS
+from .types import FieldError, Hours, PositiveHours, Spec, WaveMetres, WindMPerS
 
 # ----------------------------------------------------------------------- weather
+
+StormsPerMonth = Annotated[float, Field(ge=0, le=100)]
+LogMean = Annotated[float, Field(ge=-10, le=6, description="mean of the log (m/s or m)")]
+LogSd = Annotated[float, Field(ge=0, le=3, description="sd of the log")]
+MIN_CYCLE_H = 1.0
+"""Least mean length of an up-and-down cycle (open + closed, mtbf + mttr): shorter
+cycles would make a run draw an unbounded number of events."""
+
+
+def _check_cycle(up, down, up_key: str, down_key: str) -> None:
+    if not up.mean_h + down.mean_h >= MIN_CYCLE_H:
+        raise FieldError(up_key, f"expected mean {up_key} + mean {down_key} >= {MIN_CYCLE_H:g} h, "
+                         f"found {up.mean_h:.6g} h + {down.mean_h:.6g} h")
+
 
 
 class CalmSpec(Spec):
@@ -31,7 +46,7 @@ class WindRange(Spec):
     @model_validator(mode="after")
     def _order(self) -> "WindRange":
         if self.low_m_per_s > self.high_m_per_s:
-            raise ValueError(f"expected low <= high, found {self.low_m_per_s:g} > {self.high_m_per_s:g} m/s")
+            raise FieldError("high", f"expected high >= low ({self.low_m_per_s:g} m/s), found {self.high_m_per_s:g} m/s")
         return self
 
 
@@ -42,7 +57,7 @@ class WaveRange(Spec):
     @model_validator(mode="after")
     def _order(self) -> "WaveRange":
         if self.low_m > self.high_m:
-            raise ValueError(f"expected low <= high, found {self.low_m:g} > {self.high_m:g} m")
+            raise FieldError("high", f"expected high >= low ({self.low_m:g} m), found {self.high_m:g} m")
         return self
 
 
@@ -67,7 +82,7 @@ class StormWeather(Spec):
     sites: dict[str, CalmSpec] = Field(min_length=1)
     calm_autocorrelation: float = Field(default=0.9, ge=0, lt=1, description="hourly lag-1 correlation")
     origin: str
-    monthly_storms: list[float] = Field(min_length=12, max_length=12, description="storms per month, Jan..Dec")
+    monthly_storms: list[StormsPerMonth] = Field(min_length=12, max_length=12, description="storms per month, Jan..Dec")
     duration: Duration
     peak_wind: WindRange
     peak_hs: WaveRange
@@ -76,12 +91,10 @@ class StormWeather(Spec):
     @model_validator(mode="after")
     def _sites(self) -> "StormWeather":
         if self.origin not in self.sites:
-            raise ValueError(f"expected origin to be one of the sites {sorted(self.sites)}, found {self.origin!r}")
+            raise FieldError("origin", f"expected one of the sites {sorted(self.sites)}, found {self.origin!r}")
         for name in self.reach:
             if name not in self.sites or name == self.origin:
-                raise ValueError(f"expected reach sites among {sorted(set(self.sites) - {self.origin})}, found {name!r}")
-        if any(m < 0 for m in self.monthly_storms):
-            raise ValueError(f"expected storms per month >= 0, found {self.monthly_storms}")
+                raise FieldError(("reach", name), f"expected a site among {sorted(set(self.sites) - {self.origin})}, found {name!r}")
         return self
 
 
@@ -106,10 +119,10 @@ class HindcastWeather(Spec):
 class SiteSynthetic(Spec):
     """Monthly mean and sd (Jan..Dec) of log wind (m/s) and log Hs (m) at one site."""
 
-    log_wind_mean: list[float] = Field(min_length=12, max_length=12)
-    log_wind_sd: list[float] = Field(min_length=12, max_length=12)
-    log_hs_mean: list[float] = Field(min_length=12, max_length=12)
-    log_hs_sd: list[float] = Field(min_length=12, max_length=12)
+    log_wind_mean: list[LogMean] = Field(min_length=12, max_length=12)
+    log_wind_sd: list[LogSd] = Field(min_length=12, max_length=12)
+    log_hs_mean: list[LogMean] = Field(min_length=12, max_length=12)
+    log_hs_sd: list[LogSd] = Field(min_length=12, max_length=12)
 
 
 class SyntheticWeather(Spec):
@@ -122,16 +135,26 @@ class SyntheticWeather(Spec):
 
     source: Literal["synthetic"]
     sites: dict[str, SiteSynthetic] = Field(min_length=1)
-    autocorrelation: list[float]
-    correlation: list[list[float]]
+    autocorrelation: list[Annotated[float, Field(gt=-1, lt=1)]]
+    correlation: list[list[Annotated[float, Field(ge=-1, le=1)]]] = Field(
+        description="symmetric, unit diagonal, positive definite")
 
     @model_validator(mode="after")
     def _shapes(self) -> "SyntheticWeather":
         n = 2 * len(self.sites)
-        if len(self.autocorrelation) != n or any(not -1 < a < 1 for a in self.autocorrelation):
-            raise ValueError(f"expected {n} autocorrelations in (-1, 1), found {self.autocorrelation}")
+        if len(self.autocorrelation) != n:
+            raise FieldError("autocorrelation", f"expected {n} values (wind and Hs at {len(self.sites)} sites), "
+                             f"found {len(self.autocorrelation)}")
         if len(self.correlation) != n or any(len(r) != n for r in self.correlation):
-            raise ValueError(f"expected a {n} x {n} correlation matrix")
+            rows = {len(r) for r in self.correlation}
+            raise FieldError("correlation", f"expected a {n} x {n} matrix, found {len(self.correlation)} rows of "
+                             f"{' or '.join(map(str, sorted(rows))) or 0} values")
+        c = np.array(self.correlation)
+        if not np.array_equal(c, c.T) or not np.all(np.diag(c) == 1.0):
+            raise FieldError("correlation", "expected a symmetric matrix with 1 on the diagonal")
+        if np.linalg.eigvalsh(c).min() <= 1e-10:
+            raise FieldError("correlation", "expected a positive definite matrix, found one that is not "
+                             f"(smallest eigenvalue {np.linalg.eigvalsh(c).min():.3g})")
         return self
 
 
@@ -146,6 +169,11 @@ class ClosureWeather(Spec):
 class ClosureSite(Spec):
     open: Duration
     closed: Duration
+
+    @model_validator(mode="after")
+    def _cycle(self) -> "ClosureSite":
+        _check_cycle(self.open, self.closed, "open", "closed")
+        return self
 
 
 ClosureWeather.model_rebuild()
@@ -179,6 +207,11 @@ class FailureSpec(Spec):
     mtbf: Duration
     mttr: Duration
 
+    @model_validator(mode="after")
+    def _cycle(self) -> "FailureSpec":
+        _check_cycle(self.mtbf, self.mttr, "mtbf", "mttr")
+        return self
+
 
 class DryDock(Spec):
     """Planned off-hire: ``duration`` once every ``every``, taken at the end of the
@@ -197,22 +230,22 @@ class Disruption(Spec):
     """
 
     target: Literal["supply", "offtake", "load_berth", "discharge_berth", "tanker", "ferry"]
-    index: Optional[NonNegativeInt] = None
+    index: Optional[Annotated[int, Field(ge=0, le=100_000)]] = None
     start: _dt.date
     end: _dt.date
-    factor: float = Field(default=0.0, ge=0)
+    factor: float = Field(default=0.0, ge=0, le=100, description="rate multiplier, at most 100")
     note: str = ""
 
     @model_validator(mode="after")
     def _check(self) -> "Disruption":
         if self.end <= self.start:
-            raise ValueError(f"expected end after start, found {self.start} .. {self.end}")
+            raise FieldError("end", f"expected a date after start ({self.start}), found {self.end}")
         if self.target in ("supply", "offtake"):
             if self.index is not None:
-                raise ValueError(f"expected no index for target {self.target!r}, found {self.index}")
+                raise FieldError("index", f"expected no index for target {self.target!r}, found {self.index}")
         else:
             if self.index is None:
-                raise ValueError(f"expected an index (which {self.target.replace('_', ' ')}) for target {self.target!r}")
+                raise FieldError("index", f"missing required key (which {self.target.replace('_', ' ')}, for target {self.target!r})")
             if self.factor != 0:
-                raise ValueError(f"expected factor 0 (out of service) for target {self.target!r}, found {self.factor:g}")
+                raise FieldError("factor", f"expected 0 (out of service) for target {self.target!r}, found {self.factor:g}")
         return self
