@@ -10,7 +10,8 @@ run (``shuttle-sim run --out``)
 study (``shuttle-sim run -n N --out``)
     manifest.json (with ``level_days``), scenario.resolved.yaml, replications.csv (one row
     per replication: replication, seed, error, KPIs), levels.bin (per replication an
-    int64 replication number then float32 levels ``(2, level_days)`` at 00:00 of each day:
+    int64 replication number, float32 levels ``(2, level_days)`` at 00:00 of each day and
+    (format 2) a CRC-32 (layout: ``study.studydir.levels_dtype``):
     row 0 the load farm, row 1 the discharge farm; read here through ``numpy.memmap``),
     summary.json.
 sweep (assumed shape, see :class:`SweepData`)
@@ -269,7 +270,9 @@ class StudyData:
         days = self.manifest.get("level_days")
         if not f.exists() or not days:
             return None
-        rec = np.dtype([("r", "<i8"), ("lv", "<f4", (2, int(days)))])
+        from ..study.studydir import levels_dtype  # the record layout is defined once, beside its writer
+
+        rec = levels_dtype(int(days), int(self.manifest.get("levels_bin", {}).get("format", 1)))
         n = f.stat().st_size // rec.itemsize  # a torn tail (killed mid-write) is ignored
         return np.memmap(f, dtype=rec, mode="r", shape=(n,)) if n else None
 
