@@ -3,13 +3,16 @@
 One :class:`Weather` is made per replication from the scenario's source:
 
 * ``storms``: Poisson storms by calendar month at an origin site, reaching the other
-  sites with a probability and a lag, on top of an AR(1) calm background;
+  sites with a probability, a lag and a strength of their own, on top of a calm
+  background (AR(1) wind; Hs either its own AR(1) or from the wind by a wind-wave
+  relation with its own noise);
 * ``hindcast``: replay of an hourly CSV from a calendar-aligned start in a random year;
 * ``synthetic``: seasonal lognormal marginals with a Gaussian AR(1) copula across hours
   and sites, fitted from a hindcast by :func:`fit_synthetic`;
 * ``closures``: open/closed spells per site (an alternating renewal process).
 
-Series cover the horizon plus a margin (:data:`MARGIN_H`); after that every site is
+``storms`` and ``synthetic`` may add fog: a visibility series per site (episodes by
+calendar month).  Series cover the horizon plus a margin (:data:`MARGIN_H`); after that every site is
 workable.  ``availability(site, limits)`` turns a series into an
 :class:`~shuttle_sim.components.availability.Availability` once (cached), so that every
 later question (next window, work accumulated) costs O(log n).
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.signal import lfilter
+from scipy.special import ndtr, ndtri
 
 from ..rng import Streams
 from .availability import Availability
@@ -103,9 +107,39 @@ def read_hindcast(path: str | os.PathLike) -> Hindcast:
 
 def _month_of_hours(start: _dt.date, n_hours: int) -> np.ndarray:
     """Calendar month (0..11) of each hour from ``start``."""
+    return _calendar_of_hours(start, n_hours)[0]
+
+
+def _calendar_of_hours(start: _dt.date, n_hours: int) -> tuple[np.ndarray, np.ndarray]:
+    """Calendar month (0..11) of each hour from ``start``, and that month's real length
+    in hours (672 to 744: February of a leap year has 29 days)."""
     days = np.datetime64(start, "D") + np.arange(0, n_hours // 24 + 2)
-    months = days.astype("datetime64[M]").astype(np.int64) % 12  # months since 1970-01
-    return np.repeat(months, 24)[:n_hours]
+    month_index = days.astype("datetime64[M]")
+    months = month_index.astype(np.int64) % 12  # months since 1970-01
+    month_h = 24 * ((month_index + 1).astype("datetime64[D]") - month_index.astype("datetime64[D]")).astype(np.int64)
+    return np.repeat(months, 24)[:n_hours], np.repeat(month_h, 24)[:n_hours]
+
+
+def _monthly_rate_per_h(start: _dt.date, n_hours: int, per_month: list[float]) -> np.ndarray:
+    """Hourly rate of a Poisson process given as events per calendar month: each month's
+    count spread over that month's real length."""
+    months, month_h = _calendar_of_hours(start, n_hours)
+    return np.asarray(per_month, dtype=float)[months] / month_h
+
+
+def _thinned_times(rng, rate_per_h: np.ndarray, n: int):
+    """Event times in ``[0, n)`` of a Poisson process with the hourly rate
+    ``rate_per_h`` (piecewise constant by hour), by thinning; yields each time."""
+    max_rate = float(rate_per_h.max()) if n else 0.0
+    if max_rate <= 0:
+        return
+    t = 0.0
+    while True:
+        t += rng.standard_exponential() / max_rate
+        if t >= n:
+            return
+        if rng.random() * max_rate < rate_per_h[int(t)]:
+            yield t
 
 
 def _ar1(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
@@ -140,6 +174,7 @@ class Weather:
         self.n_hours = int(math.ceil(horizon_h)) + MARGIN_H
         self.wind_m_per_s: dict[str, np.ndarray] = {}
         self.hs_m: dict[str, np.ndarray] = {}
+        self.visibility_m: dict[str, np.ndarray] = {}  # fog sites only: elsewhere unlimited
         self._closures: dict[str, Availability] = {}
         self._cache: dict[tuple, Availability] = {}
         build = {"storms": self._storms, "hindcast": self._hindcast, "synthetic": self._synthetic,
@@ -153,42 +188,61 @@ class Weather:
     # ---------------------------------------------------------------- sources
     def _storms(self, start: _dt.date, streams: Streams) -> None:
         sp, n = self.spec, self.n_hours
+        phi = sp.calm_autocorrelation
         for i, (site, calm) in enumerate(sorted(sp.sites.items())):
             rng = streams.generator("weather_calm", i)
-            self.wind_m_per_s[site] = _scaled_floored(_ar1(rng, n, sp.calm_autocorrelation), calm.wind_mean_m_per_s, calm.wind_sd_m_per_s)
-            self.hs_m[site] = _scaled_floored(_ar1(rng, n, sp.calm_autocorrelation), calm.hs_mean_m, calm.hs_sd_m)
+            wind = self.wind_m_per_s[site] = _scaled_floored(_ar1(rng, n, phi), calm.wind_mean_m_per_s,
+                                                             calm.wind_sd_m_per_s)
+            if calm.wind_wave is None:
+                self.hs_m[site] = _scaled_floored(_ar1(rng, n, phi), calm.hs_mean_m, calm.hs_sd_m)
+            else:
+                self.hs_m[site] = wind_wave_hs(wind, _ar1(rng, n, phi), calm.wind_wave)
         rng = streams.get("weather_storms", 0)
-        months = _month_of_hours(start, n)
-        hours_in_month = 730.0
-        rates = np.asarray(sp.monthly_storms) / hours_in_month  # storms per hour, by month
-        max_rate = rates.max()
-        if max_rate <= 0:
-            return
+        rates = _monthly_rate_per_h(start, n, sp.monthly_storms)
         reach = sorted(sp.reach.items())
-        storms: dict[str, list] = {site: [] for site in self.wind_m_per_s}
-        t = 0.0
-        while True:  # thinning of a Poisson process with a month-dependent rate
-            t += rng.standard_exponential() / max_rate
-            if t >= n:
-                break
-            if rng.random() * max_rate >= rates[months[int(t)]]:
-                continue
+        severity: dict[str, list] = {site: [] for site in self.wind_m_per_s}  # rows (start, duration, u)
+        for t in _thinned_times(rng, rates, n):
             duration = sp.duration.sample(rng)
             u = rng.random()
-            wind = sp.peak_wind.low_m_per_s + u * (sp.peak_wind.high_m_per_s - sp.peak_wind.low_m_per_s)
-            hs = sp.peak_hs.low_m + u * (sp.peak_hs.high_m - sp.peak_hs.low_m)
-            storms[sp.origin].append((t, duration, wind, hs))
+            severity[sp.origin].append((t, duration, u))
             for site, r in reach:
                 if rng.random() < r.probability:
-                    storms[site].append((t + r.lag_h, duration, wind, hs))
-        for site, rows in storms.items():
-            self._add_storms(site, rows)
+                    severity[site].append((t + r.lag_h, duration, u))
+        w_lo, w_span = sp.peak_wind.low_m_per_s, sp.peak_wind.high_m_per_s - sp.peak_wind.low_m_per_s
+        h_lo, h_span = sp.peak_hs.low_m, sp.peak_hs.high_m - sp.peak_hs.low_m
+        for i, (site, rows) in enumerate(sorted(severity.items())):
+            if not rows:
+                continue
+            t0, dur, u = (np.array(c, dtype=float) for c in zip(*rows))
+            r = sp.reach.get(site)
+            wind_factor = hs_factor = 1.0
+            if r is not None:
+                wind_factor, hs_factor = r.wind_factor, r.hs_factor
+                if r.correlation < 1.0:  # the site's own severity, correlated with the origin's
+                    z = site_severity_z(u, streams.generator("weather_storm_sites", i).standard_normal(u.size),
+                                        r.correlation)
+                    u = ndtr(z)
+            self._add_storms(site, t0, dur, wind_factor * (w_lo + u * w_span), hs_factor * (h_lo + u * h_span))
+        self._fog(start, streams)
 
-    def _add_storms(self, site: str, rows: list[tuple[float, float, float, float]]) -> None:
+    def _fog(self, start: _dt.date, streams: Streams) -> None:
+        """Visibility (m) per fog site: unlimited except in the drawn episodes; an
+        episode covers every hour it touches, and overlapping episodes take the lower."""
+        for i, (site, fog) in enumerate(sorted(self.spec.fog.items())):
+            rng = streams.get("weather_fog", i)
+            vis = np.full(self.n_hours, np.inf)
+            lo, span = fog.visibility.low_m, fog.visibility.high_m - fog.visibility.low_m
+            for t in _thinned_times(rng, _monthly_rate_per_h(start, self.n_hours, fog.monthly_episodes), self.n_hours):
+                d = fog.duration.sample(rng)
+                v = lo + rng.random() * span
+                i0, i1 = int(t), min(int(math.ceil(t + d)), self.n_hours)
+                np.minimum(vis[i0:i1], v, out=vis[i0:i1])
+            self.visibility_m[site] = vis
+
+    def _add_storms(self, site: str, t0: np.ndarray, dur: np.ndarray, wind: np.ndarray, hs: np.ndarray) -> None:
         """Raise the site's series to each storm's trapezoid profile (1/4 of its duration
         rising, 1/2 at peak, 1/4 falling), hour by hour; overlapping storms take the max.
         All storms of a site in one vectorised pass."""
-        t0, dur, wind, hs = (np.array(c, dtype=float) for c in zip(*rows)) if rows else (np.zeros(0),) * 4
         i0 = np.floor(t0).astype(np.int64)
         i1 = np.minimum(np.ceil(t0 + dur).astype(np.int64), self.n_hours)
         keep = (dur > 0) & (i0 < i1)
@@ -231,6 +285,7 @@ class Weather:
             m = sp.sites[s]
             self.wind_m_per_s[s] = np.exp(np.asarray(m.log_wind_mean)[months] + np.asarray(m.log_wind_sd)[months] * z[:, i])
             self.hs_m[s] = np.exp(np.asarray(m.log_hs_mean)[months] + np.asarray(m.log_hs_sd)[months] * z[:, len(sites) + i])
+        self._fog(start, streams)
 
     def _closures_build(self, start: _dt.date, streams: Streams) -> None:
         for i, (site, c) in enumerate(sorted(self.spec.sites.items())):
@@ -245,20 +300,47 @@ class Weather:
             self._closures[site] = Availability.from_downs(downs)
 
     # ---------------------------------------------------------------- queries
-    def availability(self, site: str, max_wind_m_per_s: float | None, max_hs_m: float | None) -> Availability:
-        """When an operation with these limits can work at ``site`` (cached)."""
+    def availability(self, site: str, max_wind_m_per_s: float | None, max_hs_m: float | None,
+                     min_visibility_m: float | None = None, exposure=None) -> Availability:
+        """When an operation with these limits can work at ``site`` (cached).
+
+        ``exposure`` (a :class:`~shuttle_sim.config.weather.BerthExposure`, for
+        operations at a berth) scales the site's wind and Hs to the berth's before the
+        limits apply.  Without fog at the site, visibility never stops anything.
+        """
         if site in self._closures:
             return self._closures[site]
-        key = (site, max_wind_m_per_s, max_hs_m)
+        wind_factor = exposure.wind if exposure is not None else 1.0
+        hs_factor = exposure.hs if exposure is not None else 1.0
+        vis = self.visibility_m.get(site) if min_visibility_m is not None else None
+        key = (site, max_wind_m_per_s, max_hs_m, min_visibility_m if vis is not None else None, wind_factor, hs_factor)
         a = self._cache.get(key)
         if a is None:
             ok = np.ones(self.n_hours, dtype=bool)
             if max_wind_m_per_s is not None:
-                ok &= self.wind_m_per_s[site] <= max_wind_m_per_s
+                ok &= (self.wind_m_per_s[site] * wind_factor if wind_factor != 1.0 else self.wind_m_per_s[site]) <= max_wind_m_per_s
             if max_hs_m is not None:
-                ok &= self.hs_m[site] <= max_hs_m
+                ok &= (self.hs_m[site] * hs_factor if hs_factor != 1.0 else self.hs_m[site]) <= max_hs_m
+            if vis is not None:
+                ok &= vis >= min_visibility_m
             a = self._cache[key] = Availability.from_mask(ok)
         return a
+
+
+def wind_wave_hs(wind_m_per_s: np.ndarray, z: np.ndarray, ww) -> np.ndarray:
+    """Hs from the wind by the relation of :class:`~shuttle_sim.config.weather.WindWave`:
+    ``max(base + c * wind**2 + noise_sd * z, 0)`` with ``c = (ref_hs - base) / ref_wind**2``,
+    computed in place in ``z`` (the noise's standard-normal series)."""
+    z *= ww.noise_sd_m
+    z += ww.base_m
+    z += ww.per_wind2 * np.square(wind_m_per_s)
+    return np.maximum(z, 0.0, out=z)
+
+
+def site_severity_z(u_origin: np.ndarray, eps: np.ndarray, correlation: float) -> np.ndarray:
+    """Normal score of a site's storm severity: ``rho * Phi^-1(u_origin) + sqrt(1 - rho^2) * eps``
+    (a Gaussian copula with the origin's severity; ``Phi`` of it is uniform again)."""
+    return correlation * ndtri(u_origin) + math.sqrt(1.0 - correlation * correlation) * eps
 
 
 def fit_synthetic(hc: Hindcast) -> dict:
