@@ -61,7 +61,7 @@ def _drafts(scenario, port) -> Optional[PortDrafts]:
     if depth is None:
         return None
     sl = getattr(scenario, "sea_level", None)
-    return PortDrafts(depth, port.berths, scenario.start_date, sl.trend_m_per_yr if sl is not None else 0.0)
+    return PortDrafts(depth, port.berths, scenario.start_date, sl.trend_per_yr_m if sl is not None else 0.0)
 
 
 def cargo_limit(scenario) -> Optional[Callable[[object, int, float], float]]:
@@ -98,7 +98,7 @@ def fit_problems(scenario) -> list[tuple[tuple, str]]:
         if depth is None:
             continue
         d = depth.berth_max_draft_m
-        if isinstance(d, list) and len(d) != p.berths:
+        if isinstance(d, tuple) and len(d) != p.berths:
             problems.append(((key, "depth", "berth_max_draft"), f"expected 1 or {p.berths} drafts (one per berth), found {len(d)}"))
             continue
         ports.append((key, p, _drafts(s, p)))

@@ -29,13 +29,13 @@ class PortDepth(Spec):
     is one value for every berth or one per berth."""
 
     as_of: _dt.date
-    berth_max_draft_m: Union[WaveMetres, list[WaveMetres]] = Field(alias="berth_max_draft")
+    berth_max_draft_m: Union[WaveMetres, tuple[WaveMetres, ...]] = Field(alias="berth_max_draft")
     approach_max_draft_m: Optional[WaveMetres] = Field(default=None, alias="approach_max_draft")
 
     def berth_drafts_m(self, berths: int) -> list[float]:
         """Controlling draft (berth and approach) of each of ``berths`` berths, as of ``as_of``."""
         d = self.berth_max_draft_m
-        per_berth = list(d) if isinstance(d, list) else [d] * berths
+        per_berth = list(d) if isinstance(d, tuple) else [d] * berths
         a = self.approach_max_draft_m
         return [min(x, a) if a is not None else x for x in per_berth]
 
@@ -57,4 +57,4 @@ class LoadLine(Spec):
 class SeaLevel(Spec):
     """Sea level changes linearly: ``trend_per_yr`` metres per year (negative: falling)."""
 
-    trend_m_per_yr: SignedMetres = Field(alias="trend_per_yr", description="e.g. '-0.14 m' (per year)")
+    trend_per_yr_m: SignedMetres = Field(alias="trend_per_yr", description="metres per year, e.g. '-0.14 m'")
