@@ -235,7 +235,7 @@ def test_monthly_rates_use_the_calendar_month():
 
     start, years = dt.date(2025, 1, 1), 200
     n = int(years * 365.25 * 24)
-    rate = _monthly_rate_per_h(start, n, [0, 20] + [0] * 10)
+    rate = _monthly_rate_per_h(start, n, [0, 20] + [0] * 10)  # per hour, by day
     rng = Streams(4, 0).get("x", 0)
     months, _ = _calendar_of_hours(start, n)
     t = np.array(list(_thinned_times(rng, rate, n)))

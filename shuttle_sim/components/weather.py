@@ -113,24 +113,34 @@ def _month_of_hours(start: _dt.date, n_hours: int) -> np.ndarray:
 def _calendar_of_hours(start: _dt.date, n_hours: int) -> tuple[np.ndarray, np.ndarray]:
     """Calendar month (0..11) of each hour from ``start``, and that month's real length
     in hours (672 to 744: February of a leap year has 29 days)."""
-    days = np.datetime64(start, "D") + np.arange(0, n_hours // 24 + 2)
-    month_index = days.astype("datetime64[M]")
-    months = month_index.astype(np.int64) % 12  # months since 1970-01
-    month_h = 24 * ((month_index + 1).astype("datetime64[D]") - month_index.astype("datetime64[D]")).astype(np.int64)
+    months, month_h = _calendar_of_days(start, n_hours // 24 + 1)
     return np.repeat(months, 24)[:n_hours], np.repeat(month_h, 24)[:n_hours]
 
 
+@functools.lru_cache(maxsize=16)
+def _calendar_of_days(start: _dt.date, n_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Calendar month (0..11) of each day from ``start`` and that month's length in hours
+    (computed once per start and length: every weather source and fog site uses it)."""
+    days = np.datetime64(start, "D") + np.arange(0, n_days)
+    month_index = days.astype("datetime64[M]")
+    months = month_index.astype(np.int64) % 12  # months since 1970-01
+    month_h = 24 * ((month_index + 1).astype("datetime64[D]") - month_index.astype("datetime64[D]")).astype(np.int64)
+    months.flags.writeable = month_h.flags.writeable = False
+    return months, month_h
+
+
 def _monthly_rate_per_h(start: _dt.date, n_hours: int, per_month: list[float]) -> np.ndarray:
-    """Hourly rate of a Poisson process given as events per calendar month: each month's
-    count spread over that month's real length."""
-    months, month_h = _calendar_of_hours(start, n_hours)
+    """Rate per hour of a Poisson process given as events per calendar month (each
+    month's count spread over that month's real length), one value per *day* from
+    ``start``: the rate at hour ``t`` is ``rate[int(t) // 24]``."""
+    months, month_h = _calendar_of_days(start, n_hours // 24 + 1)
     return np.asarray(per_month, dtype=float)[months] / month_h
 
 
-def _thinned_times(rng, rate_per_h: np.ndarray, n: int):
-    """Event times in ``[0, n)`` of a Poisson process with the hourly rate
-    ``rate_per_h`` (piecewise constant by hour), by thinning; yields each time."""
-    max_rate = float(rate_per_h.max()) if n else 0.0
+def _thinned_times(rng, rate_per_h_by_day: np.ndarray, n: int):
+    """Event times in ``[0, n)`` hours of a Poisson process whose rate per hour is
+    constant through each day (``rate_per_h_by_day``), by thinning; yields each time."""
+    max_rate = float(rate_per_h_by_day.max()) if n else 0.0
     if max_rate <= 0:
         return
     t = 0.0
@@ -138,7 +148,7 @@ def _thinned_times(rng, rate_per_h: np.ndarray, n: int):
         t += rng.standard_exponential() / max_rate
         if t >= n:
             return
-        if rng.random() * max_rate < rate_per_h[int(t)]:
+        if rng.random() * max_rate < rate_per_h_by_day[int(t) // 24]:
             yield t
 
 
@@ -317,10 +327,11 @@ class Weather:
         a = self._cache.get(key)
         if a is None:
             ok = np.ones(self.n_hours, dtype=bool)
+            # factor x value <= limit, as value <= limit / factor: no scaled copy of the series
             if max_wind_m_per_s is not None:
-                ok &= (self.wind_m_per_s[site] * wind_factor if wind_factor != 1.0 else self.wind_m_per_s[site]) <= max_wind_m_per_s
+                ok &= self.wind_m_per_s[site] <= max_wind_m_per_s / wind_factor
             if max_hs_m is not None:
-                ok &= (self.hs_m[site] * hs_factor if hs_factor != 1.0 else self.hs_m[site]) <= max_hs_m
+                ok &= self.hs_m[site] <= max_hs_m / hs_factor
             if vis is not None:
                 ok &= vis >= min_visibility_m
             a = self._cache[key] = Availability.from_mask(ok)
