@@ -135,6 +135,16 @@ def main() -> None:
             off, _ = ins.count("model-off", path, years)
             on, _ = ins.count("model", path, years)
             print(f"{years:6d} {off / 1e6 / years:14.1f} {on / 1e6 / years:13.1f} {on / off:7.2f}")
+        print("\nper-site weather (issue 15), instructions per simulated year (M): new/old")
+        print(f"{'years':>6} {'old build':>10} {'new build':>10} {'new/old':>8} {'old run':>9} {'new run':>9} {'new/old':>8}"
+              f" {'old events':>11} {'new events':>11}")
+        for years in (5, 20):
+            ob, _ = ins.count("build-old-weather", path, years)
+            nb, _ = ins.count("build", path, years)
+            orun, oev = ins.count("model-old-weather", path, years)
+            nrun, nev = ins.count("model", path, years)
+            print(f"{years:6d} {ob / 1e6 / years:10.1f} {nb / 1e6 / years:10.1f} {nb / ob:8.2f} {orun / 1e6 / years:9.1f}"
+                  f" {nrun / 1e6 / years:9.1f} {nrun / orun:8.2f} {oev:>11} {nev:>11}")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ import numpy as np
 from scipy.signal import lfilter
 from scipy.special import ndtr, ndtri
 
-from ..rng import Streams
+from ..rng import Stream, Streams
 from .availability import Availability
 
 MARGIN_H = 60 * 24  # series run this far past the horizon
@@ -237,17 +237,31 @@ class Weather:
 
     def _fog(self, start: _dt.date, streams: Streams) -> None:
         """Visibility (m) per fog site: unlimited except in the drawn episodes; an
-        episode covers every hour it touches, and overlapping episodes take the lower."""
+        episode covers every hour it touches, and overlapping episodes take the lower.
+        Episode starts: a homogeneous Poisson number of uniform candidates at the
+        highest monthly rate, thinned to each day's rate (all in one pass)."""
+        n = self.n_hours
         for i, (site, fog) in enumerate(sorted(self.spec.fog.items())):
-            rng = streams.get("weather_fog", i)
-            vis = np.full(self.n_hours, np.inf)
+            gen = streams.generator("weather_fog", i)
+            rate = _monthly_rate_per_h(start, n, fog.monthly_episodes)
+            max_rate = float(rate.max())
+            vis = self.visibility_m[site] = np.full(n, np.inf)
+            if max_rate <= 0:
+                continue
+            t = np.sort(gen.random(gen.poisson(max_rate * n)) * n)
+            t = t[gen.random(t.size) * max_rate < rate[t.astype(np.int64) // 24]]
+            if not t.size:
+                continue
+            durations = Stream(gen)
+            dur = np.array([fog.duration.sample(durations) for _ in range(t.size)])
             lo, span = fog.visibility.low_m, fog.visibility.high_m - fog.visibility.low_m
-            for t in _thinned_times(rng, _monthly_rate_per_h(start, self.n_hours, fog.monthly_episodes), self.n_hours):
-                d = fog.duration.sample(rng)
-                v = lo + rng.random() * span
-                i0, i1 = int(t), min(int(math.ceil(t + d)), self.n_hours)
-                np.minimum(vis[i0:i1], v, out=vis[i0:i1])
-            self.visibility_m[site] = vis
+            v = lo + gen.random(t.size) * span
+            i0 = t.astype(np.int64)
+            lengths = np.minimum(np.ceil(t + dur).astype(np.int64), n) - i0
+            keep = lengths > 0
+            i0, lengths, v = i0[keep], lengths[keep], v[keep]
+            hour = np.repeat(i0 - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+            np.minimum.at(vis, hour, np.repeat(v, lengths))
 
     def _add_storms(self, site: str, t0: np.ndarray, dur: np.ndarray, wind: np.ndarray, hs: np.ndarray) -> None:
         """Raise the site's series to each storm's trapezoid profile (1/4 of its duration
