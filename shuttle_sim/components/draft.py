@@ -101,7 +101,9 @@ def fit_problems(scenario) -> list[tuple[tuple, str]]:
         if isinstance(d, tuple) and len(d) != p.berths:
             problems.append(((key, "depth", "berth_max_draft"), f"expected 1 or {p.berths} drafts (one per berth), found {len(d)}"))
             continue
-        ports.append((key, p, _drafts(s, p)))
+        drafts = _drafts(s, p)
+        assert drafts is not None  # the port states a depth
+        ports.append((key, p, drafts))
     for i, c in enumerate(s.fleet.tankers):
         if c.draft is None:
             continue

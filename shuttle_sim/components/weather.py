@@ -207,32 +207,31 @@ class Weather:
                 self.hs_m[site] = _scaled_floored(_ar1(rng, n, phi), calm.hs_mean_m, calm.hs_sd_m)
             else:
                 self.hs_m[site] = wind_wave_hs(wind, _ar1(rng, n, phi), calm.wind_wave)
-        rng = streams.get("weather_storms", 0)
+        storm_rng = streams.get("weather_storms", 0)
         rates = _monthly_rate_per_h(start, n, sp.monthly_storms)
         reach = sorted(sp.reach.items())
         severity: dict[str, list] = {site: [] for site in self.wind_m_per_s}  # rows (start, duration, u)
-        for t in _thinned_times(rng, rates, n):
-            duration = sp.duration.sample(rng)
-            u = rng.random()
+        for t in _thinned_times(storm_rng, rates, n):
+            duration = sp.duration.sample(storm_rng)
+            u = storm_rng.random()
             severity[sp.origin].append((t, duration, u))
             for site, r in reach:
-                if rng.random() < r.probability:
+                if storm_rng.random() < r.probability:
                     severity[site].append((t + r.lag_h, duration, u))
         w_lo, w_span = sp.peak_wind.low_m_per_s, sp.peak_wind.high_m_per_s - sp.peak_wind.low_m_per_s
         h_lo, h_span = sp.peak_hs.low_m, sp.peak_hs.high_m - sp.peak_hs.low_m
         for i, (site, rows) in enumerate(sorted(severity.items())):
             if not rows:
                 continue
-            t0, dur, u = (np.array(c, dtype=float) for c in zip(*rows))
-            r = sp.reach.get(site)
+            t0, dur, sev = (np.array(c, dtype=float) for c in zip(*rows))
+            rch = sp.reach.get(site)
             wind_factor = hs_factor = 1.0
-            if r is not None:
-                wind_factor, hs_factor = r.wind_factor, r.hs_factor
-                if r.correlation < 1.0:  # the site's own severity, correlated with the origin's
-                    z = site_severity_z(u, streams.generator("weather_storm_sites", i).standard_normal(u.size),
-                                        r.correlation)
-                    u = ndtr(z)
-            self._add_storms(site, t0, dur, wind_factor * (w_lo + u * w_span), hs_factor * (h_lo + u * h_span))
+            if rch is not None:
+                wind_factor, hs_factor = rch.wind_factor, rch.hs_factor
+                if rch.correlation < 1.0:  # the site's own severity, correlated with the origin's
+                    eps = streams.generator("weather_storm_sites", i).standard_normal(sev.size)
+                    sev = ndtr(site_severity_z(sev, eps, rch.correlation))
+            self._add_storms(site, t0, dur, wind_factor * (w_lo + sev * w_span), hs_factor * (h_lo + sev * h_span))
         self._fog(start, streams)
 
     def _fog(self, start: _dt.date, streams: Streams) -> None:
