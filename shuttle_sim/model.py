@@ -16,7 +16,7 @@ import time
 
 import simpy
 
-from .components import offtake, outages, stress
+from .components import draft, offtake, outages, stress
 from .components.availability import Availability
 from .components.drydock import first_due_h
 from .components.ferry import FerryRoute
@@ -92,6 +92,7 @@ class World:
                              self._port_weather(lp), self._berth_ups("load", lp, until_h))
         self.discharge = Terminal(env, dp, "discharge", self.discharge_tank, streams.get("other_traffic", 1),
                                   self._port_weather(dp), self._berth_ups("discharge", dp, until_h))
+        self.load.cargo_limit = draft.cargo_limit(s)
         sea = self._availability(s.route.weather_site, s.route.passage_limits)
         spacing_h = s.fleet.arrival_spacing_h or 0.0
         n = s.n_tankers
@@ -126,15 +127,17 @@ class World:
         self.ferry = FerryRoute(env, fr, self.station_tank, streams, {k: v for k, v in weather.items() if v},
                                 ups, first_dd)
 
-    def _availability(self, site: str | None, limits) -> Availability | None:
+    def _availability(self, site: str | None, limits, exposure=None) -> Availability | None:
         if self.weather is None or site is None:
             return None
-        return self.weather.availability(site, limits.max_wind_m_per_s, limits.max_hs_m)
+        return self.weather.availability(site, limits.max_wind_m_per_s, limits.max_hs_m,
+                                         limits.min_visibility_m, exposure)
 
     def _port_weather(self, port) -> dict[str, Availability] | None:
         if self.weather is None or port.weather_site is None:
             return None
-        return {op: self._availability(port.weather_site, getattr(port.limits, op)) for op in OPERATIONS}
+        exposure = getattr(port, "berth_exposure", None)  # site sea-state -> berth sea-state
+        return {op: self._availability(port.weather_site, getattr(port.limits, op), exposure) for op in OPERATIONS}
 
     def _berth_ups(self, role: str, port, until_h: float) -> list[Availability]:
         return [self._entity_up(port.berth_failures, f"{role}_berth_failures", f"{role}_berth", j, until_h)

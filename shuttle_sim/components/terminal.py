@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import TYPE_CHECKING, Any, Final, Generator
+from typing import TYPE_CHECKING, Any, Callable, Final, Generator
 
 import simpy
 
@@ -176,6 +176,8 @@ class Terminal:
         # berth clocks still running -> the ship at the berth (None: other traffic, failed)
         self._active: dict[StateClock, Tanker | None] = {}
         self._loads = role == "load"
+        # (tanker class, berth index, hour) -> cargo the draft allows; set by the model
+        self.cargo_limit: Callable[[Any, int, float], float] | None = None
         self._rate_t_per_h = spec.transfer_rate_t_per_h
         self._window_h = {op: getattr(spec.limits, op).window_h for op in OPERATIONS}
         self._starved_state = "waiting_cargo" if role == "load" else "waiting_ullage"
@@ -269,6 +271,8 @@ class Terminal:
         now = yield from steps.run(env, ship)
         # 6 cargo transfer
         rec.start_h = now
+        if self.cargo_limit is not None:  # the draft this berth allows today (components/draft.py)
+            amount_t = min(amount_t, self.cargo_limit(ship.spec, berth_obj.index, now))
         if self._loads:
             rate = self._rate_t_per_h
             flow = self.tank.draw("ship_load", rate, amount_t)

@@ -17,7 +17,8 @@ from pydantic import Field, model_validator
 from ..distributions import ZERO, Duration
 from .ferry import FerryRoute, SplitSpec
 from .policies import SecondOfftakeSpec, StressEvent
-from .weather import DryDock, Disruption, FailureSpec, OperationLimits, PortLimits, WeatherSpec
+from .seaway import LoadLine, PortDepth, SeaLevel
+from .weather import BerthExposure, DryDock, Disruption, FailureSpec, OperationLimits, PortLimits, WeatherSpec
 from .types import (
     Count100,
     Count1000,
@@ -109,6 +110,8 @@ class PortSpec(Spec):
     weather_site: Optional[str] = Field(default=None, description="site of the scenario's weather")
     limits: PortLimits = PortLimits()
     berth_failures: Optional[FailureSpec] = Field(default=None, description="per berth; pauses cargo transfer")
+    berth_exposure: Optional[BerthExposure] = Field(default=None, description="site sea-state -> berth; none: 1 to 1")
+    depth: Optional[PortDepth] = Field(default=None, description="greatest draft of berths and approach; none: no limit")
 
 
 class SupplySpec(Spec):
@@ -180,6 +183,7 @@ class TankerClass(Spec):
     )
     breakdowns: Optional[FailureSpec] = Field(default=None, description="pause passages and transfers")
     dry_dock: Optional[DryDock] = None
+    draft: Optional[LoadLine] = Field(default=None, description="draft by cargo; none: never draft-limited")
 
 
 class FleetSpec(Spec):
@@ -208,6 +212,7 @@ class Scenario(Spec):
     ferry: Optional[FerryRoute] = None
     split: Optional[SplitSpec] = None
     weather: Optional[WeatherSpec] = None
+    sea_level: Optional[SeaLevel] = Field(default=None, description="trend of the sea level; none: constant")
     disruptions: list[Disruption] = Field(default_factory=list)
     warmup_h: Hours = Field(default=0.0, alias="warmup", description="initial period left out of every KPI, e.g. '60 d'")
     stress: list[StressEvent] = Field(default_factory=list, description="design events at a random date per replication")
@@ -317,6 +322,9 @@ def cross_checks(s: Scenario) -> list[tuple[tuple, str]]:
         if n is not None and d.index is not None and d.index >= n:
             problems.append((("disruptions", i, "index"), f"expected an index below {n} ({d.target}), found {d.index}"))
     problems += _cycle_checks(s)
+    from ..components.draft import fit_problems
+
+    problems += fit_problems(s)
     cap = s.load_port.tank_farm.capacity_t if s.load_port else 0.0
     for i, c in enumerate(s.fleet.tankers if s.fleet else []):
         if c.cargo_t > cap:

@@ -30,13 +30,50 @@ def _check_cycle(up, down, up_key: str, down_key: str) -> None:
 
 
 
+class WindWave(Spec):
+    """Background wave height from the local wind (a fetch- and duration-limited sea
+    grows roughly with the square of the wind, as in the Pierson-Moskowitz relation
+    ``Hs ~ 0.21 U^2 / g``)::
+
+        Hs = max(base + (ref_hs - base) * (wind / ref_wind)**2 + noise_sd * z, 0)
+
+    with ``z`` its own standard-normal AR(1) series (the site's ``calm_autocorrelation``).
+    """
+
+    base_m: WaveMetres = Field(alias="base", description="Hs in a flat calm")
+    ref_wind_m_per_s: WindMPerS = Field(alias="ref_wind")
+    ref_hs_m: WaveMetres = Field(alias="ref_hs", description="Hs at ref_wind")
+    noise_sd_m: WaveMetres = Field(default=0.0, alias="noise_sd")
+
+    @model_validator(mode="after")
+    def _ref(self) -> "WindWave":
+        if not self.ref_wind_m_per_s > 0:
+            raise ValueError(f"expected ref_wind > 0, found {self.ref_wind_m_per_s:g} m/s")
+        return self
+
+    @property
+    def per_wind2(self) -> float:
+        """Coefficient of wind**2, m per (m/s)**2."""
+        return (self.ref_hs_m - self.base_m) / self.ref_wind_m_per_s**2
+
+
 class CalmSpec(Spec):
-    """Background conditions at a site between storms: mean and spread, hourly AR(1)."""
+    """Background conditions at a site between storms: hourly AR(1) wind, and either an
+    independent AR(1) Hs (``hs_mean``, ``hs_sd``) or Hs from the wind (``wind_wave``)."""
 
     wind_mean_m_per_s: WindMPerS = Field(alias="wind_mean")
     wind_sd_m_per_s: WindMPerS = Field(alias="wind_sd")
-    hs_mean_m: WaveMetres = Field(alias="hs_mean")
-    hs_sd_m: WaveMetres = Field(alias="hs_sd")
+    hs_mean_m: Optional[WaveMetres] = Field(default=None, alias="hs_mean")
+    hs_sd_m: Optional[WaveMetres] = Field(default=None, alias="hs_sd")
+    wind_wave: Optional[WindWave] = None
+
+    @model_validator(mode="after")
+    def _hs(self) -> "CalmSpec":
+        independent = self.hs_mean_m is not None and self.hs_sd_m is not None
+        if independent == (self.wind_wave is not None) or (self.hs_mean_m is None) != (self.hs_sd_m is None):
+            raise ValueError("expected either hs_mean and hs_sd, or wind_wave, found "
+                             f"{'both' if self.wind_wave is not None else 'neither or only one of hs_mean, hs_sd'}")
+        return self
 
 
 class WindRange(Spec):
@@ -62,10 +99,52 @@ class WaveRange(Spec):
 
 
 class StormReach(Spec):
-    """A storm at the origin site reaches this site with a probability, after a lag."""
+    """A storm at the origin site reaches this site with a probability, after a lag.
+
+    Its strength here is the site's own: the site's severity ``u_site`` is drawn from a
+    Gaussian copula with the origin's (``correlation`` 1: the same severity), and the
+    peaks are ``wind_factor`` and ``hs_factor`` times those the severity gives in the
+    origin's ranges (a coast in the lee of the storm sees less; defaults: 1).
+    """
 
     probability: float = Field(ge=0, le=1)
     lag_h: Hours = Field(alias="lag")
+    wind_factor: float = Field(default=1.0, gt=0)
+    hs_factor: float = Field(default=1.0, gt=0)
+    correlation: float = Field(default=1.0, ge=0, le=1, description="of the site's severity with the origin's")
+
+
+class VisibilityRange(Spec):
+    low_m: WaveMetres = Field(alias="low")
+    high_m: WaveMetres = Field(alias="high")
+
+    @model_validator(mode="after")
+    def _order(self) -> "VisibilityRange":
+        if self.low_m > self.high_m:
+            raise ValueError(f"expected low <= high, found {self.low_m:g} > {self.high_m:g} m")
+        return self
+
+
+class FogSite(Spec):
+    """Fog at a site: Poisson episodes with a rate per calendar month, each lasting a
+    drawn ``duration`` with a visibility drawn uniformly in ``visibility`` (constant
+    through the episode); visibility is unlimited between episodes."""
+
+    monthly_episodes: list[float] = Field(min_length=12, max_length=12, description="episodes per month, Jan..Dec")
+    duration: Duration
+    visibility: VisibilityRange
+
+    @model_validator(mode="after")
+    def _rates(self) -> "FogSite":
+        if any(m < 0 for m in self.monthly_episodes):
+            raise ValueError(f"expected episodes per month >= 0, found {self.monthly_episodes}")
+        return self
+
+
+def _check_fog_sites(fog: dict, sites) -> None:
+    for name in fog:
+        if name not in sites:
+            raise ValueError(f"expected fog sites among {sorted(sites)}, found {name!r}")
 
 
 class StormWeather(Spec):
@@ -75,7 +154,9 @@ class StormWeather(Spec):
     wave height within their ranges (both from the same ``u``); its profile is a
     trapezoid (a quarter of the duration rising, half at the peak, a quarter falling)
     on top of the calm background.  Other sites see the same storm with their
-    ``reach`` probability and lag.
+    ``reach`` probability and lag, at their own strength (:class:`StormReach`).
+    Monthly rates are per calendar month of its real length (28 to 31 days).
+    ``fog`` adds a visibility process per site (:class:`FogSite`).
     """
 
     source: Literal["storms"]
@@ -87,9 +168,11 @@ class StormWeather(Spec):
     peak_wind: WindRange
     peak_hs: WaveRange
     reach: dict[str, StormReach] = Field(default_factory=dict)
+    fog: dict[str, FogSite] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _sites(self) -> "StormWeather":
+        _check_fog_sites(self.fog, self.sites)
         if self.origin not in self.sites:
             raise FieldError("origin", f"expected one of the sites {sorted(self.sites)}, found {self.origin!r}")
         for name in self.reach:
@@ -138,9 +221,11 @@ class SyntheticWeather(Spec):
     autocorrelation: list[Annotated[float, Field(gt=-1, lt=1)]]
     correlation: list[list[Annotated[float, Field(ge=-1, le=1)]]] = Field(
         description="symmetric, unit diagonal, positive definite")
+    fog: dict[str, FogSite] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _shapes(self) -> "SyntheticWeather":
+        _check_fog_sites(self.fog, self.sites)
         n = 2 * len(self.sites)
         if len(self.autocorrelation) != n:
             raise FieldError("autocorrelation", f"expected {n} values (wind and Hs at {len(self.sites)} sites), "
@@ -189,7 +274,18 @@ class OperationLimits(Spec):
 
     max_wind_m_per_s: Optional[WindMPerS] = Field(default=None, alias="max_wind")
     max_hs_m: Optional[WaveMetres] = Field(default=None, alias="max_hs")
+    min_visibility_m: Optional[WaveMetres] = Field(default=None, alias="min_visibility")
     window_h: Hours = Field(default=0.0, alias="window")
+
+
+class BerthExposure(Spec):
+    """How much of the sea-state at the port's weather site reaches its berths (a
+    linear transfer function: a breakwater or a sheltered bay cuts ``hs``, the wind
+    is much the same): berth wind = ``wind`` x site wind, berth Hs = ``hs`` x site Hs.
+    The port's berthing, transfer and unberthing limits apply to the berth values."""
+
+    wind: float = Field(default=1.0, gt=0)
+    hs: float = Field(default=1.0, gt=0)
 
 
 class PortLimits(Spec):
