@@ -67,6 +67,7 @@ MAX_USD = 1e13  # money: more than any asset or annual cost this model prices
 MAX_T_PER_H = 1e10
 MIN_POSITIVE_T, MIN_POSITIVE_T_PER_H = 1e-3, 1e-3
 MAX_WIND_M_PER_S, MAX_WAVE_M = 200.0, 100.0
+MAX_VISIBILITY_M = 100_000.0  # fog and visibility limits: beyond 100 km there is no fog to speak of
 
 
 def _count(most: int):
@@ -149,6 +150,7 @@ if TYPE_CHECKING:  # to type checkers (and mypyc) every quantity is a float in i
     PositiveTonnesPerHour = float
     WindMPerS = float
     WaveMetres = float
+    VisibilityMetres = float
     Usd = float
     UsdPerDay = float
     UsdPerT = float
@@ -183,6 +185,10 @@ else:
     WaveMetres = _typed(
         lambda v: units.height_m(units.parse_quantity(v, ("length",))), ("length",), _within(0, MAX_WAVE_M),
         f"a wave height from 0 to {MAX_WAVE_M:g} m", "m"
+    )
+    VisibilityMetres = _typed(
+        lambda v: units.height_m(units.parse_quantity(v, ("length",))), ("length",), _within(0, MAX_VISIBILITY_M),
+        f"a visibility from 0 to {MAX_VISIBILITY_M:g} m", "m"
     )
     Usd = _typed(_plain("money"), ("money",), _within(0, MAX_USD), f"an amount of money from 0 to {MAX_USD:g} USD", "USD")
     UsdPerDay = _typed(_plain("money_rate"), ("money_rate",), _within(0, MAX_USD), f"a money rate from 0 to {MAX_USD:g} USD/d",

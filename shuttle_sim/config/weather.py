@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..distributions import Duration
-from .types import FieldError, Hours, PositiveHours, Spec, WaveMetres, WindMPerS
+from .types import FieldError, Hours, PositiveHours, Spec, VisibilityMetres, WaveMetres, WindMPerS
 
 # ----------------------------------------------------------------------- weather
 
@@ -115,8 +115,8 @@ class StormReach(Spec):
 
 
 class VisibilityRange(Spec):
-    low_m: WaveMetres = Field(alias="low")
-    high_m: WaveMetres = Field(alias="high")
+    low_m: VisibilityMetres = Field(alias="low")
+    high_m: VisibilityMetres = Field(alias="high")
 
     @model_validator(mode="after")
     def _order(self) -> "VisibilityRange":
@@ -274,7 +274,7 @@ class OperationLimits(Spec):
 
     max_wind_m_per_s: Optional[WindMPerS] = Field(default=None, alias="max_wind")
     max_hs_m: Optional[WaveMetres] = Field(default=None, alias="max_hs")
-    min_visibility_m: Optional[WaveMetres] = Field(default=None, alias="min_visibility")
+    min_visibility_m: Optional[VisibilityMetres] = Field(default=None, alias="min_visibility")
     window_h: Hours = Field(default=0.0, alias="window")
 
 
