@@ -95,17 +95,19 @@ class World:
         self.load.cargo_limit = draft.cargo_limit(s)
         sea = self._availability(s.route.weather_site, s.route.passage_limits)
         spacing_h = s.fleet.arrival_spacing_h or 0.0
-        n = s.n_tankers
-        k = 0
+        k = 0  # fleet-wide number: arrival order and the index `disruptions` address
         for cls in s.fleet.tankers:
             for j in range(cls.count):
+                # streams by class name and number within the class (common random numbers:
+                # adding a ship of one class leaves every other ship's draws unchanged)
                 name = f"{cls.name}-{j + 1}" if cls.count > 1 else cls.name
-                up = self._entity_up(cls.breakdowns, "tanker_failures", "tanker", k, until_h)
+                up = self._entity_up(cls.breakdowns, f"tanker_failures/{cls.name}", j, "tanker", k, until_h)
+                phase = streams.get(f"dry_dock/{cls.name}", j).random()
                 self.tankers.append(
                     Tanker(env, name, cls, self.load, self.discharge, s.route.distance_nmi,
-                           streams.get("tanker", k), k * spacing_h, self.voyages,
+                           streams.get(f"tanker/{cls.name}", j), k * spacing_h, self.voyages,
                            up=None if up.always_up else up, sea=sea,
-                           dry_dock_first_h=first_due_h(cls.dry_dock, k, n))
+                           dry_dock_first_h=first_due_h(cls.dry_dock, phase))
                 )
                 k += 1
 
@@ -122,8 +124,8 @@ class World:
         weather = {"port": self._port_weather(fr.port), "arrival_port": self._port_weather(fr.arrival_port),
                    "sea": self._availability(fr.crossing.weather_site, fr.crossing.passage_limits)}
         n = fr.ferries.count
-        ups = [self._entity_up(fr.ferries.breakdowns, "ferry_failures", "ferry", i, until_h) for i in range(n)]
-        first_dd = [first_due_h(fr.ferries.dry_dock, i, n) for i in range(n)]
+        ups = [self._entity_up(fr.ferries.breakdowns, "ferry_failures", i, "ferry", i, until_h) for i in range(n)]
+        first_dd = [first_due_h(fr.ferries.dry_dock, streams.get("dry_dock/ferry", i).random()) for i in range(n)]
         self.ferry = FerryRoute(env, fr, self.station_tank, streams, {k: v for k, v in weather.items() if v},
                                 ups, first_dd)
 
@@ -140,13 +142,14 @@ class World:
         return {op: self._availability(port.weather_site, getattr(port.limits, op), exposure) for op in OPERATIONS}
 
     def _berth_ups(self, role: str, port, until_h: float) -> list[Availability]:
-        return [self._entity_up(port.berth_failures, f"{role}_berth_failures", f"{role}_berth", j, until_h)
+        return [self._entity_up(port.berth_failures, f"{role}_berth_failures", j, f"{role}_berth", j, until_h)
                 for j in range(port.berths)]
 
-    def _entity_up(self, failures, stream: str, target: str, index: int, until_h: float) -> Availability:
-        """Up timeline of entity ``index``: its random failures (drawn from stream
-        ``stream``) and the scripted disruptions aimed at ``target`` ``index``."""
-        downs = outages.failure_downs(failures, self.streams.get(stream, index), until_h)
+    def _entity_up(self, failures, stream: str, stream_index: int, target: str, index: int,
+                   until_h: float) -> Availability:
+        """Up timeline of one entity: its random failures (drawn from stream ``stream``,
+        entity ``stream_index``) and the scripted disruptions aimed at ``target`` ``index``."""
+        downs = outages.failure_downs(failures, self.streams.get(stream, stream_index), until_h)
         downs += outages.scripted_downs(self.scenario.disruptions, self.scenario.start_date, target, index)
         return outages.entity_availability(downs)
 

@@ -5,7 +5,7 @@ passage -> call at the discharge terminal (discharge into its tank farm) -> ball
 passage -> repeat.  Sailing time is distance / speed; a passage pauses (the ship
 shelters) whenever the sea exceeds the passage limits or the ship is broken down, and
 continues after (:class:`~.passage.ShelteredPassage`, shared with the ferries).  A
-dry-dock falls due every ``every`` hours (staggered across the fleet) and is taken at
+dry-dock falls due every ``every`` hours (from a phase drawn per ship) and is taken at
 the end of the voyage in progress (:class:`~.drydock.DryDockRule`, shared too).  Every hour of the ship's life is charged to one
 state of its time budget (:data:`TANKER_STATES`), and each completed voyage becomes one
 flat record.

@@ -311,7 +311,7 @@ class FailureSpec(Spec):
 
 class DryDock(Spec):
     """Planned off-hire: ``duration`` once every ``every``, taken at the end of the
-    voyage in progress when it falls due; the fleet's dates are staggered."""
+    voyage in progress when it falls due; each vessel's first date is a random phase of its cycle."""
 
     every_h: PositiveHours = Field(alias="every")
     duration_h: Hours = Field(alias="duration")
