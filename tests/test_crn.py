@@ -63,3 +63,26 @@ def test_replication_r_is_the_same_in_every_cell_for_shared_entities():
     for t1, t2 in zip(base.tankers, more_berths.tankers):
         assert t1.name == t2.name
         assert np.array_equal([t1.rng.random() for _ in range(5)], [t2.rng.random() for _ in range(5)])
+
+
+def test_a_sites_weather_does_not_depend_on_which_other_sites_a_scenario_has():
+    """Weather streams are keyed by site name: the sea and the ports of aktau_current see the
+    same series in caspian_network (which adds the ferry ports), replication by replication."""
+    import shuttle_sim as ss
+
+    from .conftest import CONFIGS
+
+    a = ss.load_scenario(CONFIGS / "aktau_current.yaml")
+    c = ss.load_scenario(CONFIGS / "caspian_network.yaml")
+    shared = sorted(set(a.weather.sites) & set(c.weather.sites))
+    assert shared and a.weather.sites.keys() != c.weather.sites.keys()
+    if any(a.weather.sites[s] != c.weather.sites[s] for s in shared) or a.weather.origin != c.weather.origin:
+        import pytest
+
+        pytest.skip("the shipped scenarios no longer describe the shared sites alike")
+    wa, wc = World(a, seed=4, replication=1), World(c, seed=4, replication=1)
+    for site in shared:
+        if a.weather.reach.get(site) != c.weather.reach.get(site):
+            continue
+        assert np.array_equal(wa.weather.wind_m_per_s[site], wc.weather.wind_m_per_s[site]), site
+        assert np.array_equal(wa.weather.hs_m[site], wc.weather.hs_m[site]), site

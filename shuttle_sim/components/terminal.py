@@ -272,7 +272,7 @@ class Terminal:
         # 6 cargo transfer
         rec.start_h = now
         if self.cargo_limit is not None:  # the draft this berth allows today (components/draft.py)
-            amount_t = min(amount_t, self.cargo_limit(ship.spec, berth_obj.index, now))
+            amount_t = min(amount_t, self.cargo_limit(ship.spec, berth.index, now))
         if self._loads:
             rate = self._rate_t_per_h
             flow = self.tank.draw("ship_load", rate, amount_t)

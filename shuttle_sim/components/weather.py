@@ -232,8 +232,8 @@ class Weather:
     def _storms(self, start: _dt.date, streams: Streams) -> None:
         sp, n = self.spec, self.n_hours
         phi = sp.calm_autocorrelation
-        for i, (site, calm) in enumerate(sorted(sp.sites.items())):
-            rng = streams.generator("weather_calm", i)
+        for site, calm in sorted(sp.sites.items()):
+            rng = streams.generator(f"weather_calm/{site}")  # by name: another site changes no one else's weather
             wind = self.wind_m_per_s[site] = _scaled_floored(_ar1(rng, n, phi), calm.wind_mean_m_per_s,
                                                              calm.wind_sd_m_per_s)
             if calm.wind_wave is None:
@@ -243,17 +243,18 @@ class Weather:
         storm_rng = streams.get("weather_storms", 0)
         rates = _monthly_rate_per_h(start, n, sp.monthly_storms)
         reach = sorted(sp.reach.items())
+        reach_rng = {site: streams.get(f"weather_reach/{site}") for site, _ in reach}  # each site's own draws
         severity: dict[str, list] = {site: [] for site in self.wind_m_per_s}  # rows (start, duration, u)
         for t in _thinned_times(storm_rng, rates, n):
             duration = sp.duration.sample(storm_rng)
             u = storm_rng.random()
             severity[sp.origin].append((t, duration, u))
             for site, r in reach:
-                if storm_rng.random() < r.probability:
+                if reach_rng[site].random() < r.probability:
                     severity[site].append((t + r.lag_h, duration, u))
         w_lo, w_span = sp.peak_wind.low_m_per_s, sp.peak_wind.high_m_per_s - sp.peak_wind.low_m_per_s
         h_lo, h_span = sp.peak_hs.low_m, sp.peak_hs.high_m - sp.peak_hs.low_m
-        for i, (site, rows) in enumerate(sorted(severity.items())):
+        for site, rows in sorted(severity.items()):
             if not rows:
                 continue
             t0, dur, sev = (np.array(c, dtype=float) for c in zip(*rows))
@@ -262,7 +263,7 @@ class Weather:
             if rch is not None:
                 wind_factor, hs_factor = rch.wind_factor, rch.hs_factor
                 if rch.correlation < 1.0:  # the site's own severity, correlated with the origin's
-                    eps = streams.generator("weather_storm_sites", i).standard_normal(sev.size)
+                    eps = streams.generator(f"weather_storm_sites/{site}").standard_normal(sev.size)
                     sev = ndtr(site_severity_z(sev, eps, rch.correlation))
             self._add_storms(site, t0, dur, wind_factor * (w_lo + sev * w_span), hs_factor * (h_lo + sev * h_span))
         self._fog(start, streams)
@@ -273,8 +274,8 @@ class Weather:
         Episode starts: a homogeneous Poisson number of uniform candidates at the
         highest monthly rate, thinned to each day's rate (all in one pass)."""
         n = self.n_hours
-        for i, (site, fog) in enumerate(sorted(self.spec.fog.items())):
-            gen = streams.generator("weather_fog", i)
+        for site, fog in sorted(self.spec.fog.items()):
+            gen = streams.generator(f"weather_fog/{site}")
             rate = _monthly_rate_per_h(start, n, fog.monthly_episodes)
             max_rate = float(rate.max())
             vis = self.visibility_m[site] = np.full(n, np.inf)
@@ -344,8 +345,8 @@ class Weather:
         self._fog(start, streams)
 
     def _closures_build(self, start: _dt.date, streams: Streams) -> None:
-        for i, (site, c) in enumerate(sorted(self.spec.sites.items())):
-            rng = streams.get("weather_closures", i)
+        for site, c in sorted(self.spec.sites.items()):
+            rng = streams.get(f"weather_closures/{site}")
             downs, t = [], 0.0
             while t < self.n_hours:
                 t += c.open.sample(rng)
