@@ -1,14 +1,23 @@
-"""Scenario objects for the Kuryk train-ferry route and the supply split between routes."""
+"""Scenario objects for the Kuryk train-ferry route and the supply split between routes.
+
+Water depth and a ferry's draft use the names the tanker route uses for the same ideas
+(``depth: {as_of, berth_max_draft, approach_max_draft}`` on a port, ``draft: {light,
+loaded}`` on the ships): :class:`PortDepth` and :class:`LoadLine` here are defined to
+the same fields so that one definition can serve both routes.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import Field, PositiveInt, model_validator
+import datetime as _dt
+
+from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
 from ..distributions import ZERO, Duration
-from .types import Hours, Knots, Nmi, PositiveTonnes, PositiveTonnesPerHour, Spec, Tonnes
-from .weather import DryDock, FailureSpec, OperationLimits, PortLimits
+from .types import Hours, Knots, Nmi, PositiveTonnes, PositiveTonnesPerHour, Spec, Tonnes, WaveMetres
+from .failures import FerryFailures
+from .weather import DryDock, OperationLimits, PortLimits
 
 
 class LoadingStation(Spec):
@@ -40,12 +49,51 @@ class Yard(Spec):
     capacity_wagons: PositiveInt
 
 
+class PortDepth(Spec):
+    """Greatest draft (m) allowed alongside each berth and in the approach, as of
+    ``as_of`` (the scenario's ``sea_level`` trend, where there is one, moves it).
+    ``berth_max_draft`` is one value for every berth or one per berth; ferry berths are
+    handed out anonymously, so a ferry plans its load for the shallowest."""
+
+    as_of: _dt.date
+    berth_max_draft_m: Union[WaveMetres, tuple[WaveMetres, ...]] = Field(alias="berth_max_draft")
+    approach_max_draft_m: Optional[WaveMetres] = Field(default=None, alias="approach_max_draft")
+
+    def shallowest_m(self) -> float:
+        """The controlling draft (shallowest berth, or the approach if shallower)."""
+        d = self.berth_max_draft_m
+        b = min(d) if isinstance(d, tuple) else d
+        a = self.approach_max_draft_m
+        return b if a is None else min(a, b)
+
+
+class LoadLine(Spec):
+    """A ship's draft as a linear function of its load: ``light`` empty, ``loaded``
+    full (for a ferry: with ``capacity_wagons`` loaded wagons aboard)."""
+
+    light_m: WaveMetres = Field(alias="light")
+    loaded_m: WaveMetres = Field(alias="loaded")
+
+    @model_validator(mode="after")
+    def _order(self) -> "LoadLine":
+        if not self.loaded_m > self.light_m:
+            raise ValueError(f"expected loaded > light draft, found {self.loaded_m:g} <= {self.light_m:g} m")
+        return self
+
+
 class FerryPort(Spec):
-    """A ferry terminal: berths, handling time per call (wagons off and on), weather."""
+    """A ferry terminal: berths, handling time per call, weather, water depth.
+
+    Handling a call takes ``handling`` (the fixed part: making fast the link span,
+    shunting in and out) plus ``handling_per_wagon`` for every wagon moved (landed and
+    taken on).  It pauses while the port's ``transfer`` limits are exceeded (and while
+    the ferry is broken down)."""
 
     name: str
     berths: PositiveInt
     handling: Duration
+    handling_per_wagon_h: Hours = Field(default=0.0, alias="handling_per_wagon", description="per wagon off or on")
+    depth: Optional[PortDepth] = Field(default=None, description="greatest draft of berths and approach; none: no limit")
     berthing: Duration = ZERO
     unberthing: Duration = ZERO
     weather_site: Optional[str] = None
@@ -61,8 +109,24 @@ class FerryFleet(Spec):
     speed_kn: Knots = Field(alias="speed")
     max_wait_h: Hours = Field(alias="max_wait")
     arrival_spacing_h: Hours = Field(default=0.0, alias="arrival_spacing")
-    breakdowns: Optional[FailureSpec] = None
+    breakdowns: Optional[FerryFailures] = None
     dry_dock: Optional[DryDock] = None
+    draft: Optional[LoadLine] = Field(default=None, description="draft by loaded wagons aboard; none: never draft-limited")
+
+
+class OtherCargo(Spec):
+    """Wagons of other shippers (dry cargo, other liquids) bound for the same ferries.
+
+    Trains of ``train_wagons`` wagons arrive at their origin as a Poisson stream of
+    ``wagons_per_day / train_wagons`` trains a day (their own random stream,
+    ``other_wagons``); like the oil rakes they are sent on to the port only while its
+    yard has room, take ``rail_to_port`` to reach it, and then compete for yard space
+    and ferry slots: ferries load the yard first come first served (by arrival in the
+    yard, oil or not).  Landed at the arrival port they leave the model (delivered)."""
+
+    wagons_per_day: PositiveFloat
+    train_wagons: PositiveInt = Field(default=1, description="wagons per arriving train")
+    rail_to_port: Duration = Field(description="origin to the yard")
 
 
 class Crossing(Spec):
@@ -86,6 +150,7 @@ class FerryRoute(Spec):
     rail_onward: Duration = Field(description="loaded wagons, arrival port to the Black Sea, unloading included")
     rail_return: Duration = Field(description="empty wagons, Black Sea back to the arrival port")
     rail_back: Duration = Field(description="empty wagons, yard port back to the loading station")
+    other_cargo: Optional[OtherCargo] = Field(default=None, description="other wagons sharing yard and ferries")
 
     @model_validator(mode="after")
     def _fits(self) -> "FerryRoute":
@@ -94,6 +159,22 @@ class FerryRoute(Spec):
                 f"expected a rake ({self.station.rake_wagons} wagons) no longer than the yard "
                 f"({self.yard.capacity_wagons} wagons)"
             )
+        oc = self.other_cargo
+        if oc is not None and oc.train_wagons > self.yard.capacity_wagons:
+            raise ValueError(
+                f"expected other_cargo trains ({oc.train_wagons} wagons) no longer than the yard "
+                f"({self.yard.capacity_wagons} wagons)"
+            )
+        for key in ("port", "arrival_port"):
+            depth = getattr(self, key).depth
+            d = depth.berth_max_draft_m if depth is not None else None
+            if isinstance(d, tuple) and len(d) != getattr(self, key).berths:
+                raise ValueError(f"expected 1 or {getattr(self, key).berths} drafts in {key}.depth.berth_max_draft, "
+                                 f"found {len(d)}")
+            line = self.ferries.draft
+            if depth is not None and line is not None and line.light_m > depth.shallowest_m():
+                raise ValueError(f"expected the ferries (light draft {line.light_m:g} m) to fit {getattr(self, key).name} "
+                                 f"(max draft {depth.shallowest_m():g} m)")
         if self.station.rake_wagons > self.wagons.count:
             raise ValueError(f"expected a rake no longer than the wagon fleet ({self.wagons.count})")
         return self

@@ -15,6 +15,7 @@ from typing import Literal, Optional
 from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
 from ..distributions import ZERO, Duration
+from .failures import ShipFailures
 from .ferry import FerryRoute, SplitSpec
 from .policies import SecondOfftakeSpec, StressEvent
 from .weather import DryDock, Disruption, FailureSpec, OperationLimits, PortLimits, WeatherSpec
@@ -175,7 +176,7 @@ class TankerClass(Spec):
     discharge_pump_rate_t_per_h: Optional[PositiveTonnesPerHour] = Field(
         default=None, alias="discharge_pump_rate", description="ship's cargo pumps; caps the discharge rate"
     )
-    breakdowns: Optional[FailureSpec] = Field(default=None, description="pause passages and transfers")
+    breakdowns: Optional[ShipFailures] = Field(default=None, description="pause passages and transfers")
     dry_dock: Optional[DryDock] = None
 
 
