@@ -54,9 +54,9 @@ class _Ship:
 
     __slots__ = ("i", "clock", "up", "sea", "handling", "rng")
 
-    def __init__(self, i: int, clock: StateClock, up: Availability, rng) -> None:
+    def __init__(self, i: int, clock: StateClock, up: Availability, rng, sea: ShelteredPassage) -> None:
         self.i, self.clock, self.up, self.rng = i, clock, up, rng
-        self.sea: ShelteredPassage | None = None
+        self.sea = sea
         self.handling: dict[str, ShelteredPassage] = {}
 
 
@@ -231,9 +231,8 @@ class FerryRoute:
     def _ferry(self, i: int, rng, up: Availability, dry_dock_h: float):
         env, sp = self.env, self.spec
         clock = StateClock(self.budget_h, "positioning", env.now)
-        f = _Ship(i, clock, up, rng)
+        f = _Ship(i, clock, up, rng, ShelteredPassage(env, clock, self._sea, up))
         self.ships.append(f)
-        f.sea = ShelteredPassage(env, clock, self._sea, up)
         for key in ("port", "arrival_port"):
             gate = (self.weather.get(key) or {}).get("transfer") or self._always
             f.handling[key] = ShelteredPassage(env, clock, gate, up)
