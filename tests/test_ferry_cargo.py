@@ -206,3 +206,22 @@ def test_oil_and_other_wagons_are_conserved_and_slots_shared(d, seed):
     assert other.get("delivered", 0) <= departed_other <= other.get("delivered", 0) + aboard_other
     assert sum(f.clock.totals is fr.budget_h for f in fr.ships) == s.ferry.ferries.count
     assert sum(fr.budget_h.values()) == pytest.approx(s.ferry.ferries.count * s.horizon_h, rel=1e-9)
+
+
+def test_falling_sea_level_cuts_the_ferry_load_by_hand():
+    """Kuryk 4.35 m as of 1 Jan 2025, the sea falling 0.2 m a year (a trend the model
+    takes from the scenario's ``sea_level`` where there is one): 54 x 0.75 / 0.8 = 50.6
+    -> 50 wagons on day 0, 54 x 0.55 / 0.8 = 37.1 -> 37 a year later; a depth dated a
+    year before the start gives 4.15 m already on day 0."""
+    import datetime as dt
+
+    from shuttle_sim.components.ferrydraft import FerryDrafts
+
+    d = ferry_dict(ferries={"draft": {"light": "3.6 m", "loaded": "4.4 m"}},
+                   port={"depth": {"as_of": "2025-01-01", "berth_max_draft": "4.35 m"}})
+    spec = ss.scenario_from_dict(d).ferry
+    fd = FerryDrafts(spec, dt.date(2025, 1, 1), -0.2)
+    assert (fd.load_limit(0.0), fd.load_limit(8760.0)) == (50, 37)
+    assert fd.max_draft_m(8760.0) == pytest.approx(4.15, abs=1e-12)
+    assert FerryDrafts(spec, dt.date(2026, 1, 1), -0.2).load_limit(0.0) == 37
+    assert FerryDrafts(spec, dt.date(2025, 1, 1), 0.0).load_limit(1e6) == 50

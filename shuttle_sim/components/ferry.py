@@ -33,9 +33,10 @@ from collections import defaultdict
 
 import simpy
 
-from ..units import HOURS_PER_DAY, HOURS_PER_YEAR
+from ..units import HOURS_PER_DAY
 from .availability import Availability, operation_start
 from .drydock import DryDockRule
+from .ferrydraft import FerryDrafts
 from .passage import ShelteredPassage
 from .records import FerryTrip
 from .tank import TankFarm
@@ -116,7 +117,7 @@ class FerryRoute:
         self.wear = wear or []
         b = spec.ferries.breakdowns
         self.leave_after_h = b.leave_berth_after_h if b is not None else None
-        self._drafts = self._port_drafts(start_date, sea_trend_m_per_yr)
+        self.drafts = FerryDrafts(spec, start_date, sea_trend_m_per_yr)
         self.rng_rail = streams.get("rail", 0)
         for k in range(spec.station.tracks):
             env.process(self._loading_track(k))
@@ -202,31 +203,6 @@ class FerryRoute:
             self.other["at_origin"] -= r
             self.env.process(self._rail_to_yard(self.other, "other", r, leg))
 
-    # --------------------------------------------------------------- draft
-    def _port_drafts(self, start_date, trend_m_per_yr: float) -> list[tuple[float, float]]:
-        """(allowed draft at hour 0, change per hour) of each port with a stated depth."""
-        out = []
-        for port in (self.spec.port, self.spec.arrival_port):
-            d = port.depth
-            if d is None:
-                continue
-            datum_h = (d.as_of - start_date).days * HOURS_PER_DAY if start_date is not None else 0.0
-            rate = trend_m_per_yr / HOURS_PER_YEAR
-            out.append((d.shallowest_m() - rate * datum_h, rate))
-        return out
-
-    def load_limit(self, t_h: float) -> int:
-        """Wagons a ferry may load at hour ``t_h``: its capacity, or fewer where its load
-        line would draw more than the shallower port allows (both ports: it leaves
-        one loaded and berths at the other loaded)."""
-        cap = self.spec.ferries.capacity_wagons
-        line = self.spec.ferries.draft
-        if line is None or not self._drafts:
-            return cap
-        d = min(a + rate * t_h for a, rate in self._drafts)
-        allowed = cap * (d - line.light_m) / (line.loaded_m - line.light_m)
-        return max(0, min(cap, int(math.floor(allowed + 1e-9))))
-
     # --------------------------------------------------------------- ferries
     def _ferry(self, i: int, rng, up: Availability, dry_dock_h: float):
         env, sp = self.env, self.spec
@@ -256,7 +232,7 @@ class FerryRoute:
                 env.process(self._rail_back(empties))
                 empties = 0
             clock.enter("waiting_wagons", env.now)
-            want = self.load_limit(env.now)
+            want = self.drafts.load_limit(env.now)
             if want < sp.ferries.capacity_wagons:
                 self.draft_limited_trips += 1
             deadline = env.now + sp.ferries.max_wait_h
