@@ -25,6 +25,7 @@ from .components.records import Voyage
 from .components.tank import TankFarm
 from .components.tanker import Tanker
 from .components.terminal import OPERATIONS, Terminal
+from .components.wear import UseFailures
 from .components.weather import Weather
 from .config.schema import Scenario
 from .results import Result, collect
@@ -101,14 +102,16 @@ class World:
                 # streams by class name and number within the class (common random numbers:
                 # adding a ship of one class leaves every other ship's draws unchanged)
                 name = f"{cls.name}-{j + 1}" if cls.count > 1 else cls.name
-                up = self._entity_up(cls.breakdowns, f"tanker_failures/{cls.name}", j, "tanker", k, until_h)
+                up, wear = self._ship_up(cls.breakdowns, f"tanker_failures/{cls.name}", j, "tanker", k, until_h)
                 phase = streams.get(f"dry_dock/{cls.name}", j).random()
-                self.tankers.append(
-                    Tanker(env, name, cls, self.load, self.discharge, s.route.distance_nmi,
-                           streams.get(f"tanker/{cls.name}", j), k * spacing_h, self.voyages,
-                           up=None if up.always_up else up, sea=sea,
-                           dry_dock_first_h=first_due_h(cls.dry_dock, phase))
-                )
+                ship = Tanker(env, name, cls, self.load, self.discharge, s.route.distance_nmi,
+                              streams.get(f"tanker/{cls.name}", j), k * spacing_h, self.voyages,
+                              up=None if up.always_up else up, sea=sea,
+                              dry_dock_first_h=first_due_h(cls.dry_dock, phase))
+                if wear is not None:
+                    ship.wear = wear
+                    wear.attach(ship, (ship.passage,))
+                self.tankers.append(ship)
                 k += 1
 
     def _build_ferry(self, until_h: float, supply_t_per_h: float, supply_changes) -> None:
@@ -124,10 +127,14 @@ class World:
         weather = {"port": self._port_weather(fr.port), "arrival_port": self._port_weather(fr.arrival_port),
                    "sea": self._availability(fr.crossing.weather_site, fr.crossing.passage_limits)}
         n = fr.ferries.count
-        ups = [self._entity_up(fr.ferries.breakdowns, "ferry_failures", i, "ferry", i, until_h) for i in range(n)]
+        ups, wears = zip(*[self._ship_up(fr.ferries.breakdowns, "ferry_failures", i, "ferry", i, until_h)
+                            for i in range(n)])
         first_dd = [first_due_h(fr.ferries.dry_dock, streams.get("dry_dock/ferry", i).random()) for i in range(n)]
+        sea_level = getattr(s, "sea_level", None)  # the tanker route's sea-level trend, where the scenario has one
         self.ferry = FerryRoute(env, fr, self.station_tank, streams, {k: v for k, v in weather.items() if v},
-                                ups, first_dd)
+                                list(ups), first_dd, [w for w in wears if w is not None],
+                                start_date=s.start_date,
+                                sea_trend_m_per_yr=sea_level.trend_per_yr_m if sea_level is not None else 0.0)
 
     def _availability(self, site: str | None, limits, exposure=None) -> Availability | None:
         if self.weather is None or site is None:
@@ -144,6 +151,16 @@ class World:
     def _berth_ups(self, role: str, port, until_h: float) -> list[Availability]:
         return [self._entity_up(port.berth_failures, f"{role}_berth_failures", j, f"{role}_berth", j, until_h)
                 for j in range(port.berths)]
+
+    def _ship_up(self, failures, stream: str, stream_index: int, target: str, index: int, until_h: float):
+        """A ship's up timeline and, with ``breakdowns.clock: operating``, its failure
+        clock (:class:`~.components.wear.UseFailures`, which adds the failures as the
+        ship's use decides them); else ``(timeline, None)``."""
+        if failures is None or getattr(failures, "clock", "calendar") == "calendar":
+            return self._entity_up(failures, stream, stream_index, target, index, until_h), None
+        scripted = outages.scripted_downs(self.scenario.disruptions, self.scenario.start_date, target, index)
+        wear = UseFailures(failures, self.streams.get(stream, stream_index), scripted)
+        return wear.up, wear
 
     def _entity_up(self, failures, stream: str, stream_index: int, target: str, index: int,
                    until_h: float) -> Availability:

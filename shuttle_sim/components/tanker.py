@@ -128,6 +128,8 @@ class Tanker:
         self.up = up or Availability.always()
         self.passage = ShelteredPassage(env, self.clock, sea or Availability.always(), self.up)
         self.dry_dock = DryDockRule(spec.dry_dock, dry_dock_first_h)
+        # an operating-hour failure clock (components.wear), set by the model; None: calendar
+        self.wear: Any = None
         self.process = env.process(self.run())
 
     def run(self) -> Generator[simpy.Event, Any, None]:
@@ -137,12 +139,16 @@ class Tanker:
         voyage = 0
         while True:
             load: PortCall = yield from self.load.call(self, self.spec.cargo_t, None)
+            if self.wear is not None:
+                self.wear.before_passage(env.now, self.laden_h, self.budget_h["transferring"])
             yield self.passage.sail("sailing_laden", self.laden_h)
             dis: PortCall = yield from self.discharge.call(self, self.on_board_t, self.spec.discharge_pump_rate_t_per_h)
             self._voyages.append(self._record(voyage, load, dis))
             docked_h = self.dry_dock.take_if_due(self.clock, env.now)
             if docked_h > 0:
                 yield env.timeout(docked_h)
+            if self.wear is not None:
+                self.wear.before_passage(env.now, self.ballast_h, self.budget_h["transferring"])
             yield self.passage.sail("sailing_ballast", self.ballast_h)
             voyage += 1
 

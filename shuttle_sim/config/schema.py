@@ -15,6 +15,7 @@ from typing import Literal, Optional
 from pydantic import Field, model_validator
 
 from ..distributions import ZERO, Duration
+from .failures import ShipFailures
 from .ferry import FerryRoute, SplitSpec
 from .policies import SecondOfftakeSpec, StressEvent
 from .seaway import LoadLine, PortDepth, SeaLevel
@@ -181,7 +182,7 @@ class TankerClass(Spec):
     discharge_pump_rate_t_per_h: Optional[PositiveTonnesPerHour] = Field(
         default=None, alias="discharge_pump_rate", description="ship's cargo pumps; caps the discharge rate"
     )
-    breakdowns: Optional[FailureSpec] = Field(default=None, description="pause passages and transfers")
+    breakdowns: Optional[ShipFailures] = Field(default=None, description="pause passages and transfers")
     dry_dock: Optional[DryDock] = None
     draft: Optional[LoadLine] = Field(default=None, description="draft by cargo; none: never draft-limited")
 

@@ -32,6 +32,14 @@ class PortDepth(Spec):
     berth_max_draft_m: Union[WaveMetres, tuple[WaveMetres, ...]] = Field(alias="berth_max_draft")
     approach_max_draft_m: Optional[WaveMetres] = Field(default=None, alias="approach_max_draft")
 
+    def shallowest_m(self) -> float:
+        """The controlling draft (shallowest berth, or the approach if shallower): a ferry,
+        whose berth is handed out anonymously, plans its load for it."""
+        d = self.berth_max_draft_m
+        b = min(d) if isinstance(d, tuple) else d
+        a = self.approach_max_draft_m
+        return b if a is None else min(a, b)
+
     def berth_drafts_m(self, berths: int) -> list[float]:
         """Controlling draft (berth and approach) of each of ``berths`` berths, as of ``as_of``."""
         d = self.berth_max_draft_m
