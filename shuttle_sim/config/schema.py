@@ -52,6 +52,9 @@ __all__ = [
 ]
 
 
+MIN_WARMUP_H = 1.0  # a warm-up is 0 or at least an hour: KPIs of the run to it are rates over it
+
+
 class Crude(Spec):
     """The crude carried; its density turns barrels and m3 into tonnes."""
 
@@ -314,6 +317,8 @@ def cross_checks(s: Scenario) -> list[tuple[tuple, str]]:
             problems.append((key + ("weather_site",), f"expected {expected}, found {site!r}"))
     if s.warmup_h >= s.horizon_h:
         problems.append((("warmup",), f"expected a warm-up shorter than the horizon ({s.horizon_h:g} h), found {s.warmup_h:g} h"))
+    elif 0 < s.warmup_h < MIN_WARMUP_H:  # the run to the warm-up would annualise over no time at all
+        problems.append((("warmup",), f"expected 0 h (none) or a warm-up of at least {MIN_WARMUP_H:g} h, found {s.warmup_h:g} h"))
     if s.stress and not s.has_tankers:
         problems.append((("stress",), "expected no stress events: they act on the tanker route's supply and offtake"))
     for i, d in enumerate(s.disruptions):
