@@ -98,8 +98,9 @@ def fit_problems(scenario) -> list[tuple[tuple, str]]:
         if depth is None:
             continue
         d = depth.berth_max_draft_m
-        if isinstance(d, tuple) and len(d) != p.berths:
-            problems.append(((key, "depth", "berth_max_draft"), f"expected 1 or {p.berths} drafts (one per berth), found {len(d)}"))
+        if isinstance(d, tuple) and len(d) < p.berths:
+            problems.append(((key, "depth", "berth_max_draft"), f"expected one draft for all berths or at least {p.berths}"
+                             f" (one per berth in service, in order), found {len(d)}"))
             continue
         drafts = _drafts(s, p)
         assert drafts is not None  # the port states a depth

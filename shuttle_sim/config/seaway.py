@@ -26,7 +26,9 @@ else:
 class PortDepth(Spec):
     """Greatest draft (m) allowed alongside each berth and in the approach, as of
     ``as_of`` (the sea level of that date; ``sea_level`` moves it).  ``berth_max_draft``
-    is one value for every berth or one per berth."""
+    is one value for every berth, or a list with one value per berth in the order berths
+    are brought into service: the first ``berths`` of them are used, so a study can add
+    berths that the list already describes (e.g. berths that could be restored)."""
 
     as_of: _dt.date
     berth_max_draft_m: Union[WaveMetres, tuple[WaveMetres, ...]] = Field(alias="berth_max_draft")
@@ -43,7 +45,7 @@ class PortDepth(Spec):
     def berth_drafts_m(self, berths: int) -> list[float]:
         """Controlling draft (berth and approach) of each of ``berths`` berths, as of ``as_of``."""
         d = self.berth_max_draft_m
-        per_berth = list(d) if isinstance(d, tuple) else [d] * berths
+        per_berth = list(d)[:berths] if isinstance(d, tuple) else [d] * berths
         a = self.approach_max_draft_m
         return [min(x, a) if a is not None else x for x in per_berth]
 
