@@ -307,3 +307,36 @@ def test_a_precision_study_resumes_to_the_same_stopping_point_and_files(tmp_path
     again = run_experiment(noisy(), 10, out=tmp_path / "cut", **kw)
     assert again.summary == full.summary
     assert_same_files(tmp_path / "cut", {f: (tmp_path / "full" / f).read_bytes() for f in FILES})
+
+
+def test_a_partial_levels_record_mid_file_is_found_and_what_follows_is_rerun(tmp_path, reference):
+    """As an older version left it after a full disk: half a record, then whole ones."""
+    study(tmp_path)
+    lv = tmp_path / "levels.bin"
+    raw = lv.read_bytes()
+    rec = len(raw) // N
+    lv.write_bytes(raw[:rec] + raw[rec: rec + rec // 2] + raw[rec:])
+    (tmp_path / "summary.json").unlink()
+    study(tmp_path)
+    assert_same_files(tmp_path, reference[0])
+
+
+def test_a_directory_of_the_format_without_checksums_is_resumed_and_converted(tmp_path, reference):
+    import json
+
+    import numpy as np
+
+    from shuttle_sim.study.studydir import levels_dtype
+
+    study(tmp_path)
+    m = json.loads((tmp_path / "manifest.json").read_text())
+    days = m.pop("levels_bin") and m["level_days"]
+    (tmp_path / "manifest.json").write_text(json.dumps(m))
+    arr = np.frombuffer((tmp_path / "levels.bin").read_bytes(), dtype=levels_dtype(days))
+    old = np.empty(arr.size, dtype=levels_dtype(days, 1))
+    old["r"], old["lv"] = arr["r"], arr["lv"]
+    (tmp_path / "levels.bin").write_bytes(old.tobytes())
+    (tmp_path / "summary.json").unlink()
+    study(tmp_path)
+    assert_same_files(tmp_path, reference[0])
+    assert json.loads((tmp_path / "manifest.json").read_text())["levels_bin"]["format"] == 2

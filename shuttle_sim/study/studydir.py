@@ -12,9 +12,10 @@ Files
     ``repr``, so they read back exactly).  Rows are appended as replications finish and
     rewritten in replication order when the study completes.
 ``levels.bin``
-    One record per replication that ran: ``<i8`` replication number, then ``<f4``
-    levels ``[2][level_days]`` in tonnes at 00:00 of each day (the rows are named in the
-    manifest, ``levels_bin.rows``).  Read with :func:`read_levels`.
+    One record per replication that ran: ``<i8`` replication number, ``<f4`` levels
+    ``[2][level_days]`` in tonnes at 00:00 of each day (the rows are named in the
+    manifest, ``levels_bin.rows``), and a ``<u4`` CRC-32 of those bytes, so that a partial
+    record cannot pass for a whole one.  Read with :func:`read_levels`.
 ``summary.json``
     Written last, when the study completes: its presence means the files are complete.
 
@@ -43,6 +44,7 @@ import json
 import math
 import os
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +60,7 @@ CSV, LEVELS, MANIFEST, SUMMARY, SCENARIO = (
     "replications.csv", "levels.bin", "manifest.json", "summary.json", "scenario.resolved.yaml")
 _TMP_MARK = ".tmp-"
 _MAX_REPLICATION = 2**40  # a levels record naming a larger number is misaligned
+LEVELS_FORMAT = 2  # 1: no checksum (studies written before the checksum came)
 
 
 def _write_all(f, data: bytes) -> None:
@@ -92,9 +95,25 @@ def atomic_write(path: str | Path, data: str | bytes, *, sync: bool = False) -> 
         raise
 
 
-def levels_dtype(level_days: int) -> np.dtype:
-    """One ``levels.bin`` record."""
-    return np.dtype([("r", "<i8"), ("lv", "<f4", (2, level_days))])
+def levels_dtype(level_days: int, fmt: int = LEVELS_FORMAT) -> np.dtype:
+    """One ``levels.bin`` record (``fmt`` 1 has no checksum)."""
+    fields = [("r", "<i8"), ("lv", "<f4", (2, level_days))]
+    return np.dtype(fields + [("crc", "<u4")] if fmt >= 2 else fields)
+
+
+def _pack(r: int, levels: np.ndarray, days: int) -> bytes:
+    payload = np.int64(r).astype("<i8").tobytes() + np.asarray(levels, dtype="<f4").reshape(2, days).tobytes()
+    return payload + zlib.crc32(payload).to_bytes(4, "little")
+
+
+def _sound(raw: bytes, arr: np.ndarray, fmt: int) -> np.ndarray:
+    """Which records are whole: checksum (format 2), else plausibility (format 1)."""
+    size = arr.dtype.itemsize
+    if fmt >= 2:
+        return np.array([zlib.crc32(raw[i * size: (i + 1) * size - 4]) == c for i, c in enumerate(arr["crc"].tolist())],
+                        dtype=bool)
+    ok = (arr["r"] >= 0) & (arr["r"] < _MAX_REPLICATION)
+    return ok & np.all((arr["lv"] >= 0) | np.isnan(arr["lv"]), axis=(1, 2))  # a level is never negative
 
 
 def read_levels(path: str | Path) -> dict[int, np.ndarray]:
@@ -104,8 +123,8 @@ def read_levels(path: str | Path) -> dict[int, np.ndarray]:
     loading station's buffer and row 1 NaN (the manifest's ``levels_bin.rows`` says which)."""
     path = Path(path)
     folder, file = (path, path / LEVELS) if path.is_dir() else (path.parent, path)
-    days = json.loads((folder / MANIFEST).read_text())["level_days"]
-    rec = levels_dtype(days)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    rec = levels_dtype(manifest["level_days"], manifest.get("levels_bin", {}).get("format", 1))
     raw = file.read_bytes()
     arr = np.frombuffer(raw[: len(raw) // rec.itemsize * rec.itemsize], dtype=rec)
     return {int(a["r"]): np.array(a["lv"]) for a in arr}  # a re-run replication: the last copy wins
@@ -184,6 +203,10 @@ class StudyDir:
         elif (self.path / CSV).exists():
             raise StudyError(f"--out {self.path}: holds {CSV} but no {MANIFEST}; use another --out directory")
 
+    def _levels_format(self) -> int:
+        m = self.path / MANIFEST
+        return json.loads(m.read_text()).get("levels_bin", {}).get("format", 1) if m.exists() else LEVELS_FORMAT
+
     @property
     def level_rows(self) -> list[str | None]:
         s = self.scenario
@@ -247,11 +270,17 @@ class StudyDir:
         rows, csv_torn = self._read_csv()
         f = self.path / LEVELS
         raw = f.read_bytes() if f.exists() else b""
-        n = len(raw) // self.dtype.itemsize
-        arr = np.frombuffer(raw[: n * self.dtype.itemsize], dtype=self.dtype)
+        fmt = self._levels_format()
+        dtype = levels_dtype(self.days, fmt)
+        n = len(raw) // dtype.itemsize
+        arr = np.frombuffer(raw[: n * dtype.itemsize], dtype=dtype)
+        sound = _sound(raw, arr, fmt)
         last: dict[int, int] = {}
         for i, r in enumerate(arr["r"].tolist()):
-            if not 0 <= r < _MAX_REPLICATION:  # misaligned (a partial record mid-file): nothing after it is sound
+            # records are appended whole and a torn tail is cut before the next append, so a
+            # record that is not whole, or repeats a replication, is a partial record
+            # mid-file (left by an older version): nothing from there on can be trusted
+            if not sound[i] or r in last:
                 break
             if r in rows and not rows[r][0].error:
                 last[r] = i
@@ -259,8 +288,10 @@ class StudyDir:
         rerun = [r for r, (rec, _) in rows.items() if not rec.error and r not in last]
         for r in rerun:
             del rows[r]
-        if len(keep) != len(arr) or len(raw) != n * self.dtype.itemsize:
-            atomic_write(f, arr[keep].tobytes())
+        if fmt != LEVELS_FORMAT or len(keep) != len(arr) or len(raw) != n * dtype.itemsize:
+            atomic_write(f, b"".join(_pack(int(a["r"]), a["lv"], self.days) for a in arr[keep]))
+            if fmt != LEVELS_FORMAT:
+                self.write_manifest()
         if csv_torn or rerun:
             if self.header is None:
                 atomic_write(self.path / CSV, "")
@@ -304,8 +335,7 @@ class StudyDir:
         try:
             if rec.levels is not None and not rec.error:
                 done.append((self._lv, os.fstat(self._lv.fileno()).st_size))
-                levels = np.asarray(rec.levels, dtype="<f4").reshape(2, self.days)
-                _write_all(self._lv, np.int64(rec.replication).astype("<i8").tobytes() + levels.tobytes())
+                _write_all(self._lv, _pack(rec.replication, rec.levels, self.days))
             done.append((self._csv, os.fstat(self._csv.fileno()).st_size))
             _write_all(self._csv, row)
         except BaseException:
@@ -346,7 +376,8 @@ class StudyDir:
         data = {**old, "package_version": __version__, "scenario": self.scenario.name, "scenario_sha256": self.sha,
                 "seed": self.seed, "horizon_h": self.horizon_h, "level_days": self.days,
                 "levels_bin": {
-                    "record": f"<i8 replication, then <f4 levels[2][{self.days}]",
+                    "format": LEVELS_FORMAT,
+                    "record": f"<i8 replication, <f4 levels[2][{self.days}], <u4 CRC-32 of the bytes before it",
                     "rows": self.level_rows,
                     "unit": "t",
                     "times": "00:00 of each day from the start, day 0 to level_days - 1",
