@@ -6,6 +6,8 @@ Public API::
     scenario = shuttle_sim.load_scenario("configs/aktau_current.yaml")
     result = shuttle_sim.simulate(scenario, seed=1)
     result.kpis["delivered_mt_per_year"]
+    sweep = shuttle_sim.run_sweep("experiments/kcts_fleet_sizing.yaml", workers=2)
+    sweep.answer, sweep.cells, sweep.replications   # pandas DataFrames
 """
 
 from . import _native
@@ -27,7 +29,18 @@ __all__ = [
     "Scenario",
     "load_scenario",
     "run_experiment",
+    "run_sweep",
     "scenario_from_dict",
     "simulate",
     "__version__",
 ]
+
+_LAZY = {"run_sweep": ".study.sweep"}  # loaded on first use (pandas, the study layer)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""Command line: ``shuttle-sim run | validate | schema | weather fit``, a thin face over the layers.
+"""Command line: ``shuttle-sim run | sweep | validate | schema | weather fit``, a thin face over the layers.
 
 Exit status: 0 success, 2 user error (bad scenario, bad option, unwritable output),
 1 an internal fault (a bug: the traceback is shown).
@@ -69,10 +69,15 @@ def _parser() -> argparse.ArgumentParser:
                    help="also size each tank farm: peak stock with it unbounded, capacity for zero deferral in 90%% of years")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    v = sub.add_parser("validate", help="check scenario files without running them")
-    v.add_argument("scenarios", nargs="+", help="scenario YAML files")
+    v = sub.add_parser("validate", help="check scenario or study files without running them")
+    v.add_argument("scenarios", nargs="+", help="scenario or study YAML files")
 
-    sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    sc = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    sc.add_argument("--study", action="store_true", help="the study file format instead")
+
+    from .study import cli_sweep
+
+    cli_sweep.add_parser(sub, _count)
 
     w = sub.add_parser("weather", help="weather tools")
     wsub = w.add_subparsers(dest="weather_command", required=True)
@@ -199,9 +204,14 @@ def _run(args) -> int:
 
 
 def _validate(args) -> int:
+    from .study.cli_sweep import describe_study, is_study_file
+
     bad = 0
     for path in args.scenarios:
         try:
+            if is_study_file(path):
+                print(describe_study(path))
+                continue
             s = load_scenario(path)
         except ConfigError as e:
             print(e, file=sys.stderr)
@@ -212,7 +222,9 @@ def _validate(args) -> int:
 
 
 def _schema(args) -> int:
-    json.dump(Scenario.model_json_schema(by_alias=True), sys.stdout, indent=2)
+    from .config.study import study_json_schema
+
+    json.dump(study_json_schema() if args.study else Scenario.model_json_schema(by_alias=True), sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
 
@@ -242,6 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``shuttle-sim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "sweep":
+            from .study.cli_sweep import run as sweep
+
+            return sweep(args, UserError)
         return {"run": _run, "validate": _validate, "schema": _schema, "weather": _weather}[args.command](args)
     except ConfigError as e:
         print(e, file=sys.stderr)

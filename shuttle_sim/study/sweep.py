@@ -91,6 +91,8 @@ class Sweep:
         per year and per tonne, binding target and limit when nothing is feasible.
     answers : list of dict
         The full answers, as in ``answer.json``.
+    document : dict
+        ``answer.json`` itself (non-finite numbers as None).
     info : dict
         ``method``, ``replications`` (used by the answer), ``replications_run`` (in this
         call), ``simulation_s`` (their summed runtimes), ``wall_s``, ``workers``.
@@ -102,6 +104,7 @@ class Sweep:
     replications: pd.DataFrame
     answer: pd.DataFrame
     answers: list[dict]
+    document: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
@@ -570,4 +573,4 @@ def run_sweep(
             "replications_run": runner.ran, "simulation_s": runner.simulation_s,
             "wall_s": time.perf_counter() - t_start, "workers": workers, "executor": described}
     return Sweep(study.spec.name, path, cells, reps, _answer_frame(doc["answers"], study.spec.conditions),
-                 doc["answers"], info)
+                 doc["answers"], doc, info)
