@@ -68,7 +68,7 @@ from .records import ResultTable, StudyError
 from .scheduler import batches, stream
 from .search import CellRun, _lines, _result, search
 from .stopping import first_stage, next_stage
-from .studydir import MANIFEST, StudyDir, _check_writable, atomic_write
+from .studydir import _TMP_MARK, MANIFEST, StudyDir, _check_writable, atomic_write
 from .targets import _objective, assess_cell, cell_verdict
 from .tasks import Task, run_task
 
@@ -438,7 +438,7 @@ def _check_sweep_dir(out: Path, study: LoadedStudy) -> None:
             if old.get(key) != mine:
                 raise StudyError(f"--out {out} holds a different sweep ({key} {old.get(key)!r}, this one {mine!r}); "
                                  "use another --out directory")
-    elif out.exists() and any(out.iterdir()):
+    elif out.exists() and any(_TMP_MARK not in p.name for p in out.iterdir()):  # a temporary file: a kill mid-write
         raise StudyError(f"--out {out}: holds files but no {MANIFEST}; use another --out directory")
 
 
@@ -514,6 +514,8 @@ def run_sweep(
     try:
         if path is not None:
             path.mkdir(parents=True, exist_ok=True)
+            for stale in path.glob(f".*{_TMP_MARK}*"):  # left by a process killed mid-write
+                stale.unlink()
             _manifest(path, {"kind": "sweep", "study": study.spec.name, "study_file": str(study.path),
                              "seed": study.spec.seed, "horizon_h": study.horizon_h, "method": method,
                              "confidence": study.spec.confidence, "objective": study.spec.objective.minimise,
