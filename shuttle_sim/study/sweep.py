@@ -49,6 +49,7 @@ import math
 import sys
 import threading
 import time
+import warnings
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +63,6 @@ from ..output import scenario_hash
 from .costs import cost_table
 from .design import Cell, cell_name
 from .executors import InProcessExecutor, make_executor
-from .experiment import _summary
 from .paired import compare_cheaper
 from .records import ResultTable, StudyError
 from .scheduler import batches, stream
@@ -95,7 +95,8 @@ class Sweep:
         ``answer.json`` itself (non-finite numbers as None).
     info : dict
         ``method``, ``replications`` (used by the answer), ``replications_run`` (in this
-        call), ``simulation_s`` (their summed runtimes), ``wall_s``, ``workers``.
+        call), ``simulation_s`` (their summed runtimes), ``wall_s``, ``parent_cpu_s`` (CPU
+        time of this process: scheduling, files, costs, verdicts), ``workers``.
     """
 
     name: str
@@ -310,7 +311,7 @@ def _level(v) -> object:
 
 
 def _num(v) -> object:
-    if v is None:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     if isinstance(v, (float, np.floating)):
         return repr(float(v))
@@ -327,11 +328,25 @@ def _csv_text(header: list[str], rows: list[list]) -> str:
     return buf.getvalue()
 
 
-def _stats(x: np.ndarray) -> list:
-    from ..stats import summarize
+def _stats(t: pd.DataFrame, columns: list[str]) -> list:
+    """``mean, ci95, p10, p50, p90`` of each column (NaNs dropped), as :func:`shuttle_sim.stats.summarize`
+    computes them, for all columns at once (one t quantile per replication count)."""
+    from scipy import stats as _st
 
-    s = summarize(x)
-    return [s["mean"], s["ci95_halfwidth"], s["p10"], s["p50"], s["p90"]]
+    x = t.reindex(columns=columns).to_numpy(dtype=float)
+    n = np.sum(~np.isnan(x), axis=0)
+    out = np.full((len(STATS), len(columns)), np.nan)
+    some = n > 0
+    if some.any():
+        y = x[:, some]
+        with warnings.catch_warnings():  # one replication: no standard deviation (NaN, as intended)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out[0, some] = np.nanmean(y, axis=0)
+            sd = np.nanstd(y, axis=0, ddof=1)
+            out[1, some] = _st.t.ppf(0.975, n[some] - 1) * sd / np.sqrt(n[some])
+        out[2:, some] = np.nanpercentile(y, [10, 50, 90], axis=0)
+    out[1, n < 2] = np.nan
+    return [None if np.isnan(v) else float(v) for v in out.T.ravel()]
 
 
 def _tables(study: LoadedStudy, runner: _Runner, result: dict):
@@ -364,12 +379,11 @@ def _tables(study: LoadedStudy, runner: _Runner, result: dict):
                sum(1 for e in errors if e), verdicts[cell.name]["objective"]]
         for a in ass:
             row += [a.verdict, a.estimate, a.low, a.high]
-        for k in columns:
-            row += _stats(t[k].to_numpy(dtype=float)) if k in t else [None] * len(STATS)
+        row += _stats(t, columns)
         c_rows.append(row)
+        values = t.reindex(columns=columns).to_numpy(dtype=float).tolist()
         for i in reps:
-            r_rows.append([cell.name, name, *lv, i, seeds[i], errors[i],
-                           *(float(t[k].iloc[i]) if k in t else None for k in columns)])
+            r_rows.append([cell.name, name, *lv, i, seeds[i], errors[i], *values[i]])
     return (c_head, c_rows), (r_head, r_rows)
 
 
@@ -492,7 +506,7 @@ def run_sweep(
     ConfigError
         A bad study file (one line per problem).
     """
-    t_start = time.perf_counter()
+    t_start, cpu_start = time.perf_counter(), time.process_time()
     if not isinstance(study, LoadedStudy):
         study = load_study(study)
     if workers < 1:
@@ -561,8 +575,10 @@ def run_sweep(
                   "warnings": study.warnings, "skipped": result["skipped"], "answers": answers})
     if path is not None:
         for run in runner.runs.values():
-            summary = _summary(run.scenario.name, run.records, run.kpi_names, False)
-            summary["seed"] = study.spec.seed
+            ok = len(run.records.ok())
+            summary = {"scenario": run.scenario.name, "replications": len(run.records),
+                       "failed": len(run.records) - ok, "seed": study.spec.seed,
+                       "kpi_statistics": "per cell, in ../../cells.csv"}
             run.sd.finalize(run.records, run.kpi_names, summary)
             run.sd.write_manifest(status="complete", replications=len(run.records))
         atomic_write(path / CELLS, _csv_text(c_head, c_rows), sync=True)
@@ -573,6 +589,6 @@ def run_sweep(
     reps = pd.DataFrame(r_rows, columns=r_head)
     info = {"method": method, "replications": result["replications"], "cells_evaluated": result["cells_evaluated"],
             "replications_run": runner.ran, "simulation_s": runner.simulation_s,
-            "wall_s": time.perf_counter() - t_start, "workers": workers, "executor": described}
+            "wall_s": time.perf_counter() - t_start, "parent_cpu_s": time.process_time() - cpu_start, "workers": workers, "executor": described}
     return Sweep(study.spec.name, path, cells, reps, _answer_frame(doc["answers"], study.spec.conditions),
                  doc["answers"], doc, info)
