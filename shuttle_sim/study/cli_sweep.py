@@ -66,12 +66,12 @@ def _fmt(kpi: str, v) -> str:
         return f"{v:.4g}"
 
 
-def _overrides(ch: dict) -> str:
+def _overrides(ch: dict, drop=()) -> str:
     def one(v):
         if isinstance(v, list) and all(isinstance(d, dict) and "note" in d for d in v):
             return "+".join(d["note"] for d in v)
         return json.dumps(v) if isinstance(v, (list, dict)) else v
-    return ", ".join(f"{k}={one(v)}" for k, v in ch.items())
+    return ", ".join(f"{k}={one(v)}" for k, v in ch.items() if k not in drop)
 
 
 def _target(a: dict) -> str:
@@ -99,16 +99,17 @@ def format_answer(doc: dict) -> str:
     obj = doc["objective"]
     for a in doc["answers"]:
         cond = f" when {_overrides(a['condition'])}" if a.get("condition") else ""
+        drop = tuple(a.get("condition") or ())
         if a["feasible"]:
             b = a["best"]
-            lines.append(f"ANSWER{cond}: {_overrides(b['overrides'])}  [{b['name']}]")
+            lines.append(f"ANSWER{cond}: {_overrides(b['overrides'], drop)}  [{b['name']}]")
             lines.append(f"  cost {_money(b['total_annual_cost_usd'])}, {_fmt('cost_per_tonne_usd', b['cost_per_tonne_usd'])}"
                          f" delivered ({b['replications']} replications; objective {obj})")
             lines += [f"  {_target(t)}" for t in b["assessments"]]
             if not a.get("cheaper"):
                 lines.append("  no cheaper cell was run")
             for c in a.get("cheaper", []):
-                lines.append(f"  cheaper: {_overrides(c['overrides'])} [{c['name']}]: fails {c['fails']}"
+                lines.append(f"  cheaper: {_overrides(c['overrides'], drop)} [{c['name']}]: fails {c['fails']}"
                              f" ({', '.join(c['failing_targets'])})"
                              + (f"; ~{c['replications_to_settle']} replications would settle it"
                                 if c.get("replications_to_settle") else ""))
@@ -127,11 +128,12 @@ def format_answer(doc: dict) -> str:
             n = a.get("nearest")
             if n:
                 bd, lim = a["binding"], a["limited_by"]["limit"]
-                lines.append(f"  nearest: {_overrides(n['overrides'])} [{n['name']}], {_money(n['total_annual_cost_usd'])}")
+                lines.append(f"  nearest: {_overrides(n['overrides'], drop)} [{n['name']}], {_money(n['total_annual_cost_usd'])}")
                 lines.append(f"  binding: {bd['kpi']} {_fmt(bd['kpi'], bd['estimate'])} against {_fmt(bd['kpi'], bd['threshold'])}"
                              f" ({bd['verdict']}); limited by {lim}")
                 lines += [f"  {_target(t)}" for t in n["assessments"]]
-    lines.append(f"{doc['method']}: {doc['replications']} replications in {doc['cells_evaluated']} of {doc['cells']} cells;"
+    lines.append(f"{doc['method']}: {doc['replications']} replications judged in {doc['cells_evaluated']} of {doc['cells']} cells"
+                 " (cells differing only in costs share their simulations);"
                  f" confidence {doc['confidence']:g}")
     for s in doc.get("skipped", []):
         lines.append(f"  not run: {_overrides(s['overrides'])}: {s['inferred']}")

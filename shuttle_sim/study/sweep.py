@@ -399,6 +399,8 @@ def _clean(obj):
         return int(obj)
     if isinstance(obj, np.bool_):
         return bool(obj)
+    if isinstance(obj, (_dt.date, _dt.time)):  # disruption dates in a level
+        return obj.isoformat()
     return obj
 
 
@@ -435,7 +437,7 @@ def _answer_frame(answers: list[dict], conditions: list[str]) -> pd.DataFrame:
 def _manifest(out: Path, fields: dict) -> None:
     m = out / MANIFEST
     old = json.loads(m.read_text()) if m.exists() else {}
-    atomic_write(m, json.dumps({**old, **fields}, indent=2) + "\n", sync=fields.get("status") == "complete")
+    atomic_write(m, json.dumps(_clean({**old, **fields}), indent=2) + "\n", sync=fields.get("status") == "complete")
 
 
 def _check_sweep_dir(out: Path, study: LoadedStudy) -> None:
