@@ -127,6 +127,7 @@ class _Run:
         self.records = ResultTable(study.spec.seed)
         self.kpi_names: list[str] = []
         self.lock = threading.Lock()
+        self.opened = False
         self.sd = StudyDir(out / RUNS / name, scenario, study.spec.seed, study.horizon_h) if out else None
 
 
@@ -172,15 +173,23 @@ class _Runner:
             self.costs[cell.name] = study.costs_for(cell)
         self.ran = 0
         self.simulation_s = 0.0
+        self.described = ""
 
-    def open(self, described: str) -> None:
-        for run in self.runs.values():
+    def _open(self, run: _Run) -> None:
+        """Open (create or resume) a run's directory when its first replication is due, so
+        that workers start at once instead of waiting for every run's files."""
+        with self.lock:
+            if run.opened:
+                return
+            run.opened = True
             if run.sd is None:
-                continue
-            for rec in run.sd.open():
+                return
+            finished = run.sd.open()
+            for rec in finished:
                 run.records.add(rec)
             run.kpi_names = list(run.sd.header[3:]) if run.sd.header else []
-            run.sd.start(executor=described)
+            run.sd.start(executor=self.described)
+            self.bar.update(len(finished))
 
     def _commit(self, rec) -> None:
         with self.lock:
@@ -197,6 +206,7 @@ class _Runner:
             self.bar.update()
 
     def tasks(self, run: _Run, replications) -> list[Task]:
+        self._open(run)
         missing = [r for r in replications if r not in run.records]
         s = self.study
         return [Task(run.data, run.sha, s.spec.seed, b, s.horizon_h, cell=run.name)
@@ -230,6 +240,14 @@ class _Runner:
         with run.lock:  # two cells of one run (cost factors) never run a replication twice
             self.execute(self.tasks(run, replications))
         return self.table(cell, replications)
+
+
+def _close(run: _Run) -> StudyError | None:
+    try:
+        run.sd.close()
+    except StudyError as e:
+        return e
+    return None
 
 
 def _now() -> str:
@@ -541,9 +559,8 @@ def run_sweep(
                                        "evaluated cell", ANSWER: "written last", RUNS: "a study directory per run"},
                              "status": "running", "executor": described, "started": _now()})
             (path / ANSWER).unlink(missing_ok=True)
-            runner.open(described)
-        have = sum(len(r.records) for r in runner.runs.values())
-        runner.bar = _progress(study.spec.name, n * len(runner.runs), have, progress)
+        runner.described = described
+        runner.bar = _progress(study.spec.name, n * len(runner.runs), 0, progress)
         result = _evaluate(study, runner, method, n_min, n, rule, parallel)
         aborted = False
     except (KeyboardInterrupt, BrokenProcessPool) as e:
@@ -562,13 +579,10 @@ def run_sweep(
         runner.bar.close()
         if own:
             shutdown(aborted)
-        for run in runner.runs.values():
-            if run.sd is not None:
-                try:
-                    run.sd.close()
-                except StudyError:
-                    if not aborted:
-                        raise
+        opened = [r for r in runner.runs.values() if r.opened and r.sd is not None]
+        failures = [e for e in _in_parallel(_close, opened, True) if e is not None]  # fsyncs overlap
+        if failures and not aborted:
+            raise failures[0]
     answers = _answers(study, result)
     (c_head, c_rows), (r_head, r_rows) = _tables(study, runner, result)
     doc = _clean({"study": study.spec.name, "method": method, "objective": study.spec.objective.minimise,
@@ -576,21 +590,25 @@ def run_sweep(
                   "cells_evaluated": result["cells_evaluated"], "cells": len(study.cells),
                   "warnings": study.warnings, "skipped": result["skipped"], "answers": answers})
     if path is not None:
-        for run in runner.runs.values():
+        def finish(run: _Run) -> None:
             ok = len(run.records.ok())
             summary = {"scenario": run.scenario.name, "replications": len(run.records),
                        "failed": len(run.records) - ok, "seed": study.spec.seed,
                        "kpi_statistics": "per cell, in ../../cells.csv"}
             run.sd.finalize(run.records, run.kpi_names, summary)
             run.sd.write_manifest(status="complete", replications=len(run.records))
-        atomic_write(path / CELLS, _csv_text(c_head, c_rows), sync=True)
-        atomic_write(path / REPLICATIONS, _csv_text(r_head, r_rows), sync=True)
+
+        _in_parallel(finish, opened, True)
+        # derived files, rewritten by any rerun: one fsync, of the answer that says they are whole
+        atomic_write(path / CELLS, _csv_text(c_head, c_rows))
+        atomic_write(path / REPLICATIONS, _csv_text(r_head, r_rows))
         atomic_write(path / ANSWER, json.dumps(doc, indent=2) + "\n", sync=True)
         _manifest(path, {"status": "complete", "replications": result["replications"], "finished": _now()})
     cells = pd.DataFrame(c_rows, columns=c_head)
     reps = pd.DataFrame(r_rows, columns=r_head)
     info = {"method": method, "replications": result["replications"], "cells_evaluated": result["cells_evaluated"],
             "replications_run": runner.ran, "simulation_s": runner.simulation_s,
-            "wall_s": time.perf_counter() - t_start, "parent_cpu_s": time.process_time() - cpu_start, "workers": workers, "executor": described}
+            "wall_s": time.perf_counter() - t_start, "parent_cpu_s": time.process_time() - cpu_start,
+            "workers": workers, "executor": described}
     return Sweep(study.spec.name, path, cells, reps, _answer_frame(doc["answers"], study.spec.conditions),
                  doc["answers"], doc, info)
