@@ -42,7 +42,8 @@ def main() -> None:
             inside = i["simulation_s"] / args.workers
             print(f"  {label:9}: {i['replications']:4d} replications in {i['cells_evaluated']:2d} cells, "
                   f"wall {i['wall_s']:6.1f} s, simulation {i['simulation_s']:6.1f} s "
-                  f"({inside:.1f} s per worker), outside simulation {100 * (1 - inside / i['wall_s']):.1f}% of wall")
+                  f"({inside:.1f} s per worker), outside simulation {100 * (1 - inside / i['wall_s']):.1f}% of wall; "
+                  f"parent CPU {i['parent_cpu_s']:.1f} s")
             out[label] = sw
     g, a = out["full grid"], out["adaptive"]
     print(f"  adaptive / grid: replications {a.info['replications'] / g.info['replications']:.2f}, "

@@ -198,11 +198,8 @@ def _rows(out: Path) -> int:
     return sum(max(0, len(p.read_bytes().splitlines()) - 1) for p in out.glob("runs/*/replications.csv"))
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-@pytest.mark.parametrize("k", [1, 7, 20])
-def test_killed_at_a_write_then_resumed_gives_identical_files(reference, tmp_path, k):
-    path, out_ref, _ = reference
-    out = tmp_path / "out"
+def killed_at(k: int, path: Path, out: Path, **kw) -> int:
+    """Sweep in a forked child that writes half of its k-th write and dies as by kill -9."""
     real, calls = studydir._write_all, [0]
 
     def write(f, data):
@@ -216,13 +213,32 @@ def test_killed_at_a_write_then_resumed_gives_identical_files(reference, tmp_pat
     if pid == 0:  # pragma: no cover - the child
         try:
             studydir._write_all = write
-            run_sweep(path, out, workers=1)
+            run_sweep(path, out, **kw)
         finally:
             os._exit(0)
-    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 9
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+@pytest.mark.parametrize("k", [1, 7, 20])
+def test_killed_at_a_write_then_resumed_gives_identical_files(reference, tmp_path, k):
+    path, out_ref, _ = reference
+    out = tmp_path / "out"
+    assert killed_at(k, path, out, workers=1) == 9
     assert not (out / "answer.json").exists()
     run_sweep(path, out, workers=1)
     assert files(out) == files(out_ref)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_an_adaptive_sweep_killed_twice_resumes_to_identical_files(tmp_path):
+    p = toy(tmp_path, STOCHASTIC.replace("replications: 12", "replications: 10"), NOISY)
+    run_sweep(p, tmp_path / "ref", workers=1)
+    out = tmp_path / "out"
+    assert killed_at(9, p, out, workers=1) == 9
+    assert killed_at(14, p, out, workers=1) == 9
+    run_sweep(p, out, workers=2)
+    assert files(out) == files(tmp_path / "ref")
 
 
 def test_kill_9_mid_sweep_then_rerun_gives_identical_files(reference, tmp_path):
@@ -240,3 +256,16 @@ def test_kill_9_mid_sweep_then_rerun_gives_identical_files(reference, tmp_path):
     assert not (out / "answer.json").exists() and 4 <= _rows(out) < 18
     assert subprocess.run(cmd, env=env, capture_output=True).returncode == 0
     assert files(out) == files(out_ref)
+
+
+def test_a_precision_rule_stages_each_cell_and_a_dask_cluster_gives_the_same_files(reference, tmp_path):
+    path, out_ref, _ = reference
+    text = STUDY.replace("replications: 3", "replications: {precision: 0.01, kpi: delivered_mt_per_year, min: 10, max: 20}")
+    sw = run_sweep(toy(tmp_path, text), workers=1)
+    assert (sw.cells["replications"] == 10).all()  # no variance: the first stage settles every cell
+    assert sw.answers[0]["best"]["overrides"] == BEST
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+                                  processes=True) as cluster:
+        run_sweep(path, tmp_path / "dask", scheduler=cluster.scheduler_address, batch=2)
+    assert files(tmp_path / "dask") == files(out_ref)
