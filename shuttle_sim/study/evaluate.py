@@ -1,6 +1,6 @@
 """The simplest evaluator of study cells: in this process, nothing written.
 
-It is the sweep's own evaluator (:class:`shuttle_sim.study.sweep`'s runner) over an
+It is the sweep's own evaluator (:class:`shuttle_sim.study.runner.Runner`) over an
 in-process executor and without a directory, so a cell's table is the same, bit for bit,
 here and in ``run_sweep``: the cell's scenario (config), its replications (seeded by the
 study's seed and the replication number, so replication ``r`` of every cell shares its
@@ -32,10 +32,10 @@ class InProcessEvaluator:
     replications elsewhere (a process pool, say), still called from one thread."""
 
     def __init__(self, study: LoadedStudy, executor: cf.Executor | None = None, workers: int = 1) -> None:
-        from .sweep import _Runner
+        from .runner import Runner
 
         self.study = study
-        self._runner = _Runner(study, None, executor or InProcessExecutor(), workers, None, _NoBar())
+        self._runner = Runner(study, None, executor or InProcessExecutor(), workers, None, _NoBar())
 
     @property
     def replications_run(self) -> int:
