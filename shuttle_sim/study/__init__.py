@@ -9,7 +9,8 @@ from factors), ``costs`` (the cost model), ``targets`` (verdicts and the answer)
 ``search`` (adaptive search), ``evaluate`` (a serial in-process evaluator), ``sweep``
 (``run_sweep``: a study file through the scheduler, resumable; ``runner`` and
 ``sweepfiles`` its parts), ``paired`` (paired differences between cells) and
-``cli_sweep`` (``shuttle-sim sweep``).  Names are imported on first use, so reading result files (``read_levels``, ``atomic_write``) loads no simulation code.
+``cli_sweep`` (``shuttle-sim sweep``).  Names are imported on first use, so reading
+result files (``read_levels``, ``atomic_write``) loads no simulation code.
 """
 
 from importlib import import_module
