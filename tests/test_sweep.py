@@ -269,3 +269,13 @@ def test_a_precision_rule_stages_each_cell_and_a_dask_cluster_gives_the_same_fil
                                   processes=True) as cluster:
         run_sweep(path, tmp_path / "dask", scheduler=cluster.scheduler_address, batch=2)
     assert files(tmp_path / "dask") == files(out_ref)
+
+
+def test_when_no_cell_is_feasible_the_cli_names_the_nearest_cell_and_binding_target(tmp_path, capsys):
+    """30 Mt/yr is below the supply but above what 3 ships can move (3 x 8.46 = 25.38 Mt/yr)."""
+    p = toy(tmp_path, STUDY.replace("{mean_at_least: 12}", "{mean_at_least: 30}"))
+    assert main(["sweep", str(p), "--workers", "1", "--quiet"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "NO CELL meets every target."
+    assert lines[1].startswith("  nearest: fleet.tankers[T].count=3, load_port.berths=1 ")
+    assert lines[2].startswith("  binding: delivered_mt_per_year 25.380 Mt/yr against 30.000 Mt/yr (missed); limited by ")
