@@ -85,7 +85,7 @@ def test_the_cli_prints_the_answer_first_and_json_is_answer_json(reference, tmp_
     assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"]) == 0
     text = capsys.readouterr().out
     assert text.startswith("ANSWER: fleet.tankers[T].count=2, load_port.berths=1 ")
-    assert "fails with confidence" in text and "paired vs the answer" in text
+    assert "    fails with confidence" in text and "paired differences from the answer" in text
     for f in FILES:
         assert (out / f).read_bytes() == (out_ref / f).read_bytes(), f
     assert main(["sweep", str(path), "--out", str(out), "--json"]) == 0  # a complete directory: nothing to run

@@ -107,12 +107,18 @@ def format_answer(doc: dict) -> str:
                          f" delivered ({b['replications']} replications; objective {obj})")
             lines += [f"  {_target(t)}" for t in b["assessments"]]
             if not a.get("cheaper"):
-                lines.append("  no cheaper cell was run")
-            for c in a.get("cheaper", []):
-                lines.append(f"  cheaper: {_overrides(c['overrides'], drop)} [{c['name']}]: fails {c['fails']}"
-                             f" ({', '.join(c['failing_targets'])})"
-                             + (f"; ~{c['replications_to_settle']} replications would settle it"
-                                if c.get("replications_to_settle") else ""))
+                lines.append("  no cell run was cheaper")
+            if a.get("cheaper"):
+                lines.append("  cheaper cells, the next cheaper first:")
+            for c in reversed(a.get("cheaper", [])):
+                settle = c.get("replications_to_settle") if c["fails"] != "with confidence" else None
+                lines.append(f"  cheaper: {_overrides(c['overrides'], drop)} [{c['name']}], {_money(c['objective'])}"
+                             if obj == "total_annual_cost_usd" else
+                             f"  cheaper: {_overrides(c['overrides'], drop)} [{c['name']}]")
+                lines.append(f"    fails {c['fails']} ({', '.join(c['failing_targets'])})"
+                             + (f"; ~{settle} replications would settle it" if settle else
+                                "" if c["fails"] == "with confidence" else
+                                "; its estimate sits on the target: more replications are not expected to settle it"))
                 pd_ = c.get("paired", {})
                 diffs = []
                 for k, d in pd_.items():
@@ -121,7 +127,7 @@ def format_answer(doc: dict) -> str:
                     shown = {"+": "higher", "-": "lower", "0": "equal", "?": "not distinguishable"}[d["sign"]]
                     diffs.append(f"{k} {_fmt(k, d['mean'])} [{_fmt(k, d['low'])}, {_fmt(k, d['high'])}] {shown}")
                 if diffs:
-                    lines.append(f"    paired vs the answer over {next(iter(pd_.values()))['n']} common replications: "
+                    lines.append(f"    paired differences from the answer over {next(iter(pd_.values()))['n']} common replications: "
                                  + "; ".join(diffs))
         else:
             lines.append(f"NO CELL meets every target{cond}.")
