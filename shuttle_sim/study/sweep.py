@@ -61,7 +61,6 @@ from .stopping import first_stage, next_stage
 from .studydir import _TMP_MARK, atomic_write
 from .sweepfiles import (ANSWER, CELLS, REPLICATIONS, answer_frame, answers, check_sweep_dir, clean, csv_text, tables,
                          write_manifest)
-from .targets import assess_cell, cell_verdict
 
 __all__ = ["Sweep", "run_sweep", "run_of", "CELLS", "REPLICATIONS", "ANSWER"]
 
@@ -152,8 +151,6 @@ def _evaluate(study: LoadedStudy, runner: Runner, method: str, n_min: int, n: in
 
         for run in in_parallel(staged, study.cells, parallel):
             runs[run.cell.name] = run
-    for r in runs.values():
-        r.verdict = cell_verdict(assess_cell(r.table, study.targets, sp.confidence))
     order = {c.name: i for i, c in enumerate(study.cells)}
     runs = dict(sorted(runs.items(), key=lambda kv: order[kv[0]]))
     out = _result(runs, study.targets, sp.confidence, sp.objective.minimise, sp.conditions)

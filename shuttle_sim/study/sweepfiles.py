@@ -69,7 +69,8 @@ def _stats(t: pd.DataFrame, columns: list[str]) -> list:
             out[0, some] = np.nanmean(y, axis=0)
             sd = np.nanstd(y, axis=0, ddof=1)
             out[1, some] = _st.t.ppf(0.975, n[some] - 1) * sd / np.sqrt(n[some])
-        out[2:, some] = np.nanpercentile(y, [10, 50, 90], axis=0)
+        pct = np.percentile if not np.isnan(y).any() else np.nanpercentile  # the first is ~20x faster
+        out[2:, some] = pct(y, [10, 50, 90], axis=0)
     out[1, n < 2] = np.nan
     return [None if np.isnan(v) else float(v) for v in out.T.ravel()]
 
