@@ -92,7 +92,7 @@ def test_the_cli_prints_the_answer_first_and_json_is_answer_json(reference, tmp_
     assert json.loads(capsys.readouterr().out) == json.loads((out_ref / "answer.json").read_text())
 
 
-def test_two_workers_and_the_adaptive_search_give_identical_files(reference, tmp_path):
+def test_two_workers_give_identical_files(reference, tmp_path):
     path, out_ref, _ = reference
     out = tmp_path / "w2"
     run_sweep(path, out, workers=2, batch=1)
