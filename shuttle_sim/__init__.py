@@ -7,6 +7,8 @@ Public API::
     result = shuttle_sim.simulate(scenario, seed=1)
     result.kpis["delivered_mt_per_year"]
     shuttle_sim.report("runs/kcts", out="plots/kcts")   # a plot report of a result directory
+    sweep = shuttle_sim.run_sweep("experiments/kcts_fleet_sizing.yaml", workers=2)
+    sweep.answer, sweep.cells, sweep.replications   # pandas DataFrames
 
 Names are imported on first use (PEP 562), so ``import shuttle_sim.report`` or
 ``shuttle_sim.kpis`` does not load the engine (SimPy).
@@ -32,6 +34,7 @@ _LAZY = {
     "Scenario": ".config.schema",
     "Experiment": ".experiment",
     "run_experiment": ".experiment",
+    "run_sweep": ".study.sweep",
     "simulate": ".model",
     "Result": ".results",
 }
@@ -44,6 +47,7 @@ __all__ = [
     "load_scenario",
     "report",
     "run_experiment",
+    "run_sweep",
     "scenario_from_dict",
     "simulate",
     "__version__",
@@ -55,6 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .config.schema import Scenario
     from .experiment import Experiment, run_experiment
     from .model import simulate
+    from .study.sweep import run_sweep
     from .results import Result
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``shuttle-sim run | validate | schema | weather fit``, a thin face over the layers.
+"""Command line: ``shuttle-sim run | sweep | validate | schema | weather fit``, a thin face over the layers.
 
 Exit status: 0 success, 2 user error (bad scenario, bad option, unwritable output),
 1 an internal fault (a bug: the traceback is shown).
@@ -97,11 +97,16 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.add_argument("--report", action="store_true", help="also write a plot report of --out into OUT/report/")
 
-    v = sub.add_parser("validate", help="check scenario files without running them")
-    v.add_argument("scenarios", nargs="+", help="scenario YAML files")
+    v = sub.add_parser("validate", help="check scenario or study files without running them")
+    v.add_argument("scenarios", nargs="+", help="scenario or study YAML files")
 
-    sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    sc = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    sc.add_argument("--study", action="store_true", help="the study file format instead")
     report_cli.add_parser(sub)
+
+    from .study import cli_sweep
+
+    cli_sweep.add_parser(sub, _count)
 
     w = sub.add_parser("weather", help="weather tools")
     wsub = w.add_subparsers(dest="weather_command", required=True)
@@ -287,9 +292,20 @@ def _run(args) -> int:
 
 
 def _validate(args) -> int:
+    from .study.cli_sweep import describe_study, is_costs_file, is_study_file
+
     bad = 0
     for path in args.scenarios:
         try:
+            if is_study_file(path):
+                print(describe_study(path))
+                continue
+            if is_costs_file(path):
+                from .config.costs import load_costs
+
+                load_costs(path)
+                print(f"{path}: ok (cost model inputs)")
+                continue
             s = load_scenario(path)
         except ConfigError as e:
             print(e, file=sys.stderr)
@@ -300,7 +316,9 @@ def _validate(args) -> int:
 
 
 def _schema(args) -> int:
-    json.dump(Scenario.model_json_schema(by_alias=True), sys.stdout, indent=2)
+    from .config.study import study_json_schema
+
+    json.dump(study_json_schema() if args.study else Scenario.model_json_schema(by_alias=True), sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
 
@@ -330,6 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``shuttle-sim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "sweep":
+            from .study.cli_sweep import run as sweep
+
+            return sweep(args, UserError)
         return {"run": _run, "validate": _validate, "schema": _schema, "weather": _weather,
                 "report": report_cli.main}[args.command](args)
     except ConfigError as e:

@@ -33,6 +33,7 @@ from pydantic import Field, model_validator
 
 from .. import units
 from .loader import ConfigError, ConfigProblem, parse_yaml, validate_model
+from .reading import read_text
 from .types import FuelTPerH, Hours, PositiveHours, PriceOfCapacity, Spec, Usd, UsdPerDay, UsdPerT
 
 __all__ = [
@@ -203,9 +204,5 @@ def load_costs(path: str | Path) -> CostSpec:
         One line per problem: ``FILE:LINE: key.path: expected ..., found ...``.
     """
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise ConfigError([ConfigProblem(source, None, (), f"cannot read file: {e.strerror or e}")]) from None
-    data, lines = parse_yaml(text, source)
+    data, lines = parse_yaml(read_text(path, "cost file"), source)  # bounded, as scenario files are
     return costs_from_dict(data, source, lines)

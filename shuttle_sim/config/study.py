@@ -36,6 +36,7 @@ from .. import kpis, units
 from ..study.design import Cell, DesignError, _split, expand_range, grid, listed
 from .costs import CostSpec, costs_from_dict, load_costs
 from .loader import ConfigError, ConfigProblem, _line_for, format_path, load_scenario, parse_yaml, validate_model
+from .reading import read_text
 from .overrides import apply_changes, with_changes
 from .schema import Scenario, resolved_dict
 from .types import Hours, Spec
@@ -238,11 +239,7 @@ def load_study(path: str | Path) -> LoadedStudy:
     """
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ConfigError([ConfigProblem(source, None, (), f"cannot read file: {e.strerror or e}")]) from None
-    data, lines = parse_yaml(text, source)
+    data, lines = parse_yaml(read_text(path, "study file"), source)  # bounded, as scenario files are
     if not isinstance(data, dict):
         raise ConfigError([ConfigProblem(source, 1, (), f"expected a study mapping, found {type(data).__name__}")])
     spec: Study = validate_model(Study, data, source, lines)
@@ -308,7 +305,7 @@ def _costs(spec: Study, data: dict, here: Path, lines: dict, source: str, pr: _P
         if not cpath.is_file():
             pr.add(("costs",), f"expected a cost file (relative to the study), found {spec.costs!r} (no such file)")
             return {}, None
-        raw, _ = parse_yaml(cpath.read_text(encoding="utf-8"), str(cpath))
+        raw, _ = parse_yaml(read_text(cpath, "cost file"), str(cpath))
         return raw, load_costs(cpath)
     try:
         return data["costs"], costs_from_dict(data["costs"], source, lines, prefix=("costs",))

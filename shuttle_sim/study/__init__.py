@@ -6,8 +6,11 @@ window of tasks in flight), ``studydir`` (the result files: commit point, resume
 ``atomic_write``, ``read_levels``), ``stopping`` (the precision rule), ``storage``
 (storage sizing) and ``experiment`` (``run_experiment``); for sweeps, ``design`` (cells
 from factors), ``costs`` (the cost model), ``targets`` (verdicts and the answer),
-``search`` (adaptive search) and ``evaluate`` (a serial in-process evaluator).  Names are imported on first
-use, so reading result files (``read_levels``, ``atomic_write``) loads no simulation code.
+``search`` (adaptive search), ``evaluate`` (a serial in-process evaluator), ``sweep``
+(``run_sweep``: a study file through the scheduler, resumable; ``runner`` and
+``sweepfiles`` its parts), ``paired`` (paired differences between cells) and
+``cli_sweep`` (``shuttle-sim sweep``).  Names are imported on first use, so reading
+result files (``read_levels``, ``atomic_write``) loads no simulation code.
 """
 
 from importlib import import_module
@@ -18,6 +21,7 @@ _EXPORTS = {
     "Task": "tasks", "run_task": "tasks",
     "InProcessExecutor": "executors", "make_executor": "executors",
     "stream": "scheduler", "batches": "scheduler",
+    "Sweep": "sweep", "run_sweep": "sweep",
     "StudyDir": "studydir", "atomic_write": "studydir", "read_levels": "studydir",
 }
 

@@ -1,37 +1,46 @@
-"""The simplest evaluator of study cells: serial, in this process, nothing written.
+"""The simplest evaluator of study cells: in this process, nothing written.
 
-It joins the layers a study needs for one cell: the cell's scenario (config), its
-replications (:func:`shuttle_sim.simulate`, seeded by the study's seed and the
-replication number, so replication ``r`` of every cell shares its random streams) and
-its costs (:mod:`shuttle_sim.study.costs`).  It satisfies
-:class:`shuttle_sim.study.search.Evaluator`; the sweep runner provides the parallel,
-resumable one over the same protocol.
+It is the sweep's own evaluator (:class:`shuttle_sim.study.runner.Runner`) over an
+in-process executor and without a directory, so a cell's table is the same, bit for bit,
+here and in ``run_sweep``: the cell's scenario (config), its replications (seeded by the
+study's seed and the replication number, so replication ``r`` of every cell shares its
+random streams) and its costs (:mod:`shuttle_sim.study.costs`).  It satisfies
+:class:`shuttle_sim.study.search.Evaluator`; a replication asked for twice runs once.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+
 import pandas as pd
 
 from ..config.study import LoadedStudy
-from .costs import cost_table
 from .design import Cell
+from .executors import InProcessExecutor
 
 __all__ = ["InProcessEvaluator"]
 
 
-class InProcessEvaluator:
-    """``evaluate(cell, replications) -> DataFrame`` of KPI and cost columns, one row per replication."""
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
 
-    def __init__(self, study: LoadedStudy) -> None:
+
+class InProcessEvaluator:
+    """``evaluate(cell, replications) -> DataFrame`` of KPI and cost columns, one row per
+    replication (indexed by replication number).  ``executor`` and ``workers`` run the
+    replications elsewhere (a process pool, say), still called from one thread."""
+
+    def __init__(self, study: LoadedStudy, executor: cf.Executor | None = None, workers: int = 1) -> None:
+        from .runner import Runner
+
         self.study = study
-        self.replications_run = 0
+        self._runner = Runner(study, None, executor or InProcessExecutor(), workers, None, _NoBar())
+
+    @property
+    def replications_run(self) -> int:
+        """Replications simulated so far."""
+        return self._runner.ran
 
     def __call__(self, cell: Cell, replications: range) -> pd.DataFrame:
-        from ..model import simulate
-
-        scenario = self.study.scenario_for(cell)
-        rows = [simulate(scenario, self.study.spec.seed, r).kpis for r in replications]
-        self.replications_run += len(rows)
-        table = pd.DataFrame(rows, index=pd.Index(list(replications), name="replication"))
-        costs = cost_table(scenario, table, self.study.costs_for(cell), self.study.horizon_h)
-        return pd.concat([table, costs], axis=1)
+        return self._runner(cell, replications)
