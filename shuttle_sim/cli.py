@@ -17,6 +17,7 @@ from .config.loader import ConfigError, load_scenario
 from .config.schema import Scenario
 from .model import simulate
 from .output import kpi_summary, write_run
+from .report import cli as report_cli
 from .tables import run_table, study_table
 from .units import HOURS_PER_YEAR
 
@@ -77,11 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--warmup", help="override the scenario's warm-up: a duration ('60 d') or 'mser5' (MSER-5 over "
                                     f"{MSER_PILOTS} pilot replications of the same seed; docs/model.md, Warm-up)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--report", action="store_true", help="also write a plot report of --out into OUT/report/")
 
     v = sub.add_parser("validate", help="check scenario files without running them")
     v.add_argument("scenarios", nargs="+", help="scenario YAML files")
 
     sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    report_cli.add_parser(sub)
 
     w = sub.add_parser("weather", help="weather tools")
     wsub = w.add_subparsers(dest="weather_command", required=True)
@@ -119,7 +122,7 @@ def _study(args, scenario: Scenario, horizon_h: float) -> int:
     if args.json:
         json.dump(summary, sys.stdout, indent=2)
         sys.stdout.write("\n")
-        return 0
+        return report_cli.after_run(args.out, sys.stderr) if args.report else 0
     measured = (f"{(horizon_h - scenario.warmup_h) / HOURS_PER_YEAR:g} yr measured after a {scenario.warmup_h / 24:g}-day warm-up"
                 if scenario.warmup_h else f"{horizon_h / HOURS_PER_YEAR:g} yr")
     print(f"scenario {scenario.name}: {summary['replications']} replications of {measured}"
@@ -135,7 +138,7 @@ def _study(args, scenario: Scenario, horizon_h: float) -> int:
               f" {st['peak_stock_t']['p90']:,.0f} t (P90); capacity for zero deferral in 90% of years: {cap_s}")
     if args.out:
         print(f"  written to {args.out}/")
-    return 0
+    return report_cli.after_run(args.out) if args.report else 0
 
 
 MSER_PILOTS = 10
@@ -164,6 +167,8 @@ def _with_warmup(args, scenario: Scenario, horizon_h: float) -> Scenario:
 
 def _run(args) -> int:
     scenario = load_scenario(args.scenario)
+    if args.report and not args.out:
+        raise UserError("--report needs --out (the report reads the result files)")
     if args.set:
         from .config.overrides import parse_assignment, with_changes
 
@@ -196,7 +201,7 @@ def _run(args) -> int:
         _print_summary(scenario, summary, horizon_h)
         if args.out:
             print(f"  written to {args.out}/")
-    return 0
+    return report_cli.after_run(args.out, sys.stderr if args.json else sys.stdout) if args.report else 0
 
 
 def _validate(args) -> int:
@@ -243,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``shuttle-sim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return {"run": _run, "validate": _validate, "schema": _schema, "weather": _weather}[args.command](args)
+        return {"run": _run, "validate": _validate, "schema": _schema, "weather": _weather,
+                "report": report_cli.main}[args.command](args)
     except ConfigError as e:
         print(e, file=sys.stderr)
         return 2
