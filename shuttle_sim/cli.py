@@ -11,15 +11,17 @@ import datetime as _dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .config.loader import ConfigError, load_scenario
-from .config.schema import Scenario
-from .model import simulate
-from .output import kpi_summary, write_run
 from .report import cli as report_cli
-from .tables import run_table, study_table
 from .units import HOURS_PER_YEAR
+
+# Start-up: ``--help`` imports nothing beyond this module, ``validate`` and ``schema`` the
+# config layer (pydantic), never the engine (SimPy, NumPy, SciPy); each command imports what
+# it uses (benchmarks/bench_startup.py).
+if TYPE_CHECKING:  # pragma: no cover
+    from .config.schema import Scenario
 
 
 class UserError(Exception):
@@ -96,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _print_summary(scenario: Scenario, summary: dict, horizon_h: float, out=sys.stdout) -> None:
     """One run's KPIs as a table grouped by the catalogue (shuttle_sim/tables.py)."""
+    from .tables import run_table
+
     out.write(f"scenario {scenario.name}: {horizon_h / HOURS_PER_YEAR:g} yr, {scenario.describe()}\n")
     out.write(run_table(summary))
 
@@ -127,6 +131,8 @@ def _study(args, scenario: Scenario, horizon_h: float) -> int:
                 if scenario.warmup_h else f"{horizon_h / HOURS_PER_YEAR:g} yr")
     print(f"scenario {scenario.name}: {summary['replications']} replications of {measured}"
           f" (seed {args.seed}; {summary['failed']} failed)")
+    from .tables import study_table
+
     sys.stdout.write(study_table(summary))
     if "precision" in summary:
         p = summary["precision"]
@@ -166,6 +172,8 @@ def _with_warmup(args, scenario: Scenario, horizon_h: float) -> Scenario:
 
 
 def _run(args) -> int:
+    from .config.loader import load_scenario
+
     scenario = load_scenario(args.scenario)
     if args.report and not args.out:
         raise UserError("--report needs --out (the report reads the result files)")
@@ -186,6 +194,9 @@ def _run(args) -> int:
         out = Path(args.out)
         if out.exists() and not out.is_dir():
             raise UserError(f"--out {args.out}: expected a directory, found a file")
+    from .model import simulate
+    from .output import kpi_summary, write_run
+
     started = _dt.datetime.now(_dt.timezone.utc)
     result = simulate(scenario, seed=args.seed, horizon_h=horizon_h)
     summary = kpi_summary(scenario.name, [result])
@@ -205,6 +216,8 @@ def _run(args) -> int:
 
 
 def _validate(args) -> int:
+    from .config.loader import ConfigError, load_scenario
+
     bad = 0
     for path in args.scenarios:
         try:
@@ -218,6 +231,8 @@ def _validate(args) -> int:
 
 
 def _schema(args) -> int:
+    from .config.schema import Scenario
+
     json.dump(Scenario.model_json_schema(by_alias=True), sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
@@ -244,13 +259,20 @@ def _weather(args) -> int:
     return 0
 
 
+def _config_error() -> type[Exception] | tuple:
+    """:class:`~shuttle_sim.config.loader.ConfigError` if the config layer has been imported
+    (it cannot have been raised otherwise): ``--help`` does not import it to catch it."""
+    loader = sys.modules.get(f"{__package__}.config.loader")
+    return loader.ConfigError if loader is not None else ()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``shuttle-sim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
         return {"run": _run, "validate": _validate, "schema": _schema, "weather": _weather,
                 "report": report_cli.main}[args.command](args)
-    except ConfigError as e:
+    except _config_error() as e:
         print(e, file=sys.stderr)
         return 2
     except UserError as e:
