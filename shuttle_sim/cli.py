@@ -1,4 +1,4 @@
-"""Command line: ``shuttle-sim run | validate | schema | weather fit``, a thin face over the layers.
+"""Command line: ``shuttle-sim run | validate | scenarios | schema | report | weather fit``, a thin face over the layers.
 
 Exit status: 0 success, 2 user error (bad scenario, bad option, unwritable output),
 1 an internal fault (a bug: the traceback is shown).
@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="simulate a scenario and print its KPIs", epilog=PERCENTILES)
-    r.add_argument("scenario", help="scenario YAML file")
+    r.add_argument("scenario", help="scenario YAML file, or the name of a shipped one (shuttle-sim scenarios)")
     r.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="change a scenario field, e.g. --set load_port.berths=4 --set 'fleet.tankers[Astana-class].count=3'")
     r.add_argument("--years", type=_positive_float, help="simulated years (default: the scenario's horizon)")
@@ -83,7 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--report", action="store_true", help="also write a plot report of --out into OUT/report/")
 
     v = sub.add_parser("validate", help="check scenario files without running them")
-    v.add_argument("scenarios", nargs="+", help="scenario YAML files")
+    v.add_argument("scenarios", nargs="+", help="scenario YAML files, or names of shipped ones")
+
+    sub.add_parser("scenarios", help="list the shipped scenarios (run one by name: shuttle-sim run kcts_concept)")
 
     sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     report_cli.add_parser(sub)
@@ -174,6 +176,7 @@ def _with_warmup(args, scenario: Scenario, horizon_h: float) -> Scenario:
 def _run(args) -> int:
     from .config.loader import load_scenario
 
+    args.scenario = str(_scenario_path(args.scenario))
     scenario = load_scenario(args.scenario)
     if args.report and not args.out:
         raise UserError("--report needs --out (the report reads the result files)")
@@ -213,6 +216,32 @@ def _run(args) -> int:
         if args.out:
             print(f"  written to {args.out}/")
     return report_cli.after_run(args.out, sys.stderr if args.json else sys.stdout) if args.report else 0
+
+
+def _scenario_path(name: str) -> Path:
+    """A scenario file, or the shipped scenario of that name (shuttle_sim/scenarios.py)."""
+    from .scenarios import resolve
+
+    return resolve(name)
+
+
+def _scenarios(args) -> int:
+    """List the shipped scenarios: name and description."""
+    import shutil
+    import textwrap
+
+    from .scenarios import describe_all, directory
+
+    width = min(shutil.get_terminal_size((100, 24)).columns, 110)
+    rows = describe_all()
+    pad = max((len(n) for n, _, _ in rows), default=0) + 2
+    for name, text, _ in rows:
+        lines = textwrap.wrap(text, width - pad) or [""]
+        print(f"{name:{pad}}{lines[0]}")
+        for line in lines[1:]:
+            print(" " * pad + line)
+    print(f"({len(rows)} scenarios in {directory()}; run one by name: shuttle-sim run {rows[0][0] if rows else 'NAME'})")
+    return 0
 
 
 def _validate(args) -> int:
@@ -270,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``shuttle-sim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return {"run": _run, "validate": _validate, "schema": _schema, "weather": _weather,
+        return {"run": _run, "validate": _validate, "schema": _schema, "weather": _weather, "scenarios": _scenarios,
                 "report": report_cli.main}[args.command](args)
     except _config_error() as e:
         print(e, file=sys.stderr)
