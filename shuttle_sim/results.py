@@ -120,6 +120,8 @@ class Result:
                 f" {self.horizon_h / units.HOURS_PER_YEAR:g} yr")
         if self.start_date is not None:
             head += f" from {self.start_date.isoformat()}"
+        if self.warmup_h:
+            head += f", KPIs after a {self.warmup_h / 24:g}-day warm-up"
         counts = [f"{len(self.voyages):,} voyages"] if self.tankers else []
         if self.ferry_trips:
             counts.append(f"{len(self.ferry_trips):,} ferry trips")

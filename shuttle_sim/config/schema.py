@@ -241,8 +241,9 @@ class Scenario(Spec):
 
         extras = [w for w, on in (("weather", self.weather is not None), ("stress events", bool(self.stress)),
                                   ("disruptions", bool(self.disruptions))) if on]
-        text = (f"Scenario({self.name!r}: {self.describe()}; {self.horizon_h / HOURS_PER_YEAR:g} yr from"
-                f" {self.start_date.isoformat()}{', with ' + ', '.join(extras) if extras else ''})")
+        warmup = f" (the first {self.warmup_h / 24:g} d a warm-up)" if self.warmup_h else ""
+        text = (f"Scenario({self.name!r}: {self.describe()}; {self.horizon_h / HOURS_PER_YEAR:.3g} yr from"
+                f" {self.start_date.isoformat()}{warmup}{', with ' + ', '.join(extras) if extras else ''})")
         return text + (f"\n  {self.description.strip().splitlines()[0]}" if self.description.strip() else "")
 
     __str__ = __repr__
