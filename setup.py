@@ -1,4 +1,4 @@
-"""Build: metadata lives in setup.cfg; this file only adds the compiled hot modules.
+"""Build: metadata lives in setup.cfg; this file adds the compiled hot modules and the shipped scenarios.
 
 The modules listed in ``shuttle_sim/_native.py`` are compiled with mypyc (a build
 requirement in pyproject.toml) when a C compiler is available.  Each extension is
@@ -7,12 +7,30 @@ give the same results, more slowly.  ``SHUTTLE_SIM_PURE=1`` skips the compilatio
 """
 
 import importlib.util
+import shutil
 import sys
 from pathlib import Path
 
 from setuptools import setup
+from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
+
+
+class build_py_with_configs(build_py):
+    """Also copy the shipped scenarios, ``configs/*.yaml``, into the built package as
+    ``shuttle_sim/configs/`` (one copy in git, at the top where users look; a wheel still
+    runs ``shuttle-sim run kcts_concept``: ``shuttle_sim/scenarios.py``).  An editable
+    install reads ``configs/`` in place."""
+
+    def run(self):
+        super().run()
+        if getattr(self, "editable_mode", False):
+            return
+        target = Path(self.build_lib) / "shuttle_sim" / "configs"
+        target.mkdir(parents=True, exist_ok=True)
+        for f in sorted((HERE / "configs").glob("*.yaml")):
+            shutil.copy2(f, target / f.name)
 
 
 def load_native():
@@ -47,4 +65,4 @@ def ext_modules() -> list:
     return extensions
 
 
-setup(ext_modules=ext_modules())
+setup(ext_modules=ext_modules(), cmdclass={"build_py": build_py_with_configs})

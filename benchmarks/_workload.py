@@ -13,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import scipy.signal  # noqa: E402,F401  (the weather series import it on first use: not the workload's cost)
 import simpy  # noqa: E402,F401
 from bench_core import time_bare, time_skeleton  # noqa: E402  (every mode imports the same)
 from bench_weather import without_site_weather, without_weather_and_failures  # noqa: E402

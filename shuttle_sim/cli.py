@@ -1,4 +1,4 @@
-"""Command line: ``shuttle-sim run | sweep | validate | schema | weather fit``, a thin face over the layers.
+"""Command line: ``shuttle-sim run | sweep | validate | scenarios | schema | report | weather fit``, a thin face over the layers.
 
 Exit status: 0 success, 2 user error (bad scenario, bad option, unwritable output),
 1 an internal fault (a bug: the traceback is shown).
@@ -13,16 +13,17 @@ import math
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .config.loader import ConfigError, load_scenario
-from .config.schema import Scenario
-from .config.types import MAX_HORIZON_H
-from .model import simulate
-from .output import kpi_summary, write_run
 from .report import cli as report_cli
-from .tables import run_table, study_table
-from .units import HOURS_PER_YEAR
+from .units import HOURS_PER_YEAR, MAX_HORIZON_H
+
+# Start-up: ``--help`` imports nothing beyond this module, ``validate`` and ``schema`` the
+# config layer (pydantic), never the engine (SimPy, NumPy, SciPy); each command imports what
+# it uses (benchmarks/bench_startup.py).
+if TYPE_CHECKING:  # pragma: no cover
+    from .config.schema import Scenario
 
 
 class UserError(Exception):
@@ -73,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="simulate a scenario and print its KPIs", epilog=PERCENTILES)
-    r.add_argument("scenario", help="scenario YAML file")
+    r.add_argument("scenario", help="scenario YAML file, or the name of a shipped one (shuttle-sim scenarios)")
     r.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="change a scenario field, e.g. --set load_port.berths=4 --set 'fleet.tankers[Astana-class].count=3'")
     r.add_argument("--years", type=_years,
@@ -98,7 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--report", action="store_true", help="also write a plot report of --out into OUT/report/")
 
     v = sub.add_parser("validate", help="check scenario or study files without running them")
-    v.add_argument("scenarios", nargs="+", help="scenario or study YAML files")
+    v.add_argument("scenarios", nargs="+", help="scenario, study or cost YAML files, or names of shipped scenarios")
+
+    sub.add_parser("scenarios", help="list the shipped scenarios (run one by name: shuttle-sim run kcts_concept)")
 
     sc = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     sc.add_argument("--study", action="store_true", help="the study file format instead")
@@ -117,6 +120,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_summary(scenario: Scenario, summary: dict, horizon_h: float, out=sys.stdout) -> None:
+    from .tables import run_table
+
     """One run's KPIs as a table grouped by the catalogue (shuttle_sim/tables.py)."""
     out.write(f"scenario {scenario.name}: {horizon_h / HOURS_PER_YEAR:g} yr, {scenario.describe()}\n")
     out.write(run_table(summary))
@@ -147,6 +152,8 @@ def _check_kpi(args, scenario: Scenario) -> None:
     """Refuse an unknown ``--kpi`` up front, naming the KPIs (a 1-hour probe run lists them)."""
     if args.kpi == DEFAULT_KPI:
         return
+    from .model import simulate
+
     names = list(simulate(scenario, seed=args.seed, horizon_h=scenario.warmup_h + 1.0).kpis)
     if args.kpi not in names:
         raise UserError(f"--kpi: expected one of {', '.join(names)}; found {args.kpi[:60]!r}")
@@ -208,6 +215,8 @@ def _study(args, scenario: Scenario, horizon_h: float) -> int:
                 if scenario.warmup_h else f"{horizon_h / HOURS_PER_YEAR:g} yr")
     print(f"scenario {scenario.name}: {summary['replications']} replications of {measured}"
           f" (seed {args.seed}; {summary['failed']} failed)")
+    from .tables import study_table
+
     sys.stdout.write(study_table(summary))
     if "precision" in summary:
         p = summary["precision"]
@@ -255,6 +264,9 @@ def _run(args) -> int:
         _check_scheduler(args.scheduler)
     if args.out:
         _check_out(args.out)
+    from .config.loader import load_scenario
+
+    args.scenario = str(_scenario_path(args.scenario))
     scenario = load_scenario(args.scenario)
     if args.report and not args.out:
         raise UserError("--report needs --out (the report reads the result files)")
@@ -273,6 +285,9 @@ def _run(args) -> int:
     _check_kpi(args, scenario)
     if args.replications > 1 or args.precision or args.storage or args.scheduler:
         return _study(args, scenario, horizon_h)
+    from .model import simulate
+    from .output import kpi_summary, write_run
+
     started = _dt.datetime.now(_dt.timezone.utc)
     result = simulate(scenario, seed=args.seed, horizon_h=horizon_h)
     summary = kpi_summary(scenario.name, [result])
@@ -291,7 +306,34 @@ def _run(args) -> int:
     return report_cli.after_run(args.out, sys.stderr if args.json else sys.stdout) if args.report else 0
 
 
+def _scenario_path(name: str) -> Path:
+    """A scenario file, or the shipped scenario of that name (shuttle_sim/scenarios.py)."""
+    from .scenarios import resolve
+
+    return resolve(name)
+
+
+def _scenarios(args) -> int:
+    """List the shipped scenarios: name and description."""
+    import shutil
+    import textwrap
+
+    from .scenarios import describe_all, directory
+
+    width = min(shutil.get_terminal_size((100, 24)).columns, 110)
+    rows = describe_all()
+    pad = max((len(n) for n, _, _ in rows), default=0) + 2
+    for name, text, _ in rows:
+        lines = textwrap.wrap(text, width - pad) or [""]
+        print(f"{name:{pad}}{lines[0]}")
+        for line in lines[1:]:
+            print(" " * pad + line)
+    print(f"({len(rows)} scenarios in {directory()}; run one by name: shuttle-sim run {rows[0][0] if rows else 'NAME'})")
+    return 0
+
+
 def _validate(args) -> int:
+    from .config.loader import ConfigError, load_scenario
     from .study.cli_sweep import describe_study, is_costs_file, is_study_file
 
     bad = 0
@@ -316,6 +358,7 @@ def _validate(args) -> int:
 
 
 def _schema(args) -> int:
+    from .config.schema import Scenario
     from .config.study import study_json_schema
 
     json.dump(study_json_schema() if args.study else Scenario.model_json_schema(by_alias=True), sys.stdout, indent=2)
@@ -344,6 +387,13 @@ def _weather(args) -> int:
     return 0
 
 
+def _config_error() -> type[Exception] | tuple:
+    """:class:`~shuttle_sim.config.reading.ConfigError` if the config layer has been imported
+    (it cannot have been raised otherwise): ``--help`` does not import it to catch it."""
+    reading = sys.modules.get(f"{__package__}.config.reading")
+    return reading.ConfigError if reading is not None else ()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``shuttle-sim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -352,9 +402,9 @@ def main(argv: list[str] | None = None) -> int:
             from .study.cli_sweep import run as sweep
 
             return sweep(args, UserError)
-        return {"run": _run, "validate": _validate, "schema": _schema, "weather": _weather,
+        return {"run": _run, "validate": _validate, "schema": _schema, "weather": _weather, "scenarios": _scenarios,
                 "report": report_cli.main}[args.command](args)
-    except ConfigError as e:
+    except _config_error() as e:
         print(e, file=sys.stderr)
         return 2
     except UserError as e:

@@ -21,7 +21,6 @@ import math
 from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
-import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
 
 from . import sampling
@@ -209,10 +208,14 @@ class Empirical(_Dist):
 
     @property
     def mean_h(self) -> float:
+        import numpy as np  # imported here only: loading a scenario (``validate``) needs no NumPy
+
         return float(np.mean(self.values_h))
 
     @property
     def variance_h2(self) -> float:
+        import numpy as np
+
         return float(np.var(self.values_h))
 
     def _sampler(self) -> sampling.Sampler:

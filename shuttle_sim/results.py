@@ -14,6 +14,7 @@ sea); ``offtake_t`` is what went on into the pipeline.  Oil is conserved exactly
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -28,14 +29,44 @@ from .components.terminal import BERTH_STATES, OPERATIONS
 from .stats import level_stats
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from .model import World
 
 #: The traces in ``Result.traces`` that are tank-farm levels in t (``tank_levels.csv``);
 #: the others (``yard_wagons``) are counts.
 TANK_TRACES = ("load_tank", "discharge_tank", "station_tank")
 
+#: Record fields that are moments (hours from the start of the run), not durations: each
+#: gets a calendar column beside it in a DataFrame, ``load_arrive_h`` -> ``load_arrive_at``.
+MOMENT_SUFFIXES = ("_arrive_h", "_berth_h", "_start_h", "_end_h", "_depart_h", "leave_port_h", "arrive_h")
 
-@dataclass
+
+def calendar(hours, start_date: _dt.date | None):
+    """Hours from the start of the run as ``datetime64`` (NaN -> NaT), from 00:00 of
+    ``start_date``; None without a start date."""
+    if start_date is None:
+        return None
+    import pandas as pd
+
+    # to the microsecond: the hours' float noise below it reads as a wrong clock
+    return (pd.Timestamp(start_date) + pd.to_timedelta(np.asarray(hours, dtype=float), unit="h")).round("us")
+
+
+def records_frame(records: list, fields: tuple[str, ...], start_date: _dt.date | None) -> "pd.DataFrame":
+    """Flat records (NamedTuples or dicts) as a DataFrame whose columns are ``fields``;
+    each moment column (``*_h`` in :data:`MOMENT_SUFFIXES`) has its calendar time beside it
+    as ``*_at``."""
+    import pandas as pd
+
+    df = pd.DataFrame.from_records(records, columns=list(fields))
+    if start_date is not None:
+        for name in [c for c in fields if c.endswith(MOMENT_SUFFIXES)]:
+            df.insert(df.columns.get_loc(name) + 1, name[:-2] + "_at", calendar(df[name], start_date))
+    return df
+
+
+@dataclass(repr=False)
 class Result:
     """One replication's outcome.
 
@@ -63,6 +94,12 @@ class Result:
     warmup_h : float
         KPIs, tanker budgets, voyages and crossings are of the window [warmup_h,
         horizon_h] (:mod:`shuttle_sim.window`); the traces cover the whole run.
+    start_date : datetime.date, optional
+        The scenario's ``start_date``: hour 0 is its 00:00.  The ``*_frame()`` methods
+        put calendar times (``*_at``) beside the hours.
+
+    In a notebook, ``voyages_frame()``, ``tankers_frame()``, ``ferry_trips_frame()`` and
+    ``trace_frame(name)`` give the same records as pandas DataFrames.
     """
 
     scenario_name: str
@@ -76,6 +113,57 @@ class Result:
     runtime_s: float = 0.0
     ferry_trips: list[FerryTrip] = field(default_factory=list)
     warmup_h: float = 0.0
+    start_date: _dt.date | None = None
+
+    def __repr__(self) -> str:
+        head = (f"Result({self.scenario_name!r}, seed={self.seed}, replication={self.replication},"
+                f" {self.horizon_h / units.HOURS_PER_YEAR:g} yr")
+        if self.start_date is not None:
+            head += f" from {self.start_date.isoformat()}"
+        if self.warmup_h:
+            head += f", KPIs after a {self.warmup_h / 24:g}-day warm-up"
+        counts = [f"{len(self.voyages):,} voyages"] if self.tankers else []
+        if self.ferry_trips:
+            counts.append(f"{len(self.ferry_trips):,} ferry trips")
+        kpis = "".join(f"\n  {k} = {self.kpis[k]:,.6g}" for k in _REPR_KPIS if k in self.kpis)
+        return f"{head}: {', '.join(counts + [f'{len(self.kpis)} KPIs'])}){kpis}"
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython: the short form, not the fields
+        p.text(repr(self))
+
+    def voyages_frame(self) -> "pd.DataFrame":
+        """One row per voyage (:class:`~shuttle_sim.components.records.Voyage`'s fields),
+        with calendar times ``*_at`` beside the moments ``*_h``."""
+        return records_frame(self.voyages, Voyage._fields, self.start_date)
+
+    def ferry_trips_frame(self) -> "pd.DataFrame":
+        """One row per ferry crossing (:class:`~shuttle_sim.components.records.FerryTrip`),
+        with ``leave_port_at`` and ``arrive_at`` beside the hours."""
+        return records_frame(self.ferry_trips, FerryTrip._fields, self.start_date)
+
+    def tankers_frame(self) -> "pd.DataFrame":
+        """One row per tanker, indexed by name: class, voyages, hours in each state."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(self.tankers).set_index("tanker") if self.tankers else pd.DataFrame()
+
+    def trace_frame(self, name: str = "load_tank") -> "pd.DataFrame":
+        """A trace of :attr:`traces` (``load_tank``, ``discharge_tank``, ``station_tank``,
+        ``yard_wagons``): its breakpoints ``t_h``, their calendar time ``at`` and the value
+        (``level_t`` for tanks, ``wagons`` for the yard)."""
+        import pandas as pd
+
+        if name not in self.traces:
+            raise KeyError(f"no trace {name!r}; this result has {', '.join(self.traces) or 'none'}")
+        t_h, v = self.traces[name]
+        df = pd.DataFrame({"t_h": t_h, "level_t" if name in TANK_TRACES else "wagons": v})
+        if self.start_date is not None:
+            df.insert(1, "at", calendar(t_h, self.start_date))
+        return df
+
+
+#: The KPIs a Result's repr shows, when the scenario has them.
+_REPR_KPIS = ("delivered_mt_per_year", "delivered_kbpd", "deferred_t", "offtake_shortfall_t")
 
 
 def _queue_stats(waits: list[float]) -> tuple[float, float]:
@@ -104,7 +192,8 @@ def collect(world: "World", seed: int, replication: int, horizon_h: float, runti
     }
     k = {**head, **k}
     trips = list(world.ferry.trip_records) if world.ferry is not None else []
-    return Result(s.name, seed, replication, horizon_h, k, list(world.voyages), traces, tankers, runtime_s, trips)
+    return Result(s.name, seed, replication, horizon_h, k, list(world.voyages), traces, tankers, runtime_s, trips,
+                  start_date=s.start_date)
 
 
 def _tanker_route(world: "World", horizon_h: float, k: dict, traces: dict) -> list[dict]:

@@ -6,7 +6,6 @@ import math
 from typing import Iterable, Sequence
 
 import numpy as np
-from scipy import stats as _st
 
 
 def summarize(values: Iterable[float]) -> dict[str, float | None]:
@@ -20,7 +19,11 @@ def summarize(values: Iterable[float]) -> dict[str, float | None]:
         return {"mean": None, "ci95_halfwidth": None, "p10": None, "p50": None, "p90": None}
     hw = None
     if x.size > 1:
-        hw = float(_st.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+        # Student's t quantile: scipy.stats.t.ppf(q, df) is special.stdtrit(df, q) (the same
+        # double), and scipy.special imports in a fifth of scipy.stats' ~0.9 s
+        from scipy.special import stdtrit
+
+        hw = float(stdtrit(x.size - 1, 0.975) * x.std(ddof=1) / math.sqrt(x.size))
     p10, p50, p90 = np.percentile(x, [10, 50, 90])
     return {"mean": float(x.mean()), "ci95_halfwidth": hw, "p10": float(p10), "p50": float(p50), "p90": float(p90)}
 

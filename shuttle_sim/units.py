@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 HOURS_PER_DAY = 24.0
 HOURS_PER_YEAR = 8760.0
+MAX_HORIZON_H = 100 * HOURS_PER_YEAR  # the longest horizon a scenario or run may ask for (100 yr)
 KM_PER_NMI = 1.852
 M3_PER_BBL = 0.158987294928
 

@@ -324,7 +324,8 @@ def read_scenario_file(path: str | Path) -> tuple[Any, dict[Path_, int]]:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file (resolving ``extends:``, see
-    :mod:`shuttle_sim.config.overrides`).
+    :mod:`shuttle_sim.config.overrides`).  A bare name that is not a file is a shipped
+    scenario (``load_scenario("kcts_concept")``, :mod:`shuttle_sim.scenarios`).
 
     Raises
     ------
@@ -332,6 +333,9 @@ def load_scenario(path: str | Path) -> Scenario:
         If the file cannot be read, is not valid YAML, or is not a valid scenario; the
         message names the file, the line, the key path, what was expected and found.
     """
+    from ..scenarios import resolve
+
+    path = resolve(path)
     source = str(path)
     data, lines = read_scenario_file(path)
     base_dir = Path(path).resolve().parent

@@ -247,6 +247,22 @@ class Scenario(Spec):
             parts.append(f"{self.ferry.ferries.count} ferries, {self.ferry.wagons.count} wagons")
         return "; ".join(parts)
 
+    def __repr__(self) -> str:
+        """A few lines, not every field (``resolved_dict(s)`` or ``s.model_dump()`` has them)."""
+        from ..units import HOURS_PER_YEAR
+
+        extras = [w for w, on in (("weather", self.weather is not None), ("stress events", bool(self.stress)),
+                                  ("disruptions", bool(self.disruptions))) if on]
+        warmup = f" (the first {self.warmup_h / 24:g} d a warm-up)" if self.warmup_h else ""
+        text = (f"Scenario({self.name!r}: {self.describe()}; {self.horizon_h / HOURS_PER_YEAR:.3g} yr from"
+                f" {self.start_date.isoformat()}{warmup}{', with ' + ', '.join(extras) if extras else ''})")
+        return text + (f"\n  {self.description.strip().splitlines()[0]}" if self.description.strip() else "")
+
+    __str__ = __repr__
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython: the short form
+        p.text(repr(self))
+
     def with_changes(self, changes: "Mapping[str, object]", source: str = "<overrides>") -> "Scenario":
         """A new scenario with ``{"key.path": value}`` changes, validated as a file would be,
         e.g. ``s.with_changes({"fleet.tankers[Astana-class].count": 3, "load_port.berths": 4})``

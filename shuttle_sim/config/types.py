@@ -56,7 +56,7 @@ class FieldError(ValueError):
 # finite (no overflow to infinity, bounded time and memory).
 MAX_HOURS = 1_000_000.0
 """Longest duration (h), about 114 years."""
-MAX_HORIZON_H = 100 * units.HOURS_PER_YEAR
+MAX_HORIZON_H = units.MAX_HORIZON_H
 """Longest simulated horizon (h): 100 years."""
 MAX_NMI = 21_600.0
 """Longest distance (nmi): the Earth's circumference."""

@@ -59,8 +59,34 @@ class Experiment:
         """One row per replication, all KPIs as columns (a pandas DataFrame)."""
         return self.records.frame()
 
+    def summary_frame(self):
+        """:attr:`summary`'s KPIs as a pandas DataFrame: one row per KPI (the index), the
+        columns ``mean``, ``ci95_halfwidth``, ``p10``, ``p50``, ``p90`` (p10: the value
+        exceeded in 90% of replications), then the catalogue's ``group``, ``label`` and
+        ``unit`` (:mod:`shuttle_sim.kpis`)."""
+        import pandas as pd
+
+        rows = {}
+        for name, st in self.summary.get("kpis", {}).items():
+            info = kpi_catalogue.info(name) if kpi_catalogue.known(name) else None
+            rows[name] = {**st, "group": info.group if info else "", "label": info.label if info else name,
+                          "unit": info.unit if info else ""}
+        cols = ["mean", "ci95_halfwidth", "p10", "p50", "p90", "group", "label", "unit"]
+        return pd.DataFrame.from_dict(rows, orient="index", columns=cols).rename_axis("kpi")
+
     def __repr__(self) -> str:
-        return f"Experiment({self.scenario_name!r}, seed={self.seed}, replications={len(self.records)})"
+        failed = self.summary.get("failed", 0)
+        text = (f"Experiment({self.scenario_name!r}, seed={self.seed}, replications={len(self.records)}"
+                f"{f', failed={failed}' if failed else ''})")
+        st = self.summary.get("kpis", {}).get("delivered_mt_per_year")
+        if st and st.get("mean") is not None:
+            ci = f" +- {st['ci95_halfwidth']:.3g}" if st.get("ci95_halfwidth") is not None else ""
+            text += (f"\n  delivered_mt_per_year: mean {st['mean']:.4g}{ci} (95% CI), p10 {st['p10']:.4g},"
+                     f" p50 {st['p50']:.4g}, p90 {st['p90']:.4g}")
+        return text + "\n  .summary (dict), .summary_frame() and .replications (DataFrames)"
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(repr(self))
 
 
 def _summary(name: str, records: ResultTable, kpi_names: list[str], storage: bool) -> dict:

@@ -1,0 +1,72 @@
+"""The shipped scenarios, by name: ``shuttle-sim run kcts_concept``, ``load_scenario("kcts_concept")``.
+
+The repository's top-level ``configs/`` is the one copy in git and the place to read and
+edit them.  A wheel carries the same files as package data in ``shuttle_sim/configs/``,
+copied there at build time (``setup.py``, ``build_py``), so an installed package finds
+them without the repository; a source checkout or an editable install reads ``configs/``
+itself.  Only the standard library and PyYAML are imported here (``shuttle-sim
+scenarios`` starts in a blink).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["directory", "shipped", "resolve", "describe_all"]
+
+_PACKAGED = Path(__file__).resolve().with_name("configs")  # in a wheel
+_CHECKOUT = Path(__file__).resolve().parents[1] / "configs"  # in the repository
+SUFFIXES = (".yaml", ".yml")
+NOT_SCENARIOS = ("costs",)  # configs/costs.yaml: cost inputs of the studies, not a scenario
+
+
+def directory() -> Path:
+    """Where the shipped scenario files are: the package's copy if installed from a
+    wheel, else the repository's ``configs/``."""
+    return _PACKAGED if _PACKAGED.is_dir() else _CHECKOUT
+
+
+def shipped() -> dict[str, Path]:
+    """``{name: path}`` of the shipped scenarios (file stem = scenario name), sorted."""
+    d = directory()
+    files = sorted(p for p in d.glob("*") if p.suffix in SUFFIXES) if d.is_dir() else []
+    return {p.stem: p for p in files if p.stem not in NOT_SCENARIOS}
+
+
+def resolve(path: str | Path) -> Path:
+    """``path`` itself if it is a file or names a directory; else the shipped scenario of
+    that name (``kcts_concept`` or ``kcts_concept.yaml``).
+
+    Raises
+    ------
+    ConfigError
+        Neither a file nor a shipped scenario; the message lists the shipped ones.
+    """
+    p = Path(path)
+    if p.exists() or len(p.parts) != 1:
+        return p
+    name = p.stem if p.suffix in SUFFIXES else p.name
+    found = shipped()
+    if name in found:
+        return found[name]
+    from .config.loader import ConfigError, ConfigProblem
+
+    names = ", ".join(found) or "none found"
+    raise ConfigError([ConfigProblem(str(path), None, (), "no such file, nor a shipped scenario of that name "
+                                     f"(shipped: {names}; `shuttle-sim scenarios` describes them)")])
+
+
+def describe_all() -> list[tuple[str, str, Path]]:
+    """``(name, description, path)`` of every shipped scenario (its YAML ``description``)."""
+    import yaml
+
+    out = []
+    for name, path in shipped().items():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as e:
+            text = f"(unreadable: {e})"
+        else:
+            text = " ".join(str(data.get("description", "")).split()) if isinstance(data, dict) else ""
+        out.append((name, text, path))
+    return out

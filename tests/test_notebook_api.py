@@ -1,0 +1,87 @@
+"""The notebook and terminal conveniences: shipped scenarios by name, short reprs,
+DataFrames with calendar times, python -m shuttle_sim, and a --help that loads no engine."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import shuttle_sim
+from shuttle_sim import scenarios
+from shuttle_sim.cli import main
+from shuttle_sim.config.schema import resolved_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_shipped_scenarios_are_the_configs_directory():
+    names = set(scenarios.shipped())
+    on_disk = {p.stem for p in (ROOT / "configs").glob("*.yaml")} - {"costs"}
+    assert names == on_disk and "kcts_concept" in names
+
+
+def test_a_name_loads_the_shipped_file():
+    by_name = shuttle_sim.load_scenario("kcts_concept")
+    by_path = shuttle_sim.load_scenario(ROOT / "configs" / "kcts_concept.yaml")
+    assert resolved_dict(by_name) == resolved_dict(by_path)
+    assert resolved_dict(shuttle_sim.load_scenario("btc_stop_2025.yaml")) == resolved_dict(
+        shuttle_sim.load_scenario(ROOT / "configs" / "btc_stop_2025.yaml"))  # extends: resolved beside it
+
+
+def test_unknown_name_lists_the_shipped_ones(capsys):
+    assert main(["run", "no_such_scenario"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("no_such_scenario: no such file")
+    assert all(name in err[0] for name in scenarios.shipped())
+
+
+def test_scenarios_command_lists_names_and_descriptions(capsys):
+    assert main(["scenarios"]) == 0
+    out = capsys.readouterr().out
+    for name, text, _ in scenarios.describe_all():
+        assert name in out and text.split()[0] in out
+
+
+def test_python_dash_m_and_a_help_without_the_engine():
+    code = ("import sys, runpy\nsys.argv = ['shuttle_sim', '--help']\n"
+            "try:\n    runpy.run_module('shuttle_sim', run_name='__main__')\nexcept SystemExit as e:\n"
+            "    assert e.code == 0\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('simpy', 'numpy', 'scipy', 'pandas', 'pydantic'))\n"
+            "print('HEAVY', heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(ROOT), "PATH": ""}).stdout
+    assert "usage: shuttle-sim" in out and "HEAVY []" in out
+
+
+def test_result_repr_is_short_and_frames_carry_calendar_times():
+    s = shuttle_sim.load_scenario("aktau_current")
+    r = shuttle_sim.simulate(s, seed=3, horizon_h=2000.0)
+    assert len(repr(r)) < 500 and repr(r).startswith("Result('aktau_current'")
+    assert len(repr(s)) < 500 and repr(s).startswith("Scenario('aktau_current'")
+    v = r.voyages_frame()
+    assert len(v) == len(r.voyages) > 0
+    assert list(v["cargo_t"]) == [x.cargo_t for x in r.voyages]
+    start = pd.Timestamp(s.start_date)
+    h = r.voyages[0].load_arrive_h
+    assert abs((v["load_arrive_at"].iloc[0] - start).total_seconds() - h * 3600) < 1e-3
+    assert "load_queue_at" not in v.columns  # durations get no calendar column
+    t = r.tankers_frame()
+    assert list(t.index) == [x["tanker"] for x in r.tankers]
+    lv = r.trace_frame("load_tank")
+    assert list(lv["level_t"]) == list(r.traces["load_tank"][1])
+    with pytest.raises(KeyError):
+        r.trace_frame("no_such_trace")
+
+
+def test_study_summary_frame_is_the_summary():
+    s = shuttle_sim.load_scenario("aktau_current")
+    e = shuttle_sim.run_experiment(s, 3, seed=2, horizon_h=2000.0)
+    f = e.summary_frame()
+    for name, st in e.summary["kpis"].items():
+        for col in ("mean", "p10", "p50", "p90"):
+            assert f.loc[name, col] == st[col]
+    assert f.loc["delivered_mt_per_year", "unit"] and len(repr(e)) < 500
