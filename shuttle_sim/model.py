@@ -104,7 +104,8 @@ class World:
                     Tanker(env, name, cls, self.load, self.discharge, s.route.distance_nmi,
                            streams.get("tanker", k), k * spacing_h, self.voyages,
                            up=None if up.always_up else up, sea=sea,
-                           dry_dock_first_h=first_due_h(cls.dry_dock, k, n))
+                           dry_dock_first_h=first_due_h(cls.dry_dock, k, n),
+                           depart_window=s.route.departure == "passage_window")
                 )
                 k += 1
 

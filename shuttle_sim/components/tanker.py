@@ -34,6 +34,9 @@ TANKER_STATES = (
     "sailing_laden",
     "sailing_ballast",
     "formalities",
+    "anchorage_cargo",
+    "anchorage_ullage",
+    "anchorage_weather",
     "queueing",
     "berthing",
     "transferring",
@@ -71,6 +74,9 @@ class Tanker:
         When the sea allows the passage (always, when omitted).
     dry_dock_first_h : float, optional
         When the first dry-dock falls due (only with a ``dry_dock`` spec).
+    depart_window : bool, optional
+        Leave a berth only into a forecast window of the whole crossing
+        (``route.departure: passage_window``); read by the terminal.
 
     Notes
     -----
@@ -108,6 +114,7 @@ class Tanker:
         up: Availability | None = None,
         sea: Availability | None = None,
         dry_dock_first_h: float = math.inf,
+        depart_window: bool = False,
     ) -> None:
         self.env = env
         self.name = name
@@ -128,6 +135,8 @@ class Tanker:
         self.up = up or Availability.always()
         self.passage = ShelteredPassage(env, self.clock, sea or Availability.always(), self.up)
         self.dry_dock = DryDockRule(spec.dry_dock, dry_dock_first_h)
+        # leave a berth only into a window of the whole crossing (route.departure)
+        self.depart_window = depart_window and not self.passage.sea.always_up
         self.process = env.process(self.run())
 
     def run(self) -> Generator[simpy.Event, Any, None]:
@@ -156,6 +165,7 @@ class Tanker:
             load_wait_cargo_h=load.starved_h, discharge_wait_ullage_h=dis.starved_h,
             load_weather_h=load.weather_h, discharge_weather_h=dis.weather_h,
             load_berth=load.berth, discharge_berth=dis.berth,
+            load_anchorage_cargo_h=load.anchorage_h, discharge_anchorage_ullage_h=dis.anchorage_h,
         )
 
     @property

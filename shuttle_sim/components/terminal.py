@@ -32,6 +32,7 @@ from ..config.schema import PortSpec
 from ..sampling import Sampler
 from ..units import HOURS_PER_YEAR
 from .availability import Availability, operation_start
+from .dispatch import Admission, ReadyDispatch
 from .tank import TankFarm
 from .steps import BookedSteps
 from .transfer import CargoTransfer
@@ -62,6 +63,8 @@ BERTH_STATE_FOR_SHIP_STATE = {
     "breakdown": "failed",
     "berth_failed": "failed",
 }
+#: the ship's budget state while it waits at anchorage for its cargo or ullage (dispatch)
+ANCHORAGE_STATE = {"load": "anchorage_cargo", "discharge": "anchorage_ullage"}
 INF: Final = math.inf
 NAN: Final = math.nan
 
@@ -70,25 +73,29 @@ class PortCall:
     """Times (h) and amounts of one ship's call, for the voyage record."""
 
     __slots__ = ("arrive_h", "berth_h", "start_h", "end_h", "depart_h", "queue_h", "starved_h", "weather_h",
-                 "amount_t", "berth")
+                 "amount_t", "berth", "anchorage_h")
 
     def __init__(self, arrive_h: float) -> None:
         self.arrive_h = arrive_h
         self.berth_h = self.start_h = self.end_h = self.depart_h = NAN
         self.queue_h = self.starved_h = self.weather_h = self.amount_t = 0.0
+        self.anchorage_h = 0.0  # at anchorage waiting for cargo or ullage (dispatch: ready)
         self.berth = -1  # index of the berth assigned
 
 
 class Berth:
     """One berth: its own up/down timeline (failures, scripted outages)."""
 
-    __slots__ = ("index", "up", "busy", "down", "idle_clock", "transfer_gates")
+    __slots__ = ("index", "up", "busy", "down", "idle_clock", "transfer_gates", "work")
 
     def __init__(self, index: int, up: Availability, transfer_weather: Availability) -> None:
         self.index = index
         self.up = up
         # what can stop a transfer here, besides the ship: the port's weather, the berth
         self.transfer_gates: tuple[Availability, ...] = tuple(g for g in (transfer_weather, up) if not g.always_up)
+        # when work alongside can go on (a third-party call's): None if always
+        gates = self.transfer_gates
+        self.work: Availability | None = None if not gates else gates[0] if len(gates) == 1 else gates[0] & gates[1]
         self.busy = False
         self.down = False
         self.idle_clock: StateClock | None = None
@@ -171,6 +178,8 @@ class Terminal:
         self.occupancy_h = budget(BERTH_STATES)
         self.hold_h = budget(OPERATIONS)  # weather holds by operation, charged when they begin
         self.queue_waits_h: list[float] = []
+        self.dispatch_waits_h: list[float] = []  # hours at anchorage for cargo or ullage (dispatch: ready)
+        self.anchorage_weather_h = 0.0  # ship-hours at anchorage waiting for a berthing window
         self.other_calls = 0
         self.ship_calls = 0  # tanker calls completed (unberthed)
         # berth clocks still running -> the ship at the berth (None: other traffic, failed)
@@ -179,6 +188,8 @@ class Terminal:
         self._rate_t_per_h = spec.transfer_rate_t_per_h
         self._window_h = {op: getattr(spec.limits, op).window_h for op in OPERATIONS}
         self._starved_state = "waiting_cargo" if role == "load" else "waiting_ullage"
+        self._anchorage_state = ANCHORAGE_STATE[role]
+        self.dispatch = ReadyDispatch(env, tank, self._loads) if spec.dispatch.policy == "ready" else None
         # the samplers of the call's steps, kept here: drawn at every call
         self._arrival_formalities: Sampler = spec.arrival_formalities.sampler
         self._berthing: Sampler = spec.berthing.sampler
@@ -245,23 +256,38 @@ class Terminal:
         if d > 0:
             yield env.timeout(d)
             now += d
-        # 2 queue
-        ship_clock.enter("queueing", now)
-        t_q = now
-        berth = yield self.berths.get()
-        now = env.now  # handed over when another ship left: not known in advance
+        if self._loads:
+            rate = self._rate_t_per_h
+        else:
+            rate = self._rate_t_per_h if pump_rate_t_per_h is None else min(self._rate_t_per_h, pump_rate_t_per_h)
+        # drawn here, in the same order as ever: the berthing window (step 2b) needs it
+        berthing_h = self._berthing.sample(rng)
+        # 2a anchorage: wait until the farm can serve the whole cargo (dispatch: ready)
+        dispatch = self.dispatch
+        adm: Admission | None = None
+        if dispatch is not None:
+            ship_clock.enter(self._anchorage_state, now)
+            t_a = now
+            adm = dispatch.request(amount_t, rate)
+            if not adm.event.triggered:
+                yield adm.event
+                now = env.now  # admitted when the farm allowed it: not known in advance
+            rec.anchorage_h = now - t_a
+            self.dispatch_waits_h.append(now - t_a)
+        # 2b queue for a berth, asked for only when the ship can start berthing
+        berth = yield from self._berth_when_open(ship, rec, max(berthing_h, self._window_h["berthing"]))
+        now = env.now
         berth.busy = True
         rec.berth = berth.index
         rec.berth_h = now
-        rec.queue_h = now - t_q
-        self.queue_waits_h.append(now - t_q)
+        self.queue_waits_h.append(rec.queue_h)
         berth_clock = StateClock(self.occupancy_h, "berthing", now)
         ship_clock.couple(berth_clock, BERTH_STATE_FOR_SHIP_STATE)  # until unberthed, one call charges both
         self._active[berth_clock] = ship
         # 3 hold before berthing, 4 berthing, 5 pre-transfer formalities: one run
         steps = ship.plan
         steps.begin(self.hold_h, rec, now)
-        self._plan_manoeuvre(ship, steps, "berthing", self._berthing.sample(rng))
+        self._plan_manoeuvre(ship, steps, "berthing", berthing_h)
         d = self._pre_transfer.sample(rng)
         steps.enter("formalities")
         if d > 0:
@@ -270,12 +296,12 @@ class Terminal:
         # 6 cargo transfer
         rec.start_h = now
         if self._loads:
-            rate = self._rate_t_per_h
             flow = self.tank.draw("ship_load", rate, amount_t)
         else:
-            rate = self._rate_t_per_h if pump_rate_t_per_h is None else min(self._rate_t_per_h, pump_rate_t_per_h)
             flow = self.tank.fill("ship_discharge", rate, amount_t)
         ship.transfer = flow
+        if adm is not None and dispatch is not None:
+            dispatch.started(adm, flow)
         transfer = CargoTransfer(self, ship, berth, flow, rate, rec)
         transfer.check()
         yield flow.done
@@ -286,6 +312,8 @@ class Terminal:
         now = rec.end_h = env.now  # the farm planned the end: not known in advance
         rec.amount_t = moved
         rec.starved_h = starved = flow.starved_h
+        if adm is not None and dispatch is not None:
+            dispatch.finished(adm)
         # 7 post-transfer formalities
         ship_clock.enter("formalities", now)
         if starved:
@@ -307,13 +335,59 @@ class Terminal:
         self.ship_calls += 1
         return rec
 
+    def _berth_when_open(self, ship: Tanker, rec: PortCall, window_h: float) -> Generator[simpy.Event, Any, Berth]:
+        """Steps 2b: wait at anchorage until the ship can start berthing (the berthing
+        window of ``window_h`` open, the ship not broken down), then queue for a berth;
+        a berth handed over when the window has closed again is passed on, and the ship
+        waits for the next window.  Charges ``anchorage_weather`` (or ``breakdown``) and
+        ``queueing`` to the ship, the weather to ``rec.weather_h`` and the queue to
+        ``rec.queue_h``; returns the berth."""
+        env = self.env
+        clock = ship.clock
+        weather = self.weather["berthing"]
+        now: float = env.now
+        while True:
+            start, by_weather = operation_start(weather, ship.up, now, window_h)
+            if start > now:
+                d = start - now
+                clock.enter("anchorage_weather" if by_weather else "breakdown", now)
+                if by_weather:
+                    rec.weather_h += d
+                    self.anchorage_weather_h += d
+                yield env.timeout(d)
+                now += d  # (an ulp short of the window at worst: step 3 holds that ulp)
+            clock.enter("queueing", now)
+            t_q = now
+            berth = yield self.berths.get()
+            now = env.now  # handed over when another ship left: not known in advance
+            rec.queue_h += now - t_q
+            if now == t_q or operation_start(weather, ship.up, now, window_h)[0] == now:
+                return berth
+            self._release(berth)  # the window closed meanwhile: the next in line may use it
+
     def _plan_manoeuvre(self, ship: Tanker, steps: BookedSteps, op: str, duration_h: float) -> None:
         """Plan berthing or unberthing (``op``, steps 3-4 and 8-9) at the end of
         ``steps``: a hold until an unbroken window for it, charged as it begins (the
         ship's ``weather`` or ``breakdown``; the berth follows), then the manoeuvre for
         ``duration_h`` (ship state ``berthing``)."""
         t = steps.t
-        start, by_weather = operation_start(self.weather[op], ship.up, t, max(duration_h, self._window_h[op]))
+        weather, up, length_h = self.weather[op], ship.up, max(duration_h, self._window_h[op])
+        start, by_weather = operation_start(weather, up, t, length_h)
+        if op == "unberthing" and ship.depart_window:
+            # leave only into a window of the whole crossing (route.departure:
+            # passage_window); the ship waits at the berth, charged as weather
+            sea = ship.passage.sea
+            sail_h = ship.laden_h if self._loads else ship.ballast_h
+            while True:
+                leave = start + duration_h
+                open_at = sea.window(leave, sail_h)
+                if not open_at > leave:
+                    break
+                by_weather = True
+                later = open_at - duration_h
+                if not later > start:  # round-off: within an ulp of the window
+                    break
+                start = operation_start(weather, up, later, length_h)[0]
         if start > t:
             steps.hold("weather" if by_weather else "breakdown", op, start - t, by_weather)
         if duration_h > 0:
@@ -366,12 +440,30 @@ class Terminal:
             env.process(self._other_call(berth_time.sample(rng)))
 
     def _other_call(self, hours: float):
-        b = yield self.berths.get()
+        """A third-party call: it asks for a berth only when the berthing window is open
+        (as a tanker does), and its ``hours`` of work at the berth pause while the
+        transfer weather or the berth stops them (the whole stay is charged to
+        ``other_traffic``)."""
+        env = self.env
+        weather, window_h = self.weather["berthing"], self._window_h["berthing"]
+        while True:
+            now: float = env.now
+            start = weather.window(now, window_h)
+            if start > now:
+                yield env.timeout(start - now)
+                continue
+            b = yield self.berths.get()
+            if env.now == now or weather.window(env.now, window_h) == env.now:
+                break
+            self._release(b)  # the window closed meanwhile: the next in line may use it
         b.busy = True
-        clock = StateClock(self.occupancy_h, "other_traffic", self.env.now)
+        now = env.now
+        clock = StateClock(self.occupancy_h, "other_traffic", now)
         self._active[clock] = None
-        yield self.env.timeout(hours)
-        clock.enter("other_traffic", self.env.now)
+        work = b.work
+        end = now + hours if work is None else work.work_end(now, hours)
+        yield env.timeout(end - now)
+        clock.enter("other_traffic", env.now)
         del self._active[clock]
         self.other_calls += 1
         self._release(b)

@@ -1,8 +1,9 @@
-"""Scenario objects for operating policies: offtake nomination, a second offtake and
-design (stress) events.
+"""Scenario objects for operating policies: offtake nomination, a second offtake,
+design (stress) events and load-port dispatch.
 
-The engine side is :mod:`shuttle_sim.components.offtake` (nomination) and
-:mod:`shuttle_sim.components.stress` (design events).
+The engine side is :mod:`shuttle_sim.components.offtake` (nomination),
+:mod:`shuttle_sim.components.stress` (design events) and
+:mod:`shuttle_sim.components.dispatch` (dispatch).
 """
 
 from __future__ import annotations
@@ -50,3 +51,17 @@ class StressEvent(Spec):
     factor: float = Field(default=0.0, ge=0)
     at: Optional[Duration] = Field(default=None, description="hours after the start of the run; default uniform")
     note: str = ""
+
+
+class DispatchSpec(Spec):
+    """When a ship arriving at a terminal may go alongside (``port.dispatch``).
+
+    ``policy: free`` (the default): it takes a berth as soon as one is free and the
+    tank farm slows its transfer when it runs dry (loading) or full (discharging).
+    ``policy: ready``: it waits at anchorage until the farm can serve its whole cargo
+    (:mod:`shuttle_sim.components.dispatch`); ships are admitted in ``order: fcfs``
+    (first come, first served, the only order so far).
+    """
+
+    policy: Literal["free", "ready"] = "free"
+    order: Literal["fcfs"] = "fcfs"

@@ -16,7 +16,7 @@ from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
 from ..distributions import ZERO, Duration
 from .ferry import FerryRoute, SplitSpec
-from .policies import SecondOfftakeSpec, StressEvent
+from .policies import DispatchSpec, SecondOfftakeSpec, StressEvent
 from .weather import DryDock, Disruption, FailureSpec, OperationLimits, PortLimits, WeatherSpec
 from .types import (
     DensityTPerM3,
@@ -106,6 +106,7 @@ class PortSpec(Spec):
     weather_site: Optional[str] = Field(default=None, description="site of the scenario's weather")
     limits: PortLimits = PortLimits()
     berth_failures: Optional[FailureSpec] = Field(default=None, description="per berth; pauses cargo transfer")
+    dispatch: DispatchSpec = DispatchSpec()
 
 
 class SupplySpec(Spec):
@@ -162,6 +163,10 @@ class RouteSpec(Spec):
     distance_nmi: Nmi = Field(alias="distance")
     weather_site: Optional[str] = Field(default=None, description="site whose weather the passage meets")
     passage_limits: OperationLimits = OperationLimits()
+    departure: Literal["any", "passage_window"] = Field(
+        default="any",
+        description="passage_window: a ship leaves the berth only into a forecast window of its whole crossing",
+    )
 
 
 class TankerClass(Spec):
