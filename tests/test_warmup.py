@@ -75,7 +75,7 @@ def test_warmup_window_of_the_deterministic_cycle_is_exact():
     assert win.kpis["delivered_t"] == 8 * 60_000.0
     assert win.kpis["delivered_mt_per_year"] == pytest.approx(8 * 60_000.0 / 1e6 / (496.0 / 8760.0), rel=1e-12)
     assert win.warmup_h == 124.0
-    assert [v["voyage"] for v in win.voyages] == [v["voyage"] for v in full.voyages][2:]
+    assert [v.voyage for v in win.voyages] == [v.voyage for v in full.voyages][2:]
     # the time budget of the window adds up to one, ship by ship to H - W
     fr = sum(v for n, v in win.kpis.items() if n.startswith("tanker_") and n.endswith("_frac"))
     assert fr == pytest.approx(1.0, abs=1e-12)
