@@ -12,6 +12,7 @@ voyage and the exact level traces of both tank farms.
 
 from __future__ import annotations
 
+import math
 import time
 
 import simpy
@@ -105,7 +106,8 @@ class World:
                            streams.get("tanker", k), k * spacing_h, self.voyages,
                            up=None if up.always_up else up, sea=sea,
                            dry_dock_first_h=first_due_h(cls.dry_dock, k, n),
-                           depart_window=s.route.departure == "passage_window")
+                           depart_window=s.route.departure == "passage_window",
+                           forecast_h=s.route.forecast_horizon_h or math.inf)
                 )
                 k += 1
 
@@ -135,7 +137,11 @@ class World:
     def _port_weather(self, port) -> dict[str, Availability] | None:
         if self.weather is None or port.weather_site is None:
             return None
-        return {op: self._availability(port.weather_site, getattr(port.limits, op)) for op in OPERATIONS}
+        out = {op: self._availability(port.weather_site, getattr(port.limits, op)) for op in OPERATIONS}
+        leave = getattr(port, "leave_berth", None)  # tanker ports only (a ferry port has none)
+        if leave is not None and (leave.max_wind_m_per_s is not None or leave.max_hs_m is not None):
+            out["leave_berth"] = self._availability(port.weather_site, leave)
+        return out
 
     def _berth_ups(self, role: str, port, until_h: float) -> list[Availability]:
         return [self._entity_up(port.berth_failures, f"{role}_berth_failures", f"{role}_berth", j, until_h)

@@ -190,3 +190,37 @@ def test_third_party_calls_wait_for_the_berthing_window_and_pause_while_the_bert
     env.run(until=100.0)
     assert done == [23.0] and term.other_calls == 1
     assert term.occupancy_h["other_traffic"] == 13.0
+
+
+def test_a_ship_leaves_the_berth_ahead_of_a_storm_and_comes_back_after(tmp_path):
+    """28 m/s at the port for hours 8-12, above the leave-berth limit (26 m/s, DOMAIN.md
+    [64]), forecast: with the default lead of 3 h the ship stops loading at 5 (3 h x
+    5,000 t/h = 15,000 t on board), unberths 5-6, waits at anchorage until the storm is
+    over at 12, berths 12-14 and loads the other 45,000 t in 9 h: 14-23, leaves at 24."""
+    r = simulate(_weather_cycle(tmp_path, {"port": [(8, 12, 28.0)]}))
+    v = r.voyages[0]
+    assert (v.load_start_h, v.load_end_h, v.load_depart_h) == (2.0, 23.0, 24.0)
+    assert v.cargo_t == 60_000.0 and v.load_weather_h == 6.0
+    assert r.kpis["load_storm_departures"] == 1.0
+    assert r.tankers[0]["anchorage_weather_h"] == 6.0
+    assert r.kpis["load_anchorage_weather_h"] == 6.0
+    # 24 m/s stops the cargo (transfer limit 20 m/s) but does not send the ship off the berth
+    calm = simulate(_weather_cycle(tmp_path, {"port": [(8, 12, 24.0)]}))
+    assert calm.kpis["load_storm_departures"] == 0.0
+    assert calm.voyages[0].load_end_h == 2.0 + 12.0 + 4.0  # paused 8-12 at the berth (transfer limit 20 m/s)
+
+
+def test_leave_berth_can_be_switched_off(tmp_path):
+    s = _weather_cycle(tmp_path, {"port": [(8, 12, 28.0)]}).with_changes({"load_port.leave_berth.max_wind": None})
+    r = simulate(s)
+    assert r.kpis["load_storm_departures"] == 0.0
+    assert r.voyages[0].load_end_h == 2.0 + 12.0 + 4.0
+
+
+def test_a_short_forecast_lets_a_storm_surprise_the_crossing(tmp_path):
+    """The storm at sea (hours 20-30) lies beyond a 4 h forecast when the ship is ready
+    to leave at 14: it leaves at 15 and shelters, as without the rule."""
+    storms = {"sea": [(20, 30, 25.0)]}
+    v = simulate(_weather_cycle(tmp_path, storms, route={"departure": "passage_window",
+                                                          "forecast_horizon": "4 h"})).voyages[0]
+    assert (v.load_depart_h, v.discharge_arrive_h) == (15.0, 41.0)

@@ -77,6 +77,9 @@ class Tanker:
     depart_window : bool, optional
         Leave a berth only into a forecast window of the whole crossing
         (``route.departure: passage_window``); read by the terminal.
+    forecast_h : float, optional
+        How far ahead that forecast sees (``route.forecast_horizon``; default perfect):
+        a crossing longer than it may meet a storm the ship could not foresee.
 
     Notes
     -----
@@ -115,6 +118,7 @@ class Tanker:
         sea: Availability | None = None,
         dry_dock_first_h: float = math.inf,
         depart_window: bool = False,
+        forecast_h: float = math.inf,
     ) -> None:
         self.env = env
         self.name = name
@@ -137,6 +141,9 @@ class Tanker:
         self.dry_dock = DryDockRule(spec.dry_dock, dry_dock_first_h)
         # leave a berth only into a window of the whole crossing (route.departure)
         self.depart_window = depart_window and not self.passage.sea.always_up
+        # the clear sea it needs ahead to leave: the crossing, or as far as the forecast sees
+        self.depart_clear_laden_h = min(self.laden_h, forecast_h)
+        self.depart_clear_ballast_h = min(self.ballast_h, forecast_h)
         self.process = env.process(self.run())
 
     def run(self) -> Generator[simpy.Event, Any, None]:

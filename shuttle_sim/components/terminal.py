@@ -170,6 +170,11 @@ class Terminal:
         self.tank = tank
         always = Availability.always()
         self.weather = {op: (weather or {}).get(op, always) for op in OPERATIONS}
+        # when a ship may stay alongside (the leave-berth limit), and how long before a
+        # storm above it the ship starts unberthing
+        self.stay: Availability = (weather or {}).get("leave_berth", always)
+        self.leave_lead_h = spec.leave_berth.lead_h
+        self.storm_departures = 0  # ships that left the berth ahead of a storm
         ups = berth_up or [always] * spec.berths
         if len(ups) != spec.berths:
             raise ValueError(f"expected {spec.berths} berth timelines, found {len(ups)}")
@@ -293,30 +298,74 @@ class Terminal:
         if d > 0:
             steps.wait(d)
         now = yield from steps.run(env, ship)
-        # 6 cargo transfer
+        # 6 cargo transfer, left ahead of a storm above the leave-berth limit and resumed after
         rec.start_h = now
-        if self._loads:
-            flow = self.tank.draw("ship_load", rate, amount_t)
-        else:
-            flow = self.tank.fill("ship_discharge", rate, amount_t)
-        ship.transfer = flow
-        if adm is not None and dispatch is not None:
-            dispatch.started(adm, flow)
-        transfer = CargoTransfer(self, ship, berth, flow, rate, rec)
-        transfer.check()
-        yield flow.done
-        transfer.cancel()
-        moved = flow.moved_t
-        ship.on_board_t += moved if self._loads else -moved
-        ship.transfer = None
-        now = rec.end_h = env.now  # the farm planned the end: not known in advance
-        rec.amount_t = moved
-        rec.starved_h = starved = flow.starved_h
-        if adm is not None and dispatch is not None:
-            dispatch.finished(adm)
+        remaining_t = amount_t
+        while True:
+            if self._loads:
+                flow = self.tank.draw("ship_load", rate, remaining_t)
+            else:
+                flow = self.tank.fill("ship_discharge", rate, remaining_t)
+            ship.transfer = flow
+            if adm is not None and dispatch is not None:
+                dispatch.started(adm, flow)
+            transfer = CargoTransfer(self, ship, berth, flow, rate, rec)
+            transfer.check()
+            yield flow.done
+            transfer.cancel()
+            moved = flow.moved_t
+            ship.on_board_t += moved if self._loads else -moved
+            ship.transfer = None
+            now = env.now  # the farm planned the end (or the storm did): not known in advance
+            rec.amount_t += moved
+            starved = flow.starved_h
+            rec.starved_h += starved
+            if not transfer.left:
+                break
+            # unberth at once (in the conditions found), wait out the storm at anchorage, come back
+            remaining_t -= moved
+            if adm is not None:
+                adm.amount_t, adm.flow = remaining_t, None
+            ship_clock.enter("berthing", now)
+            if starved:
+                berth_clock.move(starved, "transferring", self._starved_state)
+                ship_clock.move(starved, "transferring", self._starved_state)
+            d = self._unberthing.sample(rng)
+            if d > 0:
+                yield env.timeout(d)
+                now += d
+            berth_clock.enter("berthing", now)
+            ship_clock.uncouple()
+            del self._active[berth_clock]
+            self._release(berth)
+            self.storm_departures += 1
+            back = self.stay.next_up(transfer.storm_h)
+            if back > now:
+                d = back - now
+                ship_clock.enter("anchorage_weather", now)
+                rec.weather_h += d
+                self.anchorage_weather_h += d
+                yield env.timeout(d)
+                now += d
+            berthing_h = self._berthing.sample(rng)
+            berth = yield from self._berth_when_open(ship, rec, max(berthing_h, self._window_h["berthing"]))
+            now = env.now
+            berth.busy = True
+            berth_clock = StateClock(self.occupancy_h, "berthing", now)
+            ship_clock.couple(berth_clock, BERTH_STATE_FOR_SHIP_STATE)
+            self._active[berth_clock] = ship
+            steps = ship.plan
+            steps.begin(self.hold_h, rec, now)
+            self._plan_manoeuvre(ship, steps, "berthing", berthing_h)
+            d = self._pre_transfer.sample(rng)
+            steps.enter("formalities")
+            if d > 0:
+                steps.wait(d)
+            now = yield from steps.run(env, ship)
+        rec.end_h = now
         # 7 post-transfer formalities
         ship_clock.enter("formalities", now)
-        if starved:
+        if starved:  # (of the last part of the transfer: an earlier part's were moved as it ended)
             berth_clock.move(starved, "transferring", self._starved_state)
             ship_clock.move(starved, "transferring", self._starved_state)
         steps = ship.plan
@@ -377,7 +426,7 @@ class Terminal:
             # leave only into a window of the whole crossing (route.departure:
             # passage_window); the ship waits at the berth, charged as weather
             sea = ship.passage.sea
-            sail_h = ship.laden_h if self._loads else ship.ballast_h
+            sail_h = ship.depart_clear_laden_h if self._loads else ship.depart_clear_ballast_h
             while True:
                 leave = start + duration_h
                 open_at = sea.window(leave, sail_h)

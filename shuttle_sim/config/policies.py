@@ -13,7 +13,7 @@ from typing import Literal, Optional
 from pydantic import Field
 
 from ..distributions import Duration
-from .types import PositiveTonnesPerHour, Spec
+from .types import Hours, PositiveTonnesPerHour, Spec, WaveMetres, WindMPerS
 from .weather import FailureSpec
 
 
@@ -65,3 +65,21 @@ class DispatchSpec(Spec):
 
     policy: Literal["free", "ready"] = "free"
     order: Literal["fcfs"] = "fcfs"
+
+
+class LeaveBerthSpec(Spec):
+    """When a ship alongside leaves the berth ahead of a storm (``port.leave_berth``).
+
+    A ship working cargo stops, unberths and waits at anchorage when the forecast shows
+    the port's wind above ``max_wind`` (or Hs above ``max_hs``) within ``lead`` hours;
+    it comes back (berthing window permitting) once the storm has fallen below them,
+    and finishes its cargo.  The default, 26 m/s, is the generic limit of DOMAIN.md
+    [64] ("leave the berth if more than 26 m/s is forecast"); ``lead`` (default 3 h,
+    an ASSUMPTION: about the longest unberthing plus a margin) is how long before the
+    storm it starts unberthing.  ``max_wind: null`` with no ``max_hs`` never leaves.
+    Acts only where the port has a ``weather_site``.
+    """
+
+    max_wind_m_per_s: Optional[WindMPerS] = Field(default=26.0, alias="max_wind")
+    max_hs_m: Optional[WaveMetres] = Field(default=None, alias="max_hs")
+    lead_h: Hours = Field(default=3.0, alias="lead")

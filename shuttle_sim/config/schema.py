@@ -16,7 +16,7 @@ from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
 from ..distributions import ZERO, Duration
 from .ferry import FerryRoute, SplitSpec
-from .policies import DispatchSpec, SecondOfftakeSpec, StressEvent
+from .policies import DispatchSpec, LeaveBerthSpec, SecondOfftakeSpec, StressEvent
 from .weather import DryDock, Disruption, FailureSpec, OperationLimits, PortLimits, WeatherSpec
 from .types import (
     DensityTPerM3,
@@ -107,6 +107,7 @@ class PortSpec(Spec):
     limits: PortLimits = PortLimits()
     berth_failures: Optional[FailureSpec] = Field(default=None, description="per berth; pauses cargo transfer")
     dispatch: DispatchSpec = DispatchSpec()
+    leave_berth: LeaveBerthSpec = LeaveBerthSpec()
 
 
 class SupplySpec(Spec):
@@ -166,6 +167,10 @@ class RouteSpec(Spec):
     departure: Literal["any", "passage_window"] = Field(
         default="any",
         description="passage_window: a ship leaves the berth only into a forecast window of its whole crossing",
+    )
+    forecast_horizon_h: Optional[PositiveHours] = Field(
+        default=None, alias="forecast_horizon",
+        description="departure: passage_window looks this far ahead (default: the whole crossing, a perfect forecast)",
     )
 
 
