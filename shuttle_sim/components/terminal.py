@@ -93,9 +93,9 @@ class Berth:
         self.up = up
         # what can stop a transfer here, besides the ship: the port's weather, the berth
         self.transfer_gates: tuple[Availability, ...] = tuple(g for g in (transfer_weather, up) if not g.always_up)
-        # when work alongside can go on (a third-party call's): None if always
-        gates = self.transfer_gates
-        self.work: Availability | None = None if not gates else gates[0] if len(gates) == 1 else gates[0] & gates[1]
+        # when a third-party call's work alongside can go on (None: always); set by the
+        # terminal when it has third-party calls
+        self.work: Availability | None = None
         self.busy = False
         self.down = False
         self.idle_clock: StateClock | None = None
@@ -205,6 +205,9 @@ class Terminal:
             if not b.up.always_up:
                 env.process(self._berth_outages(b))
         if spec.other_traffic is not None:
+            for b in self.berth_list:
+                gates = b.transfer_gates
+                b.work = None if not gates else gates[0] if len(gates) == 1 else gates[0] & gates[1]
             env.process(self._other_traffic(traffic_rng))
 
     # ----------------------------------------------------------------- a ship's call
