@@ -12,8 +12,11 @@ or ullage (discharge), ``R`` the cargo still to move of the ships already admitt
 ``n`` the standing net flow of the farm (supply less offtake: what moves the stock with
 no ship working; its sign reversed at a discharge port)::
 
-    no ship admitted:   S + max(n, 0) x T >= A     (stock plus expected inflow covers it)
-    otherwise:          S - R >= A                  (the stock alone covers every ship)
+    no ship admitted:   S + max(n, 0) x (L + T) >= A   (stock plus expected inflow covers it)
+    otherwise:          S - R >= A                      (the stock alone covers every ship)
+
+where ``L`` is the ship's own berthing and pre-transfer time (its drawn durations): the
+farm keeps filling while the ship comes alongside.
 
 Consequence (the invariant ``tests/test_dispatch.py`` checks): while two or more ships
 are admitted, ``S - R`` never falls (the ships' own flows move ``S`` and ``R`` alike, and
@@ -50,7 +53,7 @@ class Admission:
 
     def __init__(self, amount_t: float, hours: float, event: simpy.Event) -> None:
         self.amount_t = amount_t
-        self.hours = hours  # the transfer at full rate
+        self.hours = hours  # from admission to the end of the transfer at full rate, at the earliest
         self.flow: Flow | None = None  # the transfer, once begun
         self.event = event  # fires when admitted
 
@@ -80,10 +83,11 @@ class ReadyDispatch:
         self._timer: simpy.Event | None = None
         tank.on_replan.append(self.examine)
 
-    def request(self, amount_t: float, rate_t_per_h: float) -> Admission:
-        """A ship at anchorage asks to work ``amount_t`` at ``rate_t_per_h``; wait on
-        the returned admission's ``event``."""
-        a = Admission(amount_t, amount_t / rate_t_per_h, simpy.Event(self.env))
+    def request(self, amount_t: float, rate_t_per_h: float, lead_h: float = 0.0) -> Admission:
+        """A ship at anchorage asks to work ``amount_t`` at ``rate_t_per_h``, its
+        transfer beginning ``lead_h`` after admission at the earliest (berthing and
+        pre-transfer formalities); wait on the returned admission's ``event``."""
+        a = Admission(amount_t, lead_h + amount_t / rate_t_per_h, simpy.Event(self.env))
         self.waiting.append(a)
         self.examine()
         return a

@@ -86,19 +86,27 @@ class PortCall:
 class Berth:
     """One berth: its own up/down timeline (failures, scripted outages)."""
 
-    __slots__ = ("index", "up", "busy", "down", "idle_clock", "transfer_gates", "work")
+    __slots__ = ("index", "up", "busy", "down", "idle_clock", "transfer_gates", "_work", "_work_built")
 
     def __init__(self, index: int, up: Availability, transfer_weather: Availability) -> None:
         self.index = index
         self.up = up
         # what can stop a transfer here, besides the ship: the port's weather, the berth
         self.transfer_gates: tuple[Availability, ...] = tuple(g for g in (transfer_weather, up) if not g.always_up)
-        # when a third-party call's work alongside can go on (None: always); set by the
-        # terminal when it has third-party calls
-        self.work: Availability | None = None
+        self._work: Availability | None = None  # built at the first third-party call
+        self._work_built = False
         self.busy = False
         self.down = False
         self.idle_clock: StateClock | None = None
+
+    def work(self) -> Availability | None:
+        """When work alongside (a third-party call's) can go on: the port's transfer
+        weather and the berth both up; None if always.  Built once, when first asked."""
+        if not self._work_built:
+            gates = self.transfer_gates
+            self._work = None if not gates else gates[0] if len(gates) == 1 else gates[0] & gates[1]
+            self._work_built = True
+        return self._work
 
 
 class BerthPool:
@@ -205,9 +213,6 @@ class Terminal:
             if not b.up.always_up:
                 env.process(self._berth_outages(b))
         if spec.other_traffic is not None:
-            for b in self.berth_list:
-                gates = b.transfer_gates
-                b.work = None if not gates else gates[0] if len(gates) == 1 else gates[0] & gates[1]
             env.process(self._other_traffic(traffic_rng))
 
     # ----------------------------------------------------------------- a ship's call
@@ -268,15 +273,17 @@ class Terminal:
             rate = self._rate_t_per_h
         else:
             rate = self._rate_t_per_h if pump_rate_t_per_h is None else min(self._rate_t_per_h, pump_rate_t_per_h)
-        # drawn here, in the same order as ever: the berthing window (step 2b) needs it
+        # drawn here, in the same order as ever: the berthing window (step 2b) and the
+        # dispatch (2a) need them
         berthing_h = self._berthing.sample(rng)
+        pre_h = self._pre_transfer.sample(rng)
         # 2a anchorage: wait until the farm can serve the whole cargo (dispatch: ready)
         dispatch = self.dispatch
         adm: Admission | None = None
         if dispatch is not None:
             ship_clock.enter(self._anchorage_state, now)
             t_a = now
-            adm = dispatch.request(amount_t, rate)
+            adm = dispatch.request(amount_t, rate, berthing_h + pre_h)
             if not adm.event.triggered:
                 yield adm.event
                 now = env.now  # admitted when the farm allowed it: not known in advance
@@ -296,10 +303,9 @@ class Terminal:
         steps = ship.plan
         steps.begin(self.hold_h, rec, now)
         self._plan_manoeuvre(ship, steps, "berthing", berthing_h)
-        d = self._pre_transfer.sample(rng)
         steps.enter("formalities")
-        if d > 0:
-            steps.wait(d)
+        if pre_h > 0:
+            steps.wait(pre_h)
         now = yield from steps.run(env, ship)
         # 6 cargo transfer, left ahead of a storm above the leave-berth limit and resumed after
         rec.start_h = now
@@ -366,6 +372,8 @@ class Terminal:
                 steps.wait(d)
             now = yield from steps.run(env, ship)
         rec.end_h = now
+        if adm is not None and dispatch is not None:
+            dispatch.finished(adm)  # its reservation ends: the next ship may be admitted
         # 7 post-transfer formalities
         ship_clock.enter("formalities", now)
         if starved:  # (of the last part of the transfer: an earlier part's were moved as it ended)
@@ -512,7 +520,7 @@ class Terminal:
         now = env.now
         clock = StateClock(self.occupancy_h, "other_traffic", now)
         self._active[clock] = None
-        work = b.work
+        work = b.work()
         end = now + hours if work is None else work.work_end(now, hours)
         yield env.timeout(end - now)
         clock.enter("other_traffic", env.now)
