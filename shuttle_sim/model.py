@@ -139,7 +139,9 @@ class World:
             return None
         out = {op: self._availability(port.weather_site, getattr(port.limits, op)) for op in OPERATIONS}
         leave = getattr(port, "leave_berth", None)  # tanker ports only (a ferry port has none)
-        if leave is not None and (leave.max_wind_m_per_s is not None or leave.max_hs_m is not None):
+        # a limit on wind or waves: a closures source (open/closed spells) has neither
+        if (leave is not None and (leave.max_wind_m_per_s is not None or leave.max_hs_m is not None)
+                and self.scenario.weather is not None and self.scenario.weather.source != "closures"):
             out["leave_berth"] = self._availability(port.weather_site, leave)
         return out
 

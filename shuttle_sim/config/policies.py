@@ -77,7 +77,8 @@ class LeaveBerthSpec(Spec):
     [64] ("leave the berth if more than 26 m/s is forecast"); ``lead`` (default 3 h,
     an ASSUMPTION: about the longest unberthing plus a margin) is how long before the
     storm it starts unberthing.  ``max_wind: null`` with no ``max_hs`` never leaves.
-    Acts only where the port has a ``weather_site``.
+    Acts only where the port has a ``weather_site`` and the weather has wind and waves
+    (not the ``closures`` source).
     """
 
     max_wind_m_per_s: Optional[WindMPerS] = Field(default=26.0, alias="max_wind")
