@@ -15,6 +15,7 @@ from hypothesis import given, settings, strategies as st
 
 import shuttle_sim as ss
 from shuttle_sim import simulate
+from shuttle_sim.components import traffic
 from shuttle_sim.components.availability import Availability
 from shuttle_sim.components.tank import TankFarm
 from shuttle_sim.components.terminal import Terminal
@@ -197,7 +198,7 @@ def test_third_party_calls_wait_for_the_berthing_window_and_pause_while_the_bert
     done = []
 
     def call():
-        yield from term._other_call(5.0)
+        yield from traffic.call(term, 5.0)
         done.append(env.now)
 
     env.process(call())

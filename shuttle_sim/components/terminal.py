@@ -30,8 +30,8 @@ import simpy
 
 from ..config.schema import PortSpec
 from ..sampling import Sampler
-from ..units import HOURS_PER_YEAR
 from .availability import Availability, operation_start
+from . import traffic
 from .dispatch import Admission, ReadyDispatch
 from .tank import TankFarm
 from .steps import BookedSteps
@@ -213,7 +213,7 @@ class Terminal:
             if not b.up.always_up:
                 env.process(self._berth_outages(b))
         if spec.other_traffic is not None:
-            env.process(self._other_traffic(traffic_rng))
+            env.process(traffic.arrivals(self, traffic_rng))
 
     # ----------------------------------------------------------------- a ship's call
     def call(self, ship: Tanker, amount_t: float, pump_rate_t_per_h: float | None) -> Generator[simpy.Event, Any, PortCall]:
@@ -227,16 +227,27 @@ class Terminal:
         step  what happens                 ship state          berth state         what can hold it
         ====  ===========================  ==================  ==================  ==========================================
         1     arrival formalities          formalities         (no berth yet)      its drawn duration only
-        2     queue for a berth            queueing            (no berth yet)      every berth busy or failed
+        2a    wait for cargo or ullage     anchorage_cargo,    (no berth yet)      ``dispatch: ready`` only: the farm cannot
+              at anchorage                 anchorage_ullage                        serve the cargo yet (:mod:`.dispatch`)
+        2b    wait for a berthing window   anchorage_weather,  (no berth yet)      berthing limits; the ship broken down
+              at anchorage                 breakdown
+        2c    queue for a berth            queueing            (no berth yet)      every berth busy or failed (a berth
+                                                                                   handed over once the window has closed
+                                                                                   is passed on: back to 2b)
         3     hold before berthing         weather, breakdown  weather, failed     berthing limits; the ship broken down
         4     berthing                     berthing            berthing            nothing (step 3 found an unbroken window)
         5     pre-transfer formalities     formalities         formalities         its drawn duration only
         6     cargo transfer               transferring        transferring        paused: transfer limits, berth failed,
                                                                                    ship broken down; slowed: the tank farm
                                                                                    empty or full (re-labelled after as
-                                                                                   waiting_cargo / waiting_ullage)
+                                                                                   waiting_cargo / waiting_ullage); left:
+                                                                                   a storm above ``leave_berth`` ahead
+        6'    storm departure: unberth,    berthing, then      berthing, then      (then 2c-6 again for the rest of the
+              wait out the storm           anchorage_weather   released            cargo, new draws of steps 4 and 5)
         7     post-transfer formalities    formalities         formalities         its drawn duration only
-        8     hold before unberthing       weather, breakdown  weather, failed     unberthing limits; the ship broken down
+        8     hold before unberthing       weather, breakdown  weather, failed     unberthing limits; the ship broken down;
+                                                                                   with ``route.departure: passage_window``
+                                                                                   the sea for the whole crossing
         9     unberthing                   berthing            berthing            nothing (step 8 found an unbroken window)
         ====  ===========================  ==================  ==================  ==========================================
 
@@ -255,9 +266,11 @@ class Terminal:
         the call cannot know (a berth handed over, the cargo done), ``now = env.now``.
         This is the model's innermost loop: spec values are read once in ``__init__``,
         a step that needs no wait schedules nothing, and steps 3-5 and 7-9, which nothing
-        can interrupt, are each planned as they begin and slept in one timeout, their
-        state changes booked at the times they happen (:class:`~.steps.BookedSteps`;
-        identical results, a third fewer events per voyage).
+        can interrupt, are each planned as they begin and slept in one timeout (step by
+        step if they contain a hold), their state changes booked at the times they
+        happen (:class:`~.steps.BookedSteps`; identical results, a third fewer events
+        per voyage).  Every decision is taken where a run begins, from timelines known
+        in advance; the storm departure interrupts only step 6, never part of a run.
         """
         env = self.env
         ship_clock, rng = ship.clock, ship.rng
@@ -454,6 +467,23 @@ class Terminal:
             steps.enter("berthing")
             steps.wait(duration_h)
 
+    @property
+    def berthing_window_h(self) -> float:
+        """The least unbroken workable time before a berthing may start (its limit's ``window``)."""
+        return self._window_h["berthing"]
+
+    def track(self, clock: StateClock, ship: Tanker | None) -> None:
+        """A berth clock now running (``ship`` at the berth; None: third-party, failed),
+        closed by :meth:`close` at the horizon."""
+        self._active[clock] = ship
+
+    def untrack(self, clock: StateClock) -> None:
+        del self._active[clock]
+
+    def release(self, b: Berth) -> None:
+        """A berth given up: idle (to the next in line), or failed if it failed meanwhile."""
+        self._release(b)
+
     def _release(self, b: Berth) -> None:
         b.busy = False
         if b.down:
@@ -487,46 +517,6 @@ class Terminal:
                 b.idle_clock = None
             if not b.busy:
                 self.berths.put(b)
-
-    # --------------------------------------------------------------- other traffic
-    def _other_traffic(self, rng: Any) -> Generator[simpy.Event, Any, None]:
-        ot = self.spec.other_traffic
-        assert ot is not None  # started only when there is other traffic
-        mean_gap_h = HOURS_PER_YEAR / ot.calls_per_year
-        berth_time: Sampler = ot.berth_time.sampler
-        env = self.env
-        while True:
-            yield env.timeout(mean_gap_h * rng.standard_exponential())
-            env.process(self._other_call(berth_time.sample(rng)))
-
-    def _other_call(self, hours: float):
-        """A third-party call: it asks for a berth only when the berthing window is open
-        (as a tanker does), and its ``hours`` of work at the berth pause while the
-        transfer weather or the berth stops them (the whole stay is charged to
-        ``other_traffic``)."""
-        env = self.env
-        weather, window_h = self.weather["berthing"], self._window_h["berthing"]
-        while True:
-            now: float = env.now
-            start = weather.window(now, window_h)
-            if start > now:
-                yield env.timeout(start - now)
-                continue
-            b = yield self.berths.get()
-            if env.now == now or weather.window(env.now, window_h) == env.now:
-                break
-            self._release(b)  # the window closed meanwhile: the next in line may use it
-        b.busy = True
-        now = env.now
-        clock = StateClock(self.occupancy_h, "other_traffic", now)
-        self._active[clock] = None
-        work = b.work()
-        end = now + hours if work is None else work.work_end(now, hours)
-        yield env.timeout(end - now)
-        clock.enter("other_traffic", env.now)
-        del self._active[clock]
-        self.other_calls += 1
-        self._release(b)
 
     # ----------------------------------------------------------------- end of run
     def close(self) -> None:
