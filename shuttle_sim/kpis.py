@@ -63,6 +63,7 @@ _STATE = {
     "anchorage_cargo": "at anchorage waiting for cargo",
     "anchorage_ullage": "at anchorage waiting for ullage",
     "anchorage_weather": "at anchorage waiting for a berthing window",
+    "anchorage_programme": "at anchorage waiting for the lifting programme",
     "queueing": "at anchorage waiting for a berth",
 }
 _OP = {"berthing": "berthing", "transfer": "cargo transfer", "unberthing": "unberthing"}

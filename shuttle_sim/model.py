@@ -12,6 +12,7 @@ voyage and the exact level traces of both tank farms.
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import time
 
@@ -31,6 +32,23 @@ from .config.schema import Scenario
 from .results import Result, collect
 from .rng import Streams
 from . import window
+
+
+def month_starts(start: _dt.date, until_h: float) -> tuple[list[float], list[int]]:
+    """Hours (from ``start``, hour 0) at which calendar months begin, the first being the
+    start's own month (at or before 0) and the last after ``until_h``; and each one's
+    calendar month, 0..11."""
+    first = _dt.date(start.year, start.month, 1)
+    starts: list[float] = []
+    months: list[int] = []
+    y, m = first.year, first.month
+    while True:
+        h = (_dt.date(y, m, 1) - start).days * 24.0
+        starts.append(h)
+        months.append(m - 1)
+        if h > until_h:
+            return starts, months
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
 
 
 class World:
@@ -89,10 +107,11 @@ class World:
             self._factor_changes("offtake", s.offtake, until_h),
             self._factor_changes("second_offtake", second, until_h) if second is not None else [], until_h)
         self.offtake = self.offtake_schedule.flow
+        calendar = month_starts(s.start_date, until_h)
         self.load = Terminal(env, lp, "load", self.load_tank, streams.get("other_traffic", 0),
-                             self._port_weather(lp), self._berth_ups("load", lp, until_h))
+                             self._port_weather(lp), self._berth_ups("load", lp, until_h), calendar)
         self.discharge = Terminal(env, dp, "discharge", self.discharge_tank, streams.get("other_traffic", 1),
-                                  self._port_weather(dp), self._berth_ups("discharge", dp, until_h))
+                                  self._port_weather(dp), self._berth_ups("discharge", dp, until_h), calendar)
         sea = self._availability(s.route.weather_site, s.route.passage_limits)
         spacing_h = s.fleet.arrival_spacing_h or 0.0
         n = s.n_tankers

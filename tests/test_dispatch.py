@@ -239,3 +239,19 @@ def test_a_short_forecast_lets_a_storm_surprise_the_crossing(tmp_path):
     v = simulate(_weather_cycle(tmp_path, storms, route={"departure": "passage_window",
                                                           "forecast_horizon": "4 h"})).voyages[0]
     assert (v.load_depart_h, v.discharge_arrive_h) == (15.0, 41.0)
+
+
+def test_a_monthly_programme_holds_ships_until_the_next_month():
+    """One cargo nominated a month from 1 January 2025: voyage 0 is admitted at hour 0;
+    the ship is back at 62 h, January's lifting done, and waits at anchorage until
+    February opens (744 h), then loads at once (the farm is full enough)."""
+    d = cycle_dict(start_date="2025-01-01", horizon="1500 h",
+                   load_port=port("L", dispatch={"policy": "free", "programme": {"cargoes": [1] * 12}}))
+    r = simulate(build(d))
+    v0, v1, v2 = r.voyages[:3]
+    assert v0.load_berth_h == 0.0
+    assert (v1.load_arrive_h, v1.load_berth_h, v1.load_start_h) == (62.0, 744.0, 746.0)
+    assert v2.load_berth_h == 744.0 + 672.0  # 1 March: 28 days of February later
+    # waits from 62 to 744, from 806 to 1416, and from 1478 to the horizon (March done)
+    assert r.tankers[0]["anchorage_programme_h"] == (744.0 - 62.0) + (1416.0 - 806.0) + (1500.0 - 1478.0)
+    assert r.tankers[0]["anchorage_cargo_h"] == 0.0 and r.tankers[0]["queueing_h"] == 0.0

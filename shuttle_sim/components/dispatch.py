@@ -33,12 +33,14 @@ it ready.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import deque
 from typing import Final
 
 import simpy
 
 from .tank import Flow, TankFarm
+from .timebudget import StateClock
 
 __all__ = ["Admission", "ReadyDispatch"]
 
@@ -49,9 +51,10 @@ REL_TOL: Final = 1e-9  # a cargo covered to this fraction counts as covered (rou
 class Admission:
     """One ship's cargo at a terminal under dispatch: waiting, then admitted."""
 
-    __slots__ = ("amount_t", "hours", "flow", "event")
+    __slots__ = ("amount_t", "hours", "flow", "event", "clock")
 
-    def __init__(self, amount_t: float, hours: float, event: simpy.Event) -> None:
+    def __init__(self, amount_t: float, hours: float, event: simpy.Event, clock: StateClock | None = None) -> None:
+        self.clock = clock  # the ship's, to charge its wait to what holds it
         self.amount_t = amount_t
         self.hours = hours  # from admission to the end of the transfer at full rate, at the earliest
         self.flow: Flow | None = None  # the transfer, once begun
@@ -72,22 +75,38 @@ class ReadyDispatch:
     loads : bool
         True at a load port (stock must cover the cargo), False at a discharge port
         (ullage must).
+    cover : bool
+        Whether the farm must cover the cargo (``policy: ready``); without it only the
+        programme holds ships.
+    programme : list of int, optional
+        Cargoes nominated per calendar month (Jan..Dec).
+    month_starts_h : list of float
+        With a programme: the hours at which calendar months begin, the first at or
+        before 0, and ``months`` the calendar month (0..11) of each.
     """
 
-    def __init__(self, env: simpy.Environment, tank: TankFarm, loads: bool) -> None:
+    def __init__(self, env: simpy.Environment, tank: TankFarm, loads: bool, cover: bool = True,
+                 programme: list[int] | None = None, month_starts_h: list[float] | None = None,
+                 months: list[int] | None = None) -> None:
         self.env = env
         self.tank = tank
         self.loads = loads
+        self.cover = cover
+        self.programme = programme
+        self.month_starts_h: list[float] = month_starts_h or []
+        self.months: list[int] = months or []
+        self.lifted: dict[int, int] = {}  # admissions by month (index into month_starts_h)
         self.waiting: deque[Admission] = deque()
         self.admitted: list[Admission] = []
         self._timer: simpy.Event | None = None
         tank.on_replan.append(self.examine)
 
-    def request(self, amount_t: float, rate_t_per_h: float, lead_h: float = 0.0) -> Admission:
+    def request(self, amount_t: float, rate_t_per_h: float, lead_h: float = 0.0,
+                clock: StateClock | None = None) -> Admission:
         """A ship at anchorage asks to work ``amount_t`` at ``rate_t_per_h``, its
         transfer beginning ``lead_h`` after admission at the earliest (berthing and
         pre-transfer formalities); wait on the returned admission's ``event``."""
-        a = Admission(amount_t, lead_h + amount_t / rate_t_per_h, simpy.Event(self.env))
+        a = Admission(amount_t, lead_h + amount_t / rate_t_per_h, simpy.Event(self.env), clock)
         self.waiting.append(a)
         self.examine()
         return a
@@ -124,7 +143,17 @@ class ReadyDispatch:
         waiting = self.waiting
         while waiting:
             a = waiting[0]
-            short, rate = self._deficit_t(a)
+            if self.programme is not None:
+                month = self._month_now()
+                if self.lifted.get(month, 0) >= self.programme[self.months[month]]:
+                    self._charge("anchorage_programme")
+                    self._set_timer(self.month_starts_h[month + 1] - self.env.now)
+                    return
+                self._charge(self.state)
+            if not self.cover:
+                short, rate = 0.0, 0.0
+            else:
+                short, rate = self._deficit_t(a)
             if short > REL_TOL * a.amount_t:
                 now: float = self.env.now
                 dt = short / rate if rate > 0.0 else INF
@@ -136,8 +165,30 @@ class ReadyDispatch:
                     return
             waiting.popleft()
             self.admitted.append(a)
+            if self.programme is not None:
+                month = self._month_now()
+                self.lifted[month] = self.lifted.get(month, 0) + 1
             a.event.succeed(a)
         self._timer = None
+
+    @property
+    def state(self) -> str:
+        """The ship state of a wait for the farm (or, with no cover rule, for a berth)."""
+        if not self.cover:
+            return "queueing"
+        return "anchorage_cargo" if self.loads else "anchorage_ullage"
+
+    def _month_now(self) -> int:
+        now: float = self.env.now
+        return bisect_right(self.month_starts_h, now) - 1
+
+    def _charge(self, state: str) -> None:
+        """The ships waiting are held by ``state`` from now on."""
+        now: float = self.env.now
+        for a in self.waiting:
+            clock = a.clock
+            if clock is not None and clock.state != state:
+                clock.enter(state, now)
 
     def _set_timer(self, dt: float) -> None:
         ev = self._timer = self.env.timeout(dt)

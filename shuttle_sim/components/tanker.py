@@ -37,6 +37,7 @@ TANKER_STATES = (
     "anchorage_cargo",
     "anchorage_ullage",
     "anchorage_weather",
+    "anchorage_programme",
     "queueing",
     "berthing",
     "transferring",

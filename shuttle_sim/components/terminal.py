@@ -158,6 +158,9 @@ class Terminal:
         this port's weather site; always workable when omitted.
     berth_up : list of Availability, optional
         Each berth's up timeline; always up when omitted.
+    calendar : (list of float, list of int), optional
+        The hours at which calendar months begin and their months (0..11), for a
+        lifting programme (``dispatch.programme``).
     """
 
     def __init__(
@@ -169,6 +172,7 @@ class Terminal:
         traffic_rng,
         weather: dict[str, Availability] | None = None,
         berth_up: list[Availability] | None = None,
+        calendar: tuple[list[float], list[int]] | None = None,
     ) -> None:
         if role not in ("load", "discharge"):
             raise ValueError(f"role must be 'load' or 'discharge', found {role!r}")
@@ -202,7 +206,13 @@ class Terminal:
         self._window_h = {op: getattr(spec.limits, op).window_h for op in OPERATIONS}
         self._starved_state = "waiting_cargo" if role == "load" else "waiting_ullage"
         self._anchorage_state = ANCHORAGE_STATE[role]
-        self.dispatch = ReadyDispatch(env, tank, self._loads) if spec.dispatch.policy == "ready" else None
+        ds = spec.dispatch
+        programme = ds.programme.cargoes if ds.programme is not None else None
+        self.dispatch = None
+        if ds.policy == "ready" or programme is not None:
+            starts, months = calendar if calendar is not None else ([0.0, INF], [0, 0])
+            self.dispatch = ReadyDispatch(env, tank, self._loads, ds.policy == "ready", programme, starts, months)
+            self._anchorage_state = self.dispatch.state
         # the samplers of the call's steps, kept here: drawn at every call
         self._arrival_formalities: Sampler = spec.arrival_formalities.sampler
         self._berthing: Sampler = spec.berthing.sampler
@@ -296,7 +306,7 @@ class Terminal:
         if dispatch is not None:
             ship_clock.enter(self._anchorage_state, now)
             t_a = now
-            adm = dispatch.request(amount_t, rate, berthing_h + pre_h)
+            adm = dispatch.request(amount_t, rate, berthing_h + pre_h, ship_clock)
             if not adm.event.triggered:
                 yield adm.event
                 now = env.now  # admitted when the farm allowed it: not known in advance

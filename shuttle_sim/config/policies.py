@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ..distributions import Duration
 from .types import Hours, PositiveTonnesPerHour, Spec, WaveMetres, WindMPerS
@@ -60,11 +60,28 @@ class DispatchSpec(Spec):
     tank farm slows its transfer when it runs dry (loading) or full (discharging).
     ``policy: ready``: it waits at anchorage until the farm can serve its whole cargo
     (:mod:`shuttle_sim.components.dispatch`); ships are admitted in ``order: fcfs``
-    (first come, first served, the only order so far).
+    (first come, first served, the only order so far).  With a ``programme``, ships are
+    also admitted only within their month's nominated liftings (with either policy).
     """
 
     policy: Literal["free", "ready"] = "free"
     order: Literal["fcfs"] = "fcfs"
+    programme: Optional["LiftingProgramme"] = Field(default=None, description="cargoes nominated by calendar month")
+
+
+class LiftingProgramme(Spec):
+    """The shipper's monthly programme (``port.dispatch.programme``): ``cargoes[m]``
+    liftings are nominated in calendar month m (January first).  A ship is admitted
+    only while its month's nominations are not used up; otherwise it waits at anchorage
+    (ship state ``anchorage_programme``) until the next month opens."""
+
+    cargoes: list[int] = Field(min_length=12, max_length=12, description="cargoes per month, Jan..Dec")
+
+    @model_validator(mode="after")
+    def _counts(self) -> "LiftingProgramme":
+        if any(c < 0 for c in self.cargoes):
+            raise ValueError(f"expected cargoes >= 0 per month, found {self.cargoes}")
+        return self
 
 
 class LeaveBerthSpec(Spec):
@@ -84,3 +101,6 @@ class LeaveBerthSpec(Spec):
     max_wind_m_per_s: Optional[WindMPerS] = Field(default=26.0, alias="max_wind")
     max_hs_m: Optional[WaveMetres] = Field(default=None, alias="max_hs")
     lead_h: Hours = Field(default=3.0, alias="lead")
+
+
+DispatchSpec.model_rebuild()
