@@ -159,7 +159,7 @@ class World:
         out = {op: self._availability(port.weather_site, getattr(port.limits, op)) for op in OPERATIONS}
         leave = getattr(port, "leave_berth", None)  # tanker ports only (a ferry port has none)
         # a limit on wind or waves: a closures source (open/closed spells) has neither
-        if (leave is not None and (leave.max_wind_m_per_s is not None or leave.max_hs_m is not None)
+        if (leave is not None and leave.policy == "leave"
                 and self.scenario.weather is not None and self.scenario.weather.source != "closures"):
             out["leave_berth"] = self._availability(port.weather_site, leave)
         return out

@@ -226,7 +226,7 @@ def test_a_ship_leaves_the_berth_ahead_of_a_storm_and_comes_back_after(tmp_path)
 
 
 def test_leave_berth_can_be_switched_off(tmp_path):
-    s = _weather_cycle(tmp_path, {"port": [(8, 12, 28.0)]}).with_changes({"load_port.leave_berth.max_wind": None})
+    s = _weather_cycle(tmp_path, {"port": [(8, 12, 28.0)]}).with_changes({"load_port.leave_berth.policy": "stay"})
     r = simulate(s)
     assert r.kpis["load_storm_departures"] == 0.0
     assert r.voyages[0].load_end_h == 2.0 + 12.0 + 4.0
@@ -255,3 +255,15 @@ def test_a_monthly_programme_holds_ships_until_the_next_month():
     # waits from 62 to 744, from 806 to 1416, and from 1478 to the horizon (March done)
     assert r.tankers[0]["anchorage_programme_h"] == (744.0 - 62.0) + (1416.0 - 806.0) + (1500.0 - 1478.0)
     assert r.tankers[0]["anchorage_cargo_h"] == 0.0 and r.tankers[0]["queueing_h"] == 0.0
+
+
+def test_the_new_policies_round_trip_through_the_resolved_scenario():
+    """A run's resolved scenario must re-run exactly: every new key, set or default."""
+    from shuttle_sim.config.schema import resolved_dict
+
+    s = ss.load_scenario(ROOT_CONFIGS / "aktau_current.yaml")
+    variants = [s, s.with_changes({"load_port.leave_berth.policy": "stay", "route.forecast_horizon": "48 h",
+                                   "discharge_port.dispatch.programme": {"cargoes": [3] * 12},
+                                   "load_port.leave_berth.max_hs": "3 m", "route.departure": "any"})]
+    for v in variants:
+        assert ss.scenario_from_dict(resolved_dict(v)) == v

@@ -93,12 +93,14 @@ class LeaveBerthSpec(Spec):
     and finishes its cargo.  The default, 26 m/s, is the generic limit of DOMAIN.md
     [64] ("leave the berth if more than 26 m/s is forecast"); ``lead`` (default 3 h,
     an ASSUMPTION: about the longest unberthing plus a margin) is how long before the
-    storm it starts unberthing.  ``max_wind: null`` with no ``max_hs`` never leaves.
+    storm it starts unberthing.  ``policy: stay`` never leaves (ships pause and stay
+    alongside, the behaviour before this rule).
     Acts only where the port has a ``weather_site`` and the weather has wind and waves
     (not the ``closures`` source).
     """
 
-    max_wind_m_per_s: Optional[WindMPerS] = Field(default=26.0, alias="max_wind")
+    policy: Literal["leave", "stay"] = "leave"
+    max_wind_m_per_s: WindMPerS = Field(default=26.0, alias="max_wind")
     max_hs_m: Optional[WaveMetres] = Field(default=None, alias="max_hs")
     lead_h: Hours = Field(default=3.0, alias="lead")
 
