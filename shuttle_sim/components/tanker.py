@@ -88,7 +88,9 @@ class Tanker:
     (:meth:`~shuttle_sim.components.terminal.Terminal.call`) works on the ship directly:
 
     * reads ``rng`` (durations drawn in a fixed order), ``up`` (whether the ship can
-      berth, unberth or transfer);
+      berth, unberth or transfer); with ``depart_window``, ``passage.sea`` and
+      ``depart_clear_laden_h`` / ``depart_clear_ballast_h`` (the clear sea it needs
+      ahead to leave a berth);
     * drives ``clock``: every state change of the call is entered on it, and the berth's
       clock is coupled to it while the ship is alongside, so one entry charges both;
       ``clock.move`` re-labels the starved part of a transfer afterwards;
