@@ -9,14 +9,18 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import math
+import os
 import sys
 from pathlib import Path
 
 from . import __version__
 from .config.loader import ConfigError, load_scenario
 from .config.schema import Scenario
+from .config.types import MAX_HORIZON_H
 from .model import simulate
 from .output import kpi_summary, write_run
+from .report import cli as report_cli
 from .tables import run_table, study_table
 from .units import HOURS_PER_YEAR
 
@@ -32,17 +36,29 @@ def _option(convert, ok, what: str):
         try:
             v = convert(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {what}, found {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected {what}, found {text[:60]!r}") from None
         if not ok(v):
-            raise argparse.ArgumentTypeError(f"expected {what}, found {text!r}")
+            raise argparse.ArgumentTypeError(f"expected {what}, found {text[:60]!r}")
         return v
 
     return parse
 
 
-_positive_float = _option(float, lambda v: v > 0, "a number > 0")
-_count = _option(int, lambda v: v >= 1, "an integer >= 1")
-_seed = _option(int, lambda v: v >= 0, "an integer >= 0")
+MAX_REPLICATIONS = 1_000_000
+MAX_YEARS = MAX_HORIZON_H / HOURS_PER_YEAR
+_years = _option(float, lambda v: 1.0 <= v * HOURS_PER_YEAR <= MAX_HORIZON_H,
+                 f"a number of years from {1 / HOURS_PER_YEAR:.3g} (1 h) to {MAX_YEARS:g}")
+_fraction = _option(float, lambda v: 0 < v <= 1, "a fraction > 0 and <= 1 (e.g. 0.01 for 1%)")
+_count = _option(int, lambda v: 1 <= v <= MAX_REPLICATIONS, f"a whole number from 1 to {MAX_REPLICATIONS:,}")
+_workers = _option(int, lambda v: 1 <= v <= 4096, "a whole number from 1 to 4096")
+_seed = _option(int, lambda v: 0 <= v < 2**64, "a whole number from 0 to 2**64 - 1")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (exit status 2)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 
 PERCENTILES = ("With -n > 1 each KPI is summarised over replications by its mean, the 95% CI half-width of"
@@ -52,7 +68,7 @@ PERCENTILES = ("With -n > 1 each KPI is summarised over replications by its mean
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="shuttle-sim", description="Trans-Caspian crude export simulator.")
+    p = _Parser(prog="shuttle-sim", description="Trans-Caspian crude export simulator.")
     p.add_argument("--version", action="version", version=f"shuttle-sim {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -60,16 +76,18 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("scenario", help="scenario YAML file")
     r.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="change a scenario field, e.g. --set load_port.berths=4 --set 'fleet.tankers[Astana-class].count=3'")
-    r.add_argument("--years", type=_positive_float, help="simulated years (default: the scenario's horizon)")
+    r.add_argument("--years", type=_years,
+                   help="measured years, after the scenario's warm-up (default: the scenario's horizon)")
     r.add_argument("--seed", type=_seed, default=0, help="root random seed (default 0)")
     r.add_argument("--out", help="directory for the resolved scenario, KPIs, voyages and level traces")
     r.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
     r.add_argument("-n", "--replications", type=_count, default=1, help="replications (default 1)")
-    r.add_argument("--workers", type=_count, default=None,
-                   help="worker processes (default: all cores when n > 1; 1 runs in this process)")
-    r.add_argument("--precision", type=_positive_float,
+    r.add_argument("--workers", type=_workers, default=None,
+                   help="worker processes (default: all cores when n > 1; never more than the replications or 4 per "
+                        "core; 1 runs in this process)")
+    r.add_argument("--precision", type=_fraction,
                    help="continue until the KPI's 95%% CI half-width is within this fraction of its mean")
-    r.add_argument("--kpi", default="delivered_mt_per_year", help="KPI for --precision")
+    r.add_argument("--kpi", default=DEFAULT_KPI, help="KPI for --precision")
     r.add_argument("--max-replications", type=_count, default=10_000, help="cap for --precision")
     r.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
     r.add_argument("--storage", action="store_true",
@@ -77,11 +95,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--warmup", help="override the scenario's warm-up: a duration ('60 d') or 'mser5' (MSER-5 over "
                                     f"{MSER_PILOTS} pilot replications of the same seed; docs/model.md, Warm-up)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--report", action="store_true", help="also write a plot report of --out into OUT/report/")
 
     v = sub.add_parser("validate", help="check scenario files without running them")
     v.add_argument("scenarios", nargs="+", help="scenario YAML files")
 
     sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    report_cli.add_parser(sub)
 
     w = sub.add_parser("weather", help="weather tools")
     wsub = w.add_subparsers(dest="weather_command", required=True)
@@ -97,12 +117,68 @@ def _print_summary(scenario: Scenario, summary: dict, horizon_h: float, out=sys.
     out.write(run_table(summary))
 
 
-def _study(args, scenario: Scenario, horizon_h: float) -> int:
-    import os
+DEFAULT_KPI = "delivered_mt_per_year"
 
+
+def _check_out(out: str) -> None:
+    """Refuse an ``--out`` that cannot become a writable directory, before anything runs."""
+    p = Path(out)
+    if p.exists():
+        if not p.is_dir():
+            raise UserError(f"--out {out}: expected a directory, found a file")
+        if not os.access(p, os.W_OK | os.X_OK):
+            raise UserError(f"--out {out}: cannot write: permission denied")
+        return
+    parent = p.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UserError(f"--out {out}: expected a directory, found a path under the file {parent}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"--out {out}: cannot create: permission denied in {parent}")
+
+
+def _check_kpi(args, scenario: Scenario) -> None:
+    """Refuse an unknown ``--kpi`` up front, naming the KPIs (a 1-hour probe run lists them)."""
+    if args.kpi == DEFAULT_KPI:
+        return
+    names = list(simulate(scenario, seed=args.seed, horizon_h=scenario.warmup_h + 1.0).kpis)
+    if args.kpi not in names:
+        raise UserError(f"--kpi: expected one of {', '.join(names)}; found {args.kpi[:60]!r}")
+
+
+def _check_scheduler(address: str) -> None:
+    """Refuse a Dask scheduler address that is malformed or unreachable, before a study writes."""
+    import socket
+    from urllib.parse import urlsplit
+
+    text = address if "://" in address else f"tcp://{address}"
+    try:
+        u = urlsplit(text)
+        host, port = u.hostname, u.port
+    except ValueError:
+        host = port = None
+        u = None
+    if u is None or u.scheme not in ("tcp", "tls", "ws", "wss", "ucx", "inproc") or not host or \
+            (port is None and u.scheme != "inproc") or u.path not in ("", "/"):
+        raise UserError(f"--scheduler: expected an address like tcp://127.0.0.1:8786, found {address[:80]!r}")
+    try:
+        import distributed  # noqa: F401  (only whether it is installed)
+    except ImportError:
+        raise UserError("--scheduler needs Dask: pip install 'shuttle-sim[dask]'") from None
+    if u.scheme in ("tcp", "tls", "ws", "wss"):
+        try:
+            socket.create_connection((host, port), timeout=10).close()
+        except OSError as e:
+            raise UserError(f"--scheduler: cannot reach {address}: {e.strerror or e}") from None
+
+
+def _study(args, scenario: Scenario, horizon_h: float) -> int:
     from .experiment import StudyError, run_experiment
 
-    workers = args.workers or (os.cpu_count() or 1)
+    needed = args.max_replications if args.precision else args.replications
+    cores = os.cpu_count() or 1
+    workers = max(1, min(args.workers or cores, needed, 4 * cores))  # no idle or thrashing processes
     try:
         exp = run_experiment(
             scenario, args.replications, args.seed, workers, out=args.out, precision=args.precision, kpi=args.kpi,
@@ -111,6 +187,9 @@ def _study(args, scenario: Scenario, horizon_h: float) -> int:
         )
     except StudyError as e:
         raise UserError(str(e)) from None
+    except OSError as e:  # the study directory: unwritable, full disk ...
+        where = f"--out {args.out}: " if args.out else ""
+        raise UserError(f"{where}cannot write: {e.strerror or e}") from None
     except KeyboardInterrupt:
         where = f"; finished replications are kept in {args.out}: rerun the same command to finish" if args.out else ""
         print(f"shuttle-sim: interrupted{where}", file=sys.stderr)
@@ -119,7 +198,7 @@ def _study(args, scenario: Scenario, horizon_h: float) -> int:
     if args.json:
         json.dump(summary, sys.stdout, indent=2)
         sys.stdout.write("\n")
-        return 0
+        return report_cli.after_run(args.out, sys.stderr) if args.report else 0
     measured = (f"{(horizon_h - scenario.warmup_h) / HOURS_PER_YEAR:g} yr measured after a {scenario.warmup_h / 24:g}-day warm-up"
                 if scenario.warmup_h else f"{horizon_h / HOURS_PER_YEAR:g} yr")
     print(f"scenario {scenario.name}: {summary['replications']} replications of {measured}"
@@ -135,19 +214,23 @@ def _study(args, scenario: Scenario, horizon_h: float) -> int:
               f" {st['peak_stock_t']['p90']:,.0f} t (P90); capacity for zero deferral in 90% of years: {cap_s}")
     if args.out:
         print(f"  written to {args.out}/")
-    return 0
+    return report_cli.after_run(args.out) if args.report else 0
 
 
 MSER_PILOTS = 10
 
 
-def _with_warmup(args, scenario: Scenario, horizon_h: float) -> Scenario:
-    """The scenario with the warm-up ``--warmup`` asks for (a duration, or MSER-5)."""
+def _with_warmup(args, scenario: Scenario) -> Scenario:
+    """The scenario with the warm-up ``--warmup`` asks for (a duration, or MSER-5).  With
+    ``--years`` the warm-up comes before the measured years, so any length will do; without,
+    it must be shorter than the scenario's horizon."""
     from . import units
     from .window import suggest_warmup, with_warmup
 
+    horizon_h = math.inf if args.years else scenario.horizon_h
     if args.warmup == "mser5":
-        s = suggest_warmup(scenario, replications=MSER_PILOTS, seed=args.seed, horizon_h=horizon_h)
+        pilot_h = args.years * HOURS_PER_YEAR if args.years else scenario.horizon_h
+        s = suggest_warmup(scenario, replications=MSER_PILOTS, seed=args.seed, horizon_h=pilot_h)
         parts = ", ".join(f"{k} {v / 24:g} d" for k, v in s.items() if k != "warmup_h")
         print(f"warm-up by MSER-5 over {MSER_PILOTS} pilot replications: {s['warmup_h'] / 24:g} d ({parts})",
               file=sys.stderr)
@@ -163,24 +246,28 @@ def _with_warmup(args, scenario: Scenario, horizon_h: float) -> Scenario:
 
 
 def _run(args) -> int:
+    if args.scheduler:
+        _check_scheduler(args.scheduler)
+    if args.out:
+        _check_out(args.out)
     scenario = load_scenario(args.scenario)
+    if args.report and not args.out:
+        raise UserError("--report needs --out (the report reads the result files)")
     if args.set:
         from .config.overrides import parse_assignment, with_changes
 
         changes = dict(parse_assignment(a) for a in args.set)
         scenario = with_changes(scenario, changes, "--set", base_dir=Path(args.scenario).resolve().parent)
-    horizon_h = args.years * HOURS_PER_YEAR if args.years else scenario.horizon_h
     if args.warmup is not None:
-        scenario = _with_warmup(args, scenario, horizon_h)
+        scenario = _with_warmup(args, scenario)
+    # --years is the measured period: the warm-up comes before it
+    horizon_h = scenario.warmup_h + args.years * HOURS_PER_YEAR if args.years else scenario.horizon_h
     if scenario.warmup_h >= horizon_h:
-        raise UserError(f"--years {args.years or 0:g}: expected a horizon longer than the scenario's warm-up "
-                        f"({scenario.warmup_h:g} h), found {horizon_h:g} h")
+        raise UserError(f"warmup: expected a warm-up shorter than the scenario's horizon ({horizon_h:g} h),"
+                        f" found {scenario.warmup_h:g} h; give --years to measure after it")
+    _check_kpi(args, scenario)
     if args.replications > 1 or args.precision or args.storage or args.scheduler:
         return _study(args, scenario, horizon_h)
-    if args.out:
-        out = Path(args.out)
-        if out.exists() and not out.is_dir():
-            raise UserError(f"--out {args.out}: expected a directory, found a file")
     started = _dt.datetime.now(_dt.timezone.utc)
     result = simulate(scenario, seed=args.seed, horizon_h=horizon_h)
     summary = kpi_summary(scenario.name, [result])
@@ -196,7 +283,7 @@ def _run(args) -> int:
         _print_summary(scenario, summary, horizon_h)
         if args.out:
             print(f"  written to {args.out}/")
-    return 0
+    return report_cli.after_run(args.out, sys.stderr if args.json else sys.stdout) if args.report else 0
 
 
 def _validate(args) -> int:
@@ -243,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``shuttle-sim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return {"run": _run, "validate": _validate, "schema": _schema, "weather": _weather}[args.command](args)
+        return {"run": _run, "validate": _validate, "schema": _schema, "weather": _weather,
+                "report": report_cli.main}[args.command](args)
     except ConfigError as e:
         print(e, file=sys.stderr)
         return 2

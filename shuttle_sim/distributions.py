@@ -133,7 +133,7 @@ class _ByMeanCV(_Dist):
     """A distribution given by its own mean and coefficient of variation."""
 
     mean_value_h: PositiveHours = Field(alias="mean")
-    cv: float = Field(gt=0)
+    cv: float = Field(gt=0, le=10, description="coefficient of variation, at most 10")
 
     @property
     def mean_h(self) -> float:

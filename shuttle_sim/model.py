@@ -18,7 +18,7 @@ import time
 
 import simpy
 
-from .components import offtake, outages, stress
+from .components import draft, offtake, outages, stress
 from .components.availability import Availability
 from .components.drydock import first_due_h
 from .components.ferry import FerryRoute
@@ -27,6 +27,7 @@ from .components.records import Voyage
 from .components.tank import TankFarm
 from .components.tanker import Tanker
 from .components.terminal import OPERATIONS, Terminal
+from .components.wear import UseFailures
 from .components.weather import Weather
 from .config.schema import Scenario
 from .results import Result, collect
@@ -112,22 +113,27 @@ class World:
                              self._port_weather(lp), self._berth_ups("load", lp, until_h), calendar)
         self.discharge = Terminal(env, dp, "discharge", self.discharge_tank, streams.get("other_traffic", 1),
                                   self._port_weather(dp), self._berth_ups("discharge", dp, until_h), calendar)
+        self.load.cargo_limit = draft.cargo_limit(s)
         sea = self._availability(s.route.weather_site, s.route.passage_limits)
         spacing_h = s.fleet.arrival_spacing_h or 0.0
-        n = s.n_tankers
-        k = 0
+        k = 0  # fleet-wide number: arrival order and the index `disruptions` address
         for cls in s.fleet.tankers:
             for j in range(cls.count):
+                # streams by class name and number within the class (common random numbers:
+                # adding a ship of one class leaves every other ship's draws unchanged)
                 name = f"{cls.name}-{j + 1}" if cls.count > 1 else cls.name
-                up = self._entity_up(cls.breakdowns, "tanker_failures", "tanker", k, until_h)
-                self.tankers.append(
-                    Tanker(env, name, cls, self.load, self.discharge, s.route.distance_nmi,
-                           streams.get("tanker", k), k * spacing_h, self.voyages,
-                           up=None if up.always_up else up, sea=sea,
-                           dry_dock_first_h=first_due_h(cls.dry_dock, k, n),
-                           depart_window=s.route.departure == "passage_window",
-                           forecast_h=s.route.forecast_horizon_h or math.inf)
-                )
+                up, wear = self._ship_up(cls.breakdowns, f"tanker_failures/{cls.name}", j, "tanker", k, until_h)
+                phase = streams.get(f"dry_dock/{cls.name}", j).random()
+                ship = Tanker(env, name, cls, self.load, self.discharge, s.route.distance_nmi,
+                              streams.get(f"tanker/{cls.name}", j), k * spacing_h, self.voyages,
+                              up=None if up.always_up else up, sea=sea,
+                              dry_dock_first_h=first_due_h(cls.dry_dock, phase),
+                              depart_window=s.route.departure == "passage_window",
+                              forecast_h=s.route.forecast_horizon_h or math.inf)
+                if wear is not None:
+                    ship.wear = wear
+                    wear.attach(ship, (ship.passage,))
+                self.tankers.append(ship)
                 k += 1
 
     def _build_ferry(self, until_h: float, supply_t_per_h: float, supply_changes) -> None:
@@ -143,35 +149,52 @@ class World:
         weather = {"port": self._port_weather(fr.port), "arrival_port": self._port_weather(fr.arrival_port),
                    "sea": self._availability(fr.crossing.weather_site, fr.crossing.passage_limits)}
         n = fr.ferries.count
-        ups = [self._entity_up(fr.ferries.breakdowns, "ferry_failures", "ferry", i, until_h) for i in range(n)]
-        first_dd = [first_due_h(fr.ferries.dry_dock, i, n) for i in range(n)]
+        ups, wears = zip(*[self._ship_up(fr.ferries.breakdowns, "ferry_failures", i, "ferry", i, until_h)
+                            for i in range(n)])
+        first_dd = [first_due_h(fr.ferries.dry_dock, streams.get("dry_dock/ferry", i).random()) for i in range(n)]
+        sea_level = getattr(s, "sea_level", None)  # the tanker route's sea-level trend, where the scenario has one
         self.ferry = FerryRoute(env, fr, self.station_tank, streams, {k: v for k, v in weather.items() if v},
-                                ups, first_dd)
+                                list(ups), first_dd, [w for w in wears if w is not None],
+                                start_date=s.start_date,
+                                sea_trend_m_per_yr=sea_level.trend_per_yr_m if sea_level is not None else 0.0)
 
-    def _availability(self, site: str | None, limits) -> Availability | None:
+    def _availability(self, site: str | None, limits, exposure=None) -> Availability | None:
         if self.weather is None or site is None:
             return None
-        return self.weather.availability(site, limits.max_wind_m_per_s, limits.max_hs_m)
+        return self.weather.availability(site, limits.max_wind_m_per_s, limits.max_hs_m,
+                                         limits.min_visibility_m, exposure)
 
     def _port_weather(self, port) -> dict[str, Availability] | None:
         if self.weather is None or port.weather_site is None:
             return None
-        out = {op: self._availability(port.weather_site, getattr(port.limits, op)) for op in OPERATIONS}
+        exposure = getattr(port, "berth_exposure", None)  # site sea-state -> berth sea-state
+        out = {op: self._availability(port.weather_site, getattr(port.limits, op), exposure) for op in OPERATIONS}
         leave = getattr(port, "leave_berth", None)  # tanker ports only (a ferry port has none)
         # a limit on wind or waves: a closures source (open/closed spells) has neither
         if (leave is not None and leave.policy == "leave"
                 and self.scenario.weather is not None and self.scenario.weather.source != "closures"):
-            out["leave_berth"] = self._availability(port.weather_site, leave)
+            out["leave_berth"] = self._availability(port.weather_site, leave, exposure)
         return out
 
     def _berth_ups(self, role: str, port, until_h: float) -> list[Availability]:
-        return [self._entity_up(port.berth_failures, f"{role}_berth_failures", f"{role}_berth", j, until_h)
+        return [self._entity_up(port.berth_failures, f"{role}_berth_failures", j, f"{role}_berth", j, until_h)
                 for j in range(port.berths)]
 
-    def _entity_up(self, failures, stream: str, target: str, index: int, until_h: float) -> Availability:
-        """Up timeline of entity ``index``: its random failures (drawn from stream
-        ``stream``) and the scripted disruptions aimed at ``target`` ``index``."""
-        downs = outages.failure_downs(failures, self.streams.get(stream, index), until_h)
+    def _ship_up(self, failures, stream: str, stream_index: int, target: str, index: int, until_h: float):
+        """A ship's up timeline and, with ``breakdowns.clock: operating``, its failure
+        clock (:class:`~.components.wear.UseFailures`, which adds the failures as the
+        ship's use decides them); else ``(timeline, None)``."""
+        if failures is None or getattr(failures, "clock", "calendar") == "calendar":
+            return self._entity_up(failures, stream, stream_index, target, index, until_h), None
+        scripted = outages.scripted_downs(self.scenario.disruptions, self.scenario.start_date, target, index)
+        wear = UseFailures(failures, self.streams.get(stream, stream_index), scripted)
+        return wear.up, wear
+
+    def _entity_up(self, failures, stream: str, stream_index: int, target: str, index: int,
+                   until_h: float) -> Availability:
+        """Up timeline of one entity: its random failures (drawn from stream ``stream``,
+        entity ``stream_index``) and the scripted disruptions aimed at ``target`` ``index``."""
+        downs = outages.failure_downs(failures, self.streams.get(stream, stream_index), until_h)
         downs += outages.scripted_downs(self.scenario.disruptions, self.scenario.start_date, target, index)
         return outages.entity_availability(downs)
 

@@ -70,24 +70,49 @@ def _levels_csv(result: Result) -> str:
 
 
 def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: _dt.datetime) -> Path:
-    """Write one replication's resolved scenario, KPIs, voyages and level traces."""
-    from . import __version__, _native
+    """Write one replication's resolved scenario, KPIs, voyages and level traces.
 
+    All or nothing: if writing fails (or is interrupted), the files written so far are
+    removed again, and so is the directory if this call created it.
+    """
     out = Path(out_dir)
+    created = [p for p in (out, *out.parents) if not p.exists()]
     out.mkdir(parents=True, exist_ok=True)
     manifest = out / "manifest.json"
     if manifest.exists():
         manifest.unlink()  # the directory is incomplete until the new manifest lands
-    atomic_write(out / "scenario.resolved.yaml", yaml.safe_dump(resolved_dict(scenario), sort_keys=False))
-    atomic_write(out / "kpis.json", json.dumps(kpi_summary(scenario.name, [result]), indent=2) + "\n")
+    written: list[Path] = []
+    try:
+        return _write_run(out, scenario, result, started, written)
+    except BaseException:
+        for p in written:
+            p.unlink(missing_ok=True)
+        for d in created:  # deepest first
+            try:
+                d.rmdir()
+            except OSError:
+                break
+        raise
+
+
+def _write_run(out: Path, scenario: Scenario, result: Result, started: _dt.datetime, written: list[Path]) -> Path:
+    from . import __version__, _native
+
+    def write(path: Path, text: str) -> None:
+        written.append(path)
+        atomic_write(path, text)
+
+    manifest = out / "manifest.json"
+    write(out / "scenario.resolved.yaml", yaml.safe_dump(resolved_dict(scenario), sort_keys=False))
+    write(out / "kpis.json", json.dumps(kpi_summary(scenario.name, [result]), indent=2) + "\n")
     files = ["scenario.resolved.yaml", "kpis.json", "tank_levels.csv"]
     if scenario.has_tankers:
-        atomic_write(out / "voyages.csv", _csv(result.voyages, Voyage))
+        write(out / "voyages.csv", _csv(result.voyages, Voyage))
         files.append("voyages.csv")
     if scenario.ferry is not None:
-        atomic_write(out / "ferry_trips.csv", _csv(result.ferry_trips, FerryTrip))
+        write(out / "ferry_trips.csv", _csv(result.ferry_trips, FerryTrip))
         files.append("ferry_trips.csv")
-    atomic_write(out / "tank_levels.csv", _levels_csv(result))
+    write(out / "tank_levels.csv", _levels_csv(result))
     meta = {
         "package_version": __version__,
         "compiled_modules": bool(_native.compiled_modules()),  # same results either way; speed differs
@@ -102,5 +127,5 @@ def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: 
         "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "files": files,
     }
-    atomic_write(manifest, json.dumps(meta, indent=2) + "\n")
+    write(manifest, json.dumps(meta, indent=2) + "\n")
     return out

@@ -159,6 +159,8 @@ def _tanker_route(world: "World", horizon_h: float, k: dict, traces: dict) -> li
         # above charges each hold when it begins)
         k[f"{role}_weather_hold_h"] = term.occupancy_h.get("weather", 0.0)
     k["sea_weather_hold_h"] = float(sum(t.sea_weather_h for t in world.tankers))
+    if any(t.wear is not None for t in world.tankers):
+        k["tanker_failures"] = float(sum(t.wear.failures_before(horizon_h) for t in world.tankers if t.wear is not None))
     k["weather_hold_h"] = k["load_weather_hold_h"] + k["discharge_weather_hold_h"] + k["sea_weather_hold_h"]
     fleet_h = len(world.tankers) * horizon_h
     for state in TANKER_STATES:
@@ -190,7 +192,7 @@ def _ferry_route(world: "World", horizon_h: float, k: dict, traces: dict) -> Non
     k["ferry_delivered_t"] = fr.delivered_wagons * q
     k["ferry_crossed_t"] = fr.crossed_wagons * q
     k["wagons_delivered"] = float(fr.delivered_wagons)
-    wagons_per_trip = [t.wagons for t in fr.trip_records]
+    wagons_per_trip = [t.wagons + t.other_wagons for t in fr.trip_records]
     k["ferry_trips"] = float(len(wagons_per_trip))
     k["ferry_load_factor"] = (float(np.mean(wagons_per_trip)) / spec.ferries.capacity_wagons
                               if wagons_per_trip else 0.0)
@@ -214,3 +216,14 @@ def _ferry_route(world: "World", horizon_h: float, k: dict, traces: dict) -> Non
     fleet_h = spec.ferries.count * horizon_h
     for state in FERRY_STATES:
         k[f"ferry_{state}_frac"] = fr.budget_h.get(state, 0.0) / fleet_h
+    k["ferry_handling_weather_hold_h"] = fr.handling_weather_h()
+    k["ferry_draft_limited_trips"] = float(fr.draft_limited_trips)
+    if spec.ferries.breakdowns is not None:
+        k["ferry_left_berth_broken"] = float(fr.left_berth_broken)
+        if spec.ferries.breakdowns.clock == "operating":
+            k["ferry_failures"] = float(fr.failures_before(horizon_h))
+    if spec.other_cargo is not None:
+        oc = fr.other_census()
+        k["other_wagons_arrived"] = float(oc.get("arrived", 0))
+        k["other_wagons_delivered"] = float(oc.get("delivered", 0))
+        k["other_wagons_undelivered"] = float(oc.get("arrived", 0) - oc.get("delivered", 0))

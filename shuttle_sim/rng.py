@@ -2,10 +2,21 @@
 
 Every stochastic source and entity draws from its own ``numpy.random.Generator``,
 derived from ``SeedSequence([root_seed, replication, source_id, index])`` where
-``source_id`` is a stable hash of the source's name (``"tanker"``, ``"weather"``, ...)
-and ``index`` the entity's number.  Adding a tanker therefore shifts neither the
-weather nor any other tanker's draws, and replication ``r`` of seed ``s`` is the same
-whichever worker runs it.  There is no global random state anywhere in the package.
+``source_id`` is a stable hash of the source's name and ``index`` the entity's number.
+Names say what an entity *is*, never where it stands in a list, so that the variants a
+study compares (one more tanker, another berth, another site) share every draw they can
+(common random numbers):
+
+* tanker ``j`` of class ``C``: ``tanker/C`` (voyage durations), ``tanker_failures/C``,
+  ``dry_dock/C`` (the phase of its survey cycle), index ``j``;
+* berth ``j`` of the load or discharge port: ``load_berth_failures`` /
+  ``discharge_berth_failures``, index ``j``; other traffic by port role;
+* weather by site name (``weather_calm/SITE`` ...), storms by their origin;
+* ferry ``i``: ``ferry``, ``ferry_failures``, ``dry_dock/ferry``; supply, offtake and
+  stress events by their own names.
+
+Adding a tanker therefore shifts neither the weather nor any other tanker's draws, and
+replication ``r`` of seed ``s`` is the same whichever worker runs it.  There is no global random state anywhere in the package.
 """
 
 from __future__ import annotations

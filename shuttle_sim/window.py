@@ -94,7 +94,7 @@ def _recomputed(name: str, late: Result, w_early: "World", w_late: "World", W: f
     if p == "ferry_load_factor":
         trips = late.ferry_trips[len(w_early.ferry.trip_records):]
         cap = w_late.scenario.ferry.ferries.capacity_wagons
-        return float(np.mean([r.wagons for r in trips])) / cap if trips else 0.0
+        return float(np.mean([r.wagons + r.other_wagons for r in trips])) / cap if trips else 0.0
     raise KeyError(f"{name!r}: no window rule for its kind {_kpis.window_kind(name)!r} (shuttle_sim/window.py)")
 
 

@@ -83,7 +83,7 @@ def test_yard_binds_and_halts_rail_shipments():
     assert np.all(np.diff([t for t, _ in steady]) == 56.0)
     census = w.ferry.wagon_census()
     assert census["loaded_at_station"] > 0  # rakes held at the origin
-    assert w.ferry.yard_space.level == 0
+    assert w.ferry.yard.space.level == 0
     r = ss.simulate(s, horizon_h=1000)
     assert r.kpis["yard_wagons_max"] <= 30
 
@@ -156,7 +156,7 @@ def test_wagons_and_oil_are_conserved_and_limits_hold(d, seed):
     r = ss.simulate(s, seed=seed)
     k = r.kpis
     assert k["yard_wagons_max"] <= s.ferry.yard.capacity_wagons
-    assert census["yard_loaded"] + census.get("rail_to_port", 0) <= s.ferry.yard.capacity_wagons
+    assert fr.yard.total == census["yard_loaded"] <= s.ferry.yard.capacity_wagons  # only wagons at the port
     # oil: loaded into wagons = delivered + in full undelivered wagons + rakes being filled
     # (a rake whose last tonne went in exactly at the horizon is still being filled: its
     # done event has not fired, so it is not yet a loaded wagon)

@@ -148,7 +148,7 @@ def policy_scenarios(draw):
                                   "rule": draw(st.sampled_from(["priority", "share"])), "share": draw(st.floats(0, 1)),
                                   "outages": {"mtbf": {"dist": "exponential", "mean": "100 h"}, "mttr": "20 h"}}
     if draw(st.booleans()):
-        d["warmup"] = f"{draw(st.floats(0, 0.9)) * H!r} h"
+        d["warmup"] = f"{draw(st.one_of(st.just(0.0), st.floats(1.0, 0.9 * H)))!r} h"  # none, or at least 1 h (the schema's floor)
     d["stress"] = [{"target": draw(st.sampled_from(["supply", "offtake"])), "duration": f"{draw(st.floats(1, H))!r} h",
                     "factor": draw(st.sampled_from([0.0, 0.5, 1.5]))}]
     return d

@@ -84,8 +84,8 @@ def test_a_wrong_path_names_what_exists_there(path, expected):
 
 
 @pytest.mark.parametrize("path,value,expected", [
-    ("load_port.berths", 0, "--set: load_port.berths: expected a value greater than 0, found 0"),
-    ("fleet.tankers[Big-class].count", "many", "--set: fleet.tankers[Big-class].count: expected a valid integer"),
+    ("load_port.berths", 0, "--set: load_port.berths: expected a whole number from 1 to 100, found 0"),
+    ("fleet.tankers[Big-class].count", "many", "--set: fleet.tankers[Big-class].count: expected a whole number"),
     ("fleet.tankers[Big-class].laden_speed", "13 t", "--set: fleet.tankers[Big-class].laden_speed: "),
     ("load_port.tank_farm.initial_level", "3e12 t", "--set: load_port.tank_farm.initial_level: expected an initial level <= capacity"),
 ])
@@ -181,7 +181,7 @@ def test_errors_point_at_the_file_and_line_holding_the_value(tmp_path):
           tankers[T]: {laden_speed: fast}
         """)
     lines = error_of(ss.load_scenario, top).splitlines()
-    assert f"{tmp_path / 'base.yaml'}:6: load_port.berths: expected a value greater than 0, found 0" in lines
+    assert f"{tmp_path / 'base.yaml'}:6: load_port.berths: expected a whole number from 1 to 100, found 0" in lines
     assert any(line.startswith(f"{top}:5: fleet.tankers[0].laden_speed: ") for line in lines), lines
     assert len(lines) == 2
 

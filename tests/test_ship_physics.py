@@ -84,8 +84,10 @@ def test_passage_nothing_stops_ends_at_the_exact_sum():
 
 def test_dry_dock_rule_by_hand():
     spec = DryDock.model_validate({"every": "1000 h", "duration": "48 h"})
-    assert [first_due_h(spec, k, 4) for k in range(4)] == [125.0, 375.0, 625.0, 875.0]
-    assert first_due_h(None, 0, 1) == math.inf
+    assert [first_due_h(spec, u) for u in (0.0, 0.125, 0.5, 0.875)] == [0.0, 125.0, 500.0, 875.0]
+    assert first_due_h(None, 0.5) == math.inf
+    with pytest.raises(ValueError, match="phase"):
+        first_due_h(spec, 1.0)
     clock = StateClock(budget(("sailing", "off_hire")), "sailing", 0.0)
     rule = DryDockRule(spec, 125.0)
     assert rule.take_if_due(clock, 124.0) == 0.0 and clock.state == "sailing"

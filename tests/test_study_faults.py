@@ -301,7 +301,8 @@ def test_a_precision_study_resumes_to_the_same_stopping_point_and_files(tmp_path
 
     kw = dict(seed=8, precision=0.01, kpi="delivered_t", max_replications=200, batch=2)
     full = run_experiment(noisy(), 10, out=tmp_path / "full", **kw)
-    assert full.summary["replications"] == 33  # two stages: 10, then 33
+    # a second stage, and the interruption (after 7 tasks of 2) falls inside it
+    assert full.summary["replications"] > 7 * 2 > 10
     with pytest.raises(KeyboardInterrupt):
         run_experiment(noisy(), 10, out=tmp_path / "cut", executor=InterruptAfter(7), **kw)
     again = run_experiment(noisy(), 10, out=tmp_path / "cut", **kw)

@@ -1,7 +1,7 @@
 """Dry-docking: a vessel off hire for ``duration`` every ``every`` hours.
 
 One rule for shuttle tankers and train ferries.  A dock falls due every ``every`` hours
-from a first due time that staggers the fleet (:func:`first_due_h`); a vessel takes it
+from a first due time drawn from the vessel's own stream (:func:`first_due_h`); a vessel takes it
 at the end of the round trip in progress (a tanker after its discharge call, a ferry
 after its call at the arrival port), and the next one falls due ``every`` hours after
 the last one *fell due*, not after it was taken, so docks do not drift later.  While
@@ -18,10 +18,16 @@ from ..config.schema import DryDock
 __all__ = ["DryDockRule", "first_due_h"]
 
 
-def first_due_h(spec: DryDock | None, k: int, n: int) -> float:
-    """When vessel ``k`` of a fleet of ``n`` first falls due: at (k + 1/2) * every / n,
-    so the fleet is staggered; never without a dry-dock spec."""
-    return (k + 0.5) * spec.every_h / n if spec is not None else math.inf
+def first_due_h(spec: DryDock | None, phase: float) -> float:
+    """When a vessel first falls due: ``phase`` (in [0, 1), drawn from the vessel's own
+    stream) of the way through its first interval, so each ship's survey cycle has its
+    own phase and a ship docks within a horizon H with probability H / every, whatever the
+    size of the fleet; never without a dry-dock spec.  (A phase staggered by the fleet
+    size, (k + 1/2) / n, gave fleets of 1-8 ships 0, 1, 1, 2, 2, 2, 3, 3 dockings in a year
+    against an expected 0.4 per ship, and moved every ship's dates when one was added.)"""
+    if not 0.0 <= phase < 1.0:
+        raise ValueError(f"phase must be in [0, 1), found {phase}")
+    return phase * spec.every_h if spec is not None else math.inf
 
 
 class DryDockRule:

@@ -2,22 +2,28 @@
 
 Wagons are counted, never simulated one by one.  Empty wagons wait at the loading
 station (a ``Container``); a rake of ``rake_wagons`` is filled from the station's tank
-farm at the loading rate (slowed if the buffer runs dry), then takes room for itself in
-the port yard (``yard_space``, a ``Container`` of free slots: while the yard is full,
-rail shipments to the port stop) and travels to the yard.  Each ferry cycles: berth at
-the yard port -> hand over its empties -> wait until it can take a full load or
-``max_wait`` has passed -> handling -> unberth -> cross -> berth at the arrival port ->
-hand over its loaded wagons, which go on by rail to the Black Sea (where their oil is
-*delivered*) and come back empty -> take empties waiting there -> handling -> cross back.
-A ferry that has waited ``max_wait`` leaves with whatever is in the yard, even nothing:
-it must still fetch the empties from the other side.
-Empties landed at the yard port go back to the station by rail.
+farm at the loading rate (slowed if the buffer runs dry), is sent to the port only while
+the port's yard has room (:class:`~.yard.Yard`: it counts only wagons *at* the port;
+while it is full rail shipments stop), travels to the port, and enters the yard (or
+waits on the approach if the yard filled meanwhile).  Wagons of other shippers
+(``other_cargo``) arrive as their own stream and compete for the same yard room and
+ferry slots: ferries load the yard first come first served, whatever the cargo.
 
-Every wagon is always in exactly one place (:meth:`FerryRoute.wagon_census`), which the
-tests check.  Ferries berth, unberth, sail and dry-dock by the tankers' own routines
-(:func:`~.availability.operation_start`, :class:`~.passage.ShelteredPassage`,
-:class:`~.drydock.DryDockRule`); where ferries differ from tankers (hold bookkeeping,
-anonymous berths) is set out in docs/model.md, "Tankers and ferries: one ship physics".
+Each ferry cycles: berth at the yard port -> land its empties -> wait until it can take
+a full load (``capacity_wagons``, or fewer where the draft limits it) or ``max_wait``
+has passed -> handling -> unberth -> cross -> berth at the arrival port -> handling ->
+land its loaded wagons (oil goes on by rail to the Black Sea, where it is *delivered*,
+and comes back empty; other wagons leave the model, delivered) -> take empties waiting
+there -> unberth -> cross back.  Handling takes a fixed part plus ``handling_per_wagon``
+for every wagon moved, and pauses while the port's ``transfer`` limits are exceeded or
+the ferry is broken down.  With ``breakdowns.leave_berth_after`` a ferry broken down at
+a berth that long is towed off, frees the berth, and queues again once repaired.
+
+Every wagon is always in exactly one place (:meth:`FerryRoute.wagon_census`,
+:meth:`FerryRoute.other_census`), which the tests check.  Ferries berth, unberth, sail
+and dry-dock by the tankers' own routines (:func:`~.availability.operation_start`,
+:class:`~.passage.ShelteredPassage`, :class:`~.drydock.DryDockRule`), and fail on
+calendar or operating hours (:mod:`.wear`).
 """
 
 from __future__ import annotations
@@ -27,16 +33,32 @@ from collections import defaultdict
 
 import simpy
 
+from ..units import HOURS_PER_DAY
 from .availability import Availability, operation_start
 from .drydock import DryDockRule
+from .ferrydraft import FerryDrafts
 from .passage import ShelteredPassage
 from .records import FerryTrip
 from .tank import TankFarm
 from .timebudget import StateClock, budget
+from .yard import Yard
 
 NAN = math.nan
 FERRY_STATES = ("positioning", "berthing", "handling", "waiting_wagons", "sailing", "queueing", "weather",
                 "breakdown", "off_hire")
+EPS_H = 1e-9
+
+
+class _Ship:
+    """One ferry's own state: its budget clock, up timeline (replaced by an operating-hour
+    failure clock as failures are decided), passages at sea and handling at each port."""
+
+    __slots__ = ("i", "clock", "up", "sea", "handling", "rng")
+
+    def __init__(self, i: int, clock: StateClock, up: Availability, rng, sea: ShelteredPassage) -> None:
+        self.i, self.clock, self.up, self.rng = i, clock, up, rng
+        self.sea = sea
+        self.handling: dict[str, ShelteredPassage] = {}
 
 
 class FerryRoute:
@@ -54,54 +76,58 @@ class FerryRoute:
     ferry_ups : list of Availability
         Each ferry's up timeline (breakdowns, scripted outages).
     dry_dock_first_h : list of float
+    wear : list of UseFailures, optional
+        Each ferry's operating-hour failure clock (``breakdowns.clock: operating``).
+    start_date : datetime.date, optional
+        Calendar date of hour 0 (the datum of the ports' ``depth``).
+    sea_trend_m_per_yr : float
+        Sea-level change per year (moves the ports' allowed draft).
     """
 
     def __init__(self, env: simpy.Environment, spec, tank: TankFarm, streams, weather: dict,
-                 ferry_ups: list[Availability], dry_dock_first_h: list[float]) -> None:
+                 ferry_ups: list[Availability], dry_dock_first_h: list[float], wear: list | None = None,
+                 start_date=None, sea_trend_m_per_yr: float = 0.0) -> None:
         self.env = env
         self.spec = spec
         self.tank = tank
         self.q_t = spec.wagons.tonnes_per_wagon_t
         n = spec.wagons.count
         self.station_empty = simpy.Container(env, init=n)
-        self.yard_space = simpy.Container(env, capacity=spec.yard.capacity_wagons, init=spec.yard.capacity_wagons)
-        self.yard_loaded = simpy.Container(env)  # loaded wagons in the yard, waiting for a ferry
+        self.yard = Yard(env, spec.yard.capacity_wagons)
         self.arrival_empty = simpy.Container(env)  # empties back at the arrival port
         self.port_berths = simpy.Resource(env, spec.port.berths)
         self.arrival_berths = simpy.Resource(env, spec.arrival_port.berths)
-        # wagons in motion, by place (the containers hold the rest)
-        self.moving = defaultdict(int)
+        # wagons in motion, by place (the containers and the yard hold the rest)
+        self.moving: defaultdict[str, int] = defaultdict(int)
+        self.other: defaultdict[str, int] = defaultdict(int)  # other shippers' wagons, by place
         self.delivered_wagons = 0
         self.crossed_wagons = 0
+        self.left_berth_broken = 0
+        self.draft_limited_trips = 0
         self.trip_records: list[FerryTrip] = []  # one flat record per crossing from the yard port
-        self._yard_t = [0.0]  # trace of wagons queued in the yard (piecewise constant)
-        self._yard_n = [0]
         self._idle_since = env.now  # integral of empty wagons idle at the station
         self._idle_n = n
         self._idle_h = 0.0
         self.budget_h = budget(FERRY_STATES)
-        self._clocks: list[StateClock] = []
-        self._passages: list[ShelteredPassage] = []
+        self.ships: list[_Ship] = []
         self._on_board_loaded: set[str] = set()  # census places of loaded wagons on board a ferry
         self.weather = weather
         self._always = always = Availability.always()
         self._sea = weather.get("sea") or always
+        self.wear = wear or []
+        b = spec.ferries.breakdowns
+        self.leave_after_h = b.leave_berth_after_h if b is not None else None
+        self.drafts = FerryDrafts(spec, start_date, sea_trend_m_per_yr)
         self.rng_rail = streams.get("rail", 0)
         for k in range(spec.station.tracks):
             env.process(self._loading_track(k))
+        if spec.other_cargo is not None:
+            env.process(self._other_arrivals(streams.get("other_wagons", 0)))
         for i in range(spec.ferries.count):
             up = ferry_ups[i] if ferry_ups else always
             env.process(self._ferry(i, streams.get("ferry", i), up, dry_dock_first_h[i]))
 
     # --------------------------------------------------------------- rail side
-    def _yard_changed(self) -> None:
-        t, n = self.env.now, int(self.yard_loaded.level)
-        if self._yard_t[-1] == t:
-            self._yard_n[-1] = n
-        else:
-            self._yard_t.append(t)
-            self._yard_n.append(n)
-
     def _station_changed(self) -> None:
         now = self.env.now
         self._idle_h += self._idle_n * (now - self._idle_since)
@@ -112,7 +138,7 @@ class FerryRoute:
         return self._idle_h + self._idle_n * (self.env.now - self._idle_since)
 
     def _loading_track(self, k: int):
-        env, st = self.env, self.spec.station
+        st = self.spec.station
         r = st.rake_wagons
         while True:
             yield self.station_empty.get(r)
@@ -122,20 +148,28 @@ class FerryRoute:
             yield flow.done
             self.moving["loading"] -= r
             self.moving["loaded_at_station"] += r
-            yield self.yard_space.get(r)  # rail shipments stop while the yard is full
+            yield from self.yard.wait_room(r)  # rail shipments stop while the yard is full
             self.moving["loaded_at_station"] -= r
-            env.process(self._rail_to_yard(r))
+            self.env.process(self._rail_to_yard(self.moving, "oil", r, self.spec.rail_to_port))
+
+    def _rail_to_yard(self, places: dict, kind: str, r: int, leg):
+        """``r`` wagons of ``kind`` by rail to the port, into the yard (waiting on the
+        approach while it is full)."""
+        places["rail_to_port"] += r
+        yield self.env.timeout(leg.sample(self.rng_rail))
+        places["rail_to_port"] -= r
+        wait = self.yard.admit(r)
+        if wait is not None:
+            places["rail_held"] += r
+            yield wait
+            places["rail_held"] -= r
+        self.yard.enter(kind, r)
 
     def _rail_leg(self, r: int, leg: str):
         """``r`` wagons on rail leg ``leg`` (its duration is the spec's field of that name)."""
         self.moving[leg] += r
         yield self.env.timeout(getattr(self.spec, leg).sample(self.rng_rail))
         self.moving[leg] -= r
-
-    def _rail_to_yard(self, r: int):
-        yield from self._rail_leg(r, "rail_to_port")
-        yield self.yard_loaded.put(r)
-        self._yard_changed()
 
     def _rail_onward(self, r: int):
         yield from self._rail_leg(r, "rail_onward")
@@ -148,15 +182,41 @@ class FerryRoute:
         yield self.station_empty.put(r)
         self._station_changed()
 
+    def _other_arrivals(self, rng):
+        """Other shippers' trains: Poisson arrivals at their origin, sent to the port
+        in arrival order while the yard has room."""
+        oc = self.spec.other_cargo
+        r = oc.train_wagons
+        gap_h = HOURS_PER_DAY * r / oc.wagons_per_day
+        held = simpy.Store(self.env)  # trains at the origin, in arrival order
+        self.env.process(self._other_dispatch(held, r, oc.rail_to_port))
+        while True:
+            yield self.env.timeout(gap_h * rng.standard_exponential())
+            self.other["arrived"] += r
+            self.other["at_origin"] += r
+            yield held.put(r)
+
+    def _other_dispatch(self, held: simpy.Store, r: int, leg):
+        while True:
+            yield held.get()
+            yield from self.yard.wait_room(r)
+            self.other["at_origin"] -= r
+            self.env.process(self._rail_to_yard(self.other, "other", r, leg))
+
     # --------------------------------------------------------------- ferries
     def _ferry(self, i: int, rng, up: Availability, dry_dock_h: float):
         env, sp = self.env, self.spec
         clock = StateClock(self.budget_h, "positioning", env.now)
-        self._clocks.append(clock)
-        passage = ShelteredPassage(env, clock, self._sea, up)
-        self._passages.append(passage)
+        f = _Ship(i, clock, up, rng, ShelteredPassage(env, clock, self._sea, up))
+        self.ships.append(f)
+        for key in ("port", "arrival_port"):
+            gate = (self.weather.get(key) or {}).get("transfer") or self._always
+            f.handling[key] = ShelteredPassage(env, clock, gate, up)
+        wear = self.wear[i] if self.wear else None
+        if wear is not None:  # the sea passage first: the failure clock measures way on it
+            wear.attach(f, (f.sea, *f.handling.values()))
         dock = DryDockRule(sp.ferries.dry_dock, dry_dock_h)
-        cap = sp.ferries.capacity_wagons
+        per_wagon_h = (sp.port.handling_per_wagon_h, sp.arrival_port.handling_per_wagon_h)
         crossing_h = sp.crossing.distance_nmi / sp.ferries.speed_kn
         empties = 0  # carried back from the arrival port
         loaded_key, empty_key = f"ferry{i}_loaded", f"ferry{i}_empty"
@@ -165,96 +225,191 @@ class FerryRoute:
             yield env.timeout(sp.ferries.arrival_spacing_h * i)
         while True:
             # ---- yard port: land empties, load wagons
-            clock.enter("queueing", env.now)
-            with self.port_berths.request() as req:
-                yield req
-                yield from self._window(clock, up, self.weather.get("port"), "berthing", sp.port.berthing.sample(rng), sp.port)
-                if empties:
-                    self.moving[empty_key] -= empties
-                    env.process(self._rail_back(empties))
-                    empties = 0
-                clock.enter("waiting_wagons", env.now)
-                get = self.yard_loaded.get(cap)
-                yield get | env.timeout(sp.ferries.max_wait_h)
-                if get.triggered:  # not `get in <condition value>`: a get that succeeded at
-                    n = cap  # the very instant of the timeout has taken its wagons already
-                else:  # max wait reached: leave with what there is, even nothing
-                    get.cancel()
-                    n = int(self.yard_loaded.level)
-                    if n:
-                        yield self.yard_loaded.get(n)
-                if n:
-                    self.moving[loaded_key] += n
-                    self._yard_changed()
-                    yield self.yard_space.put(n)
-                clock.enter("handling", env.now)
-                yield env.timeout(sp.port.handling.sample(rng))
-                yield from self._window(clock, up, self.weather.get("port"), "unberthing", sp.port.unberthing.sample(rng), sp.port)
+            req = yield from self._berth(f, "port")
+            landed = empties
+            if empties:
+                self.moving[empty_key] -= empties
+                env.process(self._rail_back(empties))
+                empties = 0
+            clock.enter("waiting_wagons", env.now)
+            want = self.drafts.load_limit(env.now)
+            if want < sp.ferries.capacity_wagons:
+                self.draft_limited_trips += 1
+            deadline = env.now + sp.ferries.max_wait_h
+            while self.yard.total < want and env.now < deadline:
+                yield self.yard.arrived | env.timeout(deadline - env.now)
+            got = self.yard.take(want)  # full, or max wait reached: what there is, even nothing
+            n, n_other = got["oil"], got["other"]
+            self.moving[loaded_key] += n
+            self.other[f"ferry{i}"] += n_other
+            yield from self.yard.free(n + n_other)
+            hours = sp.port.handling.sample(rng) + per_wagon_h[0] * (landed + n + n_other)
+            req = yield from self._handle(f, "port", hours, req)
+            yield from self._unberth(f, "port", req)
             trip = len(self.trip_records)  # recorded as it leaves; completed on arrival
-            self.trip_records.append(FerryTrip(i, trip, env.now, n, NAN, 0))
-            yield passage.sail("sailing", crossing_h)
+            self.trip_records.append(FerryTrip(i, trip, env.now, n, NAN, 0, n_other, want))
+            if wear is not None:
+                wear.before_passage(env.now, crossing_h)
+            yield f.sea.sail("sailing", crossing_h)
             self.trip_records[trip] = self.trip_records[trip]._replace(arrive_h=env.now)
             # ---- arrival port: land loaded wagons, take empties back
-            clock.enter("queueing", env.now)
-            with self.arrival_berths.request() as req:
-                yield req
-                yield from self._window(clock, up, self.weather.get("arrival_port"), "berthing",
-                                        sp.arrival_port.berthing.sample(rng), sp.arrival_port)
-                clock.enter("handling", env.now)
-                yield env.timeout(sp.arrival_port.handling.sample(rng))
-                if n:
-                    self.moving[loaded_key] -= n
-                    self.crossed_wagons += n
-                    env.process(self._rail_onward(n))
-                empties = min(int(self.arrival_empty.level), cap)
-                self.trip_records[trip] = self.trip_records[trip]._replace(empties_back=empties)
-                if empties:
-                    yield self.arrival_empty.get(empties)
-                    self.moving[empty_key] += empties
-                yield from self._window(clock, up, self.weather.get("arrival_port"), "unberthing",
-                                        sp.arrival_port.unberthing.sample(rng), sp.arrival_port)
+            req = yield from self._berth(f, "arrival_port")
+            empties = min(int(self.arrival_empty.level), sp.ferries.capacity_wagons)
+            if empties:
+                yield self.arrival_empty.get(empties)
+                self.moving[empty_key] += empties
+            hours = sp.arrival_port.handling.sample(rng) + per_wagon_h[1] * (n + n_other + empties)
+            req = yield from self._handle(f, "arrival_port", hours, req)
+            if n:
+                self.moving[loaded_key] -= n
+                self.crossed_wagons += n
+                env.process(self._rail_onward(n))
+            if n_other:
+                self.other[f"ferry{i}"] -= n_other
+                self.other["delivered"] += n_other
+            self.trip_records[trip] = self.trip_records[trip]._replace(empties_back=empties)
+            yield from self._unberth(f, "arrival_port", req)
             docked_h = dock.take_if_due(clock, env.now)
             if docked_h > 0:
                 yield env.timeout(docked_h)
-            yield passage.sail("sailing", crossing_h)
+            if wear is not None:
+                wear.before_passage(env.now, crossing_h)
+            yield f.sea.sail("sailing", crossing_h)
 
-    def _window(self, clock: StateClock, up: Availability, weather: dict | None, op: str, duration_h: float, port):
+    def _berths(self, key: str) -> simpy.Resource:
+        return self.port_berths if key == "port" else self.arrival_berths
+
+    def _berth(self, f: _Ship, key: str):
+        """Queue for a berth at port ``key`` and berth; returns the berth request."""
+        env, port = self.env, getattr(self.spec, key)
+        while True:
+            f.clock.enter("queueing", env.now)
+            req = self._berths(key).request()
+            yield req
+            if (yield from self._left_broken(f, key, req)):
+                continue
+            yield from self._window(f, key, "berthing", port.berthing.sample(f.rng))
+            return req
+
+    def _unberth(self, f: _Ship, key: str, req):
+        """Unberth and free the berth (a ferry towed off broken down has freed it)."""
+        if (yield from self._left_broken(f, key, req)):
+            return
+        yield from self._window(f, key, "unberthing", getattr(self.spec, key).unberthing.sample(f.rng))
+        self._berths(key).release(req)
+
+    def _left_broken(self, f: _Ship, key: str, req):
+        """With ``leave_berth_after``: if the ferry is broken down now, to be repaired
+        later than that, it stays that long, is towed off (the berth freed) and waits for
+        its repair; returns whether it left."""
+        limit, env = self.leave_after_h, self.env
+        if limit is None:
+            return False
+        now = env.now
+        repaired = f.up.next_up(now)
+        if repaired - now <= limit:
+            return False
+        f.clock.enter("breakdown", now)
+        yield env.timeout(limit)
+        self._berths(key).release(req)
+        self.left_berth_broken += 1
+        if repaired < math.inf:
+            yield env.timeout(repaired - env.now)
+        return True
+
+    def _handle(self, f: _Ship, key: str, hours: float, req):
+        """Handling of ``hours`` of work at berth ``req``, paused by the port's transfer
+        limits and the ferry's breakdowns; returns the berth request (a new one if the
+        ferry left the berth broken down and came back)."""
+        p = f.handling[key]
+        limit = self.leave_after_h
+        remaining = hours
+        while remaining > EPS_H:
+            now = self.env.now
+            if limit is None:
+                yield p.sail("handling", remaining)
+                return req
+            if (yield from self._left_broken(f, key, req)):
+                req = yield from self._berth(f, key)
+                continue
+            end = p.sea_and_up.work_end(now, remaining)
+            stop = self._long_breakdown(f.up, now, end, limit)
+            work = remaining if stop >= end else p.sea_and_up.up_hours(now, stop)
+            yield p.sail("handling", work)
+            remaining -= work
+            if stop < end and remaining > EPS_H and self.env.now < stop:
+                yield self.env.timeout(stop - self.env.now)  # rounding: reach the breakdown
+        return req
+
+    @staticmethod
+    def _long_breakdown(up: Availability, t: float, end: float, limit: float) -> float:
+        """Start of the first down spell of ``up`` in ``[t, end)`` longer than ``limit``
+        (``inf`` if none)."""
+        while t < end:
+            s = up.up_until(t)  # next down start (t if down at t)
+            if s >= end or s == math.inf:
+                return math.inf
+            e = up.next_up(s)
+            if e - s > limit:
+                return s
+            t = e
+        return math.inf
+
+    def _window(self, f: _Ship, key: str, op: str, duration_h: float):
         """Berth or unberth (``op``) for ``duration_h``, once the port's weather and the
         ferry allow it unbroken (:func:`operation_start`, the tankers' rule too)."""
-        env = self.env
-        gate = (weather or {}).get(op) or self._always
+        env, port = self.env, getattr(self.spec, key)
+        gate = (self.weather.get(key) or {}).get(op) or self._always
         now = env.now
-        start, by_weather = operation_start(gate, up, now, max(duration_h, getattr(port.limits, op).window_h))
+        start, by_weather = operation_start(gate, f.up, now, max(duration_h, getattr(port.limits, op).window_h))
         if start > now:
-            clock.enter("weather" if by_weather else "breakdown", now)
+            f.clock.enter("weather" if by_weather else "breakdown", now)
             yield env.timeout(start - now)
         if duration_h > 0:
-            clock.enter("berthing", env.now)
+            f.clock.enter("berthing", env.now)
             yield env.timeout(duration_h)
 
     # --------------------------------------------------------------- accounts
-    LOADED_PLACES = ("loaded_at_station", "rail_to_port", "yard_loaded", "rail_onward")
+    LOADED_PLACES = ("loaded_at_station", "rail_to_port", "rail_held", "yard_loaded", "rail_onward")
 
     def loaded_wagons(self) -> int:
         """Wagons full of oil not yet delivered (the rakes being filled excluded)."""
         return sum(v for p, v in self.wagon_census().items() if p in self.LOADED_PLACES or p in self._on_board_loaded)
 
     def wagon_census(self) -> dict[str, int]:
-        """Where every wagon is now; the values always add up to the fleet."""
+        """Where every oil wagon is now; the values always add up to the fleet."""
         out = {
             "station_empty": int(self.station_empty.level),
-            "yard_loaded": int(self.yard_loaded.level),
+            "yard_loaded": self.yard.count["oil"],
             "arrival_empty": int(self.arrival_empty.level),
         }
         out.update(self.moving)
         return out
 
+    def other_census(self) -> dict[str, int]:
+        """Where every other shipper's wagon that has arrived is now (``arrived`` is
+        their total; the other places add up to it)."""
+        out = dict(self.other)
+        out["yard"] = self.yard.count["other"]
+        return out
+
     def yard_trace(self) -> tuple[list[float], list[int]]:
-        return self._yard_t, self._yard_n
+        """Wagons in the port yard (all cargo) over time, piecewise constant."""
+        return self.yard.trace_t, self.yard.trace_n
+
+    def handling_weather_h(self) -> float:
+        """Ferry-hours of handling paused by the ports' transfer limits, so far."""
+        return float(sum(p.weather_h for f in self.ships for p in f.handling.values()))
+
+    def failures_before(self, t_h: float) -> int:
+        """Operating-hour failures (``clock: operating``) begun before ``t_h``."""
+        return sum(w.failures_before(t_h) for w in self.wear)
 
     def close(self) -> None:
-        """Charge every ferry's current state up to now, splitting a crossing in progress."""
-        for c in self._clocks:
-            c.enter(c.state, self.env.now)
-        for p in self._passages:
-            p.close()
+        """Charge every ferry's current state up to now, splitting a crossing or a
+        handling in progress."""
+        for f in self.ships:
+            f.clock.enter(f.clock.state, self.env.now)
+            f.sea.close()
+            for p in f.handling.values():
+                p.close()

@@ -64,9 +64,10 @@ class FerryTrip(NamedTuple):
     """One ferry crossing from the yard port and the call at the arrival port after it.
 
     ``leave_port_h`` is the end of unberthing at the yard port with ``wagons`` loaded
-    wagons on board; ``arrive_h`` the end of the crossing (NaN while still at sea at the
-    horizon); ``empties_back`` the empty wagons taken on at the arrival port (0 until
-    then).
+    oil wagons and ``other_wagons`` wagons of other shippers on board; ``arrive_h`` the
+    end of the crossing (NaN while still at sea at the horizon); ``empties_back`` the
+    empty wagons taken on at the arrival port (0 until then); ``load_limit`` the wagons
+    the ferry could take on this trip (its capacity, or fewer where the draft limits it).
     """
 
     ferry: int
@@ -75,3 +76,5 @@ class FerryTrip(NamedTuple):
     wagons: int
     arrive_h: float
     empties_back: int
+    other_wagons: int = 0
+    load_limit: int = 0

@@ -5,7 +5,7 @@ passage -> call at the discharge terminal (discharge into its tank farm) -> ball
 passage -> repeat.  Sailing time is distance / speed; a passage pauses (the ship
 shelters) whenever the sea exceeds the passage limits or the ship is broken down, and
 continues after (:class:`~.passage.ShelteredPassage`, shared with the ferries).  A
-dry-dock falls due every ``every`` hours (staggered across the fleet) and is taken at
+dry-dock falls due every ``every`` hours (from a phase drawn per ship) and is taken at
 the end of the voyage in progress (:class:`~.drydock.DryDockRule`, shared too).  Every hour of the ship's life is charged to one
 state of its time budget (:data:`TANKER_STATES`), and each completed voyage becomes one
 flat record.
@@ -147,6 +147,8 @@ class Tanker:
         # the clear sea it needs ahead to leave: the crossing, or as far as the forecast sees
         self.depart_clear_laden_h = min(self.laden_h, forecast_h)
         self.depart_clear_ballast_h = min(self.ballast_h, forecast_h)
+        # an operating-hour failure clock (components.wear), set by the model; None: calendar
+        self.wear: Any = None
         self.process = env.process(self.run())
 
     def run(self) -> Generator[simpy.Event, Any, None]:
@@ -156,12 +158,16 @@ class Tanker:
         voyage = 0
         while True:
             load: PortCall = yield from self.load.call(self, self.spec.cargo_t, None)
+            if self.wear is not None:
+                self.wear.before_passage(env.now, self.laden_h, self.budget_h["transferring"])
             yield self.passage.sail("sailing_laden", self.laden_h)
             dis: PortCall = yield from self.discharge.call(self, self.on_board_t, self.spec.discharge_pump_rate_t_per_h)
             self._voyages.append(self._record(voyage, load, dis))
             docked_h = self.dry_dock.take_if_due(self.clock, env.now)
             if docked_h > 0:
                 yield env.timeout(docked_h)
+            if self.wear is not None:
+                self.wear.before_passage(env.now, self.ballast_h, self.budget_h["transferring"])
             yield self.passage.sail("sailing_ballast", self.ballast_h)
             voyage += 1
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import TYPE_CHECKING, Any, Final, Generator
+from typing import TYPE_CHECKING, Any, Callable, Final, Generator
 
 import simpy
 
@@ -202,6 +202,8 @@ class Terminal:
         # berth clocks still running -> the ship at the berth (None: other traffic, failed)
         self._active: dict[StateClock, Tanker | None] = {}
         self._loads = role == "load"
+        # (tanker class, berth index, hour) -> cargo the draft allows; set by the model
+        self.cargo_limit: Callable[[Any, int, float], float] | None = None
         self._rate_t_per_h = spec.transfer_rate_t_per_h
         self._window_h = {op: getattr(spec.limits, op).window_h for op in OPERATIONS}
         self._starved_state = "waiting_cargo" if role == "load" else "waiting_ullage"
@@ -332,6 +334,10 @@ class Terminal:
         now = yield from steps.run(env, ship)
         # 6 cargo transfer, left ahead of a storm above the leave-berth limit and resumed after
         rec.start_h = now
+        if self.cargo_limit is not None:  # the draft this berth allows today (components/draft.py)
+            amount_t = min(amount_t, self.cargo_limit(ship.spec, berth.index, now))
+            if adm is not None:
+                adm.amount_t = amount_t  # the reservation is the cargo the draft allows
         remaining_t = amount_t
         while True:
             if self._loads:

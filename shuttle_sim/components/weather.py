@@ -3,13 +3,16 @@
 One :class:`Weather` is made per replication from the scenario's source:
 
 * ``storms``: Poisson storms by calendar month at an origin site, reaching the other
-  sites with a probability and a lag, on top of an AR(1) calm background;
+  sites with a probability, a lag and a strength of their own, on top of a calm
+  background (AR(1) wind; Hs either its own AR(1) or from the wind by a wind-wave
+  relation with its own noise);
 * ``hindcast``: replay of an hourly CSV from a calendar-aligned start in a random year;
 * ``synthetic``: seasonal lognormal marginals with a Gaussian AR(1) copula across hours
   and sites, fitted from a hindcast by :func:`fit_synthetic`;
 * ``closures``: open/closed spells per site (an alternating renewal process).
 
-Series cover the horizon plus a margin (:data:`MARGIN_H`); after that every site is
+``storms`` and ``synthetic`` may add fog: a visibility series per site (episodes by
+calendar month).  Series cover the horizon plus a margin (:data:`MARGIN_H`); after that every site is
 workable.  ``availability(site, limits)`` turns a series into an
 :class:`~shuttle_sim.components.availability.Availability` once (cached), so that every
 later question (next window, work accumulated) costs O(log n).
@@ -20,6 +23,7 @@ the weather of a replication does not depend on the fleet or the berths.
 
 from __future__ import annotations
 
+import array
 import csv
 import datetime as _dt
 import functools
@@ -29,8 +33,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.signal import lfilter
+from scipy.special import ndtr, ndtri
 
-from ..rng import Streams
+from ..rng import Stream, Streams
 from .availability import Availability
 
 MARGIN_H = 60 * 24  # series run this far past the horizon
@@ -50,32 +55,57 @@ class Hindcast:
     hs_m: dict
 
 
+MAX_HINDCAST_BYTES = 16_000_000
+"""Largest hindcast CSV read (bytes): about 18 years of three sites."""
+
+
 @functools.lru_cache(maxsize=8)
 def _read_cached(path: str, mtime: float) -> Hindcast:
-    rows: dict[str, dict] = {}
+    from ..config.reading import ConfigError, read_text
+
     try:
-        f = open(path, newline="", encoding="utf-8")
+        read_text(path, "hindcast CSV", MAX_HINDCAST_BYTES)  # bounded, UTF-8: then stream it
+        f = open(path, newline="", encoding="utf-8-sig")
+    except ConfigError as e:
+        raise HindcastError(str(e)) from None
     except OSError as e:
         raise HindcastError(f"{path}: cannot read file: {e.strerror or e}") from None
     with f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        want = ["time", "site", "wind_m_per_s", "hs_m"]
-        if header is None or [h.strip() for h in header] != want:
-            raise HindcastError(f"{path}:1: expected the header {','.join(want)}, found {','.join(header or [])!r}")
-        for line, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            if len(row) != 4:
-                raise HindcastError(f"{path}:{line}: expected 4 fields, found {len(row)}")
-            try:
-                t = _dt.datetime.fromisoformat(row[0].strip())
-                wind, hs = float(row[2]), float(row[3])
-            except ValueError as e:
-                raise HindcastError(f"{path}:{line}: expected an ISO time and two numbers, found {row!r} ({e})") from None
-            if not (wind >= 0 and hs >= 0):
-                raise HindcastError(f"{path}:{line}: expected wind and Hs >= 0, found {wind}, {hs}")
-            rows.setdefault(row[1].strip(), {})[t] = (wind, hs)
+        return _parse_hindcast(path, csv.reader(f))
+
+
+def _parse_hindcast(path: str, reader) -> Hindcast:
+    rows: dict[str, dict] = {}  # site -> {time: index into values}; compact: a file may be large
+    values: dict[str, array.array] = {}  # site -> wind, hs, wind, hs ...
+    zone: object = ...  # the UTC offset of the first time (None: without a time zone)
+    header = next(reader, None)
+    want = ["time", "site", "wind_m_per_s", "hs_m"]
+    if header is None or [h.strip() for h in header] != want:
+        raise HindcastError(f"{path}:1: expected the header {','.join(want)}, found {','.join(header or [])!r}")
+    for line, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        if len(row) != 4:
+            raise HindcastError(f"{path}:{line}: expected 4 fields, found {len(row)}")
+        try:
+            t = _dt.datetime.fromisoformat(row[0].strip())
+            wind, hs = float(row[2]), float(row[3])
+        except ValueError as e:
+            shown = ",".join(row)[:80]
+            raise HindcastError(f"{path}:{line}: expected an ISO time and two numbers, found {shown!r} ({e})") from None
+        if not (0 <= wind < math.inf and 0 <= hs < math.inf):
+            raise HindcastError(f"{path}:{line}: expected finite wind and Hs >= 0, found {wind}, {hs}")
+        offset = t.utcoffset()
+        if zone is ...:
+            zone = offset
+        elif offset != zone:
+            raise HindcastError(f"{path}:{line}: expected every time in the time zone of the first "
+                                f"({_zone_name(zone)}), found {_zone_name(offset)}")
+        site = row[1].strip()
+        if site not in rows:
+            rows[site], values[site] = {}, array.array("d")
+        rows[site][t] = len(values[site])  # where its wind is (a later duplicate wins)
+        values[site].extend((wind, hs))
     if not rows:
         raise HindcastError(f"{path}: expected hourly rows, found none")
     sites = tuple(sorted(rows))
@@ -86,9 +116,16 @@ def _read_cached(path: str, mtime: float) -> Hindcast:
     steps = {(b - a) for a, b in zip(times, times[1:])}
     if steps and steps != {_dt.timedelta(hours=1)}:
         raise HindcastError(f"{path}: expected consecutive hourly times, found steps {sorted(steps)[:3]}")
-    wind = {s: np.array([rows[s][t][0] for t in times]) for s in sites}
-    hs = {s: np.array([rows[s][t][1] for t in times]) for s in sites}
+    idx = {s: np.fromiter((rows[s][t] for t in times), dtype=np.int64, count=len(times)) for s in sites}
+    wind = {s: np.frombuffer(values[s], dtype=float)[idx[s]] for s in sites}
+    hs = {s: np.frombuffer(values[s], dtype=float)[idx[s] + 1] for s in sites}
     return Hindcast(tuple(times), sites, wind, hs)
+
+
+def _zone_name(offset: _dt.timedelta | None) -> str:
+    if offset is None:
+        return "no time zone"
+    return f"UTC{'-' if offset < _dt.timedelta(0) else '+'}{str(abs(offset))[:-3]}"
 
 
 def read_hindcast(path: str | os.PathLike) -> Hindcast:
@@ -103,9 +140,49 @@ def read_hindcast(path: str | os.PathLike) -> Hindcast:
 
 def _month_of_hours(start: _dt.date, n_hours: int) -> np.ndarray:
     """Calendar month (0..11) of each hour from ``start``."""
-    days = np.datetime64(start, "D") + np.arange(0, n_hours // 24 + 2)
-    months = days.astype("datetime64[M]").astype(np.int64) % 12  # months since 1970-01
-    return np.repeat(months, 24)[:n_hours]
+    return _calendar_of_hours(start, n_hours)[0]
+
+
+def _calendar_of_hours(start: _dt.date, n_hours: int) -> tuple[np.ndarray, np.ndarray]:
+    """Calendar month (0..11) of each hour from ``start``, and that month's real length
+    in hours (672 to 744: February of a leap year has 29 days)."""
+    months, month_h = _calendar_of_days(start, n_hours // 24 + 1)
+    return np.repeat(months, 24)[:n_hours], np.repeat(month_h, 24)[:n_hours]
+
+
+@functools.lru_cache(maxsize=16)
+def _calendar_of_days(start: _dt.date, n_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Calendar month (0..11) of each day from ``start`` and that month's length in hours
+    (computed once per start and length: every weather source and fog site uses it)."""
+    days = np.datetime64(start, "D") + np.arange(0, n_days)
+    month_index = days.astype("datetime64[M]")
+    months = month_index.astype(np.int64) % 12  # months since 1970-01
+    month_h = 24 * ((month_index + 1).astype("datetime64[D]") - month_index.astype("datetime64[D]")).astype(np.int64)
+    months.flags.writeable = month_h.flags.writeable = False
+    return months, month_h
+
+
+def _monthly_rate_per_h(start: _dt.date, n_hours: int, per_month: list[float]) -> np.ndarray:
+    """Rate per hour of a Poisson process given as events per calendar month (each
+    month's count spread over that month's real length), one value per *day* from
+    ``start``: the rate at hour ``t`` is ``rate[int(t) // 24]``."""
+    months, month_h = _calendar_of_days(start, n_hours // 24 + 1)
+    return np.asarray(per_month, dtype=float)[months] / month_h
+
+
+def _thinned_times(rng, rate_per_h_by_day: np.ndarray, n: int):
+    """Event times in ``[0, n)`` hours of a Poisson process whose rate per hour is
+    constant through each day (``rate_per_h_by_day``), by thinning; yields each time."""
+    max_rate = float(rate_per_h_by_day.max()) if n else 0.0
+    if max_rate <= 0:
+        return
+    t = 0.0
+    while True:
+        t += rng.standard_exponential() / max_rate
+        if t >= n:
+            return
+        if rng.random() * max_rate < rate_per_h_by_day[int(t) // 24]:
+            yield t
 
 
 def _ar1(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
@@ -140,6 +217,7 @@ class Weather:
         self.n_hours = int(math.ceil(horizon_h)) + MARGIN_H
         self.wind_m_per_s: dict[str, np.ndarray] = {}
         self.hs_m: dict[str, np.ndarray] = {}
+        self.visibility_m: dict[str, np.ndarray] = {}  # fog sites only: elsewhere unlimited
         self._closures: dict[str, Availability] = {}
         self._cache: dict[tuple, Availability] = {}
         build = {"storms": self._storms, "hindcast": self._hindcast, "synthetic": self._synthetic,
@@ -153,42 +231,75 @@ class Weather:
     # ---------------------------------------------------------------- sources
     def _storms(self, start: _dt.date, streams: Streams) -> None:
         sp, n = self.spec, self.n_hours
-        for i, (site, calm) in enumerate(sorted(sp.sites.items())):
-            rng = streams.generator("weather_calm", i)
-            self.wind_m_per_s[site] = _scaled_floored(_ar1(rng, n, sp.calm_autocorrelation), calm.wind_mean_m_per_s, calm.wind_sd_m_per_s)
-            self.hs_m[site] = _scaled_floored(_ar1(rng, n, sp.calm_autocorrelation), calm.hs_mean_m, calm.hs_sd_m)
-        rng = streams.get("weather_storms", 0)
-        months = _month_of_hours(start, n)
-        hours_in_month = 730.0
-        rates = np.asarray(sp.monthly_storms) / hours_in_month  # storms per hour, by month
-        max_rate = rates.max()
-        if max_rate <= 0:
-            return
+        phi = sp.calm_autocorrelation
+        for site, calm in sorted(sp.sites.items()):
+            rng = streams.generator(f"weather_calm/{site}")  # by name: another site changes no one else's weather
+            wind = self.wind_m_per_s[site] = _scaled_floored(_ar1(rng, n, phi), calm.wind_mean_m_per_s,
+                                                             calm.wind_sd_m_per_s)
+            if calm.wind_wave is None:
+                self.hs_m[site] = _scaled_floored(_ar1(rng, n, phi), calm.hs_mean_m, calm.hs_sd_m)
+            else:
+                self.hs_m[site] = wind_wave_hs(wind, _ar1(rng, n, phi), calm.wind_wave)
+        storm_rng = streams.get("weather_storms", 0)
+        rates = _monthly_rate_per_h(start, n, sp.monthly_storms)
         reach = sorted(sp.reach.items())
-        storms: dict[str, list] = {site: [] for site in self.wind_m_per_s}
-        t = 0.0
-        while True:  # thinning of a Poisson process with a month-dependent rate
-            t += rng.standard_exponential() / max_rate
-            if t >= n:
-                break
-            if rng.random() * max_rate >= rates[months[int(t)]]:
-                continue
-            duration = sp.duration.sample(rng)
-            u = rng.random()
-            wind = sp.peak_wind.low_m_per_s + u * (sp.peak_wind.high_m_per_s - sp.peak_wind.low_m_per_s)
-            hs = sp.peak_hs.low_m + u * (sp.peak_hs.high_m - sp.peak_hs.low_m)
-            storms[sp.origin].append((t, duration, wind, hs))
+        reach_rng = {site: streams.get(f"weather_reach/{site}") for site, _ in reach}  # each site's own draws
+        severity: dict[str, list] = {site: [] for site in self.wind_m_per_s}  # rows (start, duration, u)
+        for t in _thinned_times(storm_rng, rates, n):
+            duration = sp.duration.sample(storm_rng)
+            u = storm_rng.random()
+            severity[sp.origin].append((t, duration, u))
             for site, r in reach:
-                if rng.random() < r.probability:
-                    storms[site].append((t + r.lag_h, duration, wind, hs))
-        for site, rows in storms.items():
-            self._add_storms(site, rows)
+                if reach_rng[site].random() < r.probability:
+                    severity[site].append((t + r.lag_h, duration, u))
+        w_lo, w_span = sp.peak_wind.low_m_per_s, sp.peak_wind.high_m_per_s - sp.peak_wind.low_m_per_s
+        h_lo, h_span = sp.peak_hs.low_m, sp.peak_hs.high_m - sp.peak_hs.low_m
+        for site, rows in sorted(severity.items()):
+            if not rows:
+                continue
+            t0, dur, sev = (np.array(c, dtype=float) for c in zip(*rows))
+            rch = sp.reach.get(site)
+            wind_factor = hs_factor = 1.0
+            if rch is not None:
+                wind_factor, hs_factor = rch.wind_factor, rch.hs_factor
+                if rch.correlation < 1.0:  # the site's own severity, correlated with the origin's
+                    eps = streams.generator(f"weather_storm_sites/{site}").standard_normal(sev.size)
+                    sev = ndtr(site_severity_z(sev, eps, rch.correlation))
+            self._add_storms(site, t0, dur, wind_factor * (w_lo + sev * w_span), hs_factor * (h_lo + sev * h_span))
+        self._fog(start, streams)
 
-    def _add_storms(self, site: str, rows: list[tuple[float, float, float, float]]) -> None:
+    def _fog(self, start: _dt.date, streams: Streams) -> None:
+        """Visibility (m) per fog site: unlimited except in the drawn episodes; an
+        episode covers every hour it touches, and overlapping episodes take the lower.
+        Episode starts: a homogeneous Poisson number of uniform candidates at the
+        highest monthly rate, thinned to each day's rate (all in one pass)."""
+        n = self.n_hours
+        for site, fog in sorted(self.spec.fog.items()):
+            gen = streams.generator(f"weather_fog/{site}")
+            rate = _monthly_rate_per_h(start, n, fog.monthly_episodes)
+            max_rate = float(rate.max())
+            vis = self.visibility_m[site] = np.full(n, np.inf)
+            if max_rate <= 0:
+                continue
+            t = np.sort(gen.random(gen.poisson(max_rate * n)) * n)
+            t = t[gen.random(t.size) * max_rate < rate[t.astype(np.int64) // 24]]
+            if not t.size:
+                continue
+            durations = Stream(gen)
+            dur = np.array([fog.duration.sample(durations) for _ in range(t.size)])
+            lo, span = fog.visibility.low_m, fog.visibility.high_m - fog.visibility.low_m
+            v = lo + gen.random(t.size) * span
+            i0 = t.astype(np.int64)
+            lengths = np.minimum(np.ceil(t + dur).astype(np.int64), n) - i0
+            keep = lengths > 0
+            i0, lengths, v = i0[keep], lengths[keep], v[keep]
+            hour = np.repeat(i0 - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+            np.minimum.at(vis, hour, np.repeat(v, lengths))
+
+    def _add_storms(self, site: str, t0: np.ndarray, dur: np.ndarray, wind: np.ndarray, hs: np.ndarray) -> None:
         """Raise the site's series to each storm's trapezoid profile (1/4 of its duration
         rising, 1/2 at peak, 1/4 falling), hour by hour; overlapping storms take the max.
         All storms of a site in one vectorised pass."""
-        t0, dur, wind, hs = (np.array(c, dtype=float) for c in zip(*rows)) if rows else (np.zeros(0),) * 4
         i0 = np.floor(t0).astype(np.int64)
         i1 = np.minimum(np.ceil(t0 + dur).astype(np.int64), self.n_hours)
         keep = (dur > 0) & (i0 < i1)
@@ -231,10 +342,11 @@ class Weather:
             m = sp.sites[s]
             self.wind_m_per_s[s] = np.exp(np.asarray(m.log_wind_mean)[months] + np.asarray(m.log_wind_sd)[months] * z[:, i])
             self.hs_m[s] = np.exp(np.asarray(m.log_hs_mean)[months] + np.asarray(m.log_hs_sd)[months] * z[:, len(sites) + i])
+        self._fog(start, streams)
 
     def _closures_build(self, start: _dt.date, streams: Streams) -> None:
-        for i, (site, c) in enumerate(sorted(self.spec.sites.items())):
-            rng = streams.get("weather_closures", i)
+        for site, c in sorted(self.spec.sites.items()):
+            rng = streams.get(f"weather_closures/{site}")
             downs, t = [], 0.0
             while t < self.n_hours:
                 t += c.open.sample(rng)
@@ -245,20 +357,48 @@ class Weather:
             self._closures[site] = Availability.from_downs(downs)
 
     # ---------------------------------------------------------------- queries
-    def availability(self, site: str, max_wind_m_per_s: float | None, max_hs_m: float | None) -> Availability:
-        """When an operation with these limits can work at ``site`` (cached)."""
+    def availability(self, site: str, max_wind_m_per_s: float | None, max_hs_m: float | None,
+                     min_visibility_m: float | None = None, exposure=None) -> Availability:
+        """When an operation with these limits can work at ``site`` (cached).
+
+        ``exposure`` (a :class:`~shuttle_sim.config.weather.BerthExposure`, for
+        operations at a berth) scales the site's wind and Hs to the berth's before the
+        limits apply.  Without fog at the site, visibility never stops anything.
+        """
         if site in self._closures:
             return self._closures[site]
-        key = (site, max_wind_m_per_s, max_hs_m)
+        wind_factor = exposure.wind if exposure is not None else 1.0
+        hs_factor = exposure.hs if exposure is not None else 1.0
+        vis = self.visibility_m.get(site) if min_visibility_m is not None else None
+        key = (site, max_wind_m_per_s, max_hs_m, min_visibility_m if vis is not None else None, wind_factor, hs_factor)
         a = self._cache.get(key)
         if a is None:
             ok = np.ones(self.n_hours, dtype=bool)
+            # factor x value <= limit, as value <= limit / factor: no scaled copy of the series
             if max_wind_m_per_s is not None:
-                ok &= self.wind_m_per_s[site] <= max_wind_m_per_s
+                ok &= self.wind_m_per_s[site] <= max_wind_m_per_s / wind_factor
             if max_hs_m is not None:
-                ok &= self.hs_m[site] <= max_hs_m
+                ok &= self.hs_m[site] <= max_hs_m / hs_factor
+            if vis is not None:
+                ok &= vis >= min_visibility_m
             a = self._cache[key] = Availability.from_mask(ok)
         return a
+
+
+def wind_wave_hs(wind_m_per_s: np.ndarray, z: np.ndarray, ww) -> np.ndarray:
+    """Hs from the wind by the relation of :class:`~shuttle_sim.config.weather.WindWave`:
+    ``max(base + c * wind**2 + noise_sd * z, 0)`` with ``c = (ref_hs - base) / ref_wind**2``,
+    computed in place in ``z`` (the noise's standard-normal series)."""
+    z *= ww.noise_sd_m
+    z += ww.base_m
+    z += ww.per_wind2 * np.square(wind_m_per_s)
+    return np.maximum(z, 0.0, out=z)
+
+
+def site_severity_z(u_origin: np.ndarray, eps: np.ndarray, correlation: float) -> np.ndarray:
+    """Normal score of a site's storm severity: ``rho * Phi^-1(u_origin) + sqrt(1 - rho^2) * eps``
+    (a Gaussian copula with the origin's severity; ``Phi`` of it is uniform again)."""
+    return correlation * ndtri(u_origin) + math.sqrt(1.0 - correlation * correlation) * eps
 
 
 def fit_synthetic(hc: Hindcast) -> dict:

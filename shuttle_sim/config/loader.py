@@ -1,13 +1,12 @@
 """Load scenario YAML safely and report every problem with file, line and key path.
 
-Only plain YAML data is accepted: the document is composed and constructed with
-PyYAML's ``SafeLoader``, so a tag such as ``!!python/object`` is an error and never
-executed.  While composing we keep the line of every key, so that each validation
-error reads::
+:mod:`.reading` reads the file (safely, boundedly) and keeps the line of every key;
+here the data is validated and each error is phrased as written in the file::
 
-    configs/x.yaml:14: load_port.berths: expected an integer >= 1, found 0
+    configs/x.yaml:14: load_port.berths: expected a whole number from 1 to 100, found 0
 
-A :class:`ConfigError` carries all problems found, not just the first.
+the key path without pydantic's union branches, the expectation in plain words.  A
+:class:`ConfigError` carries all problems found, not just the first.
 """
 
 from __future__ import annotations
@@ -15,157 +14,112 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from .reading import (  # noqa: F401  (re-exported: the loader's public names)
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_NODES,
+    ConfigError,
+    ConfigProblem,
+    Path_,
+    _one_line,
+    format_path,
+    parse_yaml,
+    read_text,
+)
 from .schema import Scenario, cross_checks
-
-Path_ = tuple  # a key path: str keys and int indices
-
-
-@dataclass(frozen=True)
-class ConfigProblem:
-    """One thing wrong with a scenario: where it is, what was expected, what was found."""
-
-    source: str
-    line: int | None
-    path: Path_
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.source}:{self.line}" if self.line else self.source
-        key = format_path(self.path)
-        return f"{where}: {key}: {self.message}" if key else f"{where}: {self.message}"
-
-
-class ConfigError(ValueError):
-    """A scenario that cannot be used; ``problems`` lists each fault."""
-
-    def __init__(self, problems: list[ConfigProblem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-def format_path(path: Path_) -> str:
-    out = ""
-    for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out
-
-
-# --------------------------------------------------------------------------- YAML
-
-
-def _lines(node: yaml.Node, path: Path_, out: dict[Path_, int], dups: list[tuple[Path_, int]]) -> None:
-    out.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set = set()
-        for k, v in node.value:
-            key = k.value
-            if key in seen:
-                dups.append((path + (key,), k.start_mark.line + 1))
-            seen.add(key)
-            out[path + (key,)] = k.start_mark.line + 1
-            _lines(v, path + (key,), out, dups)
-            out[path + (key,)] = k.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            _lines(v, path + (i,), out, dups)
-
-
-def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
-    """Safe-load ``text``; return the data and a map from key path to line number."""
-    try:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                raise ConfigError([ConfigProblem(source, None, (), "expected a scenario mapping, found an empty file")])
-            data = loader.construct_document(node)
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else None
-        problem = str(e.problem or e.context or e)
-        if "could not determine a constructor" in problem:
-            problem = f"unsupported YAML tag ({problem.split('for the tag')[-1].strip()}); only plain data is allowed"
-        raise ConfigError([ConfigProblem(source, line, (), f"invalid YAML: {problem}")]) from None
-    except yaml.YAMLError as e:
-        raise ConfigError([ConfigProblem(source, None, (), f"invalid YAML: {e}")]) from None
-    lines: dict[Path_, int] = {}
-    dups: list[tuple[Path_, int]] = []
-    _lines(node, (), lines, dups)
-    if dups:
-        raise ConfigError([ConfigProblem(source, ln, p, "duplicate key (each key may appear once)") for p, ln in dups])
-    return data, lines
-
+from .types import FieldError
 
 # --------------------------------------------------------------------- validation
 
 
-def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
-    """The scenario object class inside ``Optional[X]``, ``list[X]``, ``Annotated[X, ...]``."""
+def _alternatives(annotation: Any) -> list[Any]:
+    """``annotation`` without ``Annotated`` and ``None``, unions flattened."""
     origin = typing.get_origin(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if origin is None:
-        return None
-    args = typing.get_args(annotation)
     if origin is typing.Annotated:
-        return _unwrap_model(args[0])
-    if origin in (typing.Union, types.UnionType, list, tuple):
-        for a in args:
-            m = _unwrap_model(a)
-            if m is not None and not (origin in (typing.Union, types.UnionType) and len(args) > 2):
-                return m
+        return _alternatives(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [a for arg in typing.get_args(annotation) if arg is not type(None) for a in _alternatives(arg)]
+    return [annotation]
+
+
+def _tag_matches(model: type[BaseModel], node: Any) -> bool:
+    """Whether ``node`` (plain data) names ``model`` by its literal tag (``source: storms``)."""
+    if not isinstance(node, dict):
+        return False
+    for name, f in model.model_fields.items():
+        if typing.get_origin(f.annotation) is typing.Literal and (f.alias or name) in node:
+            return node[f.alias or name] in typing.get_args(f.annotation)
+    return False
+
+
+def _child(node: Any, key: Any) -> Any:
+    if isinstance(node, dict):
+        return node.get(key)
+    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key]
     return None
 
 
-def _model_at(path: Path_, root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
-    model: type[BaseModel] | None = root
-    keyed = False  # the next key names an entry of a dict[str, Model] field
-    for key in path:
-        if model is None:
-            return None
-        if isinstance(key, int) or keyed:
-            keyed = False
-            continue
-        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == key), None)
-        if field is None:
-            return None
-        annotation = field.annotation
-        if typing.get_origin(annotation) is dict:
-            annotation, keyed = typing.get_args(annotation)[1], True
-        model = _unwrap_model(annotation)
-    return model
+def _model_at(path: Path_, data: Any = None, root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
+    """The object class at ``path`` in ``data`` under ``root`` (a union picked by its tag)."""
+    models = _models_at(path, data, root)
+    return models[0] if len(models) == 1 else None
 
 
-def _allowed_keys(path: Path_, root: type[BaseModel] = Scenario) -> list[str]:
-    model = _model_at(path, root)
+def _models_at(path: Path_, data: Any = None, root: type[BaseModel] = Scenario) -> list[type[BaseModel]]:
+    """The object classes possible at ``path`` in ``data`` under ``root`` (a scenario, a study...)."""
+    annotation: Any = root
+    node = data
+    for key in (*path, None):
+        alts = _alternatives(annotation)
+        models = [a for a in alts if isinstance(a, type) and issubclass(a, BaseModel)]
+        if len(models) > 1:
+            models = [m for m in models if _tag_matches(m, node)]
+        if key is None:
+            return [a for a in alts if isinstance(a, type) and issubclass(a, BaseModel)] if not models else models
+        if len(models) == 1:
+            field = next((f for n, f in models[0].model_fields.items() if (f.alias or n) == key), None)
+            if field is None:
+                return []
+            annotation = field.annotation
+        elif len(alts) == 1 and typing.get_origin(alts[0]) in (list, tuple, dict):
+            annotation = typing.get_args(alts[0])[-1 if typing.get_origin(alts[0]) is dict else 0]
+        else:
+            return []
+        node = _child(node, key)
+    return []  # pragma: no cover
+
+
+def _allowed_keys(path: Path_, data: Any = None, root: type[BaseModel] = Scenario) -> list[str]:
+    model = _model_at(path, data, root)
     if model is None:
         return []
     return [f.alias or n for n, f in model.model_fields.items()]
 
 
-def _clean_loc(loc: tuple, lines: dict[Path_, int]) -> Path_:
-    """Drop pydantic's union-branch tags (``lognormal``, ``function-after[...]``) from a loc."""
+def _clean_loc(loc: tuple, data: Any) -> Path_:
+    """The key path as written in the file: pydantic's union branches (``storms``,
+    ``lognormal``, ``function-after[...]``) dropped, a shorthand (``berthing: 2 h``)
+    reported at its key."""
     path: Path_ = ()
+    node = data
     for part in loc:
-        if (path + (part,)) in lines or isinstance(part, int):
+        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int):
             path += (part,)
-        elif isinstance(part, str) and ("[" in part or part in _DIST_TAGS):
-            continue
+            node = _child(node, part)
+        elif isinstance(part, str) and ("[" in part or isinstance(node, dict) and part in map(str, node.values())):
+            continue  # a union branch, named by its tag
+        elif node is not None and not isinstance(node, (dict, list)):
+            break  # inside the expansion of a shorthand scalar
         else:
-            path += (part,)
+            path += (part,)  # a key that is missing
+            node = None
     return path
-
-
-_DIST_TAGS = {"fixed", "uniform", "triangular", "lognormal", "exponential", "gamma", "empirical"}
 
 
 def _line_for(path: Path_, lines: dict[Path_, int]) -> int | None:
@@ -174,13 +128,37 @@ def _line_for(path: Path_, lines: dict[Path_, int]) -> int | None:
     return lines.get(path)
 
 
-def _message(err: dict, path: Path_, root: type[BaseModel] = Scenario) -> str:
+def _found(value: Any) -> str:
+    """A value as shown after 'found': its repr, cut short if huge."""
+    if isinstance(value, dict):
+        return "a mapping" if value else "an empty mapping"
+    if isinstance(value, list):
+        return f"a list of {len(value)} value{'' if len(value) == 1 else 's'}"
+    if value is None:
+        return "nothing (an empty value)"
+    return _one_line(repr(value), 60)
+
+
+_TYPE_WORDS = {
+    "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
+    "int_parsing_size": "a whole number of sensible size",
+    "float_type": "a number", "float_parsing": "a number", "finite_number": "a finite number",
+    "string_type": "text", "bool_type": "true or false", "bool_parsing": "true or false",
+    "list_type": "a list", "tuple_type": "a list", "dict_type": "a mapping (key: value pairs)",
+    "date_type": "a date like 2025-01-31", "date_parsing": "a date like 2025-01-31",
+    "date_from_datetime_parsing": "a date like 2025-01-31", "date_from_datetime_inexact": "a date like 2025-01-31",
+}
+_COMPARE = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
+
+
+def _message(err: dict, path: Path_, data: Any = None, root: type[BaseModel] = Scenario) -> str:
     typ, msg, found = err["type"], err["msg"], err.get("input")
+    ctx = err.get("ctx") or {}
     if typ == "extra_forbidden":
         key = path[-1] if path else "?"
-        allowed = _allowed_keys(path[:-1], root)
+        allowed = _allowed_keys(path[:-1], data, root)
         hint = difflib.get_close_matches(str(key), allowed, n=1)
-        text = f"unknown key {key!r}"
+        text = f"unknown key {_one_line(repr(key), 60)}"
         if hint:
             text += f" (did you mean {hint[0]!r}?)"
         if allowed:
@@ -189,18 +167,112 @@ def _message(err: dict, path: Path_, root: type[BaseModel] = Scenario) -> str:
     if typ == "missing":
         return "missing required key"
     if typ in ("value_error", "assertion_error"):
-        return msg.split(", ", 1)[1] if msg.startswith(("Value error, ", "Assertion failed, ")) else msg
+        return _one_line(msg.split(", ", 1)[1] if msg.startswith(("Value error, ", "Assertion failed, ")) else msg, 300)
     if typ == "union_tag_invalid":
-        return f"expected 'dist' to be one of {', '.join(sorted(_DIST_TAGS))}, found {err['ctx'].get('tag')!r}"
+        disc = str(ctx.get("discriminator", "")).strip("'")
+        tags = ", ".join(t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(","))
+        return f"expected one of {tags}, found {_found(ctx.get('tag'))}"
     if typ == "union_tag_not_found":
-        return "expected a duration like '2 h' or a mapping with a 'dist' key"
+        disc = path[-1] if path else ""
+        if disc == "dist":
+            return "expected a duration like '2 h' or a mapping with a 'dist' key"
+        kinds = [typing.get_args(m.model_fields[disc].annotation)[0] for m in _models_at(path[:-1], data, root)
+                 if disc in m.model_fields]
+        return f"missing required key (one of {', '.join(map(str, kinds))})" if kinds else "missing required key"
+    if typ in ("model_type", "model_attributes_type"):
+        keys = _allowed_keys(path, data, root)
+        return f"expected a mapping with keys {', '.join(keys)}, found {_found(found)}" if keys else \
+            f"expected a mapping, found {_found(found)}"
+    if typ in ("too_short", "too_long"):
+        lo, hi = ctx.get("min_length"), ctx.get("max_length")
+        n = _model_field_length(path, data, root)
+        if n is not None:
+            lo = hi = n
+        if lo is not None and lo == hi:
+            want = f"a list of {lo} monthly values (Jan..Dec)" if lo == 12 else f"a list of {lo} values"
+        elif typ == "too_short":
+            want = f"at least {ctx.get('min_length')} value{'s' if ctx.get('min_length') != 1 else ''}"
+        else:
+            want = f"at most {ctx.get('max_length')} values"
+        return f"expected {want}, found {ctx.get('actual_length')}"
+    if typ in _COMPARE:
+        return f"expected {_range_words(path, data, ctx, root)}, found {_found(found)}"
+    if typ == "literal_error":
+        return f"expected one of {ctx.get('expected', '')}, found {_found(found)}"
+    if typ in _TYPE_WORDS:
+        return f"expected {_TYPE_WORDS[typ]}, found {_found(found)}"
     expected = msg
     for prefix in ("Input should be ", "Value should be "):
         if expected.startswith(prefix):
             expected = expected[len(prefix) :]
-    if expected.startswith(("greater", "less")):
-        expected = f"a value {expected}"
-    return f"expected {expected}, found {found!r}"
+    return f"expected {_one_line(expected, 120)}, found {_found(found)}"
+
+
+def _child_at(data: Any, path: Path_) -> Any:
+    for key in path:
+        data = _child(data, key)
+    return data
+
+
+def _field_limits(path: Path_, data: Any, root: type[BaseModel] = Scenario) -> tuple[dict, bool]:
+    """The numeric limits (gt, ge, lt, le) of the value at ``path`` and whether it is whole."""
+    n_items = 0
+    while path and isinstance(path[-1], int):
+        path, n_items = path[:-1], n_items + 1
+    model = _model_at(path[:-1], data, root) if path else None
+    field = next((f for n, f in model.model_fields.items() if (f.alias or n) == path[-1]), None) if model else None
+    if field is None:
+        return {}, False
+    metadata, annotation = list(field.metadata), field.annotation
+    for _ in range(n_items):
+        alts = _alternatives(annotation)
+        annotation = typing.get_args(alts[0])[0] if alts and typing.get_args(alts[0]) else Any
+        metadata = [m for a in typing.get_args(annotation)[1:] for m in getattr(a, "metadata", [a])] \
+            if typing.get_origin(annotation) is typing.Annotated else []
+    limits = {k: getattr(m, k) for m in metadata for k in ("gt", "ge", "lt", "le") if getattr(m, k, None) is not None}
+    return limits, int in _alternatives(annotation)
+
+
+def _range_words(path: Path_, data: Any, ctx: dict, root: type[BaseModel] = Scenario) -> str:
+    """'a whole number from 1 to 100', 'a number > 0 and <= 10000' ... from the field's limits."""
+    limits, whole = _field_limits(path, data, root)
+    limits = {**ctx, **limits}
+    kind = "a whole number" if whole else "a number"
+    lo = (">=", limits["ge"]) if "ge" in limits else (">", limits["gt"]) if "gt" in limits else None
+    hi = ("<=", limits["le"]) if "le" in limits else ("<", limits["lt"]) if "lt" in limits else None
+    if lo and hi and lo[0] == ">=" and hi[0] == "<=":
+        return f"{kind} from {lo[1]} to {hi[1]}"
+    return f"{kind} " + " and ".join(f"{b[0]} {b[1]}" for b in (lo, hi) if b)
+
+
+def _model_field_length(path: Path_, data: Any, root: type[BaseModel] = Scenario) -> int | None:
+    """The fixed length of the list at ``path`` (min_length == max_length), if any."""
+    model = _model_at(path[:-1], data, root) if path else None
+    field = model.model_fields.get(str(path[-1])) if model else None
+    if field is None:
+        return None
+    lo = next((m.min_length for m in field.metadata if getattr(m, "min_length", None) is not None), None)
+    hi = next((m.max_length for m in field.metadata if getattr(m, "max_length", None) is not None), None)
+    return lo if lo is not None and lo == hi else None
+
+
+def _problems(exc: ValidationError, data: Any, source: str, lines: dict[Path_, int],
+              root: type[BaseModel] = Scenario, prefix: Path_ = ()) -> list[ConfigProblem]:
+    """One problem per validation error, at the key path as written (after ``prefix``,
+    where ``data`` sits in its file)."""
+    out: list[ConfigProblem] = []
+    for err in exc.errors():
+        path = _clean_loc(err["loc"], data)
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldError):
+            path += cause.path
+        elif err["type"] in ("union_tag_invalid", "union_tag_not_found") and isinstance(_child_at(data, path), dict):
+            path += (str((err.get("ctx") or {}).get("discriminator", "")).strip("'"),)
+        where = tuple(prefix) + path
+        p = ConfigProblem(source, _line_for(where, lines), where, _message(err, path, data, root))
+        if p not in out:
+            out.append(p)
+    return out
 
 
 def validate_model(
@@ -212,15 +284,10 @@ def validate_model(
     ``prefix`` is where ``data`` sits in its file (e.g. ``("costs",)`` for costs inline in a
     study), so that paths and lines name the right place.
     """
-    lines = lines or {}
     try:
         return model.model_validate(data, context=context)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            path = _clean_loc(tuple(prefix) + tuple(err["loc"]), lines)
-            problems.append(ConfigProblem(source, _line_for(path, lines), path, _message(err, path[len(prefix):], model)))
-        raise ConfigError(problems) from None
+        raise ConfigError(_problems(exc, data, source, lines or {}, model, prefix)) from None
 
 
 def scenario_from_dict(
@@ -250,13 +317,9 @@ def scenario_from_dict(
 
 
 def read_scenario_file(path: str | Path) -> tuple[Any, dict[Path_, int]]:
-    """Read and safe-parse one scenario file: its data and the line of every key path."""
+    """Read (bounded, UTF-8) and safe-parse one scenario file: its data and the line of every key path."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise ConfigError([ConfigProblem(source, None, (), f"cannot read file: {e.strerror or e}")]) from None
-    return parse_yaml(text, source)
+    return parse_yaml(read_text(path, "scenario file"), source)
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -104,5 +104,10 @@ class LeaveBerthSpec(Spec):
     max_hs_m: Optional[WaveMetres] = Field(default=None, alias="max_hs")
     lead_h: Hours = Field(default=3.0, alias="lead")
 
+    @property
+    def min_visibility_m(self) -> None:
+        """No visibility limit: fog does not send a ship off the berth."""
+        return None
+
 
 DispatchSpec.model_rebuild()

@@ -12,15 +12,20 @@ import datetime as _dt
 from collections.abc import Mapping
 from typing import Literal, Optional
 
-from pydantic import Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import Field, model_validator
 
 from ..distributions import ZERO, Duration
+from .failures import ShipFailures
 from .ferry import FerryRoute, SplitSpec
 from .policies import DispatchSpec, LeaveBerthSpec, SecondOfftakeSpec, StressEvent
-from .weather import DryDock, Disruption, FailureSpec, OperationLimits, PortLimits, WeatherSpec
+from .seaway import LoadLine, PortDepth, SeaLevel
+from .weather import BerthExposure, DryDock, Disruption, FailureSpec, OperationLimits, PortLimits, WeatherSpec
 from .types import (
+    Count100,
+    Count1000,
     DensityTPerM3,
     Hours,
+    HorizonHours,
     Knots,
     Nmi,
     PositiveHours,
@@ -45,6 +50,9 @@ __all__ = [
     "cross_checks",
     "resolved_dict",
 ]
+
+
+MIN_WARMUP_H = 1.0  # a warm-up is 0 or at least an hour: KPIs of the run to it are rates over it
 
 
 class Crude(Spec):
@@ -80,7 +88,7 @@ class TankFarmSpec(Spec):
 class OtherTraffic(Spec):
     """Third-party calls that share the berths (Poisson arrivals), e.g. other trades."""
 
-    calls_per_year: PositiveFloat
+    calls_per_year: float = Field(gt=0, le=10_000, description="at most 10,000 (more than one an hour)")
     berth_time: Duration
 
 
@@ -94,7 +102,7 @@ class PortSpec(Spec):
     """
 
     name: str
-    berths: PositiveInt
+    berths: Count100
     tank_farm: TankFarmSpec
     transfer_rate_t_per_h: PositiveTonnesPerHour = Field(alias="transfer_rate", description="shore rate per berth")
     arrival_formalities: Duration = ZERO
@@ -106,6 +114,8 @@ class PortSpec(Spec):
     weather_site: Optional[str] = Field(default=None, description="site of the scenario's weather")
     limits: PortLimits = PortLimits()
     berth_failures: Optional[FailureSpec] = Field(default=None, description="per berth; pauses cargo transfer")
+    berth_exposure: Optional[BerthExposure] = Field(default=None, description="site sea-state -> berth; none: 1 to 1")
+    depth: Optional[PortDepth] = Field(default=None, description="greatest draft of berths and approach; none: no limit")
     dispatch: DispatchSpec = DispatchSpec()
     leave_berth: LeaveBerthSpec = LeaveBerthSpec()
 
@@ -178,21 +188,22 @@ class TankerClass(Spec):
     """``count`` identical shuttle tankers."""
 
     name: str
-    count: PositiveInt
+    count: Count1000
     cargo_t: PositiveTonnes = Field(alias="cargo", description="cargo per voyage, after any draft restriction")
     laden_speed_kn: Knots = Field(alias="laden_speed")
     ballast_speed_kn: Knots = Field(alias="ballast_speed")
     discharge_pump_rate_t_per_h: Optional[PositiveTonnesPerHour] = Field(
         default=None, alias="discharge_pump_rate", description="ship's cargo pumps; caps the discharge rate"
     )
-    breakdowns: Optional[FailureSpec] = Field(default=None, description="pause passages and transfers")
+    breakdowns: Optional[ShipFailures] = Field(default=None, description="pause passages and transfers")
     dry_dock: Optional[DryDock] = None
+    draft: Optional[LoadLine] = Field(default=None, description="draft by cargo; none: never draft-limited")
 
 
 class FleetSpec(Spec):
     """The shuttle fleet; tanker k first reaches the load port at k x arrival_spacing."""
 
-    tankers: list[TankerClass] = Field(min_length=1)
+    tankers: list[TankerClass] = Field(min_length=1, max_length=100)
     arrival_spacing_h: Optional[PositiveHours] = Field(default=None, alias="arrival_spacing")
 
 
@@ -204,7 +215,7 @@ class Scenario(Spec):
     name: str
     description: str = ""
     start_date: _dt.date = _dt.date(2025, 1, 1)
-    horizon_h: PositiveHours = Field(default=8760.0, alias="horizon", description="simulated time, e.g. '1 yr'")
+    horizon_h: HorizonHours = Field(default=8760.0, alias="horizon", description="simulated time, e.g. '1 yr'")
     crude: Crude
     supply: SupplySpec
     load_port: Optional[PortSpec] = None
@@ -215,6 +226,7 @@ class Scenario(Spec):
     ferry: Optional[FerryRoute] = None
     split: Optional[SplitSpec] = None
     weather: Optional[WeatherSpec] = None
+    sea_level: Optional[SeaLevel] = Field(default=None, description="trend of the sea level; none: constant")
     disruptions: list[Disruption] = Field(default_factory=list)
     warmup_h: Hours = Field(default=0.0, alias="warmup", description="initial period left out of every KPI, e.g. '60 d'")
     stress: list[StressEvent] = Field(default_factory=list, description="design events at a random date per replication")
@@ -315,6 +327,8 @@ def cross_checks(s: Scenario) -> list[tuple[tuple, str]]:
             problems.append((key + ("weather_site",), f"expected {expected}, found {site!r}"))
     if s.warmup_h >= s.horizon_h:
         problems.append((("warmup",), f"expected a warm-up shorter than the horizon ({s.horizon_h:g} h), found {s.warmup_h:g} h"))
+    elif 0 < s.warmup_h < MIN_WARMUP_H:  # the run to the warm-up would annualise over no time at all
+        problems.append((("warmup",), f"expected 0 h (none) or a warm-up of at least {MIN_WARMUP_H:g} h, found {s.warmup_h:g} h"))
     if s.stress and not s.has_tankers:
         problems.append((("stress",), "expected no stress events: they act on the tanker route's supply and offtake"))
     for i, d in enumerate(s.disruptions):
@@ -323,6 +337,10 @@ def cross_checks(s: Scenario) -> list[tuple[tuple, str]]:
              "tanker": s.n_tankers, "ferry": s.ferry.ferries.count if s.ferry else 0}.get(d.target)
         if n is not None and d.index is not None and d.index >= n:
             problems.append((("disruptions", i, "index"), f"expected an index below {n} ({d.target}), found {d.index}"))
+    problems += _cycle_checks(s)
+    from ..components.draft import fit_problems
+
+    problems += fit_problems(s)
     cap = s.load_port.tank_farm.capacity_t if s.load_port else 0.0
     for i, c in enumerate(s.fleet.tankers if s.fleet else []):
         if c.cargo_t > cap:
@@ -332,6 +350,36 @@ def cross_checks(s: Scenario) -> list[tuple[tuple, str]]:
                     f"expected a cargo no larger than the load-port tank farm ({cap:g} t), found {c.cargo_t:g} t",
                 )
             )
+    return problems
+
+
+MIN_ROUND_TRIP_H = 1.0
+"""Least mean round trip of a tanker or ferry (sailing, port steps, transfers): a
+vessel that could go round in no time would loop without end."""
+
+
+def _port_steps_h(port) -> float:
+    steps = ("arrival_formalities", "berthing", "pre_transfer", "post_transfer", "unberthing", "handling")
+    return sum(getattr(port, k).mean_h for k in steps if hasattr(port, k))
+
+
+def _cycle_checks(s: Scenario) -> list[tuple[tuple, str]]:
+    """Vessels whose round trip could take (almost) no time."""
+    problems: list[tuple[tuple, str]] = []
+    for i, c in enumerate(s.fleet.tankers if s.fleet and s.route and s.load_port and s.discharge_port else []):
+        discharge = min(s.discharge_port.transfer_rate_t_per_h, c.discharge_pump_rate_t_per_h or float("inf"))
+        trip = (s.route.distance_nmi / c.laden_speed_kn + s.route.distance_nmi / c.ballast_speed_kn
+                + _port_steps_h(s.load_port) + _port_steps_h(s.discharge_port)
+                + c.cargo_t / s.load_port.transfer_rate_t_per_h + c.cargo_t / discharge)
+        if not trip >= MIN_ROUND_TRIP_H:
+            problems.append((("fleet", "tankers", i), f"expected a round trip (sailing, port steps and transfers) of at "
+                             f"least {MIN_ROUND_TRIP_H:g} h, found {trip:.3g} h"))
+    if s.ferry is not None:
+        f = s.ferry
+        trip = 2 * f.crossing.distance_nmi / f.ferries.speed_kn + _port_steps_h(f.port) + _port_steps_h(f.arrival_port)
+        if not trip >= MIN_ROUND_TRIP_H:
+            problems.append((("ferry", "crossing"), f"expected a ferry round trip (crossings and port steps) of at "
+                             f"least {MIN_ROUND_TRIP_H:g} h, found {trip:.3g} h"))
     return problems
 
 

@@ -1,0 +1,119 @@
+"""The words of a report: the question and its one-sentence answer, and the KPI table."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats as _st
+
+from .. import kpis as catalogue
+
+PCT_WORDS = {"p10": "exceeded in 90% of years", "p50": "median year", "p90": "exceeded in 10% of years"}
+
+
+def quantile_ci(x, q: float, level: float = 0.95) -> tuple[float, float]:
+    """Distribution-free CI of the ``q`` quantile from order statistics (binomial),
+    e.g. Hahn & Meeker, *Statistical Intervals* (1991), sec. 5.2; NaN if too few values."""
+    x = np.sort(np.asarray(x, dtype=float)[np.isfinite(x)])
+    n = x.size
+    if n < 5:
+        return math.nan, math.nan
+    lo = int(_st.binom.ppf((1 - level) / 2, n, q))
+    hi = int(_st.binom.ppf(1 - (1 - level) / 2, n, q)) + 1
+    return float(x[max(lo - 1, 0)]), float(x[min(hi - 1, n - 1)])
+
+
+def _years(h: float) -> str:
+    y = h / 8760.0
+    return f"{y:g} year" + ("" if abs(y - 1) < 1e-9 else "s")
+
+
+def run_answer(d) -> tuple[str, str]:
+    k, s = d.kpis, d.scenario
+    q = f"How much crude does {s.name} deliver over {_years(s.horizon_h)} from {s.start:%d %B %Y}?"
+    a = (f"In this single simulated history (seed {d.manifest.get('seed', '?')}) it delivers "
+         f"<b>{k['delivered_mt_per_year']:,.2f} Mt/yr</b> ({k['delivered_kbpd']:,.0f} kbpd)")
+    parts = []
+    for name, what in (("deferred_t", "production is deferred because the load-port tank farm is full"),
+                       ("rail_deferred_t", "rail-route production is deferred")):
+        if name in k:
+            offered = k.get("supply_offered_t" if name == "deferred_t" else "rail_supply_offered_t") or 0
+            share = f" ({100 * k[name] / offered:.1f}% of the supply offered)" if offered else ""
+            parts.append(f"{k[name] / 1e3:,.0f} kt of {what}{share}")
+    a += "; " + " and ".join(parts) + "." if parts else "."
+    a += " One history shows what can happen, not how likely it is: run a study (-n) for that."
+    return q, a
+
+
+def study_answer(d) -> tuple[str, str]:
+    s = d.scenario
+    x = d.ok["delivered_mt_per_year"].to_numpy(dtype=float)
+    n = int(np.isfinite(x).sum())
+    st = d.stat("delivered_mt_per_year")
+    l10, h10 = quantile_ci(x, 0.10)
+    l50, h50 = quantile_ci(x, 0.50)
+    ci = (lambda lo, hi: f" (95% CI {lo:,.2f} to {hi:,.2f})" if math.isfinite(lo) else "")
+    q = f"How much crude can {s.name} deliver per year, and how reliably?"
+    a = (f"In 9 years of 10 it delivers at least <b>{st['p10']:,.2f} Mt/yr</b>{ci(l10, h10)}; the median year "
+         f"delivers <b>{st['p50']:,.2f} Mt/yr</b>{ci(l50, h50)}")
+    if st.get("ci95_halfwidth") is not None:
+        a += f", the mean {st['mean']:,.2f} ± {st['ci95_halfwidth']:,.2f} Mt/yr"
+    a += (f" (over {n} simulated years)." if abs(s.horizon_h - 8760.0) < 1e-6
+          else f" (over {n} simulated histories of {_years(s.horizon_h)} each, as annual rates).")
+    t = d.target_mt_per_year
+    if t is not None:
+        met = float(np.mean(x[np.isfinite(x)] >= t)) if n else math.nan
+        verdict = "meets" if met >= 0.9 else "does not meet"
+        a += f" Against the target of {t:g} Mt/yr: met in {100 * met:.0f}% of years, so it {verdict} it in 9 years of 10."
+    if "deferred_t" in d.ok.columns:
+        dst = d.stat("deferred_t")
+        x = d.ok["deferred_t"].to_numpy(dtype=float)
+        none = float(np.mean(x <= 1e-6)) if x.size else math.nan
+        a += (f" Production is deferred (load-port tank farm full) in {100 * (1 - none):.0f}% of years: median "
+              f"{dst['p50'] / 1e3:,.0f} kt, more than {dst['p90'] / 1e3:,.0f} kt in 1 year of 10.")
+    return q, a
+
+
+def sweep_answer(d) -> tuple[str, str]:
+    q = d.answer.get("question") or "Which configuration meets the target at the lowest cost?"
+    if d.answer.get("answer"):
+        return q, d.answer["answer"]
+    rec = d.recommended
+    c = d.cells
+    if rec is None or not (c["cell"] == rec).any():
+        return q, "The sweep names no recommended configuration (answer.json has no 'recommended' cell)."
+    row = c[c["cell"] == rec].iloc[0]
+    levels = ", ".join(f"{f} = {row[f]:g}" if isinstance(row[f], (int, float)) else f"{f} = {row[f]}" for f in d.factors)
+    a = f"Recommended: <b>{levels}</b> (cell {rec})"
+    if "total_annual_cost_usd_mean" in c:
+        a += f", costing <b>{row['total_annual_cost_usd_mean'] / 1e6:,.1f} million USD/yr</b>"
+    if "cost_per_tonne_usd_mean" in c:
+        a += f", <b>{row['cost_per_tonne_usd_mean']:,.2f} USD/t</b> delivered"
+    if "delivered_mt_per_year_mean" in c:
+        a += f"; it delivers {row['delivered_mt_per_year_mean']:,.2f} Mt/yr on average"
+    if "p_meet_target" in c and d.target_mt_per_year is not None:
+        a += f" and meets {d.target_mt_per_year:g} Mt/yr in {100 * row['p_meet_target']:.0f}% of years"
+    return q, a + "."
+
+
+def kpi_rows(d, headline_only: bool) -> list[dict]:
+    """Table rows grouped as the catalogue groups them: label, unit, and either the run's
+    value or a study's mean ± CI and percentiles (display units and formats)."""
+    names = list(d.kpis) if d.kind == "run" else d.kpi_names
+    names = [n for n in names if catalogue.known(n)]
+    rows = []
+    for group, ks in catalogue.by_group(names).items():
+        for k in ks:
+            if headline_only and not k.headline:
+                continue
+            if d.kind == "run":
+                rows.append({"group": group, "label": k.label, "unit": k.unit, "value": k.number(d.kpis[k.name])})
+            else:
+                st = d.stat(k.name)
+                hw = st.get("ci95_halfwidth")
+                mean = k.number(st["mean"])
+                rows.append({"group": group, "label": k.label, "unit": k.unit,
+                             "mean": mean + (f" ± {k.number(hw)}" if hw is not None and mean else ""),
+                             **{p: k.number(st[p]) for p in PCT_WORDS}})
+    return rows

@@ -1,0 +1,271 @@
+"""Build a report: read a result directory, draw its figures, write index.html and PNGs.
+
+The report of a run, a study or a sweep is the same page in the same order: the question
+and its answer in one sentence, the KPI table, the figures with numbered captions, then
+the assumptions (every scenario value with its source, seed, replications, version,
+scenario hash, date).  Nothing is simulated again.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+
+from . import html as H
+from .answer import kpi_rows, run_answer, study_answer, sweep_answer
+from .data import ReportError, load
+from .figures import common, ferry, run, study, sweep
+from .style import DPI
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One figure of a report: a file name, a title, the drawing and what to read from it."""
+
+    name: str
+    title: str
+    draw: Callable
+    caption: Callable  # data -> str
+
+
+def _run_figures(d) -> list[FigureSpec]:
+    s = d.scenario
+    w = f"{d.window[0]:%d %b} to {d.window[1]:%d %b %Y}"
+    recorded = d.voyages is not None and "load_berth" in d.voyages.columns
+    out = []
+    if s.has_tankers and d.voyages is not None:
+        out += [
+            FigureSpec("berth-gantt", "Berths over the window", run.berth_gantt, lambda d: (
+                f"Each row is one berth from {w}; a bar is a tanker alongside, coloured by what it is doing. Long "
+                "light-green stretches are time alongside without pumping (waiting for cargo, ullage or weather); "
+                "gaps are idle berths. Cargo-transfer bars include any wait for ullage or cargo that paused the "
+                "transfer (the records give those waits' totals, not their times). " + ("Berths as the run recorded them." if recorded else
+                "This run did not record which berth each call used, so calls are placed on the lowest-numbered free "
+                "berth: the picture of occupancy is exact, the berth numbers are not.")
+                + " Weather closures are not in a run's files and are not shaded; scripted stops are shaded grey.")),
+            FigureSpec("tanker-gantt", "Tankers over the window", run.tanker_gantt, lambda d: (
+                f"Each row is one ship from {w}. Orange is waiting at anchor for a berth: where orange grows, berths "
+                "(or cargo) are the bottleneck, not ships. Breakdowns, sheltering from weather at sea and off-hire "
+                "fall inside the sailing bars (the voyage records give their totals, not their times); dark green includes "
+                "loading slowed or paused by an empty tank farm.")),
+            FigureSpec("tank-levels", "Tank farm levels", run.tank_levels, lambda d: (
+                "Level of each tank farm over the whole run, its capacity dashed. Red shading marks when the "
+                "load-port farm was full: supply was curtailed then, which is the deferred production "
+                f"({d.kpis.get('deferred_t', 0) / 1e3:,.0f} kt in this run). Purple marks along the foot show when the "
+                f"discharge farm was empty and the pipeline offtake went short "
+                f"({d.kpis.get('offtake_shortfall_t', 0) / 1e3:,.0f} kt).")),
+            FigureSpec("cycle-times", "Round-trip times", run.cycle_time_histogram, lambda d: (
+                "Days from one arrival at the load port to the same ship's next arrival. A long right tail is "
+                "ships held by queues, weather, breakdowns or dry dock; the mean sets the fleet's delivery rate.")),
+            FigureSpec("berth-occupancy", "Berth occupancy by state", common.berth_occupancy, lambda d: (
+                "Share of all berth-hours at each port in each state over the run. Idle berth time is spare capacity; "
+                "waiting for cargo or ullage means the tank farms, not the berths, hold ships up.")),
+            FigureSpec("tanker-budget", "Tanker time budget", common.tanker_budget, lambda d: (
+                "Share of the fleet's time in each state over the run: sailing laden is the productive share; "
+                "queueing, weather and waiting are what more berths, storage or calmer weather would buy back.")),
+        ]
+    elif s.has_tankers:
+        out.append(FigureSpec("tank-levels", "Tank farm levels", run.tank_levels, lambda d: "Level of each tank farm."))
+    if s.has_ferry:
+        out += [
+            FigureSpec("ferry-crossings", "Ferry load factor", ferry.crossings, lambda d: (
+                "Tank cars carried from the yard port as a share of the wagon places the ferries offered, month by "
+                "month (crossings sailing empty or part-empty pull it down: too few loaded cars in the yard when a "
+                "ferry had to leave). The yard's car count over time is not in a run's files (the study report "
+                "shows its distribution).")),
+            FigureSpec("ferry-budget", "Ferry time budget", common.ferry_budget, lambda d: (
+                "Share of the ferries' time in each state: waiting for wagons means rail supply, not ferries, "
+                "limits the route.")),
+        ]
+        if not s.has_tankers:
+            out.insert(0, FigureSpec("tank-levels", "Rail loading station level", run.tank_levels, lambda d: (
+                "Level of the rail loading station's tank over the run, its capacity dashed; red shading marks "
+                "when it was full and production was deferred.")))
+    return out
+
+
+def _study_figures(d) -> list[FigureSpec]:
+    s = d.scenario
+    n = len(d.ok)
+    out = [FigureSpec("delivered", "Delivered per year", study.delivered_distribution, lambda d: (
+        f"Left: how the {n} simulated years spread. Right: the share of years delivering at least a given "
+        "amount; read across at 90% for the amount delivered in 9 years of 10 (P10). "
+        + ("The red line is the target." if d.target_mt_per_year is not None else "No target was set.")))]
+    if d.levels() is not None:
+        out.append(FigureSpec("tank-fans", "Tank farm levels across years", study.level_fans, lambda d: (
+            "Shaded: the band holding the middle 80% of simulated years (P10 to P90) on each day; line: the median. "
+            "Where the band reaches the dashed capacity the farm is full in at least 1 year of 10 on that day "
+            "(production deferred); where it reaches zero the farm runs dry.")))
+    if s.has_tankers:
+        out += [
+            FigureSpec("deferral", "Deferred production and offtake shortfall", study.deferral_distribution, lambda d: (
+                "Spread over simulated years of the production deferred because the load-port farm was full, the "
+                "pipeline offtake lost because the discharge farm was empty" + (", and rail-route production "
+                "deferred because the loading station was full" if d.scenario.has_ferry else "") + ", in kilotonnes. "
+                "Each panel's title says in what share of years there was none.")),
+            FigureSpec("berth-occupancy", "Berth occupancy by state", common.berth_occupancy, lambda d: (
+                "Mean share of berth-hours in each state per port over all years. Idle time is spare berth "
+                "capacity; waiting for cargo or ullage points to tank farms or supply.")),
+            FigureSpec("tanker-budget", "Tanker time budget", common.tanker_budget, lambda d: (
+                "Mean share of the fleet's time in each state: sailing laden is the productive share.")),
+            FigureSpec("weather-closure", "Weather closure by port", study.weather_closure, lambda d: (
+                "Share of the period each port was closed to each operation by wind or waves (mean over years, "
+                "95% CI bars). The study's files hold these yearly totals per port and operation, not a calendar, so "
+                "closure by month is not shown; sea passage holds are in the KPI table (ship-hours sheltering at sea).")),
+        ]
+    if s.has_ferry:
+        out += [
+            FigureSpec("ferry", "Train-ferry route", ferry.ferry_kpis, lambda d: (
+                "Across simulated years: tank cars waiting in the port yard (mean and most at any time), how full "
+                "the ferries sail, and the share of the tank-car fleet's time spent moving oil. A full yard with "
+                "part-empty ferries would point at the ferry schedule; an empty yard at rail supply.")),
+            FigureSpec("ferry-budget", "Ferry time budget", common.ferry_budget, lambda d: (
+                "Mean share of the ferries' time in each state.")),
+        ]
+    out.append(FigureSpec("convergence", "Convergence of the mean", study.convergence, lambda d: (
+        "Running mean of delivered Mt/yr as replications are added, with its 95% confidence interval. When the band "
+        "is narrow against the differences that matter to the decision, more replications would not change it.")))
+    return out
+
+
+def _sweep_figures(d) -> list[FigureSpec]:
+    out = [FigureSpec("kpis-vs-factors", "Each KPI against each factor", sweep.kpis_vs_factors, lambda d: (
+        "Rows: delivered Mt/yr, deferred production and cost per tonne; columns: the sweep's factors, the others "
+        "held at the recommended cell. Bands are 95% CIs of the mean: where neighbouring bands overlap the step "
+        "makes no clear difference." + (f" The red line is the target, {d.target_mt_per_year:g} Mt/yr." if d.target_mt_per_year
+                                     is not None else "")))]
+    if len(d.factors) >= 2 and "p_meet_target" in d.cells:
+        out.append(FigureSpec("target-heatmap", "Chance of meeting the target", sweep.target_heatmap, lambda d: (
+            "Share of simulated years meeting the target for each combination of the first two factors; the "
+            "cheapest combination at or above the required confidence is the answer.")))
+    if "total_annual_cost_usd_mean" in d.cells:
+        out += [
+            FigureSpec("cost-throughput", "Cost against throughput", sweep.cost_vs_throughput, lambda d: (
+                "Each point is a cell: filled ones meet the target. The line joins cells no other cell beats on "
+                "both throughput and cost (the Pareto front); the star is the recommendation.")),
+            FigureSpec("cost-breakdown", "Cost breakdown", sweep.cost_breakdown, lambda d: (
+                "Annual cost by item for the cheapest cells that meet the target, recommended first: which items "
+                "separate them.")),
+        ]
+    return out
+
+
+def _facts(d) -> list[tuple[str, str]]:
+    m = d.manifest
+    f = [("Result directory", str(d.path)), ("Kind", d.kind), ("Scenario", m.get("scenario", "")),
+         ("Root seed", str(m.get("seed", ""))), ("Replications", str(m.get("replications", "")))]
+    if d.kind == "study":
+        f.append(("Failed replications", str(int((d.replications["error"] != "").sum()))))
+    if m.get("horizon_h"):
+        f.append(("Simulated period", f"{m['horizon_h'] / 8760.0:g} yr ({m['horizon_h']:,.0f} h) per replication"))
+    f += [("Package version", str(m.get("package_version", ""))), ("Scenario hash (SHA-256)", m.get("scenario_sha256", "")),
+          ("Executor", str(m.get("executor", ""))), ("Started", str(m.get("started", ""))),
+          ("Finished", str(m.get("finished", "")))]
+    return [(k, v) for k, v in f if v not in ("", "None")]
+
+
+def _render(spec: FigureSpec, d) -> bytes:
+    fig = spec.draw(d)  # a Figure outside pyplot (style.new_figure): nothing to close
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def build_report(dir: str | os.PathLike, out: str | os.PathLike | None = None, window: str | None = None,
+                 target_mt_per_year: float | None = None) -> Path:
+    """Write the report of a run, study or sweep directory; return the path of index.html.
+
+    Parameters
+    ----------
+    dir : path
+        The ``--out`` of ``shuttle-sim run`` (one run or a study) or of a sweep.
+    out : path, optional
+        Report directory (default ``DIR/report``): ``index.html`` and one PNG (150 dpi)
+        per figure.  Written to a temporary directory first and moved into place, so a
+        failed build leaves nothing half-written.
+    window : str, optional
+        ``START:END`` dates for a run's Gantt charts (default: the first 30 days).
+    target_mt_per_year : float, optional
+        Throughput target to mark (default: the one the manifest names, if any).
+
+    Raises
+    ------
+    ReportError
+        When ``dir`` is not a readable result directory or an option is malformed.
+    """
+    d = load(dir, window=window, target=target_mt_per_year)
+    out_dir = Path(out) if out is not None else Path(dir) / "report"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ReportError(f"-o {out_dir}: expected a directory, found a file")
+    specs = {"run": _run_figures, "study": _study_figures, "sweep": _sweep_figures}[d.kind](d)
+    q, a = {"run": run_answer, "study": study_answer, "sweep": sweep_answer}[d.kind](d)
+    pngs, blocks = {}, []
+    for i, spec in enumerate(specs, 1):
+        fname = f"fig{i:02d}-{spec.name}.png"
+        png = _render(spec, d)
+        pngs[fname] = png
+        blocks.append(H.figure_block(i, spec.title, spec.caption(d), png, fname))
+    sections = []
+    if d.kind == "sweep":
+        if len(d.factors):
+            mv = sweep.marginal_values(d)
+            if len(mv):
+                sections.append(("Marginal value of one step more", (
+                    "<p>From the recommended cell, the next level of each factor with the others held: the change in "
+                    "mean throughput, deferred production and annual cost.</p>" + H.plain_table(
+                        mv.rename(columns={"delivered_mt_per_year": "Δ delivered (Mt/yr)", "deferred_t": "Δ deferred (t)",
+                                           "total_annual_cost_usd": "Δ annual cost (USD/yr)"}),
+                        {"Δ delivered (Mt/yr)": "{:+,.3f}", "Δ deferred (t)": "{:+,.0f}", "Δ annual cost (USD/yr)": "{:+,.0f}"}))))
+        sections.append(("Cells", "<p>Every cell of the sweep, cheapest first (means over its replications).</p>"
+                         + H.plain_table(*sweep.cell_table(d))))
+    else:
+        head = kpi_rows(d, headline_only=True)
+        full = kpi_rows(d, headline_only=False)
+        sections.append(("Key figures", H.kpi_table(head, d.kind)
+                         + f"<details><summary>All {len(full)} measures</summary>{H.kpi_table(full, d.kind)}</details>"))
+    sections.append(("Figures", "\n".join(blocks)))
+    sections.append(("Assumptions", H.assumptions(d.source, _facts(d))))
+    name = d.scenario.name if d.scenario else d.manifest.get("scenario", d.path.name)
+    sub = {"run": "one simulated history", "study": f"Monte Carlo study of {len(getattr(d, 'ok', []))} replications",
+           "sweep": f"sweep of {len(d.cells) if d.kind == 'sweep' else 0} cells"}[d.kind]
+    desc = d.scenario.description if d.scenario else ""
+    text = H.page(f"{name}: {sub}", desc, q, a, sections)
+    return _write(out_dir, text, pngs)
+
+
+def _write(out_dir: Path, text: str, pngs: dict[str, bytes]) -> Path:
+    parent = out_dir.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
+    except OSError as e:
+        raise ReportError(f"-o {out_dir}: cannot write: {e.strerror or e}") from None
+    try:
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report is for sharing
+        (tmp / "index.html").write_text(text, encoding="utf-8")
+        for f, png in pngs.items():
+            (tmp / f).write_bytes(png)
+        if out_dir.exists():
+            for old in list(out_dir.glob("fig*.png")) + [out_dir / "index.html"]:
+                old.unlink(missing_ok=True)
+            for f in tmp.iterdir():
+                os.replace(f, out_dir / f.name)
+            tmp.rmdir()
+        else:
+            os.replace(tmp, out_dir)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ReportError(f"-o {out_dir}: cannot write: {e.strerror or e}") from None
+    return out_dir / "index.html"
+
+
+def _umask() -> int:
+    m = os.umask(0)
+    os.umask(m)
+    return m

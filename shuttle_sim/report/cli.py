@@ -1,0 +1,44 @@
+"""The ``shuttle-sim report`` command and the ``--report`` option of ``run``.
+
+``shuttle_sim/cli.py`` adds the sub-command with :func:`add_parser`, dispatches to
+:func:`main` and calls :func:`after_run` when ``run --report`` finishes; everything else
+about the command lives here.  Errors are one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def add_parser(sub) -> None:
+    """Register ``report DIR [-o OUT] [--window START:END] [--target MT_PER_YR]``."""
+    p = sub.add_parser("report", help="write a plot report (one self-contained HTML page and PNGs) of a result directory")
+    p.add_argument("dir", help="the --out of a run, a study or a sweep (the kind is read from its manifest)")
+    p.add_argument("-o", "--output", help="report directory (default: DIR/report), e.g. plots/NAME")
+    p.add_argument("--window", help="dates the Gantt charts of a run show, e.g. 2025-02-01:2025-03-01 (default: the first 30 days)")
+    p.add_argument("--target", type=float, metavar="MT_PER_YR",
+                   help="throughput target (Mt/yr) to mark (default: the manifest's, if any)")
+
+
+def _build(dir, out, window=None, target=None, stream=None) -> int:
+    from .build import build_report
+    from .data import ReportError
+
+    try:
+        path = build_report(dir, out=out, window=window, target_mt_per_year=target)
+    except ReportError as e:
+        print(f"shuttle-sim: report: {e}", file=sys.stderr)
+        return 2
+    print(f"report written to {path}", file=stream or sys.stdout)
+    return 0
+
+
+def main(args) -> int:
+    """``shuttle-sim report``: the exit status."""
+    return _build(args.dir, args.output, args.window, args.target)
+
+
+def after_run(out_dir, stream=None) -> int:
+    """``run ... --out DIR --report``: the report of what was just written, in DIR/report
+    (its one line to ``stream``: stderr when stdout carries ``--json``)."""
+    return _build(out_dir, None, stream=stream)

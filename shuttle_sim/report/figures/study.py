@@ -1,0 +1,196 @@
+"""Figures of a Monte Carlo study: distributions over replications, fan charts of the
+daily tank levels, convergence of the running mean, weather closure by site."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _st
+
+from ... import kpis as catalogue
+from ..style import (BLUE, FARM_COLOURS, MARK_COLOURS, OKABE_ITO, count_axis, date_axis, new_axes, new_grid, state_colour,
+                     styled)
+from .run import _shade_disruptions
+
+
+def _pcts(x: np.ndarray) -> tuple[float, float, float]:
+    p10, p50, p90 = np.percentile(x, [10, 50, 90])
+    return float(p10), float(p50), float(p90)
+
+
+@styled
+def delivered_distribution(data, ax=None):
+    """Delivered Mt/yr over replications: histogram (left) and exceedance curve (right),
+    P10/P50/P90 and the target marked.  ``ax``: a pair of axes, or None."""
+    x = data.ok["delivered_mt_per_year"].to_numpy(dtype=float)
+    x = x[np.isfinite(x)]
+    fig, (a1, a2) = new_grid(ax, 2, (8.0, 3.4))
+    p10, p50, p90 = _pcts(x) if x.size else (np.nan,) * 3
+    a1.hist(x, bins=min(30, max(6, int(np.sqrt(x.size)) + 2)), color=BLUE, edgecolor="white")
+    for v, lab, ls in ((p10, "P10", ":"), (p50, "P50", "--"), (p90, "P90", ":")):
+        if np.isfinite(v):
+            a1.axvline(v, color="black", ls=ls, lw=1)
+            a1.annotate(lab, (v, 1.0), xycoords=("data", "axes fraction"), xytext=(0, -4), textcoords="offset points",
+                        fontsize=8, ha="center", va="top", bbox={"fc": "white", "ec": "none", "pad": 1})
+    a1.set_ylim(top=a1.get_ylim()[1] * 1.12)  # room for the P10/P50/P90 labels above the bars
+    a1.set_xlabel("Delivered (Mt/yr)")
+    count_axis(a1)
+    a1.set_title("Delivered per year")
+    xs = np.sort(x)
+    exceed = 100.0 * (1.0 - np.arange(xs.size) / xs.size)  # share of years delivering at least xs[i]
+    a2.step(xs, exceed, where="post", color=BLUE, lw=1.5)
+    a2.axhline(90, color="#999999", lw=0.8, ls=":")
+    if np.isfinite(p10):
+        a2.plot([p10], [90], "o", color="black", ms=4)
+        a2.annotate(f"{p10:.2f} Mt/yr or more\nin 9 years of 10", (p10, 90), xytext=(0.04, 0.12),
+                    textcoords="axes fraction", ha="left", fontsize=8,
+                    arrowprops={"arrowstyle": "->", "color": "black", "lw": 0.8})
+    a2.set_xlabel("Delivered (Mt/yr)")
+    a2.set_ylabel("Years delivering at least this (%)")
+    a2.set_ylim(0, 102)
+    a2.set_title("Exceedance")
+    t = data.target_mt_per_year
+    if t is not None:
+        share = 100.0 * float(np.mean(x >= t)) if x.size else float("nan")
+        for a in (a1, a2):
+            a.axvline(t, color=MARK_COLOURS["target"], lw=1.5)
+        a2.annotate(f"target {t:g} Mt/yr: met in {share:.0f}% of years", (t, 10), xytext=(4, 0),
+                    textcoords="offset points", color=MARK_COLOURS["target"], fontsize=8)
+    return fig
+
+
+@styled
+def level_fans(data, ax=None):
+    """Fan charts of each tank farm's daily level: P10-P90 band, median, capacity line.
+    ``ax``: a pair of axes (load farm, discharge farm), or None."""
+    q = data.level_quantiles()
+    s = data.scenario
+    roles = ["load", "discharge"] if s.has_tankers else ["station"]
+    fig, axes = new_grid(ax, len(roles), (8.0, 3.0 * len(roles)), vertical=True, sharex=True)
+    days = q.shape[-1] if q is not None else 0
+    t = s.start + pd.to_timedelta(np.arange(days), unit="D")
+    for i, (a, role) in enumerate(zip(axes, roles)):
+        colour = FARM_COLOURS[role]
+        name = s.port_names.get(role, "Rail loading station")
+        if q is not None and np.isfinite(q[1, i]).any():
+            a.fill_between(t, q[0, i] / 1e3, q[2, i] / 1e3, color=colour, alpha=0.25, lw=0, label="P10 to P90 of years")
+            a.plot(t, q[1, i] / 1e3, color=colour, lw=1.4, label="median (P50)")
+        else:
+            a.text(0.5, 0.5, "no daily levels in this study (levels.bin missing)", transform=a.transAxes, ha="center")
+        cap = s.capacity_t.get(role)
+        if cap:
+            a.axhline(cap / 1e3, color=MARK_COLOURS["capacity"], ls="--", lw=0.9, label="capacity")
+            a.annotate(f"capacity {cap / 1e3:,.0f} kt", (1.0, cap / 1e3), xycoords=("axes fraction", "data"),
+                       xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom", fontsize=8)
+            a.set_ylim(0, cap / 1e3 * 1.15)
+        _shade_disruptions(a, data, s.start, s.end)
+        a.set_ylabel("Level (kt)")
+        a.set_title(f"{name} tank farm, level at 00:00 each day")
+        if i == len(roles) - 1:
+            if ax is None:  # neutral swatches: the colours of the farms are in the panels
+                from matplotlib.lines import Line2D
+                from matplotlib.patches import Patch
+
+                hs = [Patch(color="#888888", alpha=0.35, label="P10 to P90 of years"),
+                      Line2D([], [], color="#555555", lw=1.4, label="median (P50)"),
+                      Line2D([], [], color=MARK_COLOURS["capacity"], ls="--", lw=0.9, label="capacity")]
+                hs += [h for h in a.get_legend_handles_labels()[0] if h.get_label().startswith("scripted")]
+                fig.legend(handles=hs, loc="outside lower center", ncol=4, fontsize=8)
+            else:
+                a.legend(loc="best", fontsize=8)
+        date_axis(a)
+        if days:
+            a.set_xlim(t[0], t[-1])
+    axes[-1].set_xlabel("Date")
+    return fig
+
+
+@styled
+def deferral_distribution(data, ax=None):
+    """Deferred production and offtake shortfall over replications (kt), P50/P90 marked.
+    ``ax``: a pair of axes, or None."""
+    cols = [c for c in ("deferred_t", "offtake_shortfall_t", "rail_deferred_t") if c in data.ok.columns]
+    fig, axes = new_grid(ax, max(len(cols), 1), (8.0 if len(cols) < 3 else 9.0, 3.2))
+    colours = {"deferred_t": MARK_COLOURS["deferral"], "offtake_shortfall_t": MARK_COLOURS["shortfall"],
+               "rail_deferred_t": OKABE_ITO[0]}
+    for a, c in zip(axes, cols):
+        x = data.ok[c].to_numpy(dtype=float) / 1e3
+        x = x[np.isfinite(x)]
+        zero = 100.0 * float(np.mean(x <= 1e-6)) if x.size else 0.0
+        if x.size and zero == 100.0:
+            a.text(0.5, 0.5, f"none in any of the {x.size} simulated years", ha="center", va="center",
+                   transform=a.transAxes, fontsize=10)
+            a.set_xlabel(f"{catalogue.info(c).label} (kt)")
+            a.set_xticks([])
+            a.set_yticks([])
+            a.set_frame_on(False)
+            continue
+        a.hist(x, bins=min(30, max(6, int(np.sqrt(x.size)) + 2)), color=colours[c], edgecolor="white")
+        p50, p90 = (np.percentile(x, [50, 90]) if x.size else (np.nan, np.nan))
+        a.axvline(p90, color="black", ls=":", lw=1, label=f"P90 {p90:,.0f} kt")
+        a.axvline(p50, color="black", ls="--", lw=1, label=f"P50 {p50:,.0f} kt")
+        a.set_xlabel(f"{catalogue.info(c).label} (kt)")
+        count_axis(a)
+        a.set_title(f"none in {zero:.0f}% of years", fontsize=9, fontweight="normal")
+        a.legend(loc="upper right")
+    return fig
+
+
+@styled
+def convergence(data, ax=None, kpi: str = "delivered_mt_per_year"):
+    """Running mean of a KPI with its 95% CI against the number of replications."""
+    fig, ax = new_axes(ax, (8.0, 3.2))
+    ok = data.ok.sort_values("replication")
+    x = ok[kpi].to_numpy(dtype=float)
+    n = np.arange(1, x.size + 1)
+    mean = np.cumsum(x) / n
+    with np.errstate(all="ignore"):
+        var = (np.cumsum(x * x) - n * mean * mean) / (n - 1)
+        hw = _st.t.ppf(0.975, np.maximum(n - 1, 1)) * np.sqrt(np.maximum(var, 0) / n)
+    hw[0] = np.nan
+    k = catalogue.info(kpi)
+    ax.fill_between(n, mean - hw, mean + hw, color=BLUE, alpha=0.2, lw=0, label="95% CI of the mean")
+    ax.plot(n, mean, color=BLUE, lw=1.4, label="running mean")
+    if x.size:
+        ax.axhline(mean[-1], color="black", lw=0.8, ls=":", label=f"final mean {k.format(mean[-1])}")
+        if x.size > 2:
+            lo, hi = np.nanmin((mean - hw)[2:]), np.nanmax((mean + hw)[2:])
+            pad = 0.1 * (hi - lo) if hi > lo else abs(mean[-1]) * 0.01 + 1e-9
+            ax.set_ylim(lo - pad, hi + pad)
+    ax.set_xlim(1, max(x.size, 2))
+    ax.set_xlabel("Replications")
+    ax.set_ylabel(f"{k.label} ({k.unit})")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title("Has the mean converged?")
+    return fig
+
+
+@styled
+def weather_closure(data, ax=None):
+    """Share of the year each port was closed to berthing, cargo transfer and unberthing
+    (mean over replications, 95% CI as error bars)."""
+    fig, ax = new_axes(ax, (8.0, 3.0))
+    s = data.scenario
+    ops = ["berthing", "transfer", "unberthing"]
+    roles = [r for r in ("load", "discharge") if f"{r}_closed_berthing_frac" in data.ok.columns]
+    width = 0.8 / len(ops)
+    colours = {"berthing": "#7FCDB5", "transfer": "#009E73", "unberthing": "#0072B2"}
+    for j, op in enumerate(ops):
+        means, hws = [], []
+        for r in roles:
+            st = data.stat(f"{r}_closed_{op}_frac")
+            means.append(100 * (st["mean"] or 0.0))
+            hws.append(100 * (st["ci95_halfwidth"] or 0.0))
+        xs = np.arange(len(roles)) + (j - 1) * width
+        ax.bar(xs, means, width, yerr=hws, color=colours[op], label=catalogue.info(f"{roles[0]}_closed_{op}_frac").label.split(": ", 1)[-1] if roles else op, capsize=2,
+               error_kw={"lw": 0.8})
+        for xi, m, h in zip(xs, means, hws):
+            ax.annotate(f"{m:.1f}%\n{m * s.horizon_h / 100:,.0f} h/yr" if abs(s.horizon_h - 8760) < 1 else f"{m:.1f}%",
+                        (xi, m + h), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7.5)
+    ax.set_xticks(range(len(roles)), [s.port_names.get(r, r) for r in roles])
+    ax.set_ylabel("Time closed by weather (% of the period)")
+    ax.set_ylim(0, max(ax.get_ylim()[1], 1.0) * 1.3)
+    ax.legend(loc="upper left", ncol=3, fontsize=8)
+    ax.grid(axis="x", visible=False)
+    ax.set_title("Weather closure by port and operation")
+    return fig
