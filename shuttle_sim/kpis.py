@@ -60,6 +60,11 @@ _STATE = {
     "sailing_laden": "sailing laden",
     "sailing_ballast": "sailing in ballast",
     "weather": "weather hold",
+    "anchorage_cargo": "at anchorage waiting for cargo",
+    "anchorage_ullage": "at anchorage waiting for ullage",
+    "anchorage_weather": "at anchorage waiting for a berthing window",
+    "anchorage_programme": "at anchorage waiting for the lifting programme",
+    "queueing": "at anchorage waiting for a berth",
 }
 _OP = {"berthing": "berthing", "transfer": "cargo transfer", "unberthing": "unberthing"}
 _STAT = {"mean": "mean", "min": "lowest", "max": "highest"}
@@ -160,6 +165,10 @@ _ENTRIES: tuple[tuple[str, str, str, str, bool], ...] = (
     ("{role}_queue_wait_mean_h", "berths", "{Role}: mean wait for a berth", "h", True),
     ("{role}_queue_wait_max_h", "berths", "{Role}: longest wait for a berth", "h", False),
     ("{role}_other_traffic_calls", "berths", "{Role}: other-traffic calls", "calls", False),
+    ("{role}_anchorage_wait_mean_h", "berths", "{Role}: mean wait at anchorage for cargo or ullage", "h", False),
+    ("{role}_anchorage_wait_max_h", "berths", "{Role}: longest wait at anchorage for cargo or ullage", "h", False),
+    ("{role}_storm_departures", "weather", "{Role}: ships that left the berth ahead of a storm", "calls", False),
+    ("{role}_anchorage_weather_h", "weather", "{Role}: ship-hours at anchorage waiting for a berthing window", "h", False),
     # fleet
     ("tanker_failures", "fleet", "Tanker failures (operating-hour clock)", "calls", False),
     ("tanker_{state}_frac", "fleet", "Tanker time: {state}", "%", False),
@@ -288,6 +297,8 @@ WINDOW_KINDS = ("total", "time_mean", "extreme", "event_mean", "state")
 _WINDOW: dict[str, str] = {
     "{role}_queue_wait_mean_h": "event_mean",
     "{role}_queue_wait_max_h": "extreme",
+    "{role}_anchorage_wait_mean_h": "event_mean",
+    "{role}_anchorage_wait_max_h": "extreme",
     "ferry_load_factor": "event_mean",
     "yard_wagons_mean": "time_mean",
     "yard_wagons_max": "extreme",

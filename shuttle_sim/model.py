@@ -12,6 +12,8 @@ voyage and the exact level traces of both tank farms.
 
 from __future__ import annotations
 
+import datetime as _dt
+import math
 import time
 
 import simpy
@@ -31,6 +33,23 @@ from .config.schema import Scenario
 from .results import Result, collect
 from .rng import Streams
 from . import window
+
+
+def month_starts(start: _dt.date, until_h: float) -> tuple[list[float], list[int]]:
+    """Hours (from ``start``, hour 0) at which calendar months begin, the first being the
+    start's own month (at or before 0) and the last after ``until_h``; and each one's
+    calendar month, 0..11."""
+    first = _dt.date(start.year, start.month, 1)
+    starts: list[float] = []
+    months: list[int] = []
+    y, m = first.year, first.month
+    while True:
+        h = (_dt.date(y, m, 1) - start).days * 24.0
+        starts.append(h)
+        months.append(m - 1)
+        if h > until_h:
+            return starts, months
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
 
 
 class World:
@@ -89,10 +108,11 @@ class World:
             self._factor_changes("offtake", s.offtake, until_h),
             self._factor_changes("second_offtake", second, until_h) if second is not None else [], until_h)
         self.offtake = self.offtake_schedule.flow
+        calendar = month_starts(s.start_date, until_h)
         self.load = Terminal(env, lp, "load", self.load_tank, streams.get("other_traffic", 0),
-                             self._port_weather(lp), self._berth_ups("load", lp, until_h))
+                             self._port_weather(lp), self._berth_ups("load", lp, until_h), calendar)
         self.discharge = Terminal(env, dp, "discharge", self.discharge_tank, streams.get("other_traffic", 1),
-                                  self._port_weather(dp), self._berth_ups("discharge", dp, until_h))
+                                  self._port_weather(dp), self._berth_ups("discharge", dp, until_h), calendar)
         self.load.cargo_limit = draft.cargo_limit(s)
         sea = self._availability(s.route.weather_site, s.route.passage_limits)
         spacing_h = s.fleet.arrival_spacing_h or 0.0
@@ -107,7 +127,9 @@ class World:
                 ship = Tanker(env, name, cls, self.load, self.discharge, s.route.distance_nmi,
                               streams.get(f"tanker/{cls.name}", j), k * spacing_h, self.voyages,
                               up=None if up.always_up else up, sea=sea,
-                              dry_dock_first_h=first_due_h(cls.dry_dock, phase))
+                              dry_dock_first_h=first_due_h(cls.dry_dock, phase),
+                              depart_window=s.route.departure == "passage_window",
+                              forecast_h=s.route.forecast_horizon_h or math.inf)
                 if wear is not None:
                     ship.wear = wear
                     wear.attach(ship, (ship.passage,))
@@ -146,7 +168,13 @@ class World:
         if self.weather is None or port.weather_site is None:
             return None
         exposure = getattr(port, "berth_exposure", None)  # site sea-state -> berth sea-state
-        return {op: self._availability(port.weather_site, getattr(port.limits, op), exposure) for op in OPERATIONS}
+        out = {op: self._availability(port.weather_site, getattr(port.limits, op), exposure) for op in OPERATIONS}
+        leave = getattr(port, "leave_berth", None)  # tanker ports only (a ferry port has none)
+        # a limit on wind or waves: a closures source (open/closed spells) has neither
+        if (leave is not None and leave.policy == "leave"
+                and self.scenario.weather is not None and self.scenario.weather.source != "closures"):
+            out["leave_berth"] = self._availability(port.weather_site, leave, exposure)
+        return out
 
     def _berth_ups(self, role: str, port, until_h: float) -> list[Availability]:
         return [self._entity_up(port.berth_failures, f"{role}_berth_failures", j, f"{role}_berth", j, until_h)

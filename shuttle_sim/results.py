@@ -235,6 +235,11 @@ def _tanker_route(world: "World", horizon_h: float, k: dict, traces: dict) -> li
         k[f"{role}_queue_wait_mean_h"] = mean_w
         k[f"{role}_queue_wait_max_h"] = max_w
         k[f"{role}_other_traffic_calls"] = float(term.other_calls)
+        mean_a, max_a = _queue_stats(term.dispatch_waits_h)
+        k[f"{role}_anchorage_wait_mean_h"] = mean_a
+        k[f"{role}_anchorage_wait_max_h"] = max_a
+        k[f"{role}_anchorage_weather_h"] = term.anchorage_weather_h
+        k[f"{role}_storm_departures"] = float(term.storm_departures)
         for op in OPERATIONS:
             k[f"{role}_weather_hold_{op}_h"] = term.hold_h.get(op, 0.0)
             closed = horizon_h - term.weather[op].up_hours(0.0, horizon_h)

@@ -77,10 +77,12 @@ def _recomputed(name: str, late: Result, w_early: "World", w_late: "World", W: f
         inside = y[t > W]
         window = np.concatenate(([np.interp(W, t, y)], inside))
         return float(window.min() if k.params["stat"] == "min" else window.max())
-    if p in ("{role}_queue_wait_mean_h", "{role}_queue_wait_max_h"):
+    if p in ("{role}_queue_wait_mean_h", "{role}_queue_wait_max_h", "{role}_anchorage_wait_mean_h",
+             "{role}_anchorage_wait_max_h"):
         role = k.params["role"]
-        n0 = len(getattr(w_early, role).queue_waits_h)
-        waits = getattr(w_late, role).queue_waits_h[n0:]
+        attr = "queue_waits_h" if "queue" in p else "dispatch_waits_h"
+        n0 = len(getattr(getattr(w_early, role), attr))
+        waits = getattr(getattr(w_late, role), attr)[n0:]
         if not waits:
             return 0.0
         return float(np.mean(waits) if p.endswith("mean_h") else np.max(waits))

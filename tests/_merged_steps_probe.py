@@ -19,7 +19,7 @@ merged = [0, 0]  # runs with more than one step: slept in one timeout, step by s
 
 def counting_run(self, env, ship):
     if self._nd > 1:
-        merged[0 if env.now + (self.t - env.now) == self.t else 1] += 1
+        merged[0 if env.now + (self.t - env.now) == self.t and self._hold_at < 0 else 1] += 1
     return (yield from run(self, env, ship))
 
 

@@ -14,6 +14,7 @@ from shuttle_sim.components import terminal, transfer
 from shuttle_sim.model import World
 
 yields, starts, ends = [], [], []
+first_seen: dict = {}
 call, transfer_init = terminal.Terminal.call, transfer.CargoTransfer.__init__
 
 
@@ -36,7 +37,9 @@ def checked_call(self, ship, amount_t, pump):
 
 
 def checked_transfer(self, term, ship, berth_obj, flow, rate, rec):
-    starts.append((rec.start_h, term.env.now))
+    if id(rec) not in first_seen:  # the call's first transfer (one resumed after a storm departure started earlier)
+        first_seen[id(rec)] = rec  # (kept alive: ids stay unique)
+        starts.append((rec.start_h, term.env.now))
     transfer_init(self, term, ship, berth_obj, flow, rate, rec)
 
 

@@ -83,7 +83,7 @@ def test_port_call_clock_is_simpys_clock_to_the_bit():
                          env={**os.environ, "SHUTTLE_SIM_PURE": "1"})
     seen = json.loads(out.stdout)
     assert seen["source"] is True  # the probe patched the Python source
-    assert seen["calls"] > 500 and seen["transfers"] >= seen["calls"]
+    assert seen["calls"] > 500 and seen["transfers"] >= seen["calls"]  # first transfers of calls begun
     assert seen["yields"] > 4 * seen["calls"]  # formalities, queue, berthing, transfer, unberthing at least
     assert seen["yield_mismatches"] == []
     assert seen["start_mismatches"] == [] and seen["end_mismatches"] == []

@@ -27,8 +27,11 @@ class Voyage(NamedTuple):
     ``discharge_berth`` are the indices (0-based) of the berths used at each end.
     ``*_queue_h`` is the wait for a berth; ``load_wait_cargo_h`` and
     ``discharge_wait_ullage_h`` the part of the transfer the tank farm slowed;
-    ``*_weather_h`` the weather holds charged to the call (before berthing, during the
-    transfer, before unberthing).
+    ``*_weather_h`` the weather holds charged to the call (at anchorage waiting for a
+    berthing window, before berthing, during the transfer, before unberthing, waiting
+    for a passage window); ``load_anchorage_cargo_h`` and
+    ``discharge_anchorage_ullage_h`` the wait at anchorage for the farm to serve the
+    cargo (``dispatch: {policy: ready}``; 0 otherwise).
     """
 
     tanker: str
@@ -53,6 +56,8 @@ class Voyage(NamedTuple):
     discharge_weather_h: float
     load_berth: int
     discharge_berth: int
+    load_anchorage_cargo_h: float = 0.0
+    discharge_anchorage_ullage_h: float = 0.0
 
 
 class FerryTrip(NamedTuple):

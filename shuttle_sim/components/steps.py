@@ -17,6 +17,13 @@ planned end (``now + (end - now) == end``, true unless the run is longer than th
 elapsed since the start of the simulation); otherwise the run is slept step by step.
 A horizon inside a run books the changes before it (:meth:`BookedSteps.book`, called from
 ``Tanker.close``), as the step-by-step call would have made them.
+
+A run with a weather or breakdown hold is slept step by step.  A hold ends on a window
+of the hourly weather grid that other ships may be waiting for too (two ships leaving
+into the same passage window end their runs at the same instant), and SimPy resumes
+simultaneous processes in the order their timeouts were scheduled: one timeout, scheduled
+earlier than the last of several, could change that order and with it which ship gets
+which berth.  Runs without a hold end at sums of random draws, never together.
 """
 
 from __future__ import annotations
@@ -142,9 +149,10 @@ class BookedSteps:
         delay = end - now
         if nd == 1:
             yield env.timeout(self._delays[0])
-        elif now + delay == end:
+        elif now + delay == end and self._hold_at < 0:
             yield env.timeout(delay)
-        else:  # one timeout would not land on the planned end to the bit: step by step
+        else:  # one timeout would not land on the planned end to the bit, or a hold ends
+            # on a weather window shared with other ships: step by step
             for k in range(nd):
                 self.book(now, through=True)  # the changes at the start of this step
                 d = self._delays[k]

@@ -168,6 +168,15 @@ class TankFarm:
             return math.inf
         return (target - flow.moved_t) / flow.actual_t_per_h
 
+    def standing_net_t_per_h(self) -> float:
+        """Requested inflow less requested outflow of the flows without a target (field
+        supply, pipeline offtake): how the stock moves with no ship working."""
+        net = 0.0
+        for f in self._flows:
+            if f.target_t is None:
+                net += f.requested_t_per_h if f.inflow else -f.requested_t_per_h
+        return net
+
     def close(self, flow: Flow) -> None:
         """Stop a flow now (an interrupted transfer, a stopped supply)."""
         self._advance()

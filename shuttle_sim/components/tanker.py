@@ -34,6 +34,10 @@ TANKER_STATES = (
     "sailing_laden",
     "sailing_ballast",
     "formalities",
+    "anchorage_cargo",
+    "anchorage_ullage",
+    "anchorage_weather",
+    "anchorage_programme",
     "queueing",
     "berthing",
     "transferring",
@@ -71,6 +75,12 @@ class Tanker:
         When the sea allows the passage (always, when omitted).
     dry_dock_first_h : float, optional
         When the first dry-dock falls due (only with a ``dry_dock`` spec).
+    depart_window : bool, optional
+        Leave a berth only into a forecast window of the whole crossing
+        (``route.departure: passage_window``); read by the terminal.
+    forecast_h : float, optional
+        How far ahead that forecast sees (``route.forecast_horizon``; default perfect):
+        a crossing longer than it may meet a storm the ship could not foresee.
 
     Notes
     -----
@@ -78,7 +88,9 @@ class Tanker:
     (:meth:`~shuttle_sim.components.terminal.Terminal.call`) works on the ship directly:
 
     * reads ``rng`` (durations drawn in a fixed order), ``up`` (whether the ship can
-      berth, unberth or transfer);
+      berth, unberth or transfer); with ``depart_window``, ``passage.sea`` and
+      ``depart_clear_laden_h`` / ``depart_clear_ballast_h`` (the clear sea it needs
+      ahead to leave a berth);
     * drives ``clock``: every state change of the call is entered on it, and the berth's
       clock is coupled to it while the ship is alongside, so one entry charges both;
       ``clock.move`` re-labels the starved part of a transfer afterwards;
@@ -108,6 +120,8 @@ class Tanker:
         up: Availability | None = None,
         sea: Availability | None = None,
         dry_dock_first_h: float = math.inf,
+        depart_window: bool = False,
+        forecast_h: float = math.inf,
     ) -> None:
         self.env = env
         self.name = name
@@ -128,6 +142,11 @@ class Tanker:
         self.up = up or Availability.always()
         self.passage = ShelteredPassage(env, self.clock, sea or Availability.always(), self.up)
         self.dry_dock = DryDockRule(spec.dry_dock, dry_dock_first_h)
+        # leave a berth only into a window of the whole crossing (route.departure)
+        self.depart_window = depart_window and not self.passage.sea.always_up
+        # the clear sea it needs ahead to leave: the crossing, or as far as the forecast sees
+        self.depart_clear_laden_h = min(self.laden_h, forecast_h)
+        self.depart_clear_ballast_h = min(self.ballast_h, forecast_h)
         # an operating-hour failure clock (components.wear), set by the model; None: calendar
         self.wear: Any = None
         self.process = env.process(self.run())
@@ -162,6 +181,7 @@ class Tanker:
             load_wait_cargo_h=load.starved_h, discharge_wait_ullage_h=dis.starved_h,
             load_weather_h=load.weather_h, discharge_weather_h=dis.weather_h,
             load_berth=load.berth, discharge_berth=dis.berth,
+            load_anchorage_cargo_h=load.anchorage_h, discharge_anchorage_ullage_h=dis.anchorage_h,
         )
 
     @property

@@ -30,8 +30,9 @@ import simpy
 
 from ..config.schema import PortSpec
 from ..sampling import Sampler
-from ..units import HOURS_PER_YEAR
 from .availability import Availability, operation_start
+from . import traffic
+from .dispatch import Admission, ReadyDispatch
 from .tank import TankFarm
 from .steps import BookedSteps
 from .transfer import CargoTransfer
@@ -62,6 +63,8 @@ BERTH_STATE_FOR_SHIP_STATE = {
     "breakdown": "failed",
     "berth_failed": "failed",
 }
+#: the ship's budget state while it waits at anchorage for its cargo or ullage (dispatch)
+ANCHORAGE_STATE = {"load": "anchorage_cargo", "discharge": "anchorage_ullage"}
 INF: Final = math.inf
 NAN: Final = math.nan
 
@@ -70,28 +73,40 @@ class PortCall:
     """Times (h) and amounts of one ship's call, for the voyage record."""
 
     __slots__ = ("arrive_h", "berth_h", "start_h", "end_h", "depart_h", "queue_h", "starved_h", "weather_h",
-                 "amount_t", "berth")
+                 "amount_t", "berth", "anchorage_h")
 
     def __init__(self, arrive_h: float) -> None:
         self.arrive_h = arrive_h
         self.berth_h = self.start_h = self.end_h = self.depart_h = NAN
         self.queue_h = self.starved_h = self.weather_h = self.amount_t = 0.0
+        self.anchorage_h = 0.0  # at anchorage waiting for cargo or ullage (dispatch: ready)
         self.berth = -1  # index of the berth assigned
 
 
 class Berth:
     """One berth: its own up/down timeline (failures, scripted outages)."""
 
-    __slots__ = ("index", "up", "busy", "down", "idle_clock", "transfer_gates")
+    __slots__ = ("index", "up", "busy", "down", "idle_clock", "transfer_gates", "_work", "_work_built")
 
     def __init__(self, index: int, up: Availability, transfer_weather: Availability) -> None:
         self.index = index
         self.up = up
         # what can stop a transfer here, besides the ship: the port's weather, the berth
         self.transfer_gates: tuple[Availability, ...] = tuple(g for g in (transfer_weather, up) if not g.always_up)
+        self._work: Availability | None = None  # built at the first third-party call
+        self._work_built = False
         self.busy = False
         self.down = False
         self.idle_clock: StateClock | None = None
+
+    def work(self) -> Availability | None:
+        """When work alongside (a third-party call's) can go on: the port's transfer
+        weather and the berth both up; None if always.  Built once, when first asked."""
+        if not self._work_built:
+            gates = self.transfer_gates
+            self._work = None if not gates else gates[0] if len(gates) == 1 else gates[0] & gates[1]
+            self._work_built = True
+        return self._work
 
 
 class BerthPool:
@@ -143,6 +158,9 @@ class Terminal:
         this port's weather site; always workable when omitted.
     berth_up : list of Availability, optional
         Each berth's up timeline; always up when omitted.
+    calendar : (list of float, list of int), optional
+        The hours at which calendar months begin and their months (0..11), for a
+        lifting programme (``dispatch.programme``).
     """
 
     def __init__(
@@ -154,6 +172,7 @@ class Terminal:
         traffic_rng,
         weather: dict[str, Availability] | None = None,
         berth_up: list[Availability] | None = None,
+        calendar: tuple[list[float], list[int]] | None = None,
     ) -> None:
         if role not in ("load", "discharge"):
             raise ValueError(f"role must be 'load' or 'discharge', found {role!r}")
@@ -163,6 +182,11 @@ class Terminal:
         self.tank = tank
         always = Availability.always()
         self.weather = {op: (weather or {}).get(op, always) for op in OPERATIONS}
+        # when a ship may stay alongside (the leave-berth limit), and how long before a
+        # storm above it the ship starts unberthing
+        self.stay: Availability = (weather or {}).get("leave_berth", always)
+        self.leave_lead_h = spec.leave_berth.lead_h
+        self.storm_departures = 0  # ships that left the berth ahead of a storm
         ups = berth_up or [always] * spec.berths
         if len(ups) != spec.berths:
             raise ValueError(f"expected {spec.berths} berth timelines, found {len(ups)}")
@@ -171,6 +195,8 @@ class Terminal:
         self.occupancy_h = budget(BERTH_STATES)
         self.hold_h = budget(OPERATIONS)  # weather holds by operation, charged when they begin
         self.queue_waits_h: list[float] = []
+        self.dispatch_waits_h: list[float] = []  # hours at anchorage for cargo or ullage (dispatch: ready)
+        self.anchorage_weather_h = 0.0  # ship-hours at anchorage waiting for a berthing window
         self.other_calls = 0
         self.ship_calls = 0  # tanker calls completed (unberthed)
         # berth clocks still running -> the ship at the berth (None: other traffic, failed)
@@ -181,6 +207,14 @@ class Terminal:
         self._rate_t_per_h = spec.transfer_rate_t_per_h
         self._window_h = {op: getattr(spec.limits, op).window_h for op in OPERATIONS}
         self._starved_state = "waiting_cargo" if role == "load" else "waiting_ullage"
+        self._anchorage_state = ANCHORAGE_STATE[role]
+        ds = spec.dispatch
+        programme = ds.programme.cargoes if ds.programme is not None else None
+        self.dispatch = None
+        if ds.policy == "ready" or programme is not None:
+            starts, months = calendar if calendar is not None else ([0.0, INF], [0, 0])
+            self.dispatch = ReadyDispatch(env, tank, self._loads, ds.policy == "ready", programme, starts, months)
+            self._anchorage_state = self.dispatch.state
         # the samplers of the call's steps, kept here: drawn at every call
         self._arrival_formalities: Sampler = spec.arrival_formalities.sampler
         self._berthing: Sampler = spec.berthing.sampler
@@ -191,7 +225,7 @@ class Terminal:
             if not b.up.always_up:
                 env.process(self._berth_outages(b))
         if spec.other_traffic is not None:
-            env.process(self._other_traffic(traffic_rng))
+            env.process(traffic.arrivals(self, traffic_rng))
 
     # ----------------------------------------------------------------- a ship's call
     def call(self, ship: Tanker, amount_t: float, pump_rate_t_per_h: float | None) -> Generator[simpy.Event, Any, PortCall]:
@@ -205,16 +239,27 @@ class Terminal:
         step  what happens                 ship state          berth state         what can hold it
         ====  ===========================  ==================  ==================  ==========================================
         1     arrival formalities          formalities         (no berth yet)      its drawn duration only
-        2     queue for a berth            queueing            (no berth yet)      every berth busy or failed
+        2a    wait for cargo or ullage     anchorage_cargo,    (no berth yet)      ``dispatch: ready`` only: the farm cannot
+              at anchorage                 anchorage_ullage                        serve the cargo yet (:mod:`.dispatch`)
+        2b    wait for a berthing window   anchorage_weather,  (no berth yet)      berthing limits; the ship broken down
+              at anchorage                 breakdown
+        2c    queue for a berth            queueing            (no berth yet)      every berth busy or failed (a berth
+                                                                                   handed over once the window has closed
+                                                                                   is passed on: back to 2b)
         3     hold before berthing         weather, breakdown  weather, failed     berthing limits; the ship broken down
         4     berthing                     berthing            berthing            nothing (step 3 found an unbroken window)
         5     pre-transfer formalities     formalities         formalities         its drawn duration only
         6     cargo transfer               transferring        transferring        paused: transfer limits, berth failed,
                                                                                    ship broken down; slowed: the tank farm
                                                                                    empty or full (re-labelled after as
-                                                                                   waiting_cargo / waiting_ullage)
+                                                                                   waiting_cargo / waiting_ullage); left:
+                                                                                   a storm above ``leave_berth`` ahead
+        6'    storm departure: unberth,    berthing, then      berthing, then      (then 2c-6 again for the rest of the
+              wait out the storm           anchorage_weather   released            cargo, new draws of steps 4 and 5)
         7     post-transfer formalities    formalities         formalities         its drawn duration only
-        8     hold before unberthing       weather, breakdown  weather, failed     unberthing limits; the ship broken down
+        8     hold before unberthing       weather, breakdown  weather, failed     unberthing limits; the ship broken down;
+                                                                                   with ``route.departure: passage_window``
+                                                                                   the sea for the whole crossing
         9     unberthing                   berthing            berthing            nothing (step 8 found an unbroken window)
         ====  ===========================  ==================  ==================  ==========================================
 
@@ -233,9 +278,11 @@ class Terminal:
         the call cannot know (a berth handed over, the cargo done), ``now = env.now``.
         This is the model's innermost loop: spec values are read once in ``__init__``,
         a step that needs no wait schedules nothing, and steps 3-5 and 7-9, which nothing
-        can interrupt, are each planned as they begin and slept in one timeout, their
-        state changes booked at the times they happen (:class:`~.steps.BookedSteps`;
-        identical results, a third fewer events per voyage).
+        can interrupt, are each planned as they begin and slept in one timeout (step by
+        step if they contain a hold), their state changes booked at the times they
+        happen (:class:`~.steps.BookedSteps`; identical results, a third fewer events
+        per voyage).  Every decision is taken where a run begins, from timelines known
+        in advance; the storm departure interrupts only step 6, never part of a run.
         """
         env = self.env
         ship_clock, rng = ship.clock, ship.rng
@@ -247,52 +294,118 @@ class Terminal:
         if d > 0:
             yield env.timeout(d)
             now += d
-        # 2 queue
-        ship_clock.enter("queueing", now)
-        t_q = now
-        berth = yield self.berths.get()
-        now = env.now  # handed over when another ship left: not known in advance
+        if self._loads:
+            rate = self._rate_t_per_h
+        else:
+            rate = self._rate_t_per_h if pump_rate_t_per_h is None else min(self._rate_t_per_h, pump_rate_t_per_h)
+        # drawn here, in the same order as ever: the berthing window (step 2b) and the
+        # dispatch (2a) need them
+        berthing_h = self._berthing.sample(rng)
+        pre_h = self._pre_transfer.sample(rng)
+        # 2a anchorage: wait until the farm can serve the whole cargo (dispatch: ready)
+        dispatch = self.dispatch
+        adm: Admission | None = None
+        if dispatch is not None:
+            ship_clock.enter(self._anchorage_state, now)
+            t_a = now
+            adm = dispatch.request(amount_t, rate, berthing_h + pre_h, ship_clock)
+            if not adm.event.triggered:
+                yield adm.event
+                now = env.now  # admitted when the farm allowed it: not known in advance
+            rec.anchorage_h = now - t_a
+            self.dispatch_waits_h.append(now - t_a)
+        # 2b queue for a berth, asked for only when the ship can start berthing
+        berth = yield from self._berth_when_open(ship, rec, max(berthing_h, self._window_h["berthing"]))
+        now = env.now
         berth.busy = True
         rec.berth = berth.index
         rec.berth_h = now
-        rec.queue_h = now - t_q
-        self.queue_waits_h.append(now - t_q)
+        self.queue_waits_h.append(rec.queue_h)
         berth_clock = StateClock(self.occupancy_h, "berthing", now)
         ship_clock.couple(berth_clock, BERTH_STATE_FOR_SHIP_STATE)  # until unberthed, one call charges both
         self._active[berth_clock] = ship
         # 3 hold before berthing, 4 berthing, 5 pre-transfer formalities: one run
         steps = ship.plan
         steps.begin(self.hold_h, rec, now)
-        self._plan_manoeuvre(ship, steps, "berthing", self._berthing.sample(rng))
-        d = self._pre_transfer.sample(rng)
+        self._plan_manoeuvre(ship, steps, "berthing", berthing_h)
         steps.enter("formalities")
-        if d > 0:
-            steps.wait(d)
+        if pre_h > 0:
+            steps.wait(pre_h)
         now = yield from steps.run(env, ship)
-        # 6 cargo transfer
+        # 6 cargo transfer, left ahead of a storm above the leave-berth limit and resumed after
         rec.start_h = now
         if self.cargo_limit is not None:  # the draft this berth allows today (components/draft.py)
             amount_t = min(amount_t, self.cargo_limit(ship.spec, berth.index, now))
-        if self._loads:
-            rate = self._rate_t_per_h
-            flow = self.tank.draw("ship_load", rate, amount_t)
-        else:
-            rate = self._rate_t_per_h if pump_rate_t_per_h is None else min(self._rate_t_per_h, pump_rate_t_per_h)
-            flow = self.tank.fill("ship_discharge", rate, amount_t)
-        ship.transfer = flow
-        transfer = CargoTransfer(self, ship, berth, flow, rate, rec)
-        transfer.check()
-        yield flow.done
-        transfer.cancel()
-        moved = flow.moved_t
-        ship.on_board_t += moved if self._loads else -moved
-        ship.transfer = None
-        now = rec.end_h = env.now  # the farm planned the end: not known in advance
-        rec.amount_t = moved
-        rec.starved_h = starved = flow.starved_h
+            if adm is not None:
+                adm.amount_t = amount_t  # the reservation is the cargo the draft allows
+        remaining_t = amount_t
+        while True:
+            if self._loads:
+                flow = self.tank.draw("ship_load", rate, remaining_t)
+            else:
+                flow = self.tank.fill("ship_discharge", rate, remaining_t)
+            ship.transfer = flow
+            if adm is not None and dispatch is not None:
+                dispatch.started(adm, flow)
+            transfer = CargoTransfer(self, ship, berth, flow, rate, rec)
+            transfer.check()
+            yield flow.done
+            transfer.cancel()
+            moved = flow.moved_t
+            ship.on_board_t += moved if self._loads else -moved
+            ship.transfer = None
+            now = env.now  # the farm planned the end (or the storm did): not known in advance
+            rec.amount_t += moved
+            starved = flow.starved_h
+            rec.starved_h += starved
+            if not transfer.left:
+                break
+            # unberth at once (in the conditions found), wait out the storm at anchorage, come back
+            remaining_t -= moved
+            if adm is not None:
+                adm.amount_t, adm.flow = remaining_t, None
+            ship_clock.enter("berthing", now)
+            if starved:
+                berth_clock.move(starved, "transferring", self._starved_state)
+                ship_clock.move(starved, "transferring", self._starved_state)
+            d = self._unberthing.sample(rng)
+            if d > 0:
+                yield env.timeout(d)
+                now += d
+            berth_clock.enter("berthing", now)
+            ship_clock.uncouple()
+            del self._active[berth_clock]
+            self._release(berth)
+            self.storm_departures += 1
+            back = self.stay.next_up(transfer.storm_h)
+            if back > now:
+                d = back - now
+                ship_clock.enter("anchorage_weather", now)
+                rec.weather_h += d
+                self.anchorage_weather_h += d
+                yield env.timeout(d)
+                now += d
+            berthing_h = self._berthing.sample(rng)
+            berth = yield from self._berth_when_open(ship, rec, max(berthing_h, self._window_h["berthing"]))
+            now = env.now
+            berth.busy = True
+            berth_clock = StateClock(self.occupancy_h, "berthing", now)
+            ship_clock.couple(berth_clock, BERTH_STATE_FOR_SHIP_STATE)
+            self._active[berth_clock] = ship
+            steps = ship.plan
+            steps.begin(self.hold_h, rec, now)
+            self._plan_manoeuvre(ship, steps, "berthing", berthing_h)
+            d = self._pre_transfer.sample(rng)
+            steps.enter("formalities")
+            if d > 0:
+                steps.wait(d)
+            now = yield from steps.run(env, ship)
+        rec.end_h = now
+        if adm is not None and dispatch is not None:
+            dispatch.finished(adm)  # its reservation ends: the next ship may be admitted
         # 7 post-transfer formalities
         ship_clock.enter("formalities", now)
-        if starved:
+        if starved:  # (of the last part of the transfer: an earlier part's were moved as it ended)
             berth_clock.move(starved, "transferring", self._starved_state)
             ship_clock.move(starved, "transferring", self._starved_state)
         steps = ship.plan
@@ -311,18 +424,81 @@ class Terminal:
         self.ship_calls += 1
         return rec
 
+    def _berth_when_open(self, ship: Tanker, rec: PortCall, window_h: float) -> Generator[simpy.Event, Any, Berth]:
+        """Steps 2b: wait at anchorage until the ship can start berthing (the berthing
+        window of ``window_h`` open, the ship not broken down), then queue for a berth;
+        a berth handed over when the window has closed again is passed on, and the ship
+        waits for the next window.  Charges ``anchorage_weather`` (or ``breakdown``) and
+        ``queueing`` to the ship, the weather to ``rec.weather_h`` and the queue to
+        ``rec.queue_h``; returns the berth."""
+        env = self.env
+        clock = ship.clock
+        weather = self.weather["berthing"]
+        now: float = env.now
+        while True:
+            start, by_weather = operation_start(weather, ship.up, now, window_h)
+            if start > now:
+                d = start - now
+                clock.enter("anchorage_weather" if by_weather else "breakdown", now)
+                if by_weather:
+                    rec.weather_h += d
+                    self.anchorage_weather_h += d
+                yield env.timeout(d)
+                now += d  # (an ulp short of the window at worst: step 3 holds that ulp)
+            clock.enter("queueing", now)
+            t_q = now
+            berth = yield self.berths.get()
+            now = env.now  # handed over when another ship left: not known in advance
+            rec.queue_h += now - t_q
+            if now == t_q or operation_start(weather, ship.up, now, window_h)[0] == now:
+                return berth
+            self._release(berth)  # the window closed meanwhile: the next in line may use it
+
     def _plan_manoeuvre(self, ship: Tanker, steps: BookedSteps, op: str, duration_h: float) -> None:
         """Plan berthing or unberthing (``op``, steps 3-4 and 8-9) at the end of
         ``steps``: a hold until an unbroken window for it, charged as it begins (the
         ship's ``weather`` or ``breakdown``; the berth follows), then the manoeuvre for
         ``duration_h`` (ship state ``berthing``)."""
         t = steps.t
-        start, by_weather = operation_start(self.weather[op], ship.up, t, max(duration_h, self._window_h[op]))
+        weather, up, length_h = self.weather[op], ship.up, max(duration_h, self._window_h[op])
+        start, by_weather = operation_start(weather, up, t, length_h)
+        if op == "unberthing" and ship.depart_window:
+            # leave only into a window of the whole crossing (route.departure:
+            # passage_window); the ship waits at the berth, charged as weather
+            sea = ship.passage.sea
+            sail_h = ship.depart_clear_laden_h if self._loads else ship.depart_clear_ballast_h
+            while True:
+                leave = start + duration_h
+                open_at = sea.window(leave, sail_h)
+                if not open_at > leave:
+                    break
+                by_weather = True
+                later = open_at - duration_h
+                if not later > start:  # round-off: within an ulp of the window
+                    break
+                start = operation_start(weather, up, later, length_h)[0]
         if start > t:
             steps.hold("weather" if by_weather else "breakdown", op, start - t, by_weather)
         if duration_h > 0:
             steps.enter("berthing")
             steps.wait(duration_h)
+
+    @property
+    def berthing_window_h(self) -> float:
+        """The least unbroken workable time before a berthing may start (its limit's ``window``)."""
+        return self._window_h["berthing"]
+
+    def track(self, clock: StateClock, ship: Tanker | None) -> None:
+        """A berth clock now running (``ship`` at the berth; None: third-party, failed),
+        closed by :meth:`close` at the horizon."""
+        self._active[clock] = ship
+
+    def untrack(self, clock: StateClock) -> None:
+        del self._active[clock]
+
+    def release(self, b: Berth) -> None:
+        """A berth given up: idle (to the next in line), or failed if it failed meanwhile."""
+        self._release(b)
 
     def _release(self, b: Berth) -> None:
         b.busy = False
@@ -357,28 +533,6 @@ class Terminal:
                 b.idle_clock = None
             if not b.busy:
                 self.berths.put(b)
-
-    # --------------------------------------------------------------- other traffic
-    def _other_traffic(self, rng: Any) -> Generator[simpy.Event, Any, None]:
-        ot = self.spec.other_traffic
-        assert ot is not None  # started only when there is other traffic
-        mean_gap_h = HOURS_PER_YEAR / ot.calls_per_year
-        berth_time: Sampler = ot.berth_time.sampler
-        env = self.env
-        while True:
-            yield env.timeout(mean_gap_h * rng.standard_exponential())
-            env.process(self._other_call(berth_time.sample(rng)))
-
-    def _other_call(self, hours: float):
-        b = yield self.berths.get()
-        b.busy = True
-        clock = StateClock(self.occupancy_h, "other_traffic", self.env.now)
-        self._active[clock] = None
-        yield self.env.timeout(hours)
-        clock.enter("other_traffic", self.env.now)
-        del self._active[clock]
-        self.other_calls += 1
-        self._release(b)
 
     # ----------------------------------------------------------------- end of run
     def close(self) -> None:

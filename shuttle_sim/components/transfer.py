@@ -1,4 +1,5 @@
-"""Cargo transfer at a berth: paused while the weather, the berth or the ship stops it.
+"""Cargo transfer at a berth: paused while the weather, the berth or the ship stops it,
+left ahead of a storm above the port's leave-berth limit.
 
 Step 6 of a port call (:meth:`~shuttle_sim.components.terminal.Terminal.call`), in a
 module of its own.  The transfer is a :class:`~shuttle_sim.components.tank.Flow` through
@@ -36,7 +37,8 @@ class CargoTransfer:
     cancelled.
     """
 
-    __slots__ = ("terminal", "ship", "berth_obj", "flow", "rate", "rec", "gates", "pending")
+    __slots__ = ("terminal", "ship", "berth_obj", "flow", "rate", "rec", "gates", "pending", "storm_h", "leave_at",
+                 "left")
 
     def __init__(self, terminal: Terminal, ship: Tanker, berth_obj: Berth, flow: Flow, rate: float, rec: PortCall) -> None:
         self.terminal = terminal
@@ -47,6 +49,13 @@ class CargoTransfer:
         self.rec = rec
         self.gates: tuple[Availability, ...] = berth_obj.transfer_gates if ship.up.always_up else berth_obj.transfer_gates + (ship.up,)
         self.pending: simpy.Event | None = None  # the scheduled next check
+        # the next storm above the leave-berth limit, and when the ship starts unberthing
+        # ahead of it (the forecast is perfect that far ahead)
+        stay = terminal.stay
+        now: float = terminal.env.now
+        self.storm_h = INF if stay.always_up else stay.up_until(now)
+        self.leave_at = self.storm_h - terminal.leave_lead_h
+        self.left = False  # the ship left ahead of the storm, the cargo unfinished
 
     def check(self, _event=None) -> None:
         term, flow = self.terminal, self.flow
@@ -54,6 +63,9 @@ class CargoTransfer:
             return
         env = term.env
         now: float = env.now
+        if now >= self.leave_at:
+            self.leave()
+            return
         stop = INF
         for g in self.gates:
             u = g.up_until(now)
@@ -63,7 +75,7 @@ class CargoTransfer:
             self.ship.clock.enter("transferring", now)  # the berth follows
             if flow.requested_t_per_h != self.rate:
                 term.tank.set_rate(flow, self.rate)
-            if stop == INF:
+            if stop == INF and self.leave_at == INF:
                 return  # nothing will stop it
             # Look no further than just past the end of the cargo at the present rate:
             # a check left pending far beyond it would sit in the event queue for days
@@ -73,9 +85,13 @@ class CargoTransfer:
             due = now + term.tank.eta_h(flow) + RECHECK_MARGIN_H
             if due > stop:
                 due = stop
+            if due > self.leave_at:
+                due = self.leave_at
         else:
             term.tank.set_rate(flow, 0.0)
             due = common_window(self.gates, now, 0.0)  # all gates up again
+            if due > self.leave_at:
+                due = self.leave_at
             if not term.weather["transfer"].is_up(now):
                 cause = "weather"
                 self.rec.weather_h += due - now
@@ -87,6 +103,14 @@ class CargoTransfer:
             self.ship.clock.enter(cause, now)  # the berth follows: weather or failed
         self.pending = env.timeout(due - now)
         self.pending.callbacks.append(self.check)
+
+    def leave(self) -> None:
+        """Stop the cargo now to leave the berth ahead of a storm: the flow is closed
+        with what it has moved, and ``flow.done`` fires for the ship to unberth."""
+        self.left = True
+        self.pending = None
+        self.terminal.tank.close(self.flow)
+        self.flow.done.succeed(self.flow)
 
     def cancel(self) -> None:
         """The cargo is done: the next check, if still to come, has nothing to do."""

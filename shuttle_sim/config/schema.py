@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 from ..distributions import ZERO, Duration
 from .failures import ShipFailures
 from .ferry import FerryRoute, SplitSpec
-from .policies import SecondOfftakeSpec, StressEvent
+from .policies import DispatchSpec, LeaveBerthSpec, SecondOfftakeSpec, StressEvent
 from .seaway import LoadLine, PortDepth, SeaLevel
 from .weather import BerthExposure, DryDock, Disruption, FailureSpec, OperationLimits, PortLimits, WeatherSpec
 from .types import (
@@ -116,6 +116,8 @@ class PortSpec(Spec):
     berth_failures: Optional[FailureSpec] = Field(default=None, description="per berth; pauses cargo transfer")
     berth_exposure: Optional[BerthExposure] = Field(default=None, description="site sea-state -> berth; none: 1 to 1")
     depth: Optional[PortDepth] = Field(default=None, description="greatest draft of berths and approach; none: no limit")
+    dispatch: DispatchSpec = DispatchSpec()
+    leave_berth: LeaveBerthSpec = LeaveBerthSpec()
 
 
 class SupplySpec(Spec):
@@ -172,6 +174,14 @@ class RouteSpec(Spec):
     distance_nmi: Nmi = Field(alias="distance")
     weather_site: Optional[str] = Field(default=None, description="site whose weather the passage meets")
     passage_limits: OperationLimits = OperationLimits()
+    departure: Literal["any", "passage_window"] = Field(
+        default="any",
+        description="passage_window: a ship leaves the berth only into a forecast window of its whole crossing",
+    )
+    forecast_horizon_h: Optional[PositiveHours] = Field(
+        default=None, alias="forecast_horizon",
+        description="departure: passage_window looks this far ahead (default: the whole crossing, a perfect forecast)",
+    )
 
 
 class TankerClass(Spec):

@@ -35,7 +35,7 @@ proportion to their ship counts: exact for one class, an approximation for sever
 
 Demurrage is approximated from totals, because the results hold no per-call laytime
 clock: port time per class is queueing + berthing + formalities + transferring +
-waiting for cargo or ullage + berth failures, and the excess is
+waiting for cargo or ullage (alongside or at anchorage) + berth failures, and the excess is
 ``max(0, port time - laytime x voyages)``.  Since ``sum max(0, w_i - L) >=
 max(0, sum(w_i - L))`` this is a lower bound on the demurrage of individual calls
 (exact when every call overruns, or none does).
@@ -60,7 +60,8 @@ COST_ITEMS = (
     "ferries", "wagons", "tariffs", "deferred_production",
 )
 #: tanker time-budget states that count against laytime
-PORT_STATES = ("queueing", "berthing", "formalities", "transferring", "waiting_cargo", "waiting_ullage", "berth_failed")
+PORT_STATES = ("queueing", "berthing", "formalities", "transferring", "waiting_cargo", "waiting_ullage", "berth_failed",
+               "anchorage_cargo", "anchorage_ullage")  # (dispatch: ready moves the cargo waits to anchorage)
 DAYS_PER_YEAR = units.HOURS_PER_YEAR / units.HOURS_PER_DAY
 
 
