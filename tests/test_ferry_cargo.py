@@ -133,7 +133,7 @@ def test_ferry_broken_down_at_a_berth_longer_than_the_limit_leaves_it():
     left), handles 7 h and leaves empty at 67 h.  Ferry 0, repaired at 72 h, berths
     again and does the 4 h of handling left: it leaves with its 54 wagons at 76 h.
     Without the limit ferry 1 would have waited for the berth until 76 h."""
-    brk = {"mtbf": "1e9 h", "mttr": "1 h", "leave_berth_after": "12 h"}
+    brk = {"mtbf": "1e6 h", "mttr": "1 h", "leave_berth_after": "12 h"}
     d = ferry_dict(rail_to_port="20 h", ferries={"count": 2, "arrival_spacing": "30 h", "breakdowns": brk})
     d["disruptions"] = [{"target": "ferry", "index": 0, "start": "2025-01-02", "end": "2025-01-04"}]
     w = World(ss.scenario_from_dict(d), horizon_h=80.0)
@@ -144,7 +144,7 @@ def test_ferry_broken_down_at_a_berth_longer_than_the_limit_leaves_it():
     assert w.ferry.budget_h["breakdown"] == pytest.approx(48.0)
     assert sum(w.ferry.budget_h.values()) == pytest.approx(2 * 80.0)
     # the same without the limit: ferry 0 keeps the berth through its repair
-    d["ferry"]["ferries"]["breakdowns"] = {"mtbf": "1e9 h", "mttr": "1 h"}
+    d["ferry"]["ferries"]["breakdowns"] = {"mtbf": "1e6 h", "mttr": "1 h"}
     w = World(ss.scenario_from_dict(d), horizon_h=120.0)
     w.run()
     assert [(t.ferry, t.leave_port_h) for t in w.ferry.trip_records] == [(0, 76.0), (1, 107.0)]
