@@ -59,8 +59,9 @@ def study_answer(d) -> tuple[str, str]:
          f"delivers <b>{st['p50']:,.2f} Mt/yr</b>{ci(l50, h50)}")
     if st.get("ci95_halfwidth") is not None:
         a += f", the mean {st['mean']:,.2f} ± {st['ci95_halfwidth']:,.2f} Mt/yr"
-    a += (f" (over {n} simulated years)." if abs(s.horizon_h - 8760.0) < 1e-6
-          else f" (over {n} simulated histories of {_years(s.horizon_h)} each, as annual rates).")
+    after = f", each measured after a {s.warmup_h / 24:g}-day warm-up" if s.warmup_h else ""
+    a += (f" (over {n} simulated years{after})." if abs(s.measured_h - 8760.0) < 1e-6
+          else f" (over {n} simulated histories of {_years(s.measured_h)} each{after}, as annual rates).")
     t = d.target_mt_per_year
     if t is not None:
         met = float(np.mean(x[np.isfinite(x)] >= t)) if n else math.nan

@@ -163,7 +163,10 @@ def _facts(d) -> list[tuple[str, str]]:
     if d.kind == "study":
         f.append(("Failed replications", str(int((d.replications["error"] != "").sum()))))
     if m.get("horizon_h"):
-        f.append(("Simulated period", f"{m['horizon_h'] / 8760.0:g} yr ({m['horizon_h']:,.0f} h) per replication"))
+        w = d.scenario.warmup_h if d.scenario is not None else 0.0
+        measured = m["horizon_h"] - w
+        f.append(("Measured period", f"{measured / 8760.0:g} yr ({measured:,.0f} h) per replication"
+                  + (f", after a warm-up of {w / 24:g} d ({w:,.0f} h) left out of every measure" if w else "")))
     f += [("Package version", str(m.get("package_version", ""))), ("Scenario hash (SHA-256)", m.get("scenario_sha256", "")),
           ("Executor", str(m.get("executor", ""))), ("Started", str(m.get("started", ""))),
           ("Finished", str(m.get("finished", "")))]

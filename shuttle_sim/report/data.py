@@ -63,6 +63,12 @@ class ScenarioInfo:
     ferry_capacity_wagons: int | None
     disruptions: tuple[dict, ...]          # {"target", "start", "end", "factor", "note"}
     resolved: dict = field(repr=False, compare=False, default_factory=dict)
+    warmup_h: float = 0.0                  # left out of every KPI: they measure [warmup_h, horizon_h]
+
+    @property
+    def measured_h(self) -> float:
+        """The period every KPI is measured over (the horizon after the warm-up)."""
+        return self.horizon_h - self.warmup_h
 
     def time(self, t_h) -> pd.DatetimeIndex | pd.Timestamp:
         """Simulation hours as calendar timestamps."""
@@ -109,6 +115,7 @@ def _scenario_info(d: dict, horizon_h: float | None) -> ScenarioInfo:
         capacity_t=cap, berths=berths, port_names=names,
         has_tankers=bool(d.get("load_port")) and bool(d.get("fleet")), has_ferry=bool(ferry),
         ferry_capacity_wagons=int(fcap) if fcap else None, disruptions=tuple(dis), resolved=d,
+        warmup_h=_hours(d["warmup"]) if d.get("warmup") else 0.0,
     )
 
 

@@ -33,6 +33,12 @@ STATE_COLOURS: dict[str, str] = {
     "waiting_cargo": PURPLE,
     "waiting_wagons": PURPLE,
     "waiting_ullage": "#E7B9D6",  # a lighter reddish purple
+    # waiting at anchorage (dispatch and weather decisions): hatched-looking light tints of the
+    # alongside state each stands for, so the two read as one cause, at different places
+    "anchorage_cargo": "#C9A3C0",      # purple tint: waiting for cargo, at anchorage
+    "anchorage_ullage": "#F3DCEB",     # lighter reddish purple: waiting for ullage, at anchorage
+    "anchorage_weather": "#F2A57E",    # vermillion tint: waiting for a weather window, at anchorage
+    "anchorage_programme": "#B8B8E0",  # lavender: waiting for the lifting programme's month
     "weather": VERMILLION,
     "breakdown": BLACK,
     "berth_failed": "#555555",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 from scipy import stats as _st
 
 from ... import kpis as catalogue
@@ -159,6 +160,7 @@ def convergence(data, ax=None, kpi: str = "delivered_mt_per_year"):
             ax.set_ylim(lo - pad, hi + pad)
     ax.set_xlim(1, max(x.size, 2))
     ax.set_xlabel("Replications")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # a count: no 2.5 replications
     ax.set_ylabel(f"{k.label} ({k.unit})")
     ax.legend(loc="lower right", fontsize=8)
     ax.set_title("Has the mean converged?")
@@ -169,7 +171,7 @@ def convergence(data, ax=None, kpi: str = "delivered_mt_per_year"):
 def weather_closure(data, ax=None):
     """Share of the year each port was closed to berthing, cargo transfer and unberthing
     (mean over replications, 95% CI as error bars)."""
-    fig, ax = new_axes(ax, (8.0, 3.0))
+    fig, ax = new_axes(ax, (8.0, 3.6))
     s = data.scenario
     ops = ["berthing", "transfer", "unberthing"]
     roles = [r for r in ("load", "discharge") if f"{r}_closed_berthing_frac" in data.ok.columns]
@@ -185,12 +187,12 @@ def weather_closure(data, ax=None):
         ax.bar(xs, means, width, yerr=hws, color=colours[op], label=catalogue.info(f"{roles[0]}_closed_{op}_frac").label.split(": ", 1)[-1] if roles else op, capsize=2,
                error_kw={"lw": 0.8})
         for xi, m, h in zip(xs, means, hws):
-            ax.annotate(f"{m:.1f}%\n{m * s.horizon_h / 100:,.0f} h/yr" if abs(s.horizon_h - 8760) < 1 else f"{m:.1f}%",
+            ax.annotate(f"{m:.1f}%\n{m * s.measured_h / 100:,.0f} h/yr" if abs(s.measured_h - 8760) < 1 else f"{m:.1f}%",
                         (xi, m + h), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7.5)
     ax.set_xticks(range(len(roles)), [s.port_names.get(r, r) for r in roles])
-    ax.set_ylabel("Time closed by weather (% of the period)")
-    ax.set_ylim(0, max(ax.get_ylim()[1], 1.0) * 1.3)
-    ax.legend(loc="upper left", ncol=3, fontsize=8)
+    ax.set_ylabel("Time closed (%)")
+    ax.set_ylim(0, max(ax.get_ylim()[1], 1.0) * 1.45)  # room for the legend above the bars
+    ax.legend(loc="upper left", ncol=3, fontsize=8, frameon=False)
     ax.grid(axis="x", visible=False)
     ax.set_title("Weather closure by port and operation")
     return fig
