@@ -217,6 +217,20 @@ def test_adding_a_tanker_changes_no_one_elses_draws():
 
 
 # ---------------------------------------------------- scripted stop backs up the chain
+def btc_stop() -> dict:
+    """test_scripted_offtake_stop_backs_up_the_chain_at_hand_computed_times's scenario."""
+    return cycle_dict(
+        horizon="300 h", start_date="2025-08-01",
+        supply={"rate": "500 t/h"}, offtake={"rate": "500 t/h"},
+        load_port=port("L", 1, capacity="100000 t", level="50000 t", berthing="0 h", unberthing="0 h"),
+        discharge_port=port("D", 1, capacity="100000 t", level="50000 t", berthing="0 h", unberthing="0 h"),
+        fleet={"tankers": [{"name": "T", "count": 1, "cargo": "20000 t", "laden_speed": "12.5 kn",
+                            "ballast_speed": "12.5 kn"}]},
+        disruptions=[{"target": "offtake", "start": "2025-08-01", "end": "2025-08-11", "factor": 0.0,
+                      "note": "BTC stop"}],
+    )
+
+
 def test_scripted_offtake_stop_backs_up_the_chain_at_hand_computed_times():
     """Balanced deterministic system: supply = offtake = fleet = 500 t/h (one 20,000 t
     ship, 4 h loading and discharging at 5,000 t/h, 16 h each way: a 40 h cycle).
@@ -228,17 +242,7 @@ def test_scripted_offtake_stop_backs_up_the_chain_at_hand_computed_times():
       the load farm, at 32,000 t after the third load (84 h), fills at 500 t/h and is
       full at 84 + 68,000 / 500 = 220 h: production is deferred from 220 h until the
       ship is back and loading at 260 + 16 = 276 h: 56 h x 500 t/h = 28,000 t."""
-    d = cycle_dict(
-        horizon="300 h", start_date="2025-08-01",
-        supply={"rate": "500 t/h"}, offtake={"rate": "500 t/h"},
-        load_port=port("L", 1, capacity="100000 t", level="50000 t", berthing="0 h", unberthing="0 h"),
-        discharge_port=port("D", 1, capacity="100000 t", level="50000 t", berthing="0 h", unberthing="0 h"),
-        fleet={"tankers": [{"name": "T", "count": 1, "cargo": "20000 t", "laden_speed": "12.5 kn",
-                            "ballast_speed": "12.5 kn"}]},
-        disruptions=[{"target": "offtake", "start": "2025-08-01", "end": "2025-08-11", "factor": 0.0,
-                      "note": "BTC stop"}],
-    )
-    r = ss.simulate(build(d))
+    r = ss.simulate(build(btc_stop()))
     v = r.voyages
     assert [x["discharge_start_h"] for x in v] == [20, 60, 100]
     assert v[2]["discharge_end_h"] == pytest.approx(260, rel=1e-12)
