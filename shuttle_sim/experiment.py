@@ -424,7 +424,7 @@ def _summary(name: str, records: ResultTable, kpi_names: list[str], storage: boo
             # capacity that keeps deferral at zero in a year: that year's peak, if lifting
             # this farm removed all deferral; otherwise no capacity here is enough
             need = np.where(deferred <= 1e-6, peaks, np.inf)
-            q90 = float(np.quantile(need, 0.9, method="higher"))
+            q90 = float(np.quantile(need, 0.9, method="inverted_cdf"))
             out["storage"][f"{role}_tank"] = {
                 "peak_stock_t": summarize(peaks),
                 "capacity_for_zero_deferral_in_90pct_of_years_t": q90 if math.isfinite(q90) else None,
