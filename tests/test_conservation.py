@@ -10,6 +10,7 @@ break (a berth charged twice, a passage faster than its speed, a pump cap ignore
 """
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -22,6 +23,8 @@ from .conftest import build, cycle_dict, port
 from .strategies import rich_scenarios, scenarios
 
 TOL_H = 1e-6
+# fewer examples for a mutant run (benchmarks/mutation.py); CI uses the full number
+EXAMPLES = int(os.environ.get("SHUTTLE_SIM_TEST_EXAMPLES", "60"))
 
 
 def check_oil(s, r):
@@ -188,7 +191,7 @@ _EVERYTHING = {
 }
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(d=rich_scenarios(), seed=st.integers(0, 2**32 - 1))
 @example(d=_EVERYTHING, seed=3)
 def test_oil_is_conserved_and_accounts_agree(d, seed):
@@ -209,7 +212,7 @@ def test_the_worked_example_exercises_every_mechanism():
         assert k[name] > 0, name
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=max(EXAMPLES // 3, 5), deadline=None)
 @given(d=st.one_of(scenarios(), rich_scenarios()), seed=st.integers(0, 2**32 - 1))
 def test_berth_capacity_is_never_exceeded(d, seed):
     s = build(d)
@@ -223,7 +226,7 @@ def test_berth_capacity_is_never_exceeded(d, seed):
         assert occupied.max() <= spec.berths
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=max(EXAMPLES // 6, 3), deadline=None)
 @given(d=rich_scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_same_seed_same_bits(d, seed):
     s = build(d)
