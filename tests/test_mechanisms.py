@@ -389,3 +389,29 @@ def test_other_traffic_queues_with_the_tankers():
     busy = k["load_berth_other_traffic_frac"] + sum(
         k[f"load_berth_{s}_frac"] for s in ("berthing", "formalities", "transferring", "waiting_cargo"))
     assert busy <= 1 + 1e-12 and k["load_berth_idle_frac"] >= -1e-12
+
+
+def test_tank_level_kpis_by_hand():
+    """The BTC stop of test_weather (hand-computed there): the load farm is full from
+    220 h to 276 h and lies between 32,000 t (after each load) and 100,000 t; the
+    discharge farm is full from 102 h until the ship's discharge ends at 260 h and never
+    below its initial 50,000 t.  Neither is ever empty; the means are the exact
+    integrals of the traces."""
+    from shuttle_sim.stats import level_stats
+
+    from .test_weather import btc_stop
+
+    r = ss.simulate(build(btc_stop()))
+    k = r.kpis
+    assert k["load_tank_full_frac"] == pytest.approx(56 / 300, rel=1e-9)
+    assert k["discharge_tank_full_frac"] == pytest.approx(158 / 300, rel=1e-9)
+    assert (k["load_tank_level_min_t"], k["load_tank_level_max_t"]) == (pytest.approx(32_000), pytest.approx(100_000))
+    assert (k["discharge_tank_level_min_t"], k["discharge_tank_level_max_t"]) == (50_000, pytest.approx(100_000))
+    assert k["load_tank_empty_frac"] == k["discharge_tank_empty_frac"] == 0
+    for role in ("load", "discharge"):
+        t, y = r.traces[f"{role}_tank"]
+        assert k[f"{role}_tank_level_mean_t"] == pytest.approx(level_stats(t, y, 100_000)["mean_t"], rel=1e-12)
+    # stock changes: load 50,000 -> 100,000 - 4 h x 4,500 t/h (loading 276-280 h) + 20 h
+    # x 500 t/h = 92,000 t; discharge 50,000 -> 100,000 - 40 h x 500 t/h = 80,000 t
+    assert k["load_stock_change_t"] == pytest.approx(42_000, rel=1e-9)
+    assert k["discharge_stock_change_t"] == pytest.approx(30_000, rel=1e-9)
