@@ -322,14 +322,16 @@ def test_scripted_berth_outage_is_not_assigned_and_pauses_a_transfer():
 
 
 def test_scripted_supply_and_offtake_factors():
-    """Supply x1.5 on 2-3 January (24-72 h), offtake stopped on 4 January (72-96 h)."""
+    """Supply x1.5 on 2-3 January (24-72 h) and x0.25 on 6 January (120-144 h),
+    offtake stopped on 4 January (72-96 h)."""
     d = distinct(horizon="200 h", start_date="2025-01-01", supply={"rate": "100 t/h"}, offtake={"rate": "80 t/h"},
                  disruptions=[{"target": "supply", "start": "2025-01-02", "end": "2025-01-04", "factor": 1.5},
+                              {"target": "supply", "start": "2025-01-06", "end": "2025-01-07", "factor": 0.25},
                               {"target": "offtake", "start": "2025-01-04", "end": "2025-01-05", "factor": 0.0}])
     k = ss.simulate(build(d)).kpis
     assert k["supply_extra_t"] == pytest.approx(0.5 * 100 * 48, rel=1e-12)
-    assert k["supply_offered_t"] == pytest.approx(100 * 200 + 0.5 * 100 * 48, rel=1e-12)
-    assert k["supply_lost_to_outages_t"] == 0.0
+    assert k["supply_lost_to_outages_t"] == pytest.approx(0.75 * 100 * 24, rel=1e-12)
+    assert k["supply_offered_t"] == pytest.approx(100 * 200 + 0.5 * 100 * 48 - 0.75 * 100 * 24, rel=1e-12)
     assert k["offtake_stopped_t"] == pytest.approx(80 * 24, rel=1e-12)
     assert k["offtake_nominated_t"] == pytest.approx(80 * (200 - 24), rel=1e-12)
 
