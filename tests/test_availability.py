@@ -97,18 +97,30 @@ def test_from_downs_merges_overlaps():
     assert a.up_until(10) == 20 and a.up_until(6) == 6
 
 
-@settings(max_examples=300, deadline=None)
-@given(xs=st.lists(st.integers(0, 40).map(float), max_size=30).map(sorted), t=st.floats(-1, 41))
-def test_timeline_search_equals_bisect(xs, t):
+@pytest.mark.parametrize("native_loop", [False, True])
+def test_timeline_search_equals_bisect(native_loop, monkeypatch):
     """The search behind every query (a native loop when compiled) is bisect_right - 1,
-    duplicates and exact hits included."""
+    duplicates and exact hits included.  The loop compiled code runs is also run here as
+    Python (where the module allows the switch), so it is tested without a compiler."""
     from bisect import bisect_right
 
-    from shuttle_sim.components.availability import _last_at_or_before
+    from shuttle_sim.components import availability
 
-    assert _last_at_or_before(xs, t) == bisect_right(xs, t) - 1
-    if xs:
-        assert _last_at_or_before(xs, xs[-1]) == len(xs) - 1
+    if native_loop:
+        if not hasattr(availability._probe, "__code__"):
+            pytest.skip("compiled: the native loop is what runs anyway")
+        monkeypatch.setattr(availability, "_COMPILED", True)
+
+    @settings(max_examples=300, deadline=None)
+    @given(xs=st.lists(st.integers(0, 40).map(float), max_size=30).map(sorted), t=st.floats(-1, 41))
+    @example(xs=[1.0, 1.0, 2.0], t=1.0)
+    @example(xs=[], t=0.0)
+    def check(xs, t):
+        assert availability._last_at_or_before(xs, t) == bisect_right(xs, t) - 1
+        if xs:
+            assert availability._last_at_or_before(xs, xs[-1]) == len(xs) - 1
+
+    check()
 
 
 @pytest.mark.parametrize("mask,t,L,start", [
