@@ -45,7 +45,7 @@ EXAMPLES = 20  # Hypothesis examples of the conservation tests in a mutant run (
 MODEL_TESTS = ["tests/test_mechanisms.py", "tests/test_cycle.py", "tests/test_weather.py", "tests/test_conservation.py"]
 # module -> the tests that should notice a bug in it (fastest first: -x stops at the first failure)
 MODULES: dict[str, list[str]] = {
-    "shuttle_sim/model.py": MODEL_TESTS,
+    "shuttle_sim/model.py": MODEL_TESTS + ["tests/test_ferry.py"],
     "shuttle_sim/components/terminal.py": ["tests/test_terminal.py"] + MODEL_TESTS,
     "shuttle_sim/components/tanker.py": MODEL_TESTS,
     "shuttle_sim/components/tank.py": ["tests/test_tank.py"] + MODEL_TESTS,
@@ -55,7 +55,7 @@ MODULES: dict[str, list[str]] = {
                                           "tests/test_weather.py"],
     "shuttle_sim/components/outages.py": MODEL_TESTS,
     "shuttle_sim/components/timebudget.py": ["tests/test_mechanisms.py", "tests/test_cycle.py"],
-    "shuttle_sim/results.py": ["tests/test_stats.py"] + MODEL_TESTS,
+    "shuttle_sim/results.py": ["tests/test_stats.py"] + MODEL_TESTS + ["tests/test_ferry.py"],
     "shuttle_sim/stats.py": ["tests/test_stats.py", "tests/test_experiment.py", "tests/test_mechanisms.py"],
     "shuttle_sim/units.py": ["tests/test_units.py", "tests/test_mechanisms.py"],
     "shuttle_sim/distributions.py": ["tests/test_distributions.py"],
@@ -341,6 +341,7 @@ def main(argv=None) -> int:
     ap.add_argument("--module", action="append", help="only these modules (paths as in MODULES)")
     ap.add_argument("--timeout", type=float, default=240.0, help="seconds per mutant (a timeout counts as killed)")
     ap.add_argument("--list", action="store_true", help="count the mutants and exit")
+    ap.add_argument("--rerun", metavar="LOG", help="run again only the survivors listed in a previous run's output")
     args = ap.parse_args(argv)
     modules = args.module or list(MODULES)
     pool = [m for mod in modules for m in mutants_of(mod)]
@@ -353,6 +354,11 @@ def main(argv=None) -> int:
     rng = random.Random(args.seed)
     chosen = sorted(rng.sample(pool, min(args.sample, len(pool))) if args.sample else pool,
                     key=lambda m: (m.module, m.index))
+    if args.rerun:
+        import re
+
+        wanted = set(re.findall(r"SURVIVED .*? (\S+\.py):\d+ #(\d+)", Path(args.rerun).read_text()))
+        chosen = [m for m in pool if (m.module, str(m.index)) in wanted]
     work = scratch_copy()
     print(f"{len(chosen)} of {len(pool)} mutants; scratch copy {work}", flush=True)
     try:
