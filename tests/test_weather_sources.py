@@ -170,3 +170,35 @@ def test_synthetic_marginals_by_month_and_copula():
     got = np.corrcoef(innov, rowvar=False)
     want = np.array(CORR)
     assert np.all(np.abs(got - want) <= 4 * (1 - want**2) / math.sqrt(n) + 1e-12), got
+
+
+def test_fit_synthetic_by_hand():
+    """A two-month hindcast at one site: January wind alternates 2 and 8 m/s (log mean
+    ln 4, sd ln 2) over a constant Hs of 1 m; February has a constant 5 m/s wind and Hs
+    alternating 0.5 and 2 m.  Months without data take the whole series' mean and sd;
+    a constant month's sd is floored at 1e-6.  The standardised alternating series have
+    a lag-1 correlation of almost -1, clipped to -0.999."""
+    from shuttle_sim.components.weather import Hindcast, fit_synthetic
+
+    t0 = dt.datetime(2025, 1, 1)
+    times = tuple(t0 + dt.timedelta(hours=h) for h in range((31 + 28) * 24))
+    jan = np.array([t.month == 1 for t in times])
+    alt = np.arange(len(times)) % 2 == 0
+    wind = np.where(jan, np.where(alt, 2.0, 8.0), 5.0)
+    hs = np.where(jan, 1.0, np.where(alt, 0.5, 2.0))
+    fit = fit_synthetic(Hindcast(times, ("a",), {"a": wind}, {"a": hs}))
+    a = fit["sites"]["a"]
+    lw = np.log(wind)
+    assert a["log_wind_mean"][:2] == pytest.approx([math.log(4), math.log(5)], abs=1e-6)
+    assert a["log_wind_sd"][:2] == pytest.approx([math.log(2), 1e-6], abs=1e-6)
+    assert a["log_wind_mean"][2:] == pytest.approx([lw.mean()] * 10, abs=1e-6)
+    assert a["log_wind_sd"][2:] == pytest.approx([lw.std()] * 10, abs=1e-6)
+    assert a["log_hs_mean"][:2] == pytest.approx([0.0, 0.5 * (math.log(0.5) + math.log(2))], abs=1e-6)
+    assert a["log_hs_sd"][:2] == pytest.approx([1e-6, 0.5 * (math.log(2) - math.log(0.5))], abs=1e-6)
+    assert fit["autocorrelation"] == [-0.999, -0.999]
+    c = np.array(fit["correlation"])
+    assert c.shape == (2, 2) and c[0, 0] == c[1, 1] == 1.0 and c[0, 1] == c[1, 0]
+    # a value of 0 is floored at 0.01 before the log
+    hs0 = np.where(jan, 0.0, 1.0)
+    fit0 = fit_synthetic(Hindcast(times, ("a",), {"a": wind}, {"a": hs0}))
+    assert fit0["sites"]["a"]["log_hs_mean"][0] == pytest.approx(math.log(0.01), abs=1e-6)
