@@ -418,3 +418,23 @@ def test_tank_level_kpis_by_hand():
     # 296 h, then the fourth cargo (296-300 h, +4,500 t/h): 100,000 t
     assert k["load_stock_change_t"] == pytest.approx(42_000, rel=1e-9)
     assert k["discharge_stock_change_t"] == pytest.approx(50_000, rel=1e-9)
+
+
+def test_each_ports_other_traffic_has_its_own_stream():
+    """Identical third-party traffic at both ports (berths to spare) must not be the same
+    draws: the streams are named per port.  And changing one port's traffic leaves the
+    other's calls as they were (common random numbers)."""
+    ot = {"calls_per_year": 500, "berth_time": {"dist": "exponential", "mean": "10 h"}}
+    d = distinct(horizon="4000 h", load_port={"berths": 10, "other_traffic": ot},
+                 discharge_port={"berths": 10, "other_traffic": ot})
+    same = []
+    for seed in range(3):
+        k = ss.simulate(build(d), seed=seed).kpis
+        same.append(k["load_other_traffic_calls"] == k["discharge_other_traffic_calls"]
+                    and k["load_berth_other_traffic_frac"] == k["discharge_berth_other_traffic_frac"])
+    assert not any(same)
+    d2 = distinct(horizon="4000 h", load_port={"berths": 10, "other_traffic": ot},
+                  discharge_port={"berths": 10, "other_traffic": {**ot, "calls_per_year": 50}})
+    a, b = ss.simulate(build(d), seed=1).kpis, ss.simulate(build(d2), seed=1).kpis
+    assert a["load_other_traffic_calls"] == b["load_other_traffic_calls"]
+    assert a["load_berth_other_traffic_frac"] == b["load_berth_other_traffic_frac"]
