@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import concurrent.futures as cf
 import copy
 import os
 import random
@@ -34,7 +35,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import queue
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -334,6 +337,34 @@ def run_tests(work: Path, tests: list[str], timeout_s: float) -> tuple[bool, flo
         return False, time.perf_counter() - t0
 
 
+def summarise(results) -> None:
+    print("\nkilled per module")
+    total_k = 0
+    for mod in sorted({m for m, _, _ in results}):
+        rs = [s for m_, s, _ in results if m_ == mod]
+        k = sum(1 for s in rs if not s)
+        total_k += k
+        print(f"  {mod:45s} {k:4d}/{len(rs):<4d} {100 * k / len(rs):5.1f}%")
+    print(f"  {'all':45s} {total_k:4d}/{len(results):<4d} {100 * total_k / max(len(results), 1):5.1f}%")
+    surv = [w for _, s, w in results if s]
+    print(f"\nsurvivors ({len(surv)})")
+    for w in surv:
+        print(f"  {w}")
+
+
+def report(logs: list[str]) -> int:
+    import re
+
+    latest: dict = {}
+    for log in logs:
+        for line in Path(log).read_text().splitlines():
+            m = re.match(r"\[\d+/\d+\] (SURVIVED|killed) +\S+s (\S+\.py):(\d+) #(\d+) (.*)", line)
+            if m:
+                latest[(m[2], int(m[4]))] = (m[2], m[1] == "SURVIVED", f"{m[2]}:{m[3]} #{m[4]} {m[5]}")
+    summarise(sorted(latest.values(), key=lambda r: r[2]))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sample", type=int, default=None, help="run about this many mutants, spread over the modules")
@@ -341,8 +372,14 @@ def main(argv=None) -> int:
     ap.add_argument("--module", action="append", help="only these modules (paths as in MODULES)")
     ap.add_argument("--timeout", type=float, default=240.0, help="seconds per mutant (a timeout counts as killed)")
     ap.add_argument("--list", action="store_true", help="count the mutants and exit")
+    ap.add_argument("--jobs", type=int, default=1, help="mutants run at a time (each in its own scratch copy)")
+    ap.add_argument("--skip", metavar="LOG", help="skip the mutants a previous run's output already reports")
     ap.add_argument("--rerun", metavar="LOG", help="run again only the survivors listed in a previous run's output")
+    ap.add_argument("--report", nargs="+", metavar="LOG", help="only summarise these runs' outputs (a later line "
+                    "about the same mutant replaces an earlier one, so a --rerun log goes last)")
     args = ap.parse_args(argv)
+    if args.report:
+        return report(args.report)
     modules = args.module or list(MODULES)
     pool = [m for mod in modules for m in mutants_of(mod)]
     by_mod = {mod: sum(1 for m in pool if m.module == mod) for mod in modules}
@@ -359,38 +396,46 @@ def main(argv=None) -> int:
 
         wanted = set(re.findall(r"SURVIVED .*? (\S+\.py):\d+ #(\d+)", Path(args.rerun).read_text()))
         chosen = [m for m in pool if (m.module, str(m.index)) in wanted]
-    work = scratch_copy()
-    print(f"{len(chosen)} of {len(pool)} mutants; scratch copy {work}", flush=True)
-    try:
-        for mod in sorted({m.module for m in chosen}):
-            # mutants are written re-printed from the AST: the re-printed source must be
-            # the same program as the original (which the test suite passes)
-            tree = ast.parse((ROOT / mod).read_text())
-            if ast.dump(ast.parse(ast.unparse(tree))) != ast.dump(tree):
-                print(f"{mod}: re-printing changes the program; cannot mutate it", flush=True)
-                return 1
-        results: list[tuple[Mutant, bool, float]] = []
-        for i, m in enumerate(chosen, 1):
+    if args.skip:
+        import re
+
+        done = set(re.findall(r"(?:SURVIVED|killed) .*? (\S+\.py):\d+ #(\d+)", Path(args.skip).read_text()))
+        chosen = [m for m in chosen if (m.module, str(m.index)) not in done]
+    for mod in sorted({m.module for m in chosen}):
+        # mutants are written re-printed from the AST: the re-printed source must be the
+        # same program as the original (which the test suite passes)
+        tree = ast.parse((ROOT / mod).read_text())
+        if ast.dump(ast.parse(ast.unparse(tree))) != ast.dump(tree):
+            print(f"{mod}: re-printing changes the program; cannot mutate it", flush=True)
+            return 1
+    works = [scratch_copy() for _ in range(max(args.jobs, 1))]
+    print(f"{len(chosen)} of {len(pool)} mutants; {len(works)} scratch copies", flush=True)
+    free = queue.Queue()
+    for w in works:
+        free.put(w)
+    counter = iter(range(1, len(chosen) + 1))
+    lock = threading.Lock()
+
+    def one(m: Mutant) -> tuple[Mutant, bool, float]:
+        work = free.get()
+        try:
             (work / m.module).write_text(mutated_source(m.module, m.index))
             survived, secs = run_tests(work, MODULES[m.module], args.timeout)
             shutil.copy(ROOT / m.module, work / m.module)
-            results.append((m, survived, secs))
-            print(f"[{i}/{len(chosen)}] {'SURVIVED' if survived else 'killed  '} {secs:6.1f}s "
+        finally:
+            free.put(work)
+        with lock:
+            print(f"[{next(counter)}/{len(chosen)}] {'SURVIVED' if survived else 'killed  '} {secs:6.1f}s "
                   f"{m.module}:{m.line} #{m.index} {m.what}", flush=True)
+        return m, survived, secs
+
+    try:
+        with cf.ThreadPoolExecutor(max_workers=len(works)) as ex:
+            results = list(ex.map(one, chosen))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-    print("\nkilled per module")
-    total_k = 0
-    for mod in sorted({m.module for m, _, _ in results}):
-        rs = [s for m, s, _ in results if m.module == mod]
-        k = sum(1 for s in rs if not s)
-        total_k += k
-        print(f"  {mod:45s} {k:4d}/{len(rs):<4d} {100 * k / len(rs):5.1f}%")
-    print(f"  {'all':45s} {total_k:4d}/{len(results):<4d} {100 * total_k / max(len(results), 1):5.1f}%")
-    surv = [m for m, s, _ in results if s]
-    print(f"\nsurvivors ({len(surv)})")
-    for m in surv:
-        print(f"  {m.module}:{m.line} #{m.index} {m.what}")
+        for w in works:
+            shutil.rmtree(w, ignore_errors=True)
+    summarise([(m.module, survived, f"{m.module}:{m.line} #{m.index} {m.what}") for m, survived, _ in results])
     return 0
 
 
