@@ -227,3 +227,26 @@ def test_ci_covers_the_closed_cycle_truth():
         groups = x[: len(x) // size * size].reshape(-1, size)
         covered = np.mean([abs(g["mean"] - 0.32432) <= g["ci95_halfwidth"] for g in map(summarize, groups)])
         assert lo <= covered <= 0.99, (size, covered)
+
+
+def test_storage_unbounded_farm_holds_everything_supplied():
+    """A ship loading at 1 t/h takes almost nothing: with the load farm unbounded its
+    peak is the initial stock plus 999 t/h x 500 h, and nothing is deferred (the
+    unbounded farm must be large enough for every tonne the supply could bring)."""
+    d = cycle_dict(horizon="500 h", supply={"rate": "1000 t/h"},
+                   load_port=port("L", 1, capacity="10000 t", level="2000 t", transfer_rate="1 t/h"))
+    d["fleet"]["tankers"][0]["cargo"] = "10000 t"
+    exp = ss.run_experiment(build(d), replications=1, seed=1, storage=True)
+    k = exp.records[0]["kpis"]
+    assert k["load_tank_peak_needed_t"] == pytest.approx(2000 + 999 * 500, rel=1e-12)
+    assert k["load_tank_peak_deferred_t"] == 0
+    assert exp.summary["storage"]["load_tank"]["capacity_for_zero_deferral_in_90pct_of_years_t"] == pytest.approx(
+        2000 + 999 * 500, rel=1e-12)
+
+
+def test_replications_must_be_at_least_one():
+    assert run_experiment(noisy(), 1, seed=1).summary["replications"] == 1
+    with pytest.raises(ss.experiment.StudyError, match="replications must be >= 1"):
+        run_experiment(noisy(), 0, seed=1)
+    with pytest.raises(ss.experiment.StudyError, match="precision must be > 0"):
+        run_experiment(noisy(), 10, seed=1, precision=0.0)
