@@ -443,9 +443,10 @@ def test_each_ports_other_traffic_has_its_own_stream():
 def test_dry_dock_due_exactly_at_the_end_of_a_voyage_is_taken_then():
     """Every 99 h: first due at 49.5 h, the very moment voyage 0 leaves the discharge
     port: docked 49.5-59.5, ballast to 79.5; next due 148.5 h, taken when voyage 2's
-    discharge call ends at 149 + 49.5 = 198.5 h."""
+    discharge call ends at 149 + 49.5 = 198.5 h; next due 247.5 h, taken at 278 h (to
+    288 h): 30 h off hire by 300 h."""
     d = distinct(horizon="300 h")
     d["fleet"]["tankers"][0]["dry_dock"] = {"every": "99 h", "duration": "10 h"}
     r = ss.simulate(build(d))
     assert [v["load_arrive_h"] for v in r.voyages] == pytest.approx([0, 79.5, 149, 228.5], rel=1e-12)
-    assert r.tankers[0]["off_hire_h"] == pytest.approx(20.0, rel=1e-12)
+    assert r.tankers[0]["off_hire_h"] == pytest.approx(30.0, rel=1e-12)
