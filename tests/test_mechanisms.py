@@ -450,3 +450,24 @@ def test_dry_dock_due_exactly_at_the_end_of_a_voyage_is_taken_then():
     r = ss.simulate(build(d))
     assert [v["load_arrive_h"] for v in r.voyages] == pytest.approx([0, 79.5, 149, 228.5], rel=1e-12)
     assert r.tankers[0]["off_hire_h"] == pytest.approx(30.0, rel=1e-12)
+
+
+def test_berthing_waits_for_weather_and_ship_together(tmp_path):
+    """Berthing of 6 h needs the weather (wind > 15 m/s 0-20 h and 40-50 h) and the ship
+    (out of service on 2 January, 24-48 h) both workable for 6 h: 20-24 is too short for
+    the ship, 48-50 for the weather: it berths 50-56 h, loading from 56 h."""
+    d = distinct(horizon="120 h", start_date="2025-01-01",
+                 weather={"source": "hindcast", "file": write_hindcast(
+                     tmp_path / "hc.csv", {"L": [(0, 20, 20.0, 0.5), (40, 50, 20.0, 0.5)]})},
+                 load_port={"weather_site": "L", "berthing": "6 h", "limits": {"berthing": {"max_wind": "15 m/s"}}},
+                 disruptions=[{"target": "tanker", "index": 0, "start": "2025-01-02", "end": "2025-01-03"}])
+    v = ss.simulate(build(d)).voyages[0]
+    assert (v["load_berth_h"], v["load_start_h"], v["load_end_h"]) == (0.0, 56.0, 68.0)
+
+
+def test_a_one_site_hindcast(tmp_path):
+    from shuttle_sim.components.weather import read_hindcast
+
+    hc = read_hindcast(write_hindcast(tmp_path / "one.csv", {"L": [(3, 4, 9.5, 1.25)]}, hours=48, sites=("L",)))
+    assert hc.sites == ("L",) and len(hc.times) == 48
+    assert hc.wind_m_per_s["L"][3] == 9.5 and hc.hs_m["L"][3] == 1.25 and hc.wind_m_per_s["L"][4] == 5.0
