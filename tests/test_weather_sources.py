@@ -202,3 +202,42 @@ def test_fit_synthetic_by_hand():
     hs0 = np.where(jan, 0.0, 1.0)
     fit0 = fit_synthetic(Hindcast(times, ("a",), {"a": wind}, {"a": hs0}))
     assert fit0["sites"]["a"]["log_hs_mean"][0] == pytest.approx(math.log(0.01), abs=1e-6)
+
+
+def test_fit_synthetic_small_samples():
+    """A month with two hours has its own sd (of two values); a three-hour hindcast still
+    has a lag-1 correlation (of two pairs: z = -1, +1, 0 gives -1, clipped to -0.999)."""
+    from shuttle_sim.components.weather import Hindcast, fit_synthetic
+
+    t0 = dt.datetime(2025, 1, 31, 22)
+    times = tuple(t0 + dt.timedelta(hours=h) for h in range(3))  # Jan 22:00, 23:00; Feb 00:00
+    wind, hs = np.array([2.0, 8.0, 5.0]), np.array([1.0, 2.0, 4.0])
+    fit = fit_synthetic(Hindcast(times, ("a",), {"a": wind}, {"a": hs}))
+    a = fit["sites"]["a"]
+    assert a["log_wind_sd"][0] == pytest.approx(math.log(2), abs=1e-6)  # sd of ln 2 and ln 8
+    assert a["log_hs_sd"][0] == pytest.approx(0.5 * math.log(2), abs=1e-6)
+    assert a["log_wind_sd"][1] == pytest.approx(np.log(wind).std(), abs=1e-6)  # one hour: the whole series' sd
+    assert fit["autocorrelation"] == [-0.999, -0.999]
+
+
+def test_fit_synthetic_recovers_a_known_ar1_copula():
+    """Two log series generated here (numpy, not the package) as a Gaussian AR(1) with
+    lag-1 correlations 0.8 and 0.5 and innovations correlated 0.6: the fit recovers them
+    within 4 standard errors (sqrt((1 - phi^2) / n) and (1 - rho^2) / sqrt(n))."""
+    from shuttle_sim.components.weather import Hindcast, fit_synthetic
+
+    n, phi, rho = 2 * 8760, np.array([0.8, 0.5]), 0.6
+    rng = np.random.default_rng(2024)
+    e = rng.standard_normal((n, 2)) @ np.linalg.cholesky(np.array([[1, rho], [rho, 1]])).T
+    z = np.empty((n, 2))
+    z[0] = e[0]
+    for t in range(1, n):
+        z[t] = phi * z[t - 1] + np.sqrt(1 - phi**2) * e[t]
+    t0 = dt.datetime(2025, 1, 1)
+    times = tuple(t0 + dt.timedelta(hours=h) for h in range(n))
+    fit = fit_synthetic(Hindcast(times, ("a",), {"a": np.exp(1.5 + 0.4 * z[:, 0])}, {"a": np.exp(-0.3 + 0.2 * z[:, 1])}))
+    for k in range(2):
+        assert abs(fit["autocorrelation"][k] - phi[k]) <= 4 * math.sqrt((1 - phi[k] ** 2) / n)
+    assert abs(fit["correlation"][0][1] - rho) <= 4 * (1 - rho**2) / math.sqrt(n) + 0.01  # + monthly standardising
+    se = ar1_se_of_mean(0.4, 0.8, 744)
+    assert abs(fit["sites"]["a"]["log_wind_mean"][0] - 1.5) <= 4 * se
