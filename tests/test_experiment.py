@@ -251,3 +251,24 @@ def test_replications_must_be_at_least_one():
         run_experiment(noisy(), 0, seed=1)
     with pytest.raises(ss.experiment.StudyError, match="precision must be > 0"):
         run_experiment(noisy(), 10, seed=1, precision=0.0)
+
+
+def test_resume_drops_a_torn_last_line(tmp_path):
+    """A process killed in the middle of writing a row leaves a line without its end:
+    the resumed study drops it and reruns that replication (the file, not only the
+    final rewrite, must lose it: a second interruption keeps what was appended after),
+    ending identical to an uninterrupted study.  (InterruptAfter(4): four tasks are in
+    flight at a time, so four finish and are written before the fifth is refused.)"""
+    s = noisy()
+    run_experiment(s, 10, seed=4, out=tmp_path / "full", batch=1)
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(s, 10, seed=4, out=tmp_path / "cut", batch=1, executor=InterruptAfter(4))
+    csv_path = tmp_path / "cut" / "replications.csv"
+    with open(csv_path, "a") as f:
+        f.write("4,4,,123.0,4")  # torn: no newline, too few fields
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(s, 10, seed=4, out=tmp_path / "cut", batch=1, executor=InterruptAfter(4))
+    assert csv_path.read_text().count("\n") == 1 + 8  # header and eight whole rows, nothing torn
+    run_experiment(s, 10, seed=4, out=tmp_path / "cut", batch=1)
+    for f in ("replications.csv", "summary.json"):
+        assert (tmp_path / "cut" / f).read_bytes() == (tmp_path / "full" / f).read_bytes()
