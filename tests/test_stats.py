@@ -48,3 +48,16 @@ def test_level_stats_equal_the_reference(steps, y0):
 
 def test_sample_trace_interpolates():
     assert list(sample_trace([0, 10, 20], [0, 100, 50], [0, 5, 10, 15, 20])) == [0, 50, 100, 75, 50]
+
+
+def test_bounds_are_reached_within_the_farms_tolerance_inclusive():
+    """Levels within 1e-9 of capacity of a bound count as at the bound (the farm stops
+    at a boundary to that resolution), the tolerance itself included."""
+    cap = 1000.0
+    tol = 1e-9 * cap
+    s = level_stats([0, 1, 3], [tol, tol, 500.0], cap)
+    assert s["empty_frac"] == pytest.approx(1 / 3, rel=1e-15)
+    s = level_stats([0, 2, 3], [cap - tol, cap - tol, 500.0], cap)
+    assert s["full_frac"] == pytest.approx(2 / 3, rel=1e-15)
+    s = level_stats([0, 2, 3], [cap - 2 * tol, cap - 2 * tol, 500.0], cap)
+    assert s["full_frac"] == 0.0
