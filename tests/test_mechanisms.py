@@ -471,3 +471,11 @@ def test_a_one_site_hindcast(tmp_path):
     hc = read_hindcast(write_hindcast(tmp_path / "one.csv", {"L": [(3, 4, 9.5, 1.25)]}, hours=48, sites=("L",)))
     assert hc.sites == ("L",) and len(hc.times) == 48
     assert hc.wind_m_per_s["L"][3] == 9.5 and hc.hs_m["L"][3] == 1.25 and hc.wind_m_per_s["L"][4] == 5.0
+
+
+def test_voyage_records_have_exactly_the_declared_fields():
+    from shuttle_sim.results import VOYAGE_FIELDS
+
+    r = ss.simulate(build(distinct(horizon="100 h")))
+    assert len(set(VOYAGE_FIELDS)) == len(VOYAGE_FIELDS)
+    assert list(r.voyages[0]) == list(VOYAGE_FIELDS)
