@@ -229,20 +229,24 @@ def test_ci_covers_the_closed_cycle_truth():
         assert lo <= covered <= 0.99, (size, covered)
 
 
-def test_storage_unbounded_farm_holds_everything_supplied():
+@pytest.mark.parametrize("factor", [1.0, 3.0])
+def test_storage_unbounded_farm_holds_everything_supplied(factor):
     """A ship loading at 1 t/h takes almost nothing: with the load farm unbounded its
     peak is the initial 2,000 t plus 1,000 t/h x 500 h less the 498 t loaded after the
     2 h berthing, and nothing is deferred (the unbounded farm must be large enough for
     every tonne the supply could bring)."""
-    d = cycle_dict(horizon="500 h", supply={"rate": "1000 t/h"},
+    d = cycle_dict(horizon="500 h", supply={"rate": "1000 t/h"}, start_date="2025-01-01",
                    load_port=port("L", 1, capacity="10000 t", level="2000 t", transfer_rate="1 t/h"))
     d["fleet"]["tankers"][0]["cargo"] = "10000 t"
+    if factor != 1:  # scripted extra supply for the whole horizon (21 days)
+        d["disruptions"] = [{"target": "supply", "start": "2025-01-01", "end": "2025-01-22", "factor": factor}]
     exp = ss.run_experiment(build(d), replications=1, seed=1, storage=True)
     k = exp.records[0]["kpis"]
-    assert k["load_tank_peak_needed_t"] == pytest.approx(2000 + 1000 * 500 - 498, rel=1e-12)
+    peak = 2000 + factor * 1000 * 500 - 498
+    assert k["load_tank_peak_needed_t"] == pytest.approx(peak, rel=1e-12)
     assert k["load_tank_peak_deferred_t"] == 0
     assert exp.summary["storage"]["load_tank"]["capacity_for_zero_deferral_in_90pct_of_years_t"] == pytest.approx(
-        2000 + 1000 * 500 - 498, rel=1e-12)
+        peak, rel=1e-12)
 
 
 def test_replications_must_be_at_least_one():

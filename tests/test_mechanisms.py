@@ -479,3 +479,12 @@ def test_voyage_records_have_exactly_the_declared_fields():
     r = ss.simulate(build(distinct(horizon="100 h")))
     assert len(set(VOYAGE_FIELDS)) == len(VOYAGE_FIELDS)
     assert list(r.voyages[0]) == list(VOYAGE_FIELDS)
+
+
+def test_without_arrival_spacing_the_fleet_arrives_together():
+    d = distinct(horizon="100 h", load_port={"berths": 2}, discharge_port={"berths": 2})
+    d["fleet"]["tankers"][0]["count"] = 2
+    r = ss.simulate(build(d), seed=5, replication=2)
+    assert [v["load_arrive_h"] for v in r.voyages] == [0.0, 0.0]
+    assert [v["discharge_depart_h"] for v in r.voyages] == [49.5, 49.5]
+    assert (r.seed, r.replication, r.horizon_h, r.scenario_name) == (5, 2, 100.0, "cycle")

@@ -79,6 +79,7 @@ def test_storms_follow_their_monthly_rates_reach_and_lag():
         # reach with probability 1 and a lag of 5 h: b is a, 5 hours later
         assert np.all(b[:5] == 0)
         assert np.allclose(b[5:], a[:n - 5], rtol=1e-12, atol=0)
+        assert np.allclose(w.hs_m["b"][5:], hs_a[:n - 5], rtol=1e-12, atol=0)  # the same storm, Hs too
         # reach with probability 0.4 and no lag: c has a subset of a's storms, so it is
         # never windier than a (a storm hidden in a by a stronger one may show in c)
         assert np.all(c <= a)
