@@ -52,7 +52,7 @@ def check_oil(s, r):
     cargo = {c.name: c.cargo_t for c in s.fleet.tankers}
     assert k["on_board_end_t"] <= sum(c.cargo_t * c.count for c in s.fleet.tankers) * (1 + 1e-12)
     # completed voyages delivered what they loaded, no more than the class cargo
-    assert sum(v["cargo_t"] for v in r.voyages) <= k["delivered_t"] + tol
+    assert sum(v.cargo_t for v in r.voyages) <= k["delivered_t"] + tol
     for v in r.voyages:
         assert v.cargo_t <= cargo[v.tanker_class] * (1 + 1e-12)
     # levels within [0, capacity] at every breakpoint (the trace is linear between)
@@ -72,23 +72,23 @@ def check_voyages(s, r):
     d_nmi = s.route.distance_nmi
     by_tanker: dict = {}
     for v in r.voyages:
-        c = classes[v["tanker_class"]]
+        c = classes[v.tanker_class]
         laden_h, ballast_h = d_nmi / c.laden_speed_kn, d_nmi / c.ballast_speed_kn
-        times = [v[f"load_{x}_h"] for x in ("arrive", "berth", "start", "end", "depart")]
-        times += [v[f"discharge_{x}_h"] for x in ("arrive", "berth", "start", "end", "depart")]
+        times = [getattr(v, f"load_{x}_h") for x in ("arrive", "berth", "start", "end", "depart")]
+        times += [getattr(v, f"discharge_{x}_h") for x in ("arrive", "berth", "start", "end", "depart")]
         assert all(a <= b + TOL_H for a, b in zip(times, times[1:]))
-        assert v["discharge_arrive_h"] - v["load_depart_h"] >= laden_h * (1 - 1e-12) - TOL_H
-        assert v["load_end_h"] - v["load_start_h"] >= v["cargo_t"] / s.load_port.transfer_rate_t_per_h * (1 - 1e-12) - TOL_H
+        assert v.discharge_arrive_h - v.load_depart_h >= laden_h * (1 - 1e-12) - TOL_H
+        assert v.load_end_h - v.load_start_h >= v.cargo_t / s.load_port.transfer_rate_t_per_h * (1 - 1e-12) - TOL_H
         rate = s.discharge_port.transfer_rate_t_per_h
         if c.discharge_pump_rate_t_per_h is not None:
             rate = min(rate, c.discharge_pump_rate_t_per_h)
-        assert v["discharge_end_h"] - v["discharge_start_h"] >= v["cargo_t"] / rate * (1 - 1e-12) - TOL_H
-        assert 0 <= v["load_queue_h"] <= r.kpis["load_queue_wait_max_h"] + TOL_H
-        assert 0 <= v["discharge_queue_h"] <= r.kpis["discharge_queue_wait_max_h"] + TOL_H
-        prev = by_tanker.get(v["tanker"])
+        assert v.discharge_end_h - v.discharge_start_h >= v.cargo_t / rate * (1 - 1e-12) - TOL_H
+        assert 0 <= v.load_queue_h <= r.kpis["load_queue_wait_max_h"] + TOL_H
+        assert 0 <= v.discharge_queue_h <= r.kpis["discharge_queue_wait_max_h"] + TOL_H
+        prev = by_tanker.get(v.tanker)
         if prev is not None:  # a ballast passage (and maybe a dry dock) in between
-            assert v["load_arrive_h"] - prev["discharge_depart_h"] >= ballast_h * (1 - 1e-12) - TOL_H
-        by_tanker[v["tanker"]] = v
+            assert v.load_arrive_h - prev.discharge_depart_h >= ballast_h * (1 - 1e-12) - TOL_H
+        by_tanker[v.tanker] = v
     for role in ("load", "discharge"):
         assert 0 <= r.kpis[f"{role}_queue_wait_mean_h"] <= r.kpis[f"{role}_queue_wait_max_h"] + TOL_H
 

@@ -57,8 +57,8 @@ def test_distinct_laden_and_ballast_cycle_is_exact():
     r = ss.simulate(build(distinct(horizon=f"{H} h")))
     assert r.kpis["voyages"] == 10
     for k, v in enumerate(r.voyages):
-        assert {f: v[f] for f in VOYAGE0} == pytest.approx(shifted(VOYAGE0, k * CYCLE_H), rel=1e-12, abs=1e-12)
-        assert v["cargo_t"] == CARGO
+        assert {f: getattr(v, f) for f in VOYAGE0} == pytest.approx(shifted(VOYAGE0, k * CYCLE_H), rel=1e-12, abs=1e-12)
+        assert v.cargo_t == CARGO
     k = r.kpis
     assert k["tanker_sailing_laden_frac"] == pytest.approx(160 / H, rel=1e-12)
     assert k["tanker_sailing_ballast_frac"] == pytest.approx(200 / H, rel=1e-12)
@@ -88,9 +88,9 @@ def test_discharge_pump_rate_caps_the_shore_rate(pump, discharge_h):
     v = ss.simulate(build(d)).voyages
     cycle = CYCLE_H - 15 + discharge_h
     for k in range(3):
-        assert v[k]["load_end_h"] - v[k]["load_start_h"] == pytest.approx(12.0, rel=1e-12)
-        assert v[k]["discharge_start_h"] == pytest.approx(34 + k * cycle, rel=1e-12)
-        assert v[k]["discharge_end_h"] == pytest.approx(34 + discharge_h + k * cycle, rel=1e-12)
+        assert v[k].load_end_h - v[k].load_start_h == pytest.approx(12.0, rel=1e-12)
+        assert v[k].discharge_start_h == pytest.approx(34 + k * cycle, rel=1e-12)
+        assert v[k].discharge_end_h == pytest.approx(34 + discharge_h + k * cycle, rel=1e-12)
 
 
 def test_queue_waits_mean_and_max():
@@ -101,7 +101,7 @@ def test_queue_waits_mean_and_max():
         {"name": "T", "count": 3, "cargo": "60000 t", "laden_speed": "12.5 kn", "ballast_speed": "12.5 kn"}]})
     r = ss.simulate(build(d))
     k = r.kpis
-    assert [v["load_queue_h"] for v in r.voyages] == [0.0]  # one voyage completed by 60 h (at 46 h)
+    assert [v.load_queue_h for v in r.voyages] == [0.0]  # one voyage completed by 60 h (at 46 h)
     assert k["load_queue_wait_mean_h"] == pytest.approx(11.0, rel=1e-12)
     assert k["load_queue_wait_max_h"] == pytest.approx(22.0, rel=1e-12)
     assert k["discharge_queue_wait_mean_h"] == k["discharge_queue_wait_max_h"] == 0.0
@@ -119,9 +119,9 @@ def test_supply_bound_trajectory_is_hand_computed():
                    load_port=port("L", 1, capacity="200000 t", level="0 t"))
     r = ss.simulate(build(d))
     v = r.voyages
-    assert [x["load_end_h"] for x in v[:2]] == [pytest.approx(120, rel=1e-12), pytest.approx(240, rel=1e-12)]
-    assert v[0]["load_wait_cargo_h"] == pytest.approx(106, rel=1e-9)
-    assert v[1]["load_wait_cargo_h"] == pytest.approx(58, rel=1e-9)
+    assert [x.load_end_h for x in v[:2]] == [pytest.approx(120, rel=1e-12), pytest.approx(240, rel=1e-12)]
+    assert v[0].load_wait_cargo_h == pytest.approx(106, rel=1e-9)
+    assert v[1].load_wait_cargo_h == pytest.approx(58, rel=1e-9)
     assert r.kpis["deferred_t"] == 0
     assert r.kpis["supply_accepted_t"] == pytest.approx(500 * 400, rel=1e-12)
 
@@ -223,7 +223,7 @@ def test_weather_holds_are_hand_computed(tmp_path, case):
     events, ll, dl, pl, times, kpis = WEATHER_CASES[case]
     r = weather_run(tmp_path, events, ll, dl, pl)
     v0 = r.voyages[0]
-    assert {k: v0[k] for k in times} == pytest.approx(times, rel=1e-12, abs=1e-12)
+    assert {k: getattr(v0, k) for k in times} == pytest.approx(times, rel=1e-12, abs=1e-12)
     assert {k: r.kpis[k] for k in kpis} == pytest.approx(kpis, rel=1e-12, abs=1e-12)
     # the ship's and the berths' accounts of weather agree (two separate budgets)
     assert r.kpis["tanker_weather_frac"] * 60 == pytest.approx(r.kpis["weather_hold_h"], abs=1e-9)
@@ -233,8 +233,8 @@ def test_sheltering_on_the_ballast_passage(tmp_path):
     """Ballast 49.5 -> 69.5 h at 10 kn; Hs 2.5 m at sea 60-62 adds 2 h; laden unaffected."""
     r = weather_run(tmp_path, {"sea": [(60, 62, 5.0, 2.5)]}, passage_limits={"max_hs": "2 m"}, horizon="140 h")
     v = r.voyages
-    assert v[0]["discharge_arrive_h"] == 31.0
-    assert v[1]["load_arrive_h"] == pytest.approx(71.5, rel=1e-12)
+    assert v[0].discharge_arrive_h == 31.0
+    assert v[1].load_arrive_h == pytest.approx(71.5, rel=1e-12)
     t = r.tankers[0]
     assert t["weather_h"] == pytest.approx(2.0, rel=1e-12)
     # ballast 49.5-71.5 (20 h sailing) and 121-140 (19 h by the horizon)
@@ -262,7 +262,7 @@ def test_dry_dock_falls_due_and_takes_its_duration():
     d = distinct(horizon="400 h")
     d["fleet"]["tankers"][0]["dry_dock"] = {"every": "200 h", "duration": "50 h"}
     r = ss.simulate(build(d))
-    assert [v["load_arrive_h"] for v in r.voyages] == pytest.approx([0, 69.5, 189, 258.5], rel=1e-12)
+    assert [v.load_arrive_h for v in r.voyages] == pytest.approx([0, 69.5, 189, 258.5], rel=1e-12)
     assert r.tankers[0]["off_hire_h"] == pytest.approx(100.0, rel=1e-12)
     assert r.kpis["tanker_off_hire_frac"] == pytest.approx(100 / 400, rel=1e-12)
 
@@ -276,7 +276,7 @@ def test_dry_docks_are_staggered_across_the_fleet():
     d["fleet"]["tankers"][0].update(count=2, dry_dock={"every": "400 h", "duration": "30 h"})
     d["fleet"]["arrival_spacing"] = "10 h"
     r = ss.simulate(build(d))
-    arr = {t: [v["load_arrive_h"] for v in r.voyages if v["tanker"] == t] for t in ("T-1", "T-2")}
+    arr = {t: [v.load_arrive_h for v in r.voyages if v.tanker == t] for t in ("T-1", "T-2")}
     assert arr["T-1"][:4] == pytest.approx([0, 69.5, 169, 238.5], rel=1e-12)
     assert arr["T-2"][:6] == pytest.approx([10, 79.5, 149, 218.5, 288, 387.5], rel=1e-12)
     assert [t["off_hire_h"] for t in r.tankers] == pytest.approx([60.0, 30.0], rel=1e-12)
@@ -289,7 +289,7 @@ def test_scripted_tanker_outage_pauses_the_passage():
                  disruptions=[{"target": "tanker", "index": 0, "start": "2025-01-02", "end": "2025-01-03"}])
     r = ss.simulate(build(d))
     v = r.voyages[0]
-    assert v["discharge_arrive_h"] == pytest.approx(55.0, rel=1e-12)
+    assert v.discharge_arrive_h == pytest.approx(55.0, rel=1e-12)
     assert r.tankers[0]["breakdown_h"] == pytest.approx(24.0, rel=1e-12)
     assert r.tankers[0]["sailing_laden_h"] == pytest.approx(16.0, rel=1e-12)
 
@@ -448,7 +448,7 @@ def test_dry_dock_due_exactly_at_the_end_of_a_voyage_is_taken_then():
     d = distinct(horizon="300 h")
     d["fleet"]["tankers"][0]["dry_dock"] = {"every": "99 h", "duration": "10 h"}
     r = ss.simulate(build(d))
-    assert [v["load_arrive_h"] for v in r.voyages] == pytest.approx([0, 79.5, 149, 228.5], rel=1e-12)
+    assert [v.load_arrive_h for v in r.voyages] == pytest.approx([0, 79.5, 149, 228.5], rel=1e-12)
     assert r.tankers[0]["off_hire_h"] == pytest.approx(30.0, rel=1e-12)
 
 
@@ -462,7 +462,7 @@ def test_berthing_waits_for_weather_and_ship_together(tmp_path):
                  load_port={"weather_site": "L", "berthing": "6 h", "limits": {"berthing": {"max_wind": "15 m/s"}}},
                  disruptions=[{"target": "tanker", "index": 0, "start": "2025-01-02", "end": "2025-01-03"}])
     v = ss.simulate(build(d)).voyages[0]
-    assert (v["load_berth_h"], v["load_start_h"], v["load_end_h"]) == (0.0, 56.0, 68.0)
+    assert (v.load_berth_h, v.load_start_h, v.load_end_h) == (0.0, 56.0, 68.0)
 
 
 def test_a_one_site_hindcast(tmp_path):
@@ -474,17 +474,19 @@ def test_a_one_site_hindcast(tmp_path):
 
 
 def test_voyage_records_have_exactly_the_declared_fields():
-    from shuttle_sim.results import VOYAGE_FIELDS
+    from shuttle_sim.components.records import Voyage
 
     r = ss.simulate(build(distinct(horizon="100 h")))
-    assert len(set(VOYAGE_FIELDS)) == len(VOYAGE_FIELDS)
-    assert list(r.voyages[0]) == list(VOYAGE_FIELDS)
+    assert len(set(Voyage._fields)) == len(Voyage._fields)
+    assert type(r.voyages[0]) is Voyage
+    assert r.voyages[0]._asdict().keys() == set(Voyage._fields)
+    assert len(r.voyages[0]) == len(Voyage._fields)
 
 
 def test_without_arrival_spacing_the_fleet_arrives_together():
     d = distinct(horizon="100 h", load_port={"berths": 2}, discharge_port={"berths": 2})
     d["fleet"]["tankers"][0]["count"] = 2
     r = ss.simulate(build(d), seed=5, replication=2)
-    assert [v["load_arrive_h"] for v in r.voyages] == [0.0, 0.0]
-    assert [v["discharge_depart_h"] for v in r.voyages] == [49.5, 49.5]
+    assert [v.load_arrive_h for v in r.voyages] == [0.0, 0.0]
+    assert [v.discharge_depart_h for v in r.voyages] == [49.5, 49.5]
     assert (r.seed, r.replication, r.horizon_h, r.scenario_name) == (5, 2, 100.0, "cycle")
