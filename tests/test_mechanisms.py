@@ -16,6 +16,7 @@ except the hours each case sets), so every hold is known to the hour.
 
 import csv
 import datetime as dt
+import zlib
 
 import numpy as np
 import pytest
@@ -254,30 +255,49 @@ def test_closed_fraction_of_each_operation(tmp_path):
 
 
 # ---------------------------------------------------------------- outages, dry docks
+def dock_phase(seed: int, cls: str, j: int, replication: int = 0) -> float:
+    """The phase of ship ``j`` of class ``cls`` in its survey cycle, written from the
+    definition of its stream (rng.py): the first uniform of ``dry_dock/<class>``, index
+    ``j``, i.e. of PCG64(SeedSequence([seed, replication, crc32(name), j]))."""
+    seq = np.random.SeedSequence([seed, replication, zlib.crc32(f"dry_dock/{cls}".encode()), j])
+    return float(np.random.Generator(np.random.PCG64(seq)).random())
+
+
 def test_dry_dock_falls_due_and_takes_its_duration():
-    """Every 200 h for 50 h; one tanker, first due at 0.5 x 200 = 100 h.  Voyage 1 ends
-    its discharge call at 69.5 + 49.5 = 119 h >= 100: dry dock 119-169, next due 300;
-    ballast 169-189.  Voyage 3 leaves the discharge port at 189 + 69.5 + 49.5 = 308 h
-    >= 300: dry dock 308-358."""
+    """Every 200 h for 50 h; one tanker, first due at its phase of the cycle: seed 5
+    draws 0.3033, so 60.66 h.  Voyage 0's discharge call ends at 49.5 h (not due);
+    voyage 1's at 69.5 + 49.5 = 119 h >= 60.66: dry dock 119-169, next due 260.66 h
+    (one interval after it fell due, not after it was taken: that would be 319 h);
+    ballast 169-189.  Voyage 2's call ends at 238.5 h (not due), voyage 3's leaves the
+    discharge port at 258.5 + 49.5 = 308 h >= 260.66: dry dock 308-358."""
     d = distinct(horizon="400 h")
     d["fleet"]["tankers"][0]["dry_dock"] = {"every": "200 h", "duration": "50 h"}
-    r = ss.simulate(build(d))
+    s = build(d)
+    phase = dock_phase(5, "T", 0)
+    assert 49.5 / 200 < phase <= 108 / 200  # the trajectory below holds for this seed's phase
+    assert World(s, seed=5).tankers[0].dry_dock.next_due_h == phase * 200  # first_due_h: phase x every
+    r = ss.simulate(s, seed=5)
     assert [v.load_arrive_h for v in r.voyages] == pytest.approx([0, 69.5, 189, 258.5], rel=1e-12)
     assert r.tankers[0]["off_hire_h"] == pytest.approx(100.0, rel=1e-12)
     assert r.kpis["tanker_off_hire_frac"] == pytest.approx(100 / 400, rel=1e-12)
 
 
-def test_dry_docks_are_staggered_across_the_fleet():
-    """Two tankers (the second 10 h behind), every 400 h for 30 h: first due at 100 h
-    and 300 h.  Tanker 0's voyage 1 discharge call ends at 119 h (next due 500 h: its
-    voyage 7, from 516.5 h, ends the call at 566 h, docked to 596 h); tanker 1's voyage 4
-    at 10 + 4 x 69.5 + 49.5 = 337.5 h (next due 700 h)."""
+def test_each_ship_of_the_fleet_docks_at_its_own_phase():
+    """Two tankers (the second 10 h behind), every 400 h for 30 h, first due at their
+    own phases: seed 64 draws 0.2704 and 0.8209 (108.17 h and 328.35 h).  Tanker 0's
+    voyage 1 discharge call ends at 119 h (docked to 149, next due 508.17 h: its voyage
+    7, from 516.5 h, ends the call at 566 h, docked to 596 h); tanker 1's voyage 4 at
+    10 + 4 x 69.5 + 49.5 = 337.5 h (docked to 367.5, next due 728.35 h)."""
     d = distinct(horizon="600 h", discharge_port={"berths": 2}, load_port={"berths": 2})
     d["fleet"]["tankers"][0].update(count=2, dry_dock={"every": "400 h", "duration": "30 h"})
     d["fleet"]["arrival_spacing"] = "10 h"
-    r = ss.simulate(build(d))
+    s = build(d)
+    p0, p1 = dock_phase(64, "T", 0), dock_phase(64, "T", 1)
+    assert 96.5 / 400 < p0 <= 119 / 400 and 268 / 400 < p1 <= 337.5 / 400
+    assert [t.dry_dock.next_due_h for t in World(s, seed=64).tankers] == [p0 * 400, p1 * 400]
+    r = ss.simulate(s, seed=64)
     arr = {t: [v.load_arrive_h for v in r.voyages if v.tanker == t] for t in ("T-1", "T-2")}
-    assert arr["T-1"][:4] == pytest.approx([0, 69.5, 169, 238.5], rel=1e-12)
+    assert arr["T-1"][:8] == pytest.approx([0, 69.5, 169, 238.5, 308, 377.5, 447, 516.5], rel=1e-12)
     assert arr["T-2"][:6] == pytest.approx([10, 79.5, 149, 218.5, 288, 387.5], rel=1e-12)
     assert [t["off_hire_h"] for t in r.tankers] == pytest.approx([60.0, 30.0], rel=1e-12)
 
@@ -361,9 +381,10 @@ def test_breakdowns_are_charged_exactly_the_ships_down_hours():
 def test_other_traffic_rate_and_berth_time():
     """Poisson calls at 300 a year, 10 h each, at a port with berths to spare: the
     calls finished by H are Poisson with mean 300 x (H - 10) / 8,760 (a 365-day year);
-    each holds a berth exactly 10 h."""
+    each holds a berth exactly 10 h.  The tanker (20,000 nmi each way, the loader's
+    bound is 21,600 nmi) holds at most one of the 20 berths, so calls never queue."""
     H = 5 * 8760.0
-    d = distinct(horizon=f"{H} h", route={"distance": "100000 nmi"},
+    d = distinct(horizon=f"{H} h", route={"distance": "20000 nmi"},
                  load_port={"berths": 20, "other_traffic": {"calls_per_year": 300, "berth_time": "10 h"}})
     s = build(d)
     calls, expected = [], 300 * (H - 10) / 8760
@@ -441,13 +462,20 @@ def test_each_ports_other_traffic_has_its_own_stream():
 
 
 def test_dry_dock_due_exactly_at_the_end_of_a_voyage_is_taken_then():
-    """Every 99 h: first due at 49.5 h, the very moment voyage 0 leaves the discharge
-    port: docked 49.5-59.5, ballast to 79.5; next due 148.5 h, taken when voyage 2's
-    discharge call ends at 149 + 49.5 = 198.5 h; next due 247.5 h, taken at 278 h (to
-    288 h): 30 h off hire by 300 h."""
+    """First due exactly at 49.5 h, the very moment voyage 0 leaves the discharge port:
+    seed 9 draws phase 0.4766, and an interval of 49.5 / 0.4766 = 103.87 h puts the first
+    due date there exactly (checked).  Docked 49.5-59.5, ballast to 79.5; next due
+    153.37 h, taken when voyage 2's discharge call ends at 149 + 49.5 = 198.5 h; next due
+    257.23 h, taken at 278 h (to 288 h): 30 h off hire by 300 h."""
+    phase = dock_phase(9, "T", 0)
+    every_h = 49.5 / phase
+    assert 79.5 < every_h <= 114.25  # the trajectory below holds for this interval
     d = distinct(horizon="300 h")
-    d["fleet"]["tankers"][0]["dry_dock"] = {"every": "99 h", "duration": "10 h"}
-    r = ss.simulate(build(d))
+    d["fleet"]["tankers"][0]["dry_dock"] = {"every": f"{every_h!r} h", "duration": "10 h"}
+    s = build(d)
+    assert s.fleet.tankers[0].dry_dock.every_h == every_h
+    assert World(s, seed=9).tankers[0].dry_dock.next_due_h == 49.5  # exactly, not just after
+    r = ss.simulate(s, seed=9)
     assert [v.load_arrive_h for v in r.voyages] == pytest.approx([0, 79.5, 149, 228.5], rel=1e-12)
     assert r.tankers[0]["off_hire_h"] == pytest.approx(30.0, rel=1e-12)
 
