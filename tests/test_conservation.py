@@ -18,8 +18,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from shuttle_sim import simulate
+from shuttle_sim.components.drydock import first_due_h
 from shuttle_sim.components.tanker import TANKER_STATES
 from shuttle_sim.components.terminal import BERTH_STATES
+from shuttle_sim.rng import Streams
 
 from .conftest import build, cycle_dict, port
 from .strategies import rich_scenarios, scenarios
@@ -98,9 +100,11 @@ def check_time(s, r):
     H = s.horizon_h
     classes = {c.name: c for c in s.fleet.tankers}
     index = 0
+    in_class: dict = {}  # number of the ship within its class (its streams' index)
     n = s.n_tankers
     for t in r.tankers:
         c = classes[t["tanker_class"]]
+        j = in_class[c.name] = in_class.get(c.name, -1) + 1
         hours = {key[:-2]: v for key, v in t.items() if key.endswith("_h")}
         assert all(v >= -TOL_H for v in hours.values()), hours
         assert sum(hours.values()) == pytest.approx(H, abs=1e-6)
@@ -115,7 +119,9 @@ def check_time(s, r):
         if dd is None:
             assert hours["off_hire"] == 0
         else:
-            first = (index + 0.5) * dd.every_h / n
+            # first due at the ship's phase of its survey cycle (drydock.first_due_h),
+            # the first draw of its own stream dry_dock/<class>, index j
+            first = first_due_h(dd, Streams(r.seed, r.replication).get(f"dry_dock/{c.name}", j).random())
             due = 0 if first > H else math.floor((H - first) / dd.every_h) + 1
             assert hours["off_hire"] <= due * dd.duration_h + TOL_H
         if c.breakdowns is None and not any(d.target == "tanker" and d.index == index for d in s.disruptions):
