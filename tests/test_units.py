@@ -36,6 +36,14 @@ DEFINITIONS = {
     "kbbl/d": ("volume_rate", 1e3 * BBL_M3 / DAY_H), "kbpd": ("volume_rate", 1e3 * BBL_M3 / DAY_H),
     "mb/d": ("volume_rate", 1e6 * BBL_M3 / DAY_H), "MMbbl/d": ("volume_rate", 1e6 * BBL_M3 / DAY_H),
     "t/m3": ("density", 1.0), "kg/m3": ("density", 1e-3),
+    # money in US dollars; money rates per day (the trade's hire and opex quote), a year
+    # of 365 days; prices per tonne and per m3 of crude (or tank capacity)
+    "USD": ("money", 1.0), "kUSD": ("money", 1e3), "MUSD": ("money", 1e6), "bnUSD": ("money", 1e9),
+    "USD/d": ("money_rate", 1.0), "USD/day": ("money_rate", 1.0), "kUSD/d": ("money_rate", 1e3),
+    "kUSD/day": ("money_rate", 1e3), "USD/h": ("money_rate", DAY_H), "USD/yr": ("money_rate", 1 / 365),
+    "kUSD/yr": ("money_rate", 1e3 / 365), "MUSD/yr": ("money_rate", 1e6 / 365),
+    "USD/t": ("price_per_tonne", 1.0), "USD/kt": ("price_per_tonne", 1e-3),
+    "USD/m3": ("price_per_volume", 1.0), "USD/bbl": ("price_per_volume", 1 / BBL_M3),
 }
 
 
