@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 import shuttle_sim as ss
-from shuttle_sim.experiment import InProcessExecutor, read_levels, run_experiment
+from shuttle_sim.study import InProcessExecutor, StudyError, read_levels, run_experiment
 
 from .conftest import CONFIGS, build, cycle_dict, port
 
@@ -96,7 +96,7 @@ def test_resume_after_a_killed_process(tmp_path):
 
 def test_a_different_study_in_the_same_directory_is_refused(tmp_path):
     run_experiment(noisy(), 2, seed=1, out=tmp_path)
-    with pytest.raises(ss.experiment.StudyError, match="holds a different study"):
+    with pytest.raises(StudyError, match="holds a different study"):
         run_experiment(noisy(), 2, seed=2, out=tmp_path)
 
 
@@ -251,10 +251,11 @@ def test_storage_unbounded_farm_holds_everything_supplied(factor):
 
 def test_replications_must_be_at_least_one():
     assert run_experiment(noisy(), 1, seed=1).summary["replications"] == 1
-    with pytest.raises(ss.experiment.StudyError, match="replications must be >= 1"):
+    with pytest.raises(StudyError, match="replications must be >= 1"):
         run_experiment(noisy(), 0, seed=1)
-    with pytest.raises(ss.experiment.StudyError, match="precision must be > 0"):
-        run_experiment(noisy(), 10, seed=1, precision=0.0)
+    for bad in (0.0, -0.01, math.nan, math.inf):  # a finite number > 0 (a NaN compares False)
+        with pytest.raises(StudyError, match=rf"precision must be a finite number > 0, found {bad}$"):
+            run_experiment(noisy(), 10, seed=1, precision=bad)
 
 
 def test_resume_drops_a_torn_last_line(tmp_path):
