@@ -1,5 +1,5 @@
 """Weather sources against their definitions: storm counts by calendar month (a
-non-homogeneous Poisson process), reach and lag, shared severity, the AR(1) calm
+non-homogeneous Poisson process, each month's count over its real length), reach and lag, shared severity, the AR(1) calm
 background, and the synthetic source's marginals and copula.
 
 Tolerances are derived, not chosen: the standard error of a mean of an AR(1) series of
@@ -9,6 +9,7 @@ lag-1 autocorrelation about sqrt((1 - phi^2) / n); of a correlation rho about
 small enough for the check to mean something.
 """
 
+import calendar
 import datetime as dt
 import math
 
@@ -32,6 +33,13 @@ def months_of(n_hours: int) -> np.ndarray:
     """Calendar month (1..12) of each hour from START, by the standard library."""
     t0 = dt.datetime(START.year, START.month, START.day)
     return np.array([(t0 + dt.timedelta(hours=int(h))).month for h in range(n_hours)])
+
+
+def month_hours(n_hours: int) -> np.ndarray:
+    """Length in hours of the calendar month of each hour from START (standard library)."""
+    t0 = dt.datetime(START.year, START.month, START.day)
+    return np.array([24 * calendar.monthrange(t.year, t.month)[1]
+                     for t in (t0 + dt.timedelta(hours=int(h)) for h in range(n_hours))], float)
 
 
 def storm_peaks(series: np.ndarray) -> np.ndarray:
@@ -59,8 +67,9 @@ def test_storms_follow_their_monthly_rates_reach_and_lag():
         n = w.n_hours
         if rep == 0:
             months = months_of(n)
-            # storms per month at 730 h a month: the expected count over the series
-            rate = np.array(STORMS["monthly_storms"], float)[months - 1] / 730.0
+            # each month's storms spread over that calendar month's real length (744 h in
+            # January and July): the expected count over the series
+            rate = np.array(STORMS["monthly_storms"], float)[months - 1] / month_hours(n)
             expected = rate.sum()
             stormy = np.flatnonzero(a > 0)
             # every storm hour is in January or July, or the spill of a storm begun there
