@@ -51,6 +51,14 @@ MODULES: dict[str, list[str]] = {
     "shuttle_sim/model.py": MODEL_TESTS + ["tests/test_ferry.py"],
     "shuttle_sim/components/terminal.py": ["tests/test_terminal.py"] + MODEL_TESTS,
     "shuttle_sim/components/tanker.py": MODEL_TESTS,
+    # ship physics shared by tankers and ferries (split out of tanker.py)
+    "shuttle_sim/components/passage.py": ["tests/test_ship_physics.py"] + MODEL_TESTS + ["tests/test_ferry.py"],
+    "shuttle_sim/components/drydock.py": ["tests/test_ship_physics.py"] + MODEL_TESTS + ["tests/test_ferry.py"],
+    # port-call steps and the cargo transfer (split out of terminal.py)
+    "shuttle_sim/components/steps.py": ["tests/test_terminal.py"] + MODEL_TESTS,
+    "shuttle_sim/components/transfer.py": ["tests/test_terminal.py"] + MODEL_TESTS,
+    # the offtake and its policies (moved out of model.py)
+    "shuttle_sim/components/offtake.py": ["tests/test_offtake.py"] + MODEL_TESTS,
     "shuttle_sim/components/tank.py": ["tests/test_tank.py"] + MODEL_TESTS,
     "shuttle_sim/components/availability.py": ["tests/test_availability.py", "tests/test_mechanisms.py",
                                                "tests/test_weather.py"],
@@ -63,7 +71,10 @@ MODULES: dict[str, list[str]] = {
     "shuttle_sim/units.py": ["tests/test_units.py", "tests/test_mechanisms.py"],
     "shuttle_sim/distributions.py": ["tests/test_distributions.py"],
     "shuttle_sim/sampling.py": ["tests/test_distributions.py"],
-    "shuttle_sim/experiment.py": ["tests/test_experiment.py"],
+    # the study layer (experiment.py is now a re-export of shuttle_sim/study)
+    "shuttle_sim/study/experiment.py": ["tests/test_experiment.py"],
+    "shuttle_sim/study/stopping.py": ["tests/test_experiment.py"],
+    "shuttle_sim/study/storage.py": ["tests/test_experiment.py"],
 }
 # tests too slow for a mutant run or that need the network of processes (deselected)
 DESELECT = ["tests/test_experiment.py::test_resume_after_a_killed_process",
