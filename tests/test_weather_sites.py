@@ -152,7 +152,7 @@ def test_model_applies_berth_exposure_at_ports_not_at_sea():
                    route={"distance": "200 nmi", "weather_site": "port", "passage_limits": {"max_hs": "1.5 m"}})
     w = ss.model.World(build(d), seed=3, horizon_h=8760)
     hs = w.weather.hs_m["port"][:8760]
-    berth, sea = w.load.weather["berthing"], w.tankers[0]._sea
+    berth, sea = w.load.weather["berthing"], w.tankers[0].passage.sea
     closed = lambda a: np.array([not a.is_up(h + 0.5) for h in range(8760)])  # noqa: E731
     np.testing.assert_array_equal(closed(berth), 0.25 * hs > 1.5)
     np.testing.assert_array_equal(closed(sea), hs > 1.5)
@@ -215,7 +215,7 @@ def test_model_stops_berthing_in_fog():
     assert w.load.hold_h["berthing"] > 0  # fog held some berthings
     gate = w.load.weather["berthing"]
     for v in w.voyages:  # every berthing ran in clear weather from its start to its end
-        start = v["load_start_h"] - 2.0  # berthing takes 2 h and ends at the load start (no formalities)
+        start = v.load_start_h - 2.0  # berthing takes 2 h and ends at the load start (no formalities)
         assert gate.window(start, 2.0) == start
         assert np.isinf(vis[int(start):int(math.ceil(start + 2.0))]).all()
 
