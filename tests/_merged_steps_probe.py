@@ -42,8 +42,9 @@ def fingerprint(scenario, seed, horizon_h):
 
 
 name, seed = sys.argv[1], int(sys.argv[2])
-horizons = np.linspace(200.0, 2500.0, int(sys.argv[3])) + 0.37  # off the hour grid of the weather
 s = ss.load_scenario(Path(__file__).resolve().parents[1] / "configs" / f"{name}.yaml")
+# off the hour grid of the weather, and after the scenario's warm-up (a horizon must exceed it)
+horizons = s.warmup_h + np.linspace(200.0, 2500.0, int(sys.argv[3])) + 0.37
 steps.BookedSteps.run = counting_run
 ours = [fingerprint(s, seed, h) for h in horizons]
 steps.BookedSteps.run = step_by_step
