@@ -209,10 +209,17 @@ def test_extends_cycles_and_missing_files_are_one_line_errors(tmp_path):
 
 def test_run_with_set_on_the_command_line(capsys, tmp_path):
     args = ["run", str(CONFIGS / "aktau_current.yaml"), "--years", "0.05", "--json"]
+    # a fourth berth needs its draft too (one per berth, or one for all)
     assert main(args + ["--set", "fleet.tankers[Astana-class].count=3", "--set", "load_port.berths=4",
+                        "--set", "load_port.depth.berth_max_draft=[8.7 m, 9.0 m, 8.7 m, 8.7 m]",
                         "--out", str(tmp_path / "o")]) == 0
     again = ss.load_scenario(tmp_path / "o" / "scenario.resolved.yaml")
     assert again.n_tankers == 4 and again.load_port.berths == 4
+    capsys.readouterr()
+    assert main(args + ["--set", "load_port.berths=4", "--out", str(tmp_path / "three")]) == 2
+    assert capsys.readouterr().err == ("--set: load_port.depth.berth_max_draft: expected 1 or 4 drafts (one per "
+                                       "berth), found 3\n")
+    assert not (tmp_path / "three").exists()
     capsys.readouterr()
     assert main(args + ["--set", "fleet.tankers[Nope].count=3", "--out", str(tmp_path / "bad")]) == 2
     err = capsys.readouterr().err
