@@ -19,7 +19,7 @@ merged = [0, 0]  # runs with more than one step: slept in one timeout, step by s
 
 def counting_run(self, env, ship):
     if self._nd > 1:
-        merged[0 if env.now + (self.t - env.now) == self.t and self._hold_at < 0 else 1] += 1
+        merged[0 if env.now + (self.t - env.now) == self.t else 1] += 1
     return (yield from run(self, env, ship))
 
 
@@ -43,7 +43,8 @@ def fingerprint(scenario, seed, horizon_h):
 
 name, seed = sys.argv[1], int(sys.argv[2])
 s = ss.load_scenario(Path(__file__).resolve().parents[1] / "configs" / f"{name}.yaml")
-horizons = s.warmup_h + np.linspace(200.0, 2500.0, int(sys.argv[3])) + 0.37  # off the hour grid of the weather, past the warm-up
+# off the hour grid of the weather, and after the scenario's warm-up (a horizon must exceed it)
+horizons = s.warmup_h + np.linspace(200.0, 2500.0, int(sys.argv[3])) + 0.37
 steps.BookedSteps.run = counting_run
 ours = [fingerprint(s, seed, h) for h in horizons]
 steps.BookedSteps.run = step_by_step

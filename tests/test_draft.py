@@ -43,9 +43,9 @@ def test_cargo_follows_the_falling_sea_level_exactly():
     assert expected[0][1] == pytest.approx(44_998.5, rel=1e-15)
     assert len(r.voyages) >= 5
     for v, (s, c) in zip(r.voyages, expected):
-        assert v["load_start_h"] == pytest.approx(s, rel=1e-12)
-        assert v["cargo_t"] == pytest.approx(c, rel=1e-12)
-    assert r.voyages[-1]["cargo_t"] < r.voyages[0]["cargo_t"]
+        assert v.load_start_h == pytest.approx(s, rel=1e-12)
+        assert v.cargo_t == pytest.approx(c, rel=1e-12)
+    assert r.voyages[-1].cargo_t < r.voyages[0].cargo_t
 
 
 def test_shallow_discharge_berth_limits_the_cargo():
@@ -53,7 +53,7 @@ def test_shallow_discharge_berth_limits_the_cargo():
     d = draft_case(sea_level={"trend_per_yr": "0 m"},
                    discharge_port=port("D", 2, depth={"as_of": "2020-01-01", "berth_max_draft": ["11 m", "9 m"]}))
     r = ss.simulate(build(d))
-    assert {v["cargo_t"] for v in r.voyages} == {60_000 * 5 / 8}
+    assert {v.cargo_t for v in r.voyages} == {60_000 * 5 / 8}
 
 
 def test_per_berth_drafts_and_approach():
@@ -64,7 +64,7 @@ def test_per_berth_drafts_and_approach():
                    fleet={"tankers": [{"name": "T", "count": 2, "cargo": "60000 t", "laden_speed": "12.5 kn",
                                        "ballast_speed": "12.5 kn", "draft": {"light": "4 m", "loaded": "12 m"}}]})
     r = ss.simulate(build(d))
-    assert {v["cargo_t"] for v in r.voyages} == {45_000.0, 52_500.0}
+    assert {v.cargo_t for v in r.voyages} == {45_000.0, 52_500.0}
 
 
 def test_no_depth_or_no_load_line_means_no_limit():
@@ -73,7 +73,7 @@ def test_no_depth_or_no_load_line_means_no_limit():
     no_line = cycle_dict(horizon="400 h", load_port=port("L", depth={"as_of": "2025-01-01", "berth_max_draft": "5 m"}))
     for d in (no_depth, no_line):
         r = ss.simulate(build(d))
-        assert [v["cargo_t"] for v in r.voyages] == [v["cargo_t"] for v in base.voyages]
+        assert [v.cargo_t for v in r.voyages] == [v.cargo_t for v in base.voyages]
         assert r.kpis["delivered_t"] == base.kpis["delivered_t"]
 
 
@@ -105,9 +105,19 @@ def test_cannot_fit_error_from_the_cli(tmp_path, capsys):
     assert not out.exists()
 
 
-def test_berth_list_must_match_the_berths():
-    d = draft_case(load_port=port("L", 2, depth={"as_of": "2025-01-01", "berth_max_draft": ["10 m", "12 m", "9 m"]}))
-    with pytest.raises(ss.ConfigError, match=r"load_port.depth.berth_max_draft: expected 1 or 2 drafts"):
+def test_berth_list_names_berths_in_service_order():
+    """A list gives one draft per berth in the order berths come into service: it may name
+    more berths than are in service (the first ``berths`` are used), never fewer."""
+    from shuttle_sim.config.seaway import PortDepth
+
+    depth = PortDepth.model_validate({"as_of": "2025-01-01", "berth_max_draft": ["10 m", "12 m", "9 m"],
+                                      "approach_max_draft": "11 m"})
+    assert depth.berth_drafts_m(2) == [10.0, 11.0]  # the third berth is not in service; the approach caps the second
+    assert depth.berth_drafts_m(3) == [10.0, 11.0, 9.0]
+    build(draft_case(load_port=port("L", 2, depth={"as_of": "2025-01-01", "berth_max_draft": ["10 m", "12 m", "9 m"]})))
+    d = draft_case(load_port=port("L", 4, depth={"as_of": "2025-01-01", "berth_max_draft": ["10 m", "12 m", "9 m"]}))
+    with pytest.raises(ss.ConfigError, match=r"load_port.depth.berth_max_draft: expected one draft for all berths or "
+                                             r"at least 4 \(one per berth in service, in order\), found 3"):
         build(d)
 
 
@@ -116,7 +126,7 @@ def test_aktau_current_loads_9_to_10_kt_from_the_geometry():
     from the 2007 berth drafts [1], the sea-level fall and the load line."""
     s = ss.load_scenario(CONFIGS / "aktau_current.yaml")
     r = ss.simulate(s, seed=1)
-    astana = [v["cargo_t"] for v in r.voyages if v["tanker_class"] == "Astana-class"]
+    astana = [v.cargo_t for v in r.voyages if v.tanker_class == "Astana-class"]
     assert len(astana) > 20
     assert 8_500 <= min(astana) and max(astana) <= 10_000
     assert sum(astana) / len(astana) == pytest.approx(9_500, rel=0.05)

@@ -209,10 +209,17 @@ def test_extends_cycles_and_missing_files_are_one_line_errors(tmp_path):
 
 def test_run_with_set_on_the_command_line(capsys, tmp_path):
     args = ["run", str(CONFIGS / "aktau_current.yaml"), "--years", "0.05", "--json"]
+    # a fourth berth: aktau_current lists the drafts of the berths that could be restored [1]
     assert main(args + ["--set", "fleet.tankers[Astana-class].count=3", "--set", "load_port.berths=4",
                         "--out", str(tmp_path / "o")]) == 0
     again = ss.load_scenario(tmp_path / "o" / "scenario.resolved.yaml")
     assert again.n_tankers == 4 and again.load_port.berths == 4
+    capsys.readouterr()
+    # a sixth needs its draft too (one for all berths, or at least one per berth in service)
+    assert main(args + ["--set", "load_port.berths=6", "--out", str(tmp_path / "six")]) == 2
+    assert capsys.readouterr().err == ("--set: load_port.depth.berth_max_draft: expected one draft for all berths or "
+                                       "at least 6 (one per berth in service, in order), found 5\n")
+    assert not (tmp_path / "six").exists()
     capsys.readouterr()
     assert main(args + ["--set", "fleet.tankers[Nope].count=3", "--out", str(tmp_path / "bad")]) == 2
     err = capsys.readouterr().err

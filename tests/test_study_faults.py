@@ -297,12 +297,25 @@ def test_failures_before_the_first_kpis_and_studies_where_all_fail(tmp_path, mon
 
 
 def test_a_precision_study_resumes_to_the_same_stopping_point_and_files(tmp_path):
-    from .test_experiment import InterruptAfter
+    import math
+
+    import numpy as np
+
+    from .test_experiment import InterruptAfter, t_halfwidth
 
     kw = dict(seed=8, precision=0.01, kpi="delivered_t", max_replications=200, batch=2)
     full = run_experiment(noisy(), 10, out=tmp_path / "full", **kw)
-    # a second stage, and the interruption (after 7 tasks of 2) falls inside it
-    assert full.summary["replications"] > 7 * 2 > 10
+    # stages from 10, each the size the variance so far asks for (scipy's t half-width),
+    # at least 10 more, replayed on the study's own replications: it stops where they do
+    n = full.summary["replications"]
+    x = np.array([full.records[r]["kpis"]["delivered_t"] for r in range(n)])
+    target, stages = 10, [10]
+    while t_halfwidth(x[:target]) > 0.01 * abs(x[:target].mean()):
+        need = math.ceil(target * (t_halfwidth(x[:target]) / (0.01 * abs(x[:target].mean()))) ** 2)
+        target = min(max(need, target + 10), 200)
+        assert target <= n, "the study stopped before reaching its precision"
+        stages.append(target)
+    assert n == target and len(stages) > 1  # the interruption (after 7) falls in the pilot; more stages follow
     with pytest.raises(KeyboardInterrupt):
         run_experiment(noisy(), 10, out=tmp_path / "cut", executor=InterruptAfter(7), **kw)
     again = run_experiment(noisy(), 10, out=tmp_path / "cut", **kw)

@@ -131,3 +131,19 @@ def test_boundary_closer_than_clock_resolution_is_reached():
     ship = tank.draw("ship", 1.0, 10.0)
     env.run(until=ship.done)
     assert tank.regime == "full"
+
+
+def test_close_stops_a_flow_and_keeps_its_account():
+    """A 100 t/h source closed at 5 h has moved 500 t; the level keeps them and the
+    draw of 40 t/h alone goes on: 1,000 + 500 - 40 x 10 = 1,100 t at 10 h."""
+    env = simpy.Environment()
+    tank = TankFarm(env, "t", capacity_t=5_000, initial_t=1_000)
+    src = tank.source("supply", 100)
+    tank.sink("offtake", 40)
+    env.run(until=5)
+    tank.close(src)
+    env.run(until=10)
+    assert (src.offered_t, src.moved_t, src.actual_t_per_h) == (500, 500, 0.0)
+    assert tank.level_t == pytest.approx(1_100, rel=1e-12)
+    assert tank.totals() == {"supply_offered_t": 500, "supply_moved_t": 500, "offtake_offered_t": 400,
+                             "offtake_moved_t": 400}

@@ -315,8 +315,11 @@ def _costs(spec: Study, data: dict, here: Path, lines: dict, source: str, pr: _P
 
 
 def _check_levels(factors, base, base_dir, costs_data, source, pr: _Problems, spec: Study) -> None:
-    """Each factor's path and each level alone, at the line holding the level."""
+    """Each factor's path and each level alone, at the line holding the level; a level of
+    a linked factor goes with the same-numbered levels of its group (alone it may be
+    impossible: a fourth berth without its draft)."""
     raw = resolved_dict(base)
+    groups = {f: g for g in spec.linked for f in g} if spec.design == "grid" else {}
     for fpath, levels in factors.items():
         ranged = isinstance(spec.factors[fpath], LevelRange)
         cost = fpath.startswith(COST_PREFIX)
@@ -331,7 +334,9 @@ def _check_levels(factors, base, base_dir, costs_data, source, pr: _Problems, sp
                 if cost:
                     costs_from_dict(apply_changes(costs_data, {fpath[len(COST_PREFIX):]: level}, source))
                 else:
-                    with_changes(base, {fpath: level}, source, base_dir=base_dir)
+                    partners = {p: factors[p][i] for p in groups.get(fpath, ())
+                                if p != fpath and p in factors and i < len(factors[p]) and not p.startswith(COST_PREFIX)}
+                    with_changes(base, {fpath: level, **partners}, source, base_dir=base_dir)
             except ConfigError as e:
                 pr.from_error(key, e)
                 break  # one problem per factor is enough to fix it

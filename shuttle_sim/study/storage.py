@@ -61,7 +61,7 @@ def storage_summary(records: ResultTable) -> dict:
         # capacity that keeps deferral at zero in a year: that year's peak, if lifting this
         # farm removed all deferral; otherwise no capacity here is enough
         need = np.where(deferred <= _NO_DEFERRAL_T, peaks, np.inf)
-        q90 = float(np.quantile(need, 0.9, method="higher"))
+        q90 = float(np.quantile(need, 0.9, method="inverted_cdf"))
         out[f"{role}_tank"] = {
             "peak_stock_t": summarize(peaks),
             "capacity_for_zero_deferral_in_90pct_of_years_t": q90 if math.isfinite(q90) else None,
