@@ -38,7 +38,7 @@ from ..stats import summarize
 from .source import ScenarioSource, read_source
 
 __all__ = ["ReportError", "RunData", "StudyData", "SweepData", "ScenarioInfo", "load", "kind_of", "parse_window",
-           "STAT_SUFFIXES"]
+           "STATS"]
 
 
 class ReportError(ValueError):
