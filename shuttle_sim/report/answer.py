@@ -83,15 +83,15 @@ def _levels(d, overrides: dict) -> str:
 
 
 def _assessment(t: dict, conf: float) -> str:
-    from .figures.sweep import target_words
+    from .figures.sweep import _num, statistic_words, target_words
 
     k = catalogue.info(t["kpi"]) if catalogue.known(t["kpi"]) else None
     sc, unit = (k.scale, k.unit) if k else (1.0, "")
     lo, hi = t.get("low"), t.get("high")
-    ci = (f" (one-sided {100 * conf:.0f}% bounds {lo * sc:,.3g} to {hi * sc:,.3g})" if lo is not None and hi is not None
+    ci = (f" (one-sided {100 * conf:.0f}% bounds {_num(lo * sc)} to {_num(hi * sc)})" if lo is not None and hi is not None
           and math.isfinite(lo) and math.isfinite(hi) else "")
     verdict = {"met": "met", "missed": "missed", "undecided": "not yet decided"}.get(t["verdict"], t["verdict"])
-    return (f"{target_words(t, t['kpi'])}: estimate {t['estimate'] * sc:,.3g} {unit}{ci}, <b>{verdict}</b>")
+    return f"{target_words(t, t['kpi'])}: {statistic_words(t)} {_num(t['estimate'] * sc)} {unit}{ci}, <b>{verdict}</b>"
 
 
 def _conf(d) -> float:

@@ -133,6 +133,19 @@ def _target_grid(data, kpi: str):
     return f1, f2, est, ver
 
 
+def _num(v: float) -> str:
+    return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
+
+
+def statistic_words(t: dict | None) -> str:
+    """What a target's estimate is: the mean, or the quantile a share target judges."""
+    if t is None or t["kind"] not in ("at_least", "at_most"):
+        return "mean"
+    p = t.get("fraction") or 0.0
+    q = 1 - p if t["kind"] == "at_least" else p
+    return f"{100 * q:.0f}% quantile"
+
+
 def target_kpi(data) -> str | None:
     return data.targets[0] if data.targets else None
 
@@ -176,7 +189,7 @@ def target_heatmap(data, ax=None):
         vd = ver.iat[r, c]
         if np.isfinite(val):
             dark = abs(val - thr) > 0.6 * span
-            ax.text(c, r, f"{val:,.3g}\n{vd}", ha="center", va="center", fontsize=8,
+            ax.text(c, r, f"{_num(val)}\n{vd}", ha="center", va="center", fontsize=8,
                     color="white" if dark else "black", fontweight="bold" if vd == "met" else "normal")
         elif vd:
             ax.text(c, r, vd.replace(" (", "\n("), ha="center", va="center", fontsize=7, color="#555555")
@@ -184,7 +197,7 @@ def target_heatmap(data, ax=None):
     ax.set_ylabel(factor_label(f2))
     ax.grid(False)
     unit = f" ({k.unit})" if k else ""
-    fig.colorbar(im, ax=ax, label=f"Estimate{unit}; centre = target")
+    fig.colorbar(im, ax=ax, label=f"{statistic_words(t)}{unit}; white = target")
     return fig
 
 
