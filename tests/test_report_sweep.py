@@ -40,7 +40,7 @@ def test_sweep_report_written_by_the_cli_answers_first(swept):
     assert "Build <b>2 T ships, 1 load-port berths</b>" in head
     assert f"{best['total_annual_cost_usd'] / 1e6:,.1f} million USD/yr" in head
     assert f"{best['cost_per_tonne_usd']:,.2f} USD per tonne" in head
-    assert "mean Delivered, all routes at least 12 Mt/yr: mean 16.92 Mt/yr" in head and "<b>met</b>" in head
+    assert "Mean delivered, all routes at least 12 Mt/yr: mean 16.92 Mt/yr" in head and "<b>met</b>" in head
     assert "2 cheaper cells fail: 2 with confidence" in head
     for title in ("Each KPI against each factor", "Meeting the target over two factors", "Cost against throughput",
                   "Cost breakdown"):

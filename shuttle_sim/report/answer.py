@@ -108,7 +108,8 @@ def sweep_one(d, a: dict) -> str:
         if b.get("cost_per_tonne_usd") is not None:
             s += f", <b>{b['cost_per_tonne_usd']:,.2f} USD per tonne</b> delivered"
         s += f" (over {b.get('replications', '?')} simulated years). "
-        s += "; ".join(_assessment(t, _conf(d)) for t in b.get("assessments", [])) + "."
+        ts = "; ".join(_assessment(t, _conf(d)) for t in b.get("assessments", []))
+        s += ts[:1].upper() + ts[1:] + "."
         ch = a.get("cheaper") or []
         if ch:
             by_chance = [c for c in ch if c.get("fails") != "with confidence"]

@@ -175,7 +175,7 @@ def _sweep_sections(d) -> list[tuple[str, str]]:
             c = a.get("best") if a.get("feasible") else a.get("nearest") or {}
             rows.append({**{factor_label(k): _fmt_level(v) for k, v in (a.get("condition") or {}).items()},
                          "meets targets": "yes" if a.get("feasible") else "no (nearest cell)",
-                         "configuration": sweep.cell_label(d, d.cells[d.cells["cell"] == c.get("name")].iloc[0])
+                         "configuration": sweep.cell_label(d, d.cells[d.cells["cell"] == c.get("name")].iloc[0], design_only=True)
                          if (d.cells["cell"] == c.get("name")).any() else "",
                          "annual cost (M USD/yr)": (c.get("total_annual_cost_usd") or math.nan) / 1e6,
                          "cost per tonne (USD/t)": c.get("cost_per_tonne_usd") or math.nan})

@@ -156,7 +156,7 @@ def target_words(t: dict | None, kpi: str) -> str:
         return kpi
     k = catalogue.info(kpi) if catalogue.known(kpi) else None
     unit = k.unit if k else ""
-    label = k.label if k else kpi
+    label = (k.label if k else kpi).lower()
     thr = t["threshold"] * (k.scale if k else 1)
     if t["kind"] in ("at_least", "at_most"):
         p = t.get("fraction") or 0.0
@@ -254,9 +254,10 @@ def best_cells(data, n: int = 5) -> pd.DataFrame:
     return pd.concat([c[first], c[~first]]).head(n)
 
 
-def cell_label(data, row: pd.Series) -> str:
+def cell_label(data, row: pd.Series, design_only: bool = False) -> str:
+    fs = data.design_factors if design_only else data.factors
     return ", ".join(f"{_fmt_level(row[f])} {factor_label(f)}" if _numeric(data, f) else f"{factor_label(f)} {row[f]}"
-                     for f in data.factors)
+                     for f in fs)
 
 
 def cost_items(data) -> list[str]:
