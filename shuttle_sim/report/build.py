@@ -147,7 +147,7 @@ def _sweep_figures(d) -> list[FigureSpec]:
     if tk is not None and len([f for f in d.design_factors if sweep._numeric(d, f)]) >= 2:
         out.append(FigureSpec("target-heatmap", "Meeting the target over two factors", sweep.target_heatmap, lambda d: (
             f"Each square is a cell (other factors at the recommended cell). It shows the estimate of the statistic the target "
-            f"judges (the {sweep.statistic_words(d.target_of(tk))} of {tk}, for {sweep.target_words(d.target_of(tk), tk)}) and the verdict at the study's confidence: "
+            f"judges (the {sweep.statistic_words(d.target_of(tk))} of {sweep.kpi_words(tk)}, for {sweep.target_words(d.target_of(tk), tk)}) and the verdict at the study's confidence: "
             "'met' and 'missed' are shown with that confidence, 'open' needs more replications; 'not run' cells were settled "
             "by the adaptive search from their neighbours. Purple is "
             "above the target's threshold, orange below, white at it.")))

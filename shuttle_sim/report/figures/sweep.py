@@ -150,6 +150,10 @@ def target_kpi(data) -> str | None:
     return data.targets[0] if data.targets else None
 
 
+def kpi_words(kpi: str) -> str:
+    return catalogue.info(kpi).label.lower() if catalogue.known(kpi) else kpi
+
+
 def target_words(t: dict | None, kpi: str) -> str:
     """``delivered Mt/yr reached in 9 years of 10`` style description of a target."""
     if t is None:
@@ -197,7 +201,7 @@ def target_heatmap(data, ax=None):
     ax.set_ylabel(factor_label(f2))
     ax.grid(False)
     unit = f" ({k.unit})" if k else ""
-    fig.colorbar(im, ax=ax, label=f"{statistic_words(t)}{unit}; white = target")
+    fig.colorbar(im, ax=ax, label=f"{statistic_words(t)}{unit}")
     return fig
 
 
