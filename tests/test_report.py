@@ -201,54 +201,7 @@ def test_report_of_1000_replications_is_quick(dirs, tmp_path):
     assert cpu_s < 10.0, f"report of 1,000 replications took {cpu_s:.1f} s of CPU"
 
 
-def make_sweep(path: Path, with_costs: bool = True) -> Path:
-    """A synthetic sweep directory in the shape :class:`~shuttle_sim.report.data.SweepData`
-    documents: 3 ships x 3 berths, made-up but monotone numbers."""
-    path.mkdir(parents=True)
-    rows, reps = [], []
-    for ships in (3, 4, 5):
-        for berths in (1, 2, 3):
-            cell = f"s{ships}b{berths}"
-            mean = 4.0 * ships + 1.5 * berths
-            row = {"cell": cell, "fleet.tankers[0].count": ships, "load_port.berths": berths, "replications": 20,
-                   "p_meet_target": min(1.0, max(0.0, (mean - 16.0) / 6.0))}
-            for k, v, hw in (("delivered_mt_per_year", mean, 0.2), ("deferred_t", 1e6 / mean, 5e3)):
-                row |= {f"{k}_mean": v, f"{k}_ci95_halfwidth": hw, f"{k}_p10": v - 2 * hw, f"{k}_p50": v, f"{k}_p90": v + 2 * hw}
-            if with_costs:
-                cost = {"tankers": 30e6 * ships, "berths": 12e6 * berths, "storage": 8e6}
-                for item, c in cost.items():
-                    row |= {f"cost_{item}_usd_per_year_mean": c}
-                total = sum(cost.values())
-                row |= {"total_annual_cost_usd_mean": total, "cost_per_tonne_usd_mean": total / (mean * 1e6),
-                        "cost_per_tonne_usd_ci95_halfwidth": 0.1}
-            rows.append(row)
-            for r in range(3):
-                reps.append({"cell": cell, "replication": r, "seed": 1, "error": "", "delivered_mt_per_year": mean + r * 0.1})
-    pd.DataFrame(rows).to_csv(path / "cells.csv", index=False)
-    pd.DataFrame(reps).to_csv(path / "replications.csv", index=False)
-    (path / "manifest.json").write_text(json.dumps({
-        "kind": "sweep", "factors": ["fleet.tankers[0].count", "load_port.berths"], "seed": 1, "replications": 20,
-        "package_version": shuttle_sim.__version__, "scenario_sha256": "0" * 64, "scenario": "kcts_concept",
-        "target": {"kpi": "delivered_mt_per_year", "value": 20.0, "confidence": 0.9}}))
-    (path / "answer.json").write_text(json.dumps({"recommended": "s5b1"}))  # the cheapest meeting 90%
-    return path
-
-
-def test_sweep_report(dirs, tmp_path):
-    sw = make_sweep(tmp_path / "sweep")
-    (sw / "scenario.resolved.yaml").write_bytes((dirs["study"] / "scenario.resolved.yaml").read_bytes())
-    text = _check_page(build_report(sw, out=tmp_path / "rep"))
-    assert "Recommended" in text and "fleet.tankers[0].count = 5" in text and "USD/t" in text
-    assert "Marginal value" in text
-    d = rdata.load(sw)
-    from shuttle_sim.report.figures import sweep
-
-    mv = sweep.marginal_values(d).set_index("factor")
-    assert mv.loc["load_port.berths", "delivered_mt_per_year"] == pytest.approx(1.5)  # s5b1 -> s5b2
-    assert mv.loc["load_port.berths", "total_annual_cost_usd"] == pytest.approx(12e6)
-    assert mv.loc["fleet.tankers[0].count", "to"] == "highest level swept"
-    # without costs or a scenario file it still builds
-    _check_page(build_report(make_sweep(tmp_path / "sweep2", with_costs=False), out=tmp_path / "rep2"))
+# Sweep reports: tests/test_report_sweep.py (from real sweep directories).
 
 
 def test_pareto_front():

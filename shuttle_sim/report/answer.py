@@ -76,26 +76,84 @@ def study_answer(d) -> tuple[str, str]:
     return q, a
 
 
+def _levels(d, overrides: dict) -> str:
+    from .figures.sweep import _fmt_level, factor_label
+
+    return ", ".join(f"{_fmt_level(v)} {factor_label(k)}" if isinstance(v, (int, float)) else f"{factor_label(k)} = {v}"
+                     for k, v in overrides.items() if k in d.design_factors or k not in d.conditions)
+
+
+def _assessment(t: dict, conf: float) -> str:
+    from .figures.sweep import _num, statistic_words, target_words
+
+    k = catalogue.info(t["kpi"]) if catalogue.known(t["kpi"]) else None
+    sc, unit = (k.scale, k.unit) if k else (1.0, "")
+    lo, hi = t.get("low"), t.get("high")
+    ci = (f" (one-sided {100 * conf:.0f}% bounds {_num(lo * sc)} to {_num(hi * sc)})" if lo is not None and hi is not None
+          and math.isfinite(lo) and math.isfinite(hi) else "")
+    verdict = {"met": "met", "missed": "missed", "undecided": "not yet decided"}.get(t["verdict"], t["verdict"])
+    return f"{target_words(t, t['kpi'])}: {statistic_words(t)} {_num(t['estimate'] * sc)} {unit}{ci}, <b>{verdict}</b>"
+
+
+def _conf(d) -> float:
+    return float(d.answer.get("confidence") or d.manifest.get("confidence") or 0.9)
+
+
+def sweep_one(d, a: dict) -> str:
+    """One answer of answer.json in words."""
+    if a.get("feasible") and a.get("best"):
+        b = a["best"]
+        s = f"Build <b>{_levels(d, b['overrides'])}</b>"
+        if b.get("total_annual_cost_usd") is not None:
+            s += f": <b>{b['total_annual_cost_usd'] / 1e6:,.1f} million USD/yr</b>"
+        if b.get("cost_per_tonne_usd") is not None:
+            s += f", <b>{b['cost_per_tonne_usd']:,.2f} USD per tonne</b> delivered"
+        s += f" (over {b.get('replications', '?')} simulated years). "
+        ts = "; ".join(_assessment(t, _conf(d)) for t in b.get("assessments", []))
+        s += ts[:1].upper() + ts[1:] + "."
+        ch = a.get("cheaper") or []
+        if ch:
+            by_chance = [c for c in ch if c.get("fails") != "with confidence"]
+            s += (f" {len(ch)} cheaper cell{'s' if len(ch) > 1 else ''} fail{'s' if len(ch) == 1 else ''}: "
+                  + (f"{len(ch) - len(by_chance)} with confidence" if len(ch) > len(by_chance) else "")
+                  + (("; " if len(ch) > len(by_chance) else "") + f"{len(by_chance)} only possibly (more replications "
+                     "would settle it)" if by_chance else "") + ".")
+        return s
+    n = a.get("nearest")
+    if not n:
+        return "No cell was evaluated."
+    s = f"<b>No configuration swept meets every target.</b> The nearest is <b>{_levels(d, n['overrides'])}</b>"
+    if n.get("total_annual_cost_usd") is not None:
+        s += f" ({n['total_annual_cost_usd'] / 1e6:,.1f} million USD/yr, {n.get('cost_per_tonne_usd', math.nan):,.2f} USD/t)"
+    b = a.get("binding")
+    if b:
+        s += f"; the binding target is {_assessment({**(d.target_of(b['kpi']) or {}), **b}, _conf(d))}"
+    lim = a.get("limited_by")
+    if lim and lim.get("limit"):
+        s += f", limited by <b>{lim['limit']}</b>"
+    return s + "."
+
+
 def sweep_answer(d) -> tuple[str, str]:
-    q = d.answer.get("question") or "Which configuration meets the target at the lowest cost?"
-    if d.answer.get("answer"):
-        return q, d.answer["answer"]
-    rec = d.recommended
-    c = d.cells
-    if rec is None or not (c["cell"] == rec).any():
-        return q, "The sweep names no recommended configuration (answer.json has no 'recommended' cell)."
-    row = c[c["cell"] == rec].iloc[0]
-    levels = ", ".join(f"{f} = {row[f]:g}" if isinstance(row[f], (int, float)) else f"{f} = {row[f]}" for f in d.factors)
-    a = f"Recommended: <b>{levels}</b> (cell {rec})"
-    if "total_annual_cost_usd_mean" in c:
-        a += f", costing <b>{row['total_annual_cost_usd_mean'] / 1e6:,.1f} million USD/yr</b>"
-    if "cost_per_tonne_usd_mean" in c:
-        a += f", <b>{row['cost_per_tonne_usd_mean']:,.2f} USD/t</b> delivered"
-    if "delivered_mt_per_year_mean" in c:
-        a += f"; it delivers {row['delivered_mt_per_year_mean']:,.2f} Mt/yr on average"
-    if "p_meet_target" in c and d.target_mt_per_year is not None:
-        a += f" and meets {d.target_mt_per_year:g} Mt/yr in {100 * row['p_meet_target']:.0f}% of years"
-    return q, a + "."
+    from .figures.sweep import target_words
+
+    ts = "; ".join(target_words(d.target_of(k), k) for k in d.targets)
+    obj = {"total_annual_cost_usd": "the lowest total annual cost", "cost_per_tonne_usd": "the lowest cost per tonne"
+           }.get(d.answer.get("objective") or d.manifest.get("objective"), "the best objective")
+    q = (f"Which configuration meets {'the targets (' + ts + ')' if ts else 'the targets'} at {obj}, "
+         f"with {100 * float(d.answer.get('confidence') or d.manifest.get('confidence') or 0.9):.0f}% confidence?")
+    ans = d.answers
+    if not ans:
+        return q, "The sweep directory has no answer.json answers (an interrupted sweep?)."
+    if len(ans) == 1 and not d.conditions:
+        return q, sweep_one(d, ans[0])
+    from .figures.sweep import _fmt_level, factor_label
+
+    parts = []
+    for a in ans:
+        cond = ", ".join(f"{factor_label(k)} {_fmt_level(v)}" for k, v in (a.get("condition") or {}).items())
+        parts.append(f"<li><i>Under {cond}:</i> {sweep_one(d, a)}</li>")
+    return q, "One answer per condition (conditions are not design choices):<ul>" + "".join(parts) + "</ul>"
 
 
 def kpi_rows(d, headline_only: bool) -> list[dict]:

@@ -9,12 +9,15 @@ scenario hash, date).  Nothing is simulated again.
 from __future__ import annotations
 
 import io
+import math
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+
+import pandas as pd
 
 
 from . import html as H
@@ -135,24 +138,65 @@ def _study_figures(d) -> list[FigureSpec]:
 
 
 def _sweep_figures(d) -> list[FigureSpec]:
+    tk = sweep.target_kpi(d)
     out = [FigureSpec("kpis-vs-factors", "Each KPI against each factor", sweep.kpis_vs_factors, lambda d: (
-        "Rows: delivered Mt/yr, deferred production and cost per tonne; columns: the sweep's factors, the others "
-        "held at the recommended cell. Bands are 95% CIs of the mean: where neighbouring bands overlap the step "
-        "makes no clear difference." + (f" The red line is the target, {d.target_mt_per_year:g} Mt/yr." if d.target_mt_per_year
-                                     is not None else "")))]
-    if len(d.factors) >= 2 and "p_meet_target" in d.cells:
-        out.append(FigureSpec("target-heatmap", "Chance of meeting the target", sweep.target_heatmap, lambda d: (
-            "Share of simulated years meeting the target for each combination of the first two factors; the "
-            "cheapest combination at or above the required confidence is the answer.")))
-    if "total_annual_cost_usd_mean" in d.cells:
+        "Rows: delivered Mt/yr, deferred production and total annual cost; columns: the sweep's factors, the others "
+        "held at the recommended cell (the nearest one when none meets the targets). Bands are 95% CIs of the mean "
+        "over the cell's simulated years: where neighbouring bands overlap the step makes no clear difference. "
+        "Dashed red lines are targets."))]
+    if tk is not None and len([f for f in d.design_factors if sweep._numeric(d, f)]) >= 2:
+        out.append(FigureSpec("target-heatmap", "Meeting the target over two factors", sweep.target_heatmap, lambda d: (
+            f"Each square is a cell (other factors at the recommended cell). It shows the estimate of the statistic the target "
+            f"judges (the {sweep.statistic_words(d.target_of(tk))} of {sweep.kpi_words(tk)}, for {sweep.target_words(d.target_of(tk), tk)}) and the verdict at the study's confidence: "
+            "'met' and 'missed' are shown with that confidence, 'open' needs more replications; 'not run' cells were settled "
+            "by the adaptive search from their neighbours. Purple is "
+            "above the target's threshold, orange below, white at it.")))
+    if "total_annual_cost_usd.mean" in d.cells:
         out += [
             FigureSpec("cost-throughput", "Cost against throughput", sweep.cost_vs_throughput, lambda d: (
-                "Each point is a cell: filled ones meet the target. The line joins cells no other cell beats on "
-                "both throughput and cost (the Pareto front); the star is the recommendation.")),
+                "Each point is a cell (means over its simulated years): filled ones meet every target with the study's "
+                "confidence. The line joins cells no other cell beats on both throughput and cost (the Pareto front); "
+                "the star is the recommendation (one per condition).")),
             FigureSpec("cost-breakdown", "Cost breakdown", sweep.cost_breakdown, lambda d: (
-                "Annual cost by item for the cheapest cells that meet the target, recommended first: which items "
-                "separate them.")),
+                "Annual cost by item of the cheapest cells that meet every target, recommended first (the cheapest cells "
+                "when none does): which items separate them. Items that are zero in all of them are left out; a "
+                "negative item (to the left of zero) is a saving.")),
         ]
+    return out
+
+
+def _sweep_sections(d) -> list[tuple[str, str]]:
+    out = []
+    if len(d.answers) > 1 or d.conditions:
+        from .figures.sweep import _fmt_level, factor_label
+
+        rows = []
+        for a in d.answers:
+            c = a.get("best") if a.get("feasible") else a.get("nearest") or {}
+            rows.append({**{factor_label(k): _fmt_level(v) for k, v in (a.get("condition") or {}).items()},
+                         "meets targets": "yes" if a.get("feasible") else "no (nearest cell)",
+                         "configuration": sweep.cell_label(d, d.cells[d.cells["cell"] == c.get("name")].iloc[0], design_only=True)
+                         if (d.cells["cell"] == c.get("name")).any() else "",
+                         "annual cost (M USD/yr)": (c.get("total_annual_cost_usd") or math.nan) / 1e6,
+                         "cost per tonne (USD/t)": c.get("cost_per_tonne_usd") or math.nan})
+        out.append(("Answer under each condition", "<p>Conditions are not choices: the cheapest design is sought under "
+                    "each separately.</p>" + H.plain_table(pd.DataFrame(rows), {"annual cost (M USD/yr)": "{:,.1f}",
+                                                                               "cost per tonne (USD/t)": "{:,.2f}"})))
+    mv = sweep.marginal_values(d)
+    if len(mv):
+        a = sweep.anchor(d)
+        out.append(("Marginal value of one step more", (
+            f"<p>From the {'recommended' if a['cell'] in d.chosen() else 'nearest'} cell ({sweep.cell_label(d, a)}), the "
+            "next level swept of each factor with the others held, scaled to one ship, one berth or 100 kt of tankage: "
+            "the change in mean throughput, deferred production and total annual cost. Differences of means between "
+            "cells that share their random numbers (common random numbers).</p>" + H.plain_table(
+                mv.rename(columns={"delivered_mt_per_year": "Δ delivered (Mt/yr)", "deferred_t": "Δ deferred (kt)",
+                                   "total_annual_cost_usd": "Δ annual cost (M USD/yr)"}).assign(**{
+                    "Δ deferred (kt)": mv["deferred_t"] / 1e3, "Δ annual cost (M USD/yr)": mv["total_annual_cost_usd"] / 1e6}),
+                {"Δ delivered (Mt/yr)": "{:+,.3f}", "Δ deferred (kt)": "{:+,.0f}", "Δ annual cost (M USD/yr)": "{:+,.2f}"}))))
+    n_all = len(d.manifest.get("cells") or [])
+    out.append(("Cells", f"<p>Every evaluated cell ({len(d.cells)} of {n_all or len(d.cells)} in the design), cheapest "
+                "first; means over its simulated years.</p>" + H.plain_table(*sweep.cell_table(d))))
     return out
 
 
@@ -160,6 +204,14 @@ def _facts(d) -> list[tuple[str, str]]:
     m = d.manifest
     f = [("Result directory", str(d.path)), ("Kind", d.kind), ("Scenario", m.get("scenario", "")),
          ("Root seed", str(m.get("seed", ""))), ("Replications", str(m.get("replications", "")))]
+    if d.kind == "sweep":
+        f[2] = ("Scenario", f"{d.scenario.name} (base scenario as resolved for the "
+                            f"{'recommended' if d.recommended else 'first'} cell)" if d.scenario else "")
+        f[4] = ("Replications", f"{d.answer.get('replications', '')} in all, over {len(d.cells)} cells evaluated of "
+                                f"{len(m.get('cells') or [])}")
+        f += [("Study", f"{m.get('study', '')} ({m.get('study_file', '')})"), ("Search", str(m.get("method", ""))),
+              ("Confidence", str(m.get("confidence", ""))), ("Objective", str(m.get("objective", "")))]
+        f += [("Warning", w) for w in d.answer.get("warnings") or []]
     if d.kind == "study":
         f.append(("Failed replications", str(int((d.replications["error"] != "").sum()))))
     if m.get("horizon_h"):
@@ -216,17 +268,7 @@ def build_report(dir: str | os.PathLike, out: str | os.PathLike | None = None, w
         blocks.append(H.figure_block(i, spec.title, spec.caption(d), png, fname))
     sections = []
     if d.kind == "sweep":
-        if len(d.factors):
-            mv = sweep.marginal_values(d)
-            if len(mv):
-                sections.append(("Marginal value of one step more", (
-                    "<p>From the recommended cell, the next level of each factor with the others held: the change in "
-                    "mean throughput, deferred production and annual cost.</p>" + H.plain_table(
-                        mv.rename(columns={"delivered_mt_per_year": "Δ delivered (Mt/yr)", "deferred_t": "Δ deferred (t)",
-                                           "total_annual_cost_usd": "Δ annual cost (USD/yr)"}),
-                        {"Δ delivered (Mt/yr)": "{:+,.3f}", "Δ deferred (t)": "{:+,.0f}", "Δ annual cost (USD/yr)": "{:+,.0f}"}))))
-        sections.append(("Cells", "<p>Every cell of the sweep, cheapest first (means over its replications).</p>"
-                         + H.plain_table(*sweep.cell_table(d))))
+        sections += _sweep_sections(d)
     else:
         head = kpi_rows(d, headline_only=True)
         full = kpi_rows(d, headline_only=False)
@@ -234,10 +276,14 @@ def build_report(dir: str | os.PathLike, out: str | os.PathLike | None = None, w
                          + f"<details><summary>All {len(full)} measures</summary>{H.kpi_table(full, d.kind)}</details>"))
     sections.append(("Figures", "\n".join(blocks)))
     sections.append(("Assumptions", H.assumptions(d.source, _facts(d))))
-    name = d.scenario.name if d.scenario else d.manifest.get("scenario", d.path.name)
+    name = (d.manifest.get("study") if d.kind == "sweep" else None) or (
+        d.scenario.name if d.scenario else d.manifest.get("scenario", d.path.name))
     sub = {"run": "one simulated history", "study": f"Monte Carlo study of {len(getattr(d, 'ok', []))} replications",
-           "sweep": f"sweep of {len(d.cells) if d.kind == 'sweep' else 0} cells"}[d.kind]
+           "sweep": f"sweep of {len(d.manifest.get('cells') or []) if d.kind == 'sweep' else 0} design cells"}[d.kind]
     desc = d.scenario.description if d.scenario else ""
+    if d.kind == "sweep":
+        desc = (f"Study {d.manifest.get('study_file', '')} over the base scenario {d.scenario.name if d.scenario else '?'}"
+                f" ({d.manifest.get('method', '')} search). " + desc)
     text = H.page(f"{name}: {sub}", desc, q, a, sections)
     return _write(out_dir, text, pngs)
 

@@ -27,6 +27,7 @@ def add_parser(sub, count) -> None:
     s.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
     s.add_argument("--json", action="store_true", help="print answer.json instead of the summary")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.add_argument("--report", action="store_true", help="also write a plot report of --out into OUT/report/")
     g = s.add_mutually_exclusive_group()
     g.add_argument("--adaptive", dest="adaptive", action="store_true", default=None,
                    help="adaptive search (bisection on the monotone factor, sequential cells)")
@@ -169,6 +170,8 @@ def run(args, user_error) -> int:
     from .records import StudyError
     from .sweep import run_sweep
 
+    if args.report and not args.out:
+        raise user_error("--report needs --out (the report reads the result files)")
     study = load_study(args.study)  # a ConfigError is one line per problem, exit 2
     if not args.json:
         for w in study.warnings:  # a target above some cells' supply: said before running
@@ -183,10 +186,12 @@ def run(args, user_error) -> int:
         where = f"; finished replications are kept in {args.out}: rerun the same command to finish" if args.out else ""
         print(f"shuttle-sim: interrupted{where}", file=sys.stderr)
         return 130
+    from ..report import cli as report_cli
+
     if args.json:
         sys.stdout.write(json.dumps(sw.document, indent=2) + "\n")
-        return 0
+        return report_cli.after_run(args.out, sys.stderr) if args.report else 0
     print(format_answer(sw.document))
     print(f"  wall {sw.info['wall_s']:.1f} s, {sw.info['replications_run']} replications run now"
           + (f"; written to {args.out}/" if args.out else ""))
-    return 0
+    return report_cli.after_run(args.out) if args.report else 0

@@ -1,12 +1,15 @@
-"""Figures of a sweep over design factors: KPIs against factors, the chance of meeting
-the target over two factors, cost against throughput (Pareto front), cost breakdown.
+"""Figures of a sweep over design factors: KPIs against factors, the target estimate over
+two factors, cost against throughput (Pareto front), cost breakdown, marginal values.
 
 Reads :class:`shuttle_sim.report.data.SweepData` only (its docstring gives the directory
-shape).  Where a sweep has more factors than a figure has axes, the others are held at
-the recommended cell's levels (or the first cell's, when no cell is recommended).
+shape: ``<kpi>.mean``, ``<kpi>.ci95`` ..., ``target.<kpi>.{verdict,estimate,low,high}``).
+Where a sweep has more factors than a figure has axes, the others are held at the
+recommended cell's levels (or the cheapest cell's, when no cell is feasible).
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -14,16 +17,36 @@ import pandas as pd
 from ... import kpis as catalogue
 from ..style import BLUE, MARK_COLOURS, OKABE_ITO, legend_below, new_axes, new_figure, styled
 
-SWEEP_KPIS = ("delivered_mt_per_year", "deferred_t", "cost_per_tonne_usd")
-_SHORT = {"delivered_mt_per_year": "Delivered", "deferred_t": "Deferred", "cost_per_tonne_usd": "Cost per tonne"}
+SWEEP_KPIS = ("delivered_mt_per_year", "deferred_t", "total_annual_cost_usd")
+_SHORT = {"delivered_mt_per_year": "Delivered", "deferred_t": "Deferred", "total_annual_cost_usd": "Annual cost"}
+_VERDICT = {"met": "met", "missed": "missed", "undecided": "open"}
+
+
+def factor_label(path: str) -> str:
+    """A factor's key path in words: ``fleet.tankers[Astana-class].count`` -> ``Astana-class ships``."""
+    m = re.fullmatch(r"fleet\.tankers\[(.+)\]\.count", path)
+    if m:
+        return f"{m.group(1)} ships"
+    words = {"load_port.berths": "load-port berths", "discharge_port.berths": "discharge-port berths",
+             "load_port.tank_farm.capacity": "load-port tankage", "discharge_port.tank_farm.capacity": "discharge-port tankage"}
+    return words.get(path, path)
+
+
+def _fmt_level(v) -> str:
+    if isinstance(v, (int, float, np.integer, np.floating)) and np.isfinite(v):
+        return f"{v / 1e3:g} kt" if abs(v) >= 1e4 else f"{v:g}"
+    return str(v)
 
 
 def anchor(data) -> pd.Series:
-    """The cell the others are compared with: the recommended one, else the first."""
-    rec = data.recommended
+    """The cell the others are compared with: the recommended one, else the nearest one,
+    else the cheapest."""
     c = data.cells
-    hit = c[c["cell"] == rec] if rec is not None else c.iloc[:0]
-    return (hit if len(hit) else c).iloc[0]
+    names = [data.recommended] + [(a.get("nearest") or {}).get("name") for a in data.answers]
+    for n in names:
+        if n is not None and (c["cell"] == n).any():
+            return c[c["cell"] == n].iloc[0]
+    return c.sort_values("objective").iloc[0] if "objective" in c and len(c) else c.iloc[0]
 
 
 def slice_along(data, factor: str, others_at: pd.Series | None = None) -> pd.DataFrame:
@@ -36,72 +59,149 @@ def slice_along(data, factor: str, others_at: pd.Series | None = None) -> pd.Dat
     return data.cells[m].sort_values(factor)
 
 
+def _numeric(data, f: str) -> bool:
+    return pd.api.types.is_numeric_dtype(data.cells[f])
+
+
 def _scaled(name: str):
+    if name == "total_annual_cost_usd":
+        return 1e-6, "million USD/yr"
     k = catalogue.info(name)
     if k.unit == "t":
-        return 1e-3, f"{k.label} (kt)"
-    return k.scale, f"{k.label} ({k.unit})"
+        return 1e-3, "kt"
+    return k.scale, k.unit
 
 
 @styled
 def kpis_vs_factors(data, ax=None):
-    """Each headline KPI (rows) against each factor (columns): mean and 95% CI band."""
-    names = [n for n in SWEEP_KPIS if f"{n}_mean" in data.cells]
-    facs = data.factors[:3]
+    """Each headline KPI (rows) against each numeric factor (columns): mean and 95% CI band."""
+    names = [n for n in SWEEP_KPIS if f"{n}.mean" in data.cells]
+    facs = [f for f in data.factors if _numeric(data, f)][:4]
     if ax is None:
-        fig = new_figure((8.0, 1.9 * len(names) + 0.6))
-        axes = fig.subplots(len(names), len(facs), sharex="col", squeeze=False)
+        fig = new_figure((max(3.0 * len(facs), 6.0), 2.0 * len(names) + 0.8))
+        axes = fig.subplots(len(names), max(len(facs), 1), sharex="col", squeeze=False)
     else:
         axes = np.asarray(ax).reshape(len(names), len(facs))
         fig = axes.flat[0].figure
     for i, n in enumerate(names):
-        scale, label = _scaled(n)
-        label = f"{_SHORT[n]} ({label.rsplit('(', 1)[-1]}"  # the short name, the catalogue's unit
+        scale, unit = _scaled(n)
+        tgt = data.target_of(n)
         for j, f in enumerate(facs):
             a = axes[i, j]
             sl = slice_along(data, f)
             x = sl[f].to_numpy(dtype=float)
-            m = sl[f"{n}_mean"].to_numpy(dtype=float) * scale
-            hw = sl.get(f"{n}_ci95_halfwidth", pd.Series(0.0, index=sl.index)).fillna(0).to_numpy(dtype=float) * scale
-            a.fill_between(x, m - hw, m + hw, color=BLUE, alpha=0.2, lw=0)
-            a.plot(x, m, "o-", color=BLUE, ms=3.5, lw=1.2)
-            if n == "delivered_mt_per_year" and data.target_mt_per_year is not None:
-                a.axhline(data.target_mt_per_year, color=MARK_COLOURS["target"], lw=1)
+            xs = 1e-3 if np.nanmax(np.abs(x), initial=0) >= 1e4 else 1.0
+            m = sl[f"{n}.mean"].to_numpy(dtype=float) * scale
+            hw = sl[f"{n}.ci95"].fillna(0).to_numpy(dtype=float) * scale if f"{n}.ci95" in sl else 0 * m
+            a.fill_between(x * xs, m - hw, m + hw, color=BLUE, alpha=0.25, lw=0)
+            a.plot(x * xs, m, "o-", color=BLUE, ms=3.5, lw=1.2)
+            if tgt is not None:
+                a.axhline(tgt["threshold"] * scale, color=MARK_COLOURS["target"], lw=1, ls="--")
             if i == len(names) - 1:
-                a.set_xlabel(f"{f} (level)")
-            if i == 0:
-                a.set_title(f"against {f}", fontsize=9)
+                a.set_xlabel(factor_label(f) + (" (kt)" if xs != 1.0 else ""))
             if j == 0:
-                a.set_ylabel(label)
-            a.set_xticks(np.unique(x))
+                a.set_ylabel(f"{_SHORT[n]} ({unit})")
+            a.set_xticks(np.unique(x * xs))
     return fig
+
+
+def _target_grid(data, kpi: str):
+    f1, f2 = [f for f in data.design_factors if _numeric(data, f)][:2]
+    a = anchor(data)
+    m = pd.Series(True, index=data.cells.index)
+    for f in data.factors:
+        if f not in (f1, f2):
+            m &= data.cells[f] == a[f]
+    sub = data.cells[m]
+    sk = data.skipped
+    if len(sk):
+        keep = pd.Series(True, index=sk.index)
+        for f in data.factors:
+            if f not in (f1, f2):
+                keep &= sk[f] == a[f]
+        sk = sk[keep]
+    lv1 = sorted(set(sub[f1]) | set(sk.get(f1, [])))
+    lv2 = sorted(set(sub[f2]) | set(sk.get(f2, [])), reverse=True)
+    est = pd.DataFrame(np.nan, index=lv2, columns=lv1)
+    ver = pd.DataFrame("", index=lv2, columns=lv1, dtype=object)
+    for _, r in sub.iterrows():
+        est.loc[r[f2], r[f1]] = r[f"target.{kpi}.estimate"]
+        ver.loc[r[f2], r[f1]] = _VERDICT.get(str(r[f"target.{kpi}.verdict"]), str(r[f"target.{kpi}.verdict"]))
+    for _, r in sk.iterrows():
+        ver.loc[r[f2], r[f1]] = "not run:\n" + ("inferred " + str(r.get("inferred"))
+                                               if str(r.get("inferred", "")) not in ("", "nan") else "skipped")
+    return f1, f2, est, ver
+
+
+def _num(v: float) -> str:
+    return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
+
+
+def statistic_words(t: dict | None) -> str:
+    """What a target's estimate is: the mean, or the quantile a share target judges."""
+    if t is None or t["kind"] not in ("at_least", "at_most"):
+        return "mean"
+    p = t.get("fraction") or 0.0
+    q = 1 - p if t["kind"] == "at_least" else p
+    return f"{100 * q:.0f}% quantile"
+
+
+def target_kpi(data) -> str | None:
+    return data.targets[0] if data.targets else None
+
+
+def kpi_words(kpi: str) -> str:
+    return catalogue.info(kpi).label.lower() if catalogue.known(kpi) else kpi
+
+
+def target_words(t: dict | None, kpi: str) -> str:
+    """``delivered Mt/yr reached in 9 years of 10`` style description of a target."""
+    if t is None:
+        return kpi
+    k = catalogue.info(kpi) if catalogue.known(kpi) else None
+    unit = k.unit if k else ""
+    label = (k.label if k else kpi).lower()
+    thr = t["threshold"] * (k.scale if k else 1)
+    if t["kind"] in ("at_least", "at_most"):
+        p = t.get("fraction") or 0.0
+        return (f"{label} {'at least' if t['kind'] == 'at_least' else 'at most'} {thr:,.4g} {unit} in "
+                f"{100 * p:.0f}% of years")
+    return f"mean {label} {'at least' if t['kind'] == 'mean_at_least' else 'at most'} {thr:,.4g} {unit}"
 
 
 @styled
 def target_heatmap(data, ax=None):
-    """Chance of meeting the target over the first two factors (others at the anchor)."""
-    fig, ax = new_axes(ax, (6.0, 4.0))
-    if len(data.factors) < 2 or "p_meet_target" not in data.cells:
-        ax.text(0.5, 0.5, "needs two factors and p_meet_target in cells.csv", ha="center", transform=ax.transAxes)
+    """The first target's estimate over the first two numeric design factors (others at the
+    anchor), each square labelled with its verdict: met, missed or open."""
+    fig, ax = new_axes(ax, (7.0, 4.2))
+    kpi = target_kpi(data)
+    if kpi is None or len([f for f in data.design_factors if _numeric(data, f)]) < 2:
+        ax.text(0.5, 0.5, "needs two numeric design factors and a target", ha="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
-    f1, f2 = data.factors[:2]
-    a = anchor(data)
-    m = pd.Series(True, index=data.cells.index)
-    for f in data.factors[2:]:
-        m &= data.cells[f] == a[f]
-    grid = data.cells[m].pivot_table(index=f2, columns=f1, values="p_meet_target", aggfunc="mean").sort_index(ascending=False)
-    im = ax.imshow(100 * grid.to_numpy(dtype=float), cmap="cividis", vmin=0, vmax=100, aspect="auto")
-    ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
-    ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
-    for (r, c), v in np.ndenumerate(grid.to_numpy(dtype=float)):
-        if np.isfinite(v):
-            ax.text(c, r, f"{100 * v:.0f}%", ha="center", va="center", fontsize=8, color="white" if v < 0.6 else "black")
-    ax.set_xlabel(f1)
-    ax.set_ylabel(f2)
+    f1, f2, est, ver = _target_grid(data, kpi)
+    k = catalogue.info(kpi) if catalogue.known(kpi) else None
+    scale = k.scale if k else 1.0
+    v = est.to_numpy(dtype=float) * scale
+    t = data.target_of(kpi)
+    thr = t["threshold"] * scale if t else np.nanmedian(v)
+    span = np.nanmax(np.abs(v - thr)) if np.isfinite(v).any() else 1.0
+    im = ax.imshow(v, cmap="PuOr", vmin=thr - span, vmax=thr + span, aspect="auto")
+    ax.set_xticks(range(est.shape[1]), [_fmt_level(x) for x in est.columns])
+    ax.set_yticks(range(est.shape[0]), [_fmt_level(x) for x in est.index])
+    for (r, c), val in np.ndenumerate(v):
+        vd = ver.iat[r, c]
+        if np.isfinite(val):
+            dark = abs(val - thr) > 0.6 * span
+            ax.text(c, r, f"{_num(val)}\n{vd}", ha="center", va="center", fontsize=8,
+                    color="white" if dark else "black", fontweight="bold" if vd == "met" else "normal")
+        elif vd:
+            ax.text(c, r, vd.replace(" (", "\n("), ha="center", va="center", fontsize=7, color="#555555")
+    ax.set_xlabel(factor_label(f1))
+    ax.set_ylabel(factor_label(f2))
     ax.grid(False)
-    fig.colorbar(im, ax=ax, label="Years meeting the target (%)")
-    ax.set_title("Chance of meeting the target")
+    unit = f" ({k.unit})" if k else ""
+    fig.colorbar(im, ax=ax, label=f"{statistic_words(t)}{unit}")
     return fig
 
 
@@ -119,99 +219,137 @@ def pareto(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 @styled
 def cost_vs_throughput(data, ax=None):
     """Annual cost against throughput: feasible cells filled, the Pareto front, the choice."""
-    fig, ax = new_axes(ax, (8.0, 3.8))
+    fig, ax = new_axes(ax, (8.0, 4.0))
     c = data.cells
-    if "total_annual_cost_usd_mean" not in c or "delivered_mt_per_year_mean" not in c:
+    if "total_annual_cost_usd.mean" not in c or "delivered_mt_per_year.mean" not in c:
         ax.text(0.5, 0.5, "no costs in cells.csv", ha="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
-    x = c["delivered_mt_per_year_mean"].to_numpy(dtype=float)
-    y = c["total_annual_cost_usd_mean"].to_numpy(dtype=float) / 1e6
+    x = c["delivered_mt_per_year.mean"].to_numpy(dtype=float)
+    y = c["total_annual_cost_usd.mean"].to_numpy(dtype=float) / 1e6
     ok = data.feasible().to_numpy()
-    ax.scatter(x[~ok], y[~ok], facecolors="none", edgecolors="#777777", s=22, label="misses the target")
-    ax.scatter(x[ok], y[ok], color=BLUE, s=22, label="meets the target")
+    ax.scatter(x[~ok], y[~ok], facecolors="none", edgecolors="#777777", s=24, label="fails a target (or not shown to meet it)")
+    ax.scatter(x[ok], y[ok], color=BLUE, s=24, label="meets every target")
     fr = pareto(x, y)
     fr = fr[np.argsort(x[fr])]
     ax.plot(x[fr], y[fr], color="black", lw=1, label="Pareto front")
-    rec = data.recommended
-    if rec is not None and (c["cell"] == rec).any():
-        i = int(np.flatnonzero(c["cell"].to_numpy() == rec)[0])
-        ax.plot(x[i], y[i], "*", color=MARK_COLOURS["target"], ms=14, label=f"recommended ({rec})")
-    if data.target_mt_per_year is not None:
-        ax.axvline(data.target_mt_per_year, color=MARK_COLOURS["target"], lw=1, ls="--", label="target")
+    names = c["cell"].to_numpy()
+    for n in sorted(data.chosen()):
+        i = int(np.flatnonzero(names == n)[0])
+        ax.plot(x[i], y[i], "*", color=MARK_COLOURS["target"], ms=15, mec="black", mew=0.5,
+                label="recommended" if n == data.recommended else None)
+    t = data.target_of("delivered_mt_per_year")
+    if t is not None:
+        ax.axvline(t["threshold"], color=MARK_COLOURS["target"], lw=1, ls="--", label="throughput target")
     ax.set_xlabel("Delivered, mean (Mt/yr)")
     ax.set_ylabel("Total annual cost (million USD/yr)")
-    ax.legend(loc="upper left", fontsize=8)
-    ax.set_title("Cost against throughput")
+    legend_below(ax, ncol=3)
     return fig
 
 
 def best_cells(data, n: int = 5) -> pd.DataFrame:
-    """The ``n`` cheapest cells that meet the target (the recommended one first)."""
-    c = data.cells[data.feasible()]
-    if "total_annual_cost_usd_mean" in c:
-        c = c.sort_values("total_annual_cost_usd_mean")
-    rec = data.recommended
-    if rec is not None:
-        c = pd.concat([c[c["cell"] == rec], c[c["cell"] != rec]])
-    return c.head(n)
+    """The ``n`` cheapest cells that meet every target (chosen ones first); when none does,
+    the ``n`` cheapest cells."""
+    f = data.feasible()
+    c = data.cells[f] if f.any() else data.cells
+    if "objective" in c:
+        c = c.sort_values("objective", kind="stable")
+    first = c["cell"].isin(data.chosen())
+    return pd.concat([c[first], c[~first]]).head(n)
+
+
+def cell_label(data, row: pd.Series, design_only: bool = False) -> str:
+    fs = data.design_factors if design_only else data.factors
+    return ", ".join(f"{_fmt_level(row[f])} {factor_label(f)}" if _numeric(data, f) else f"{factor_label(f)} {row[f]}"
+                     for f in fs)
+
+
+def cost_items(data) -> list[str]:
+    return [col[: -len(".mean")] for col in data.cells.columns
+            if col.endswith(".mean") and col.startswith("cost_") and col.endswith("_usd_per_year.mean")]
 
 
 @styled
 def cost_breakdown(data, ax=None):
-    """Annual cost by item of the cheapest cells that meet the target."""
-    fig, ax = new_axes(ax, (8.0, 3.4))
-    items = [col[: -len("_mean")] for col in data.cells.columns
-             if col.endswith("_mean") and catalogue.known(col[:-5]) and catalogue.info(col[:-5]).pattern == "cost_{item}_usd_per_year"]
+    """Annual cost by item of the cheapest cells that meet the targets (items that are zero
+    in all of them left out)."""
+    fig, ax = new_axes(ax, (8.0, 3.6))
     b = best_cells(data)
+    items = [it for it in cost_items(data) if (b[f"{it}.mean"].fillna(0).abs() > 0).any()]
     if not items or not len(b):
         ax.text(0.5, 0.5, "no cost items in cells.csv", ha="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
-    labels = [str(v) for v in b["cell"]]
+    labels = [cell_label(data, r) for _, r in b.iterrows()]
     left = np.zeros(len(b))
+    neg = np.zeros(len(b))
     for k, it in enumerate(items):
-        w = b[f"{it}_mean"].fillna(0).to_numpy(dtype=float) / 1e6
-        ax.barh(labels[::-1], w[::-1], left=left[::-1], color=OKABE_ITO[k % len(OKABE_ITO)],
-                label=catalogue.info(it).label.replace("Cost: ", ""), edgecolor="white")
-        left += w
+        w = b[f"{it}.mean"].fillna(0).to_numpy(dtype=float) / 1e6
+        base = np.where(w >= 0, left, neg)
+        name = catalogue.info(it).label.replace("Cost: ", "") if catalogue.known(it) else it
+        ax.barh(labels[::-1], w[::-1], left=base[::-1], color=OKABE_ITO[k % len(OKABE_ITO)], label=name,
+                edgecolor="white")
+        left += np.where(w >= 0, w, 0)
+        neg += np.where(w < 0, w, 0)
+    ax.axvline(0, color="black", lw=0.6)
     ax.set_xlabel("Annual cost (million USD/yr)")
-    ax.set_ylabel("Cell")
-    legend_below(ax, ncol=min(len(items), 5))
+    legend_below(ax, ncol=min(len(items), 4))
     ax.grid(axis="y", visible=False)
-    ax.set_title("Cost breakdown of the cheapest feasible cells")
     return fig
 
 
+#: Marginal steps: factor key-path pattern, words, step size in the factor's unit.
+_STEPS = ((r"fleet\.tankers\[.+\]\.count", "+1 ship", 1.0), (r".*\.berths", "+1 berth", 1.0),
+          (r".*tank_farm\.capacity.*", "+100 kt of tankage", 1e5))
+MARGINAL_KPIS = ("delivered_mt_per_year", "deferred_t", "total_annual_cost_usd")
+
+
 def marginal_values(data) -> pd.DataFrame:
-    """From the anchor cell, one step up each factor (the next level in the sweep, others
-    held): change in throughput (Mt/yr), deferral (t) and annual cost (USD/yr)."""
+    """From the anchor cell, one step up each numeric design factor (the next level swept,
+    others held): change in mean throughput (Mt/yr), deferral (t) and annual cost (USD/yr),
+    scaled to +1 ship, +1 berth or +100 kt of tankage where the factor is one of those."""
     a = anchor(data)
     rows = []
-    for f in data.factors:
+    for f in data.design_factors:
+        if not _numeric(data, f):
+            continue
         sl = slice_along(data, f, a)
         up = sl[sl[f] > a[f]]
-        row = {"factor": f, "from": a[f], "to": up.iloc[0][f] if len(up) else "highest level swept"}
-        for n in ("delivered_mt_per_year", "deferred_t", "total_annual_cost_usd"):
-            col = f"{n}_mean"
-            row[n] = float(up.iloc[0][col] - a[col]) if len(up) and col in data.cells else np.nan
+        step = next(((w, s) for pat, w, s in _STEPS if re.fullmatch(pat, f)), None)
+        row = {"change": step[0] if step else f"next level of {f}", "factor": factor_label(f),
+               "from": _fmt_level(a[f]), "to": _fmt_level(up.iloc[0][f]) if len(up) else "highest level swept"}
+        per = (up.iloc[0][f] - a[f]) / step[1] if len(up) and step else 1.0
+        for n in MARGINAL_KPIS:
+            col = f"{n}.mean"
+            row[n] = float(up.iloc[0][col] - a[col]) / per if len(up) and col in data.cells else np.nan
         rows.append(row)
-    return pd.DataFrame(rows, columns=["factor", "from", "to", "delivered_mt_per_year", "deferred_t", "total_annual_cost_usd"])
+    return pd.DataFrame(rows, columns=["change", "factor", "from", "to", *MARGINAL_KPIS])
 
 
 def cell_table(data) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Every cell, cheapest first, with readable column names, and their number formats."""
+    """Every evaluated cell, cheapest first, with readable column names, and their number formats."""
     c = data.cells.copy()
-    if "total_annual_cost_usd_mean" in c:
-        c = c.sort_values("total_annual_cost_usd_mean", kind="stable")
-    c["meets target"] = np.where(data.feasible().loc[c.index], "yes", "no")
-    named = {"delivered_mt_per_year_mean": "delivered (Mt/yr)", "deferred_t_mean": "deferred (t)",
-             "p_meet_target": "years meeting target (%)", "total_annual_cost_usd_mean": "annual cost (USD/yr)",
-             "cost_per_tonne_usd_mean": "cost per tonne (USD/t)"}
-    if "p_meet_target" in c:
-        c["p_meet_target"] = 100.0 * c["p_meet_target"]
-    cols = ["cell", *data.factors, *[k for k in named if k in c], "meets target"]
-    out = c[cols].rename(columns=named)
-    fmt = {"delivered (Mt/yr)": "{:,.2f}", "deferred (t)": "{:,.0f}", "years meeting target (%)": "{:.0f}",
-           "annual cost (USD/yr)": "{:,.0f}", "cost per tonne (USD/t)": "{:,.2f}"}
+    if "objective" in c:
+        c = c.sort_values("objective", kind="stable")
+    c["meets targets"] = np.where(data.feasible().loc[c.index], "yes", "no")
+    named = {"delivered_mt_per_year.mean": "delivered (Mt/yr)", "deferred_t.mean": "deferred (kt)",
+             "total_annual_cost_usd.mean": "annual cost (M USD/yr)", "cost_per_tonne_usd.mean": "cost per tonne (USD/t)",
+             "replications": "replications"}
+    if "deferred_t.mean" in c:
+        c["deferred_t.mean"] = c["deferred_t.mean"] / 1e3
+    if "total_annual_cost_usd.mean" in c and "delivered_mt_per_year.mean" in c:
+        # as answer.json: the mean annual cost over the mean tonnes delivered per year (a ratio of means)
+        d = c["delivered_mt_per_year.mean"] * 1e6
+        c["cost_per_tonne_usd.mean"] = (c["total_annual_cost_usd.mean"] / d).where(d > 0)
+    if "total_annual_cost_usd.mean" in c:
+        c["total_annual_cost_usd.mean"] = c["total_annual_cost_usd.mean"] / 1e6
+    for t in data.targets:
+        c[f"target.{t}.verdict"] = c[f"target.{t}.verdict"].map(lambda v: _VERDICT.get(str(v), str(v)))
+        named[f"target.{t}.verdict"] = f"target on {(catalogue.info(t).label if catalogue.known(t) else t).lower()}"
+    for f in data.factors:
+        c[f] = c[f].map(_fmt_level)
+    cols = [*data.factors, *[k for k in named if k in c], "meets targets"]
+    out = c[cols].rename(columns={**named, **{f: factor_label(f) for f in data.factors}})
+    fmt = {"delivered (Mt/yr)": "{:,.2f}", "deferred (kt)": "{:,.0f}", "annual cost (M USD/yr)": "{:,.1f}",
+           "cost per tonne (USD/t)": "{:,.2f}", "replications": "{:.0f}"}
     return out, fmt

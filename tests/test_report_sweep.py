@@ -1,0 +1,97 @@
+"""Sweep reports from REAL sweep directories (``shuttle-sim sweep --out DIR --report`` on the
+deterministic toy study of tests/test_sweep.py, whose cheapest feasible cell is known by
+hand: 2 ships, 1 berth), not from a hand-made imitation of their files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from shuttle_sim.cli import main
+from shuttle_sim.report import build_report, data as rdata
+from shuttle_sim.report.figures import sweep as fsweep
+
+from .test_report import ROOT, _check_page
+from .test_study_files import STUDY
+from .test_sweep import toy
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    """The toy study swept by the CLI with --report: (study dir, sweep dir)."""
+    d = tmp_path_factory.mktemp("toy")
+    out = d / "out"
+    rc = main(["sweep", str(toy(d)), "--out", str(out), "--workers", "1", "--quiet", "--report"])
+    assert rc == 0
+    return d, out
+
+
+def test_sweep_report_written_by_the_cli_answers_first(swept):
+    _, out = swept
+    text = _check_page(out / "report" / "index.html")
+    doc = json.loads((out / "answer.json").read_text())
+    best = doc["answers"][0]["best"]
+    head = text[: text.index("Marginal value")]
+    # the hand-calculated answer: 2 ships, 1 berth; its costs and target estimate as answer.json gives them
+    assert "Build <b>2 T ships, 1 load-port berths</b>" in head
+    assert f"{best['total_annual_cost_usd'] / 1e6:,.1f} million USD/yr" in head
+    assert f"{best['cost_per_tonne_usd']:,.2f} USD per tonne" in head
+    assert "Mean delivered, all routes at least 12 Mt/yr: mean 16.92 Mt/yr" in head and "<b>met</b>" in head
+    assert "2 cheaper cells fail: 2 with confidence" in head
+    for title in ("Each KPI against each factor", "Meeting the target over two factors", "Cost against throughput",
+                  "Cost breakdown"):
+        assert title in text, title
+    assert "Assumptions" in text and "toy" in text
+
+
+def test_marginal_values_are_neighbouring_cell_differences(swept):
+    _, out = swept
+    d = rdata.load(out)
+    assert d.recommended is not None and set(d.factors) == {"fleet.tankers[T].count", "load_port.berths"}
+    cells = pd.read_csv(out / "cells.csv").set_index(["fleet.tankers[T].count", "load_port.berths"])
+    mv = fsweep.marginal_values(d).set_index("change")
+    for change, hi in (("+1 ship", (3, 1)), ("+1 berth", (2, 2))):
+        for k in fsweep.MARGINAL_KPIS:
+            assert mv.loc[change, k] == pytest.approx(cells.loc[hi, f"{k}.mean"] - cells.loc[(2, 1), f"{k}.mean"])
+    # a second berth adds nothing to 2 ships on this cycle (no queueing at 1 berth: test_sweep's hand count)
+    assert mv.loc["+1 berth", "delivered_mt_per_year"] == pytest.approx(0.0)
+    assert mv.loc["+1 berth", "total_annual_cost_usd"] > 0
+
+
+def test_infeasible_sweep_names_the_nearest_cell_and_binding_target(tmp_path):
+    study = toy(tmp_path, STUDY.replace("mean_at_least: 12", "mean_at_least: 40"))
+    out = tmp_path / "out"
+    assert main(["sweep", str(study), "--out", str(out), "--workers", "1", "--quiet", "--json", "--report"]) == 0
+    text = _check_page(out / "report" / "index.html")
+    a = json.loads((out / "answer.json").read_text())["answers"][0]
+    assert not a["feasible"]
+    assert "No configuration swept meets every target" in text and "binding target is" in text
+    assert fsweep.cell_label(rdata.load(out), rdata.load(out).cells.set_index("cell").loc[a["nearest"]["name"]]) in text
+
+
+def test_sweep_report_needs_out_and_does_not_load_the_engine(swept, tmp_path, capsys):
+    d, out = swept
+    assert main(["sweep", str(d / "study.yaml"), "--quiet", "--report"]) == 2
+    err = capsys.readouterr().err
+    assert "--report needs --out" in err and len(err.strip().splitlines()) == 1
+    code = ("import sys; from shuttle_sim.report import build_report; "
+            f"build_report({str(out)!r}, out={str(tmp_path / 'rep')!r}); "
+            "bad = [m for m in ('simpy', 'shuttle_sim.model', 'shuttle_sim.components') if m in sys.modules]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+    assert (tmp_path / "rep" / "index.html").exists()
+
+
+def test_not_a_sweep_written_by_shuttle_sim_is_one_line_error(swept, tmp_path):
+    _, out = swept
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "manifest.json").write_text((out / "manifest.json").read_text())
+    (bad / "cells.csv").write_text("cell,delivered_mt_per_year_mean\nc1,1.0\n")  # the old assumed shape
+    with pytest.raises(rdata.ReportError, match="expected columns cell, status, verdict"):
+        build_report(bad, out=tmp_path / "rep")
+    assert not (tmp_path / "rep").exists()
