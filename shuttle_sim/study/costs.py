@@ -7,7 +7,8 @@ replication table (one row per replication, KPI columns as
 can be re-costed with other prices.
 
 Every item is in USD per year.  Quantities measured over the simulated horizon
-(fuel, calls, tonnes) are annualised by ``8760 h / horizon_h``; capital is annualised
+(fuel, calls, tonnes) are annualised by ``8760 h`` over the measured hours (the horizon
+less the warm-up); capital is annualised
 with the capital recovery factor of its life and discount rate.
 
 ========================  ==============================================================
@@ -120,7 +121,8 @@ def cost_table(
     costs : CostSpec
         Cost inputs; every tanker class of the scenario must have an entry.
     horizon_h : float, optional
-        Hours the KPIs were measured over; the scenario's horizon by default.
+        The simulated horizon, warm-up included; the scenario's by default.  KPIs are
+        measured over the horizon less the scenario's ``warmup``, and so are annualised.
 
     Returns
     -------
@@ -130,7 +132,8 @@ def cost_table(
         over tonnes delivered per year; inf when none), as the KPI catalogue names them.
     """
     s = _scenario(scenario)
-    h = float(horizon_h if horizon_h is not None else s.horizon_h)
+    # the hours the KPIs measure: the horizon after the warm-up (window.py)
+    h = float(horizon_h if horizon_h is not None else s.horizon_h) - s.warmup_h
     per_year = units.HOURS_PER_YEAR / h
     n = len(table)
     zero = np.zeros(n)
