@@ -47,19 +47,11 @@ class ScenarioSource:
 
 def _comment(line: str) -> str:
     """The text after the first ``#`` outside quotes ('' if none)."""
-    quote = None
-    for i, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
-            return line[i + 1:].strip()
-    return ""
+    return line[_comment_start(line) + 1:].strip()
 
 
 def _comment_start(line: str) -> int:
+    """Where the first ``#`` outside quotes (a YAML comment) starts; ``len(line)`` if none."""
     quote = None
     for i, ch in enumerate(line):
         if quote:
