@@ -71,8 +71,16 @@ def study_answer(d) -> tuple[str, str]:
         dst = d.stat("deferred_t")
         x = d.ok["deferred_t"].to_numpy(dtype=float)
         none = float(np.mean(x <= 1e-6)) if x.size else math.nan
-        a += (f" Production is deferred (load-port tank farm full) in {100 * (1 - none):.0f}% of years: median "
-              f"{dst['p50'] / 1e3:,.0f} kt, more than {dst['p90'] / 1e3:,.0f} kt in 1 year of 10.")
+        share = 1 - none
+        if share <= 0:
+            a += " No production is deferred (load-port tank farm full) in any simulated year."
+        elif dst["p90"] <= 1e-6:  # deferral in fewer than 1 year of 10: its P90 is zero
+            worst = float(np.nanmax(x))
+            a += (f" Production is deferred (load-port tank farm full) in {100 * share:.0f}% of years, fewer than"
+                  f" 1 in 10 (at most {worst / 1e3:,.0f} kt in a year).")
+        else:
+            a += (f" Production is deferred (load-port tank farm full) in {100 * share:.0f}% of years: median "
+                  f"{dst['p50'] / 1e3:,.0f} kt, more than {dst['p90'] / 1e3:,.0f} kt in 1 year of 10.")
     return q, a
 
 
