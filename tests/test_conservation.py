@@ -160,7 +160,17 @@ def check_time(s, r):
         if ot is None:
             assert calls == 0 and held == 0
         elif ot.berth_time.is_fixed:
-            assert calls * ot.berth_time.mean_h - 1e-6 <= held <= (calls + spec.berths) * ot.berth_time.mean_h + 1e-6
+            # each call holds a berth for its berth time, plus (since third-party calls respect
+            # the port's transfer weather and berth failures) the hours those pause its work
+            assert calls * ot.berth_time.mean_h - 1e-6 <= held
+            scripted = any(x.target == f"{role}_berth" for x in s.disruptions)
+            if (s.weather is None or spec.weather_site is None) and spec.berth_failures is None and not scripted:
+                assert held <= (calls + spec.berths) * ot.berth_time.mean_h + 1e-6
+            else:
+                closed_h = k[f"{role}_closed_transfer_frac"] * H
+                assert held <= (calls + spec.berths) * ot.berth_time.mean_h + spec.berths * H + 1e-6
+                if spec.berth_failures is None and not scripted:  # only weather can pause a call
+                    assert held <= (calls + spec.berths) * ot.berth_time.mean_h + spec.berths * closed_h + 1e-6
         if spec.berth_failures is None and not any(d.target == f"{role}_berth" for d in s.disruptions):
             # a berth is then charged 'failed' only under a ship broken down alongside
             assert k[f"{role}_berth_failed_frac"] * berth_h[role] <= k["tanker_breakdown_frac"] * fleet_h + 1e-6
@@ -214,7 +224,9 @@ def test_the_worked_example_exercises_every_mechanism():
     """The @example above is not vacuous: every mechanism it names acts in it."""
     s = build(_EVERYTHING)
     k = simulate(s, seed=3).kpis
-    for name in ("load_weather_hold_h", "discharge_weather_hold_h", "sea_weather_hold_h", "supply_lost_to_outages_t", "offtake_stopped_t",
+    for role in ("load", "discharge"):  # weather acts at each port: at the berth, or at anchorage before berthing
+        assert k[f"{role}_weather_hold_h"] + k[f"{role}_anchorage_weather_h"] > 0, role
+    for name in ("sea_weather_hold_h", "supply_lost_to_outages_t", "offtake_stopped_t",
                  "load_other_traffic_calls", "load_berth_failed_frac", "discharge_berth_failed_frac",
                  "tanker_breakdown_frac", "tanker_off_hire_frac", "deferred_t", "discharge_berth_waiting_ullage_frac"):
         assert k[name] > 0, name

@@ -169,11 +169,12 @@ def weather_run(tmp_path, events, load_limits=None, discharge_limits=None, passa
 
 # case: (events, load limits, discharge limits, passage limits, voyage-0 times changed, KPIs)
 WEATHER_CASES = {
-    # berthing waits for 2 workable hours; 15 m/s is within a 15 m/s limit (inclusive)
+    # berthing waits for 2 workable hours; 15 m/s is within a 15 m/s limit (inclusive); the
+    # berth is taken when the window opens (4 h), the wait is at anchorage, not at the berth
     "berthing_wind_inclusive": (
         {"L": [(0, 4, 20.0, 0.5), (4, 6, 15.0, 0.5)]}, {"berthing": {"max_wind": "15 m/s"}}, None, None,
-        {"load_berth_h": 0.0, "load_start_h": 6.0, "load_weather_h": 4.0, "load_end_h": 18.0},
-        {"load_weather_hold_berthing_h": 4.0}),
+        {"load_berth_h": 4.0, "load_start_h": 6.0, "load_weather_h": 4.0, "load_end_h": 18.0},
+        {"load_anchorage_weather_h": 4.0, "load_weather_hold_berthing_h": 0.0}),
     # the limit in km/h: 54 km/h is 15 m/s, not 54 kn
     "berthing_wind_in_km_per_h": (
         {"L": [(0, 4, 20.0, 0.5), (4, 6, 14.0, 0.5)]}, {"berthing": {"max_wind": "54 km/h"}}, None, None,
@@ -181,7 +182,8 @@ WEATHER_CASES = {
     # a window of 5 h: the 3 calm hours at 4-7 are not enough, 8 onwards is
     "berthing_window": (
         {"L": [(0, 4, 20.0, 0.5), (7, 8, 20.0, 0.5)]}, {"berthing": {"max_wind": "15 m/s", "window": "5 h"}}, None,
-        None, {"load_start_h": 10.0, "load_weather_h": 8.0}, {"load_weather_hold_berthing_h": 8.0}),
+        None, {"load_berth_h": 8.0, "load_start_h": 10.0, "load_weather_h": 8.0},
+        {"load_anchorage_weather_h": 8.0, "load_weather_hold_berthing_h": 0.0}),
     # a window shorter than the 2 h berthing: the berthing itself needs 2 h (4-5 is 1 h)
     "berthing_window_shorter_than_operation": (
         {"L": [(0, 4, 20.0, 0.5), (5, 6, 20.0, 0.5)]}, {"berthing": {"max_wind": "15 m/s", "window": "1 h"}}, None,
@@ -200,13 +202,14 @@ WEATHER_CASES = {
     "other_operations_unaffected": (
         {"L": [(5, 8, 25.0, 3.0)]}, {"berthing": {"max_wind": "15 m/s", "max_hs": "1 m"}}, None, None,
         {"load_end_h": 14.0, "load_weather_h": 0.0}, {"weather_hold_h": 0.0}),
-    # the discharge port has its own site and limits: Hs 1.2 m at D 31-35 > 1 m
+    # the discharge port has its own site and limits: Hs 1.2 m at D 31-35 > 1 m (the ship
+    # waits at anchorage 31-35 and takes the berth when the window opens)
     "discharge_berthing_hs": (
         {"D": [(31, 35, 5.0, 1.2)], "L": [(31, 35, 5.0, 3.0)]}, {"berthing": {"max_hs": "2 m"}},
         {"berthing": {"max_hs": "1 m"}}, None,
-        {"discharge_berth_h": 31.0, "discharge_start_h": 38.0, "discharge_end_h": 53.0, "discharge_depart_h": 53.5,
+        {"discharge_berth_h": 35.0, "discharge_start_h": 38.0, "discharge_end_h": 53.0, "discharge_depart_h": 53.5,
          "discharge_weather_h": 4.0, "load_weather_h": 0.0},
-        {"discharge_weather_hold_berthing_h": 4.0}),
+        {"discharge_anchorage_weather_h": 4.0, "discharge_weather_hold_berthing_h": 0.0}),
     # the ship shelters at sea while Hs > 2 m (20-26): the laden passage ends at 37, not 31
     "sheltering_at_sea": (
         {"sea": [(20, 26, 5.0, 3.0), (26, 27, 5.0, 2.0)], "L": [(20, 26, 30.0, 3.0)]}, None, None, {"max_hs": "2 m"},
@@ -483,14 +486,15 @@ def test_dry_dock_due_exactly_at_the_end_of_a_voyage_is_taken_then():
 def test_berthing_waits_for_weather_and_ship_together(tmp_path):
     """Berthing of 6 h needs the weather (wind > 15 m/s 0-20 h and 40-50 h) and the ship
     (out of service on 2 January, 24-48 h) both workable for 6 h: 20-24 is too short for
-    the ship, 48-50 for the weather: it berths 50-56 h, loading from 56 h."""
+    the ship, 48-50 for the weather: it takes the berth when that window opens and berths
+    50-56 h, loading from 56 h."""
     d = distinct(horizon="120 h", start_date="2025-01-01",
                  weather={"source": "hindcast", "file": write_hindcast(
                      tmp_path / "hc.csv", {"L": [(0, 20, 20.0, 0.5), (40, 50, 20.0, 0.5)]})},
                  load_port={"weather_site": "L", "berthing": "6 h", "limits": {"berthing": {"max_wind": "15 m/s"}}},
                  disruptions=[{"target": "tanker", "index": 0, "start": "2025-01-02", "end": "2025-01-03"}])
     v = ss.simulate(build(d)).voyages[0]
-    assert (v.load_berth_h, v.load_start_h, v.load_end_h) == (0.0, 56.0, 68.0)
+    assert (v.load_berth_h, v.load_start_h, v.load_end_h) == (50.0, 56.0, 68.0)
 
 
 def test_a_one_site_hindcast(tmp_path):

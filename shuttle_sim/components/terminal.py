@@ -320,7 +320,6 @@ class Terminal:
         berth.busy = True
         rec.berth = berth.index
         rec.berth_h = now
-        self.queue_waits_h.append(rec.queue_h)
         berth_clock = StateClock(self.occupancy_h, "berthing", now)
         ship_clock.couple(berth_clock, BERTH_STATE_FOR_SHIP_STATE)  # until unberthed, one call charges both
         self._active[berth_clock] = ship
@@ -422,6 +421,9 @@ class Terminal:
         self._release(berth)
         rec.depart_h = now
         self.ship_calls += 1
+        # the call's whole wait for a berth, a return after a storm departure included
+        # (recorded as the call ends, so the KPI and the voyage record's queue_h agree)
+        self.queue_waits_h.append(rec.queue_h)
         return rec
 
     def _berth_when_open(self, ship: Tanker, rec: PortCall, window_h: float) -> Generator[simpy.Event, Any, Berth]:
