@@ -238,6 +238,11 @@ def test_berth_capacity_is_never_exceeded(d, seed):
     s = build(d)
     r = simulate(s, seed=seed)
     for role, spec in (("load", s.load_port), ("discharge", s.discharge_port)):
+        if r.kpis[f"{role}_storm_departures"] > 0:
+            # a ship that left the berth ahead of a storm and came back was not alongside the
+            # whole time from berth_h to depart_h: the record does not give its stays, and the
+            # berths' own hours (every state fits in them) are checked in the accounting test
+            continue
         events = []
         for v in r.voyages:
             events += [(getattr(v, f"{role}_berth_h"), 1), (getattr(v, f"{role}_depart_h"), -1)]
