@@ -34,6 +34,7 @@ from pathlib import Path
 
 MODULES = (
     "shuttle_sim.components.availability",
+    "shuttle_sim.components.berths",
     "shuttle_sim.components.drydock",
     "shuttle_sim.components.passage",
     "shuttle_sim.components.steps",

@@ -23,7 +23,6 @@ Third-party calls that share the berths arrive as a Poisson stream.
 from __future__ import annotations
 
 import math
-from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, Final, Generator
 
 import simpy
@@ -31,6 +30,7 @@ import simpy
 from ..config.schema import PortSpec
 from ..sampling import Sampler
 from .availability import Availability, operation_start
+from .berths import Berth, BerthPool, PortCall
 from . import traffic
 from .dispatch import Admission, ReadyDispatch
 from .tank import TankFarm
@@ -67,78 +67,6 @@ BERTH_STATE_FOR_SHIP_STATE = {
 ANCHORAGE_STATE = {"load": "anchorage_cargo", "discharge": "anchorage_ullage"}
 INF: Final = math.inf
 NAN: Final = math.nan
-
-
-class PortCall:
-    """Times (h) and amounts of one ship's call, for the voyage record."""
-
-    __slots__ = ("arrive_h", "berth_h", "start_h", "end_h", "depart_h", "queue_h", "starved_h", "weather_h",
-                 "amount_t", "berth", "anchorage_h")
-
-    def __init__(self, arrive_h: float) -> None:
-        self.arrive_h = arrive_h
-        self.berth_h = self.start_h = self.end_h = self.depart_h = NAN
-        self.queue_h = self.starved_h = self.weather_h = self.amount_t = 0.0
-        self.anchorage_h = 0.0  # at anchorage waiting for cargo or ullage (dispatch: ready)
-        self.berth = -1  # index of the berth assigned
-
-
-class Berth:
-    """One berth: its own up/down timeline (failures, scripted outages)."""
-
-    __slots__ = ("index", "up", "busy", "down", "idle_clock", "transfer_gates", "_work", "_work_built")
-
-    def __init__(self, index: int, up: Availability, transfer_weather: Availability) -> None:
-        self.index = index
-        self.up = up
-        # what can stop a transfer here, besides the ship: the port's weather, the berth
-        self.transfer_gates: tuple[Availability, ...] = tuple(g for g in (transfer_weather, up) if not g.always_up)
-        self._work: Availability | None = None  # built at the first third-party call
-        self._work_built = False
-        self.busy = False
-        self.down = False
-        self.idle_clock: StateClock | None = None
-
-    def work(self) -> Availability | None:
-        """When work alongside (a third-party call's) can go on: the port's transfer
-        weather and the berth both up; None if always.  Built once, when first asked."""
-        if not self._work_built:
-            gates = self.transfer_gates
-            self._work = None if not gates else gates[0] if len(gates) == 1 else gates[0] & gates[1]
-            self._work_built = True
-        return self._work
-
-
-class BerthPool:
-    """Free berths, handed out first come first served.
-
-    ``get()`` returns an event that fires with a berth: at once if one is free, else
-    when one is released to it.  ``put(berth)`` gives a released berth straight to the
-    longest-waiting request, or back to the free list.  (A ``simpy.Store`` would do the
-    same with an extra event per release and a dozen Python calls per hand-over: a
-    release never waits, so it needs no event.)
-    """
-
-    __slots__ = ("env", "items", "_waiting")
-
-    def __init__(self, env: simpy.Environment, berths) -> None:
-        self.env = env
-        self.items: list[Berth] = list(berths)  # free berths, in the order they were freed
-        self._waiting: deque[simpy.Event] = deque()
-
-    def get(self) -> simpy.Event:
-        ev = simpy.Event(self.env)
-        if self.items:
-            ev.succeed(self.items.pop(0))
-        else:
-            self._waiting.append(ev)
-        return ev
-
-    def put(self, berth: Berth) -> None:
-        if self._waiting:
-            self._waiting.popleft().succeed(berth)
-        else:
-            self.items.append(berth)
 
 
 class Terminal:
