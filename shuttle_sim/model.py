@@ -13,6 +13,7 @@ voyage and the exact level traces of both tank farms.
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import math
 import time
 
@@ -32,7 +33,7 @@ from .components.weather import Weather
 from .config.schema import Scenario
 from .results import Result, collect
 from .rng import Streams
-from . import window
+from . import eventloop, window
 
 
 def month_starts(start: _dt.date, until_h: float) -> tuple[list[float], list[int]]:
@@ -57,16 +58,26 @@ class World:
 
     Timelines (weather, failures, scripted disruptions) are drawn for ``horizon_h``
     (default: the scenario's) plus a margin; :meth:`run` goes to ``horizon_h``.
+
+    ``drawn`` is :attr:`drawn` of another world of the same scenario, seed, replication and
+    horizon: its timelines are used instead of being drawn again.  They are the same values
+    either way (each is drawn from its own freshly seeded stream, and nothing changes them
+    during a run), so this only saves the drawing: the warm-up's second world
+    (:func:`simulate`) costs its run, not its weather.
     """
 
-    def __init__(self, scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h: float | None = None) -> None:
+    def __init__(self, scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h: float | None = None,
+                 drawn: dict | None = None) -> None:
         s = scenario
         self.scenario = s
         self.horizon_h = h = float(s.horizon_h if horizon_h is None else horizon_h)
         self.env = simpy.Environment(initial_time=0.0)  # a float clock from the start: times print as 0.0, never 0
         self.streams = streams = Streams(seed, replication)
+        #: the timelines drawn for this world, by what they are (see ``drawn`` above)
+        self.drawn: dict = {} if drawn is None else drawn
         until_h = h + 60 * 24
-        self.weather = Weather(s.weather, s.start_date, h, streams) if s.weather is not None else None
+        self.weather = (self._memo(("weather",), lambda: Weather(s.weather, s.start_date, h, streams))
+                        if s.weather is not None else None)
         self.load_tank = self.discharge_tank = self.load = self.discharge = None
         self.supply = self.offtake = self.supply_schedule = self.offtake_schedule = None
         self.voyages: list[Voyage] = []
@@ -74,16 +85,26 @@ class World:
         self.ferry = None
         share = s.ferry_share
         #: (target, start h, end h, factor) of each design event, drawn for this replication
-        self.stress_events = stress.draw(s.stress, streams, s.warmup_h, h)
+        self.stress_events = self._memo(("stress",), lambda: stress.draw(s.stress, streams, s.warmup_h, h))
         changes = self._factor_changes("supply", s.supply, until_h)
         if s.has_tankers:
             self._build_tankers(until_h, (1.0 - share) * s.supply.rate_t_per_h, changes)
         if s.ferry is not None:
             self._build_ferry(until_h, share * s.supply.rate_t_per_h, changes)
 
+    def _memo(self, key: tuple, draw):
+        """``draw()``, or what it returned for ``key`` in the world whose timelines these are."""
+        got = self.drawn.get(key)
+        if got is None:
+            got = self.drawn[key] = draw()
+        return got
+
     def _factor_changes(self, target: str, spec, until_h: float):
         """Rate-factor timeline of ``supply`` or ``offtake``: its random outages and
         its scripted disruptions."""
+        return self._memo(("factors", target), lambda: self._draw_factor_changes(target, spec, until_h))
+
+    def _draw_factor_changes(self, target: str, spec, until_h: float):
         s = self.scenario
         downs = outages.failure_downs(spec.outages, self.streams.get(f"{target}_failures", 0), until_h)
         scripted = [
@@ -123,7 +144,7 @@ class World:
                 # adding a ship of one class leaves every other ship's draws unchanged)
                 name = f"{cls.name}-{j + 1}" if cls.count > 1 else cls.name
                 up, wear = self._ship_up(cls.breakdowns, f"tanker_failures/{cls.name}", j, "tanker", k, until_h)
-                phase = streams.get(f"dry_dock/{cls.name}", j).random()
+                phase = self._memo(("dry_dock", cls.name, j), lambda: streams.get(f"dry_dock/{cls.name}", j).random())
                 ship = Tanker(env, name, cls, self.load, self.discharge, s.route.distance_nmi,
                               streams.get(f"tanker/{cls.name}", j), k * spacing_h, self.voyages,
                               up=None if up.always_up else up, sea=sea,
@@ -151,7 +172,9 @@ class World:
         n = fr.ferries.count
         ups, wears = zip(*[self._ship_up(fr.ferries.breakdowns, "ferry_failures", i, "ferry", i, until_h)
                             for i in range(n)])
-        first_dd = [first_due_h(fr.ferries.dry_dock, streams.get("dry_dock/ferry", i).random()) for i in range(n)]
+        first_dd = [first_due_h(fr.ferries.dry_dock,
+                                self._memo(("dry_dock", "ferry", i), lambda: streams.get("dry_dock/ferry", i).random()))
+                    for i in range(n)]
         sea_level = getattr(s, "sea_level", None)  # the tanker route's sea-level trend, where the scenario has one
         self.ferry = FerryRoute(env, fr, self.station_tank, streams, {k: v for k, v in weather.items() if v},
                                 list(ups), first_dd, [w for w in wears if w is not None],
@@ -194,6 +217,11 @@ class World:
                    until_h: float) -> Availability:
         """Up timeline of one entity: its random failures (drawn from stream ``stream``,
         entity ``stream_index``) and the scripted disruptions aimed at ``target`` ``index``."""
+        return self._memo(("up", stream, stream_index, target, index),
+                          lambda: self._draw_entity_up(failures, stream, stream_index, target, index, until_h))
+
+    def _draw_entity_up(self, failures, stream: str, stream_index: int, target: str, index: int,
+                        until_h: float) -> Availability:
         downs = outages.failure_downs(failures, self.streams.get(stream, stream_index), until_h)
         downs += outages.scripted_downs(self.scenario.disruptions, self.scenario.start_date, target, index)
         return outages.entity_availability(downs)
@@ -201,7 +229,11 @@ class World:
     def run(self, horizon_h: float | None = None) -> None:
         """Advance to ``horizon_h`` (default: the one drawn for) and close every account."""
         horizon_h = self.horizon_h if horizon_h is None else horizon_h
-        self.env.run(until=horizon_h)
+        eventloop.run(self.env, horizon_h)  # env.run(until=horizon_h), compiled
+        self.close()
+
+    def close(self) -> None:
+        """Charge every account up to now (:meth:`run` does, at its horizon)."""
         for t in self.tankers:
             t.close()
         if self.load is not None:
@@ -235,6 +267,20 @@ def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h:
     horizon_h = scenario.horizon_h if horizon_h is None else float(horizon_h)
     if not horizon_h > 0:
         raise ValueError(f"horizon_h must be > 0, found {horizon_h}")
+    # A replication allocates hundreds of thousands of short-lived objects (events,
+    # records); the cyclic garbage collector would scan the live world again and again
+    # while it runs (about a tenth of the run time).  Off for the run, on again after:
+    # the next collection frees the finished world's cycles in one pass.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _simulate(scenario, seed, replication, horizon_h)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _simulate(scenario: Scenario, seed: int, replication: int, horizon_h: float) -> Result:
     t0 = time.perf_counter()
     warmup_h = scenario.warmup_h
     early = None
@@ -242,7 +288,7 @@ def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h:
         window.check_warmup(warmup_h, horizon_h)
         early = World(scenario, seed, replication, horizon_h)
         early.run(warmup_h)
-    world = World(scenario, seed, replication, horizon_h)
+    world = World(scenario, seed, replication, horizon_h, drawn=early.drawn if early is not None else None)
     world.run()
     result = collect(world, seed, replication, horizon_h, time.perf_counter() - t0)
     if early is None:
