@@ -35,7 +35,9 @@ from pathlib import Path
 MODULES = (
     "shuttle_sim.components.availability",
     "shuttle_sim.components.berths",
+    "shuttle_sim.components.dispatch",
     "shuttle_sim.components.drydock",
+    "shuttle_sim.components.offtake",
     "shuttle_sim.components.passage",
     "shuttle_sim.components.steps",
     "shuttle_sim.components.tank",
@@ -43,6 +45,7 @@ MODULES = (
     "shuttle_sim.components.terminal",
     "shuttle_sim.components.timebudget",
     "shuttle_sim.components.transfer",
+    "shuttle_sim.eventloop",
     "shuttle_sim.sampling",
 )
 _PACKAGE_DIR = Path(__file__).resolve().parent

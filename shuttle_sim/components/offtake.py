@@ -65,10 +65,7 @@ def build(env: simpy.Environment, spec, tank: TankFarm, working_level_t: float,
     with one outlet (as before policies), an :class:`OfftakeController` otherwise.
     Both expose ``flow``, ``flows`` and ``integral(horizon_h, below)``."""
     if spec.policy == "constant" and spec.second is None:
-        flow = tank.sink("offtake", spec.rate_t_per_h)
-        sched = RateSchedule(env, tank, flow, spec.rate_t_per_h, changes1)
-        sched.flow, sched.flows = flow, [flow]
-        return sched
+        return RateSchedule(env, tank, tank.sink("offtake", spec.rate_t_per_h), spec.rate_t_per_h, changes1)
     return OfftakeController(env, spec, tank, working_level_t, changes1, changes2, until_h)
 
 

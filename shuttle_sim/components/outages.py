@@ -81,6 +81,7 @@ class RateSchedule:
     def __init__(self, env: simpy.Environment, tank: TankFarm, flow: Flow, base_t_per_h: float,
                  changes: list[tuple[float, float]]) -> None:
         self.env, self.tank, self.flow, self.base = env, tank, flow, base_t_per_h
+        self.flows = [flow]  # as the offtake controller's (shuttle_sim.components.offtake)
         self.times = [t for t, _ in changes]
         self.factors = [f for _, f in changes]
         if changes and changes[0][0] == 0.0:
