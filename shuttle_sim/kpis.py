@@ -65,6 +65,9 @@ _STATE = {
     "anchorage_weather": "at anchorage waiting for a berthing window",
     "anchorage_programme": "at anchorage waiting for the lifting programme",
     "queueing": "at anchorage waiting for a berth",
+    "arrival_formalities": "arrival formalities (at anchorage)",
+    "pre_transfer_formalities": "pre-transfer formalities (alongside)",
+    "post_transfer_formalities": "post-transfer formalities (alongside)",
 }
 _OP = {"berthing": "berthing", "transfer": "cargo transfer", "unberthing": "unberthing"}
 _STAT = {"mean": "mean", "min": "lowest", "max": "highest"}

@@ -143,7 +143,11 @@ def check_time(s, r):
     assert k["tanker_weather_frac"] * fleet_h == pytest.approx(k["weather_hold_h"], abs=1e-6)
     assert k["weather_hold_h"] == pytest.approx(
         both("weather") + k["sea_weather_hold_h"], abs=1e-6)
-    assert k["tanker_formalities_frac"] * fleet_h >= both("formalities") - 1e-6
+    # formalities by kind: arrival at anchorage (no berth), pre- and post-transfer alongside,
+    # which are the berths' formalities hour for hour
+    assert min(k[f"tanker_{kind}_formalities_frac"] for kind in ("arrival", "pre_transfer", "post_transfer")) >= 0
+    assert (k["tanker_pre_transfer_formalities_frac"] + k["tanker_post_transfer_formalities_frac"]) * fleet_h \
+        == pytest.approx(both("formalities"), abs=1e-6)
     assert (k["tanker_breakdown_frac"] + k["tanker_berth_failed_frac"]) * fleet_h >= -1e-6
     assert k["tanker_berth_failed_frac"] * fleet_h <= both("failed") + 1e-6
     # no berth-hour is charged twice: the busy states fit in the berths' hours

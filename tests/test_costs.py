@@ -87,6 +87,20 @@ def test_a_warm_up_is_left_out_of_the_annualising_period():
     assert with_warmup["cost_tariffs_usd_per_year"][0] == pytest.approx(100_000 * 2 * 8760 / 4380)
 
 
+def test_formalities_of_every_kind_count_against_laytime():
+    """Row 1 of the hand table (40 h in port, laytime 50 h) with 30 h of formalities by kind
+    (arrival 10 h, pre-transfer 5 h, post-transfer 15 h): 70 h in port, 20 h over at
+    1 kUSD/h, twice a year; a table from before the split, with the 30 h as one
+    ``formalities`` state, costs the same."""
+    c = costs_from_dict(COSTS)
+    kinds = {"arrival": 10.0, "pre_transfer": 5.0, "post_transfer": 15.0}
+    by_kind = table().assign(**{f"class[T]_{k}_formalities_h": [0.0, h] for k, h in kinds.items()})
+    legacy = table().assign(**{"class[T]_formalities_h": [0.0, 30.0]})
+    out = cost_table(scenario(), by_kind, c)
+    assert out["cost_demurrage_usd_per_year"][1] == pytest.approx(20 * 1000 * 2)
+    pd.testing.assert_frame_equal(out, cost_table(scenario(), legacy, c))
+
+
 def test_charter_pays_hire_on_hire_only_and_deferred_valuation():
     d = merge(COSTS, {"deferred_production": {"valuation": "deferred"}})
     d["tankers"]["T"] = {k: v for k, v in d["tankers"]["T"].items() if k != "ownership"} | {"time_charter": "24 kUSD/d"}

@@ -79,6 +79,35 @@ def test_fixed_formalities_add_to_the_cycle():
     assert r.kpis["voyages"] == 10
 
 
+@pytest.mark.parametrize("horizon_h, cut_h", [(10 * 70.5, 0.0), (10 * 70.5 + 4, 1.0)])
+def test_formalities_are_booked_by_kind(horizon_h, cut_h):
+    """Fixed formalities of distinct lengths go to their own states, hour for hour.
+
+    Load port: arrival 1 h, pre-transfer 2 h, post-transfer 4 h; discharge port: 0.5 h,
+    0.25 h, 0.75 h.  Cycle = (1 + 2 + 2 + 12 + 4 + 1) + 16 + (0.5 + 2 + 0.25 + 12 + 0.75 + 1)
+    + 16 = 70.5 h.  Ten cycles end as the 11th begins; a horizon 4 h later cuts the 11th
+    load call inside its pre-transfer formalities (arrival 1 h, berthing 2 h, then 1 h of
+    the 2 h), which the merged run of steps 3-5 books up to the horizon."""
+    d = cycle_dict(
+        load_port={"arrival_formalities": "1 h", "pre_transfer": "2 h", "post_transfer": "4 h"},
+        discharge_port={"arrival_formalities": "30 min", "pre_transfer": "15 min", "post_transfer": "45 min"},
+        horizon=f"{horizon_h} h",
+    )
+    k = simulate(build(d)).kpis
+    assert k["voyages"] == 10
+    assert k["class[T]_arrival_formalities_h"] == 10 * (1 + 0.5) + (1 if cut_h else 0)
+    assert k["class[T]_pre_transfer_formalities_h"] == 10 * (2 + 0.25) + cut_h
+    assert k["class[T]_post_transfer_formalities_h"] == 10 * (4 + 0.75)
+    assert k["class[T]_berthing_h"] == 10 * (2 + 1 + 2 + 1) + (2 if cut_h else 0)
+    assert k["tanker_pre_transfer_formalities_frac"] == (10 * 2.25 + cut_h) / horizon_h
+    assert "class[T]_formalities_h" not in k and "tanker_formalities_frac" not in k
+    # a berth's formalities are its ship's pre- and post-transfer formalities (no berth
+    # is held during the arrival formalities at anchorage)
+    assert k["load_berth_formalities_frac"] * horizon_h == pytest.approx(10 * (2 + 4) + cut_h, abs=1e-9)
+    assert k["discharge_berth_formalities_frac"] * horizon_h == pytest.approx(10 * (0.25 + 0.75), abs=1e-9)
+    assert sum(k[f"class[T]_{s}_h"] for s in ss.components.tanker.TANKER_STATES) == horizon_h
+
+
 def throughput_t_per_h(d: dict, settle_h: float, period_h: float) -> float:
     """Delivered rate over one period of the deterministic steady state.
 

@@ -54,6 +54,8 @@ def test_units_follow_the_name_suffix(produced):
      {"cls": "Astana-class", "state": "sailing_laden"}),
     ("class[KCTS shuttle 500 kbbl]_voyages", "fleet", "KCTS shuttle 500 kbbl: voyages", {"cls": "KCTS shuttle 500 kbbl"}),
     ("tanker_off_hire_frac", "fleet", "Tanker time: off hire (dry dock)", {"state": "off_hire"}),
+    ("tanker_pre_transfer_formalities_frac", "fleet", "Tanker time: pre-transfer formalities (alongside)",
+     {"state": "pre_transfer_formalities"}),
     ("cost_fuel_usd_per_year", "costs", "Cost: fuel", {"item": "fuel"}),
     ("ferry_load_factor", "ferries", "Ferry load factor", {}),
 ])
@@ -61,6 +63,23 @@ def test_patterns_resolve_to_words(name, group, label, params):
     k = kpis.info(name)
     assert (k.group, k.label) == (group, label)
     assert {p: v for p, v in k.params.items() if v is not None} == params
+
+
+def test_every_budget_state_has_words_and_its_own_colour():
+    """Each state of the tanker, berth and ferry budgets reads in words and is drawn in a
+    colour no other state of the same budget uses (the three formalities kinds included)."""
+    from shuttle_sim.components.ferry import FERRY_STATES
+    from shuttle_sim.components.tanker import TANKER_STATES
+    from shuttle_sim.components.terminal import BERTH_STATES
+    from shuttle_sim.report.style import STATE_COLOURS
+
+    for subject, states in (("tanker", TANKER_STATES), ("load_berth", BERTH_STATES + ("idle",)),
+                            ("ferry", FERRY_STATES)):
+        assert all(s in STATE_COLOURS for s in states), subject
+        assert len({STATE_COLOURS[s] for s in states}) == len(states), subject
+        assert all(kpis.known(f"{subject}_{s}_frac") for s in states), subject
+    kinds = [kpis.info(f"tanker_{k}_formalities_frac").label for k in ("arrival", "pre_transfer", "post_transfer")]
+    assert len(set(kinds)) == 3
 
 
 def test_unknown_names_are_refused():

@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # only Tankers call at a terminal; typed so the compiled call
 
 BERTH_STATES = (
     "berthing",
-    "formalities",
+    "formalities",  # the ship's pre- and post-transfer formalities alongside
     "transferring",
     "waiting_cargo",
     "waiting_ullage",
@@ -57,7 +57,8 @@ OPERATIONS = ("berthing", "transfer", "unberthing")
 BERTH_STATE_FOR_SHIP_STATE = {
     "queueing": "berthing",  # berth assigned, ship on its way in
     "berthing": "berthing",
-    "formalities": "formalities",
+    "pre_transfer_formalities": "formalities",
+    "post_transfer_formalities": "formalities",
     "transferring": "transferring",
     "weather": "weather",
     "breakdown": "failed",
@@ -166,7 +167,7 @@ class Terminal:
         ====  ===========================  ==================  ==================  ==========================================
         step  what happens                 ship state          berth state         what can hold it
         ====  ===========================  ==================  ==================  ==========================================
-        1     arrival formalities          formalities         (no berth yet)      its drawn duration only
+        1     arrival formalities          arrival_formalities (no berth yet)      its drawn duration only
         2a    wait for cargo or ullage     anchorage_cargo,    (no berth yet)      ``dispatch: ready`` only: the farm cannot
               at anchorage                 anchorage_ullage                        serve the cargo yet (:mod:`.dispatch`)
         2b    wait for a berthing window   anchorage_weather,  (no berth yet)      berthing limits; the ship broken down
@@ -176,7 +177,8 @@ class Terminal:
                                                                                    is passed on: back to 2b)
         3     hold before berthing         weather, breakdown  weather, failed     berthing limits; the ship broken down
         4     berthing                     berthing            berthing            nothing (step 3 found an unbroken window)
-        5     pre-transfer formalities     formalities         formalities         its drawn duration only
+        5     pre-transfer formalities     pre_transfer_       formalities         its drawn duration only
+                                           formalities
         6     cargo transfer               transferring        transferring        paused: transfer limits, berth failed,
                                                                                    ship broken down; slowed: the tank farm
                                                                                    empty or full (re-labelled after as
@@ -184,7 +186,8 @@ class Terminal:
                                                                                    a storm above ``leave_berth`` ahead
         6'    storm departure: unberth,    berthing, then      berthing, then      (then 2c-6 again for the rest of the
               wait out the storm           anchorage_weather   released            cargo, new draws of steps 4 and 5)
-        7     post-transfer formalities    formalities         formalities         its drawn duration only
+        7     post-transfer formalities    post_transfer_      formalities         its drawn duration only
+                                           formalities
         8     hold before unberthing       weather, breakdown  weather, failed     unberthing limits; the ship broken down;
                                                                                    with ``route.departure: passage_window``
                                                                                    the sea for the whole crossing
@@ -217,7 +220,7 @@ class Terminal:
         now: float = env.now  # SimPy types its clock int | float; declared, it stays an unboxed float
         rec = PortCall(now)
         # 1 arrival formalities
-        ship_clock.enter("formalities", now)
+        ship_clock.enter("arrival_formalities", now)
         d = self._arrival_formalities.sample(rng)
         if d > 0:
             yield env.timeout(d)
@@ -255,7 +258,7 @@ class Terminal:
         steps = ship.plan
         steps.begin(self.hold_h, rec, now)
         self._plan_manoeuvre(ship, steps, "berthing", berthing_h)
-        steps.enter("formalities")
+        steps.enter("pre_transfer_formalities")
         if pre_h > 0:
             steps.wait(pre_h)
         now = yield from steps.run(env, ship)
@@ -323,7 +326,7 @@ class Terminal:
             steps.begin(self.hold_h, rec, now)
             self._plan_manoeuvre(ship, steps, "berthing", berthing_h)
             d = self._pre_transfer.sample(rng)
-            steps.enter("formalities")
+            steps.enter("pre_transfer_formalities")
             if d > 0:
                 steps.wait(d)
             now = yield from steps.run(env, ship)
@@ -331,7 +334,7 @@ class Terminal:
         if adm is not None and dispatch is not None:
             dispatch.finished(adm)  # its reservation ends: the next ship may be admitted
         # 7 post-transfer formalities
-        ship_clock.enter("formalities", now)
+        ship_clock.enter("post_transfer_formalities", now)
         if starved:  # (of the last part of the transfer: an earlier part's were moved as it ended)
             berth_clock.move(starved, "transferring", self._starved_state)
             ship_clock.move(starved, "transferring", self._starved_state)

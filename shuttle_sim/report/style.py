@@ -28,7 +28,13 @@ STATE_COLOURS: dict[str, str] = {
     "handling": GREEN,
     "berthing": "#7FCDB5",       # a lighter bluish green: alongside, not yet pumping
     "unberthing": "#7FCDB5",
-    "formalities": YELLOW,
+    # formalities by kind, one hue at three lightnesses (told apart in the budget bar; the
+    # Gantt charts draw them as "alongside, not pumping"): pale at anchorage, as the other
+    # anchorage states are tints, darker after the transfer than before it
+    "formalities": YELLOW,                   # a berth's pre- and post-transfer formalities
+    "arrival_formalities": "#F8F3A8",        # pale yellow: pilot, free pratique, NOR at anchorage
+    "pre_transfer_formalities": YELLOW,      # hoses, ullage survey, samples
+    "post_transfer_formalities": "#BBA600",  # dark yellow: documents, customs, disconnection
     "queueing": ORANGE,
     "waiting_cargo": PURPLE,
     "waiting_wagons": PURPLE,

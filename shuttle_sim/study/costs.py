@@ -35,8 +35,9 @@ the fleet-wide ``tanker_<state>_frac`` and ``voyages`` are shared among classes 
 proportion to their ship counts: exact for one class, an approximation for several.
 
 Demurrage is approximated from totals, because the results hold no per-call laytime
-clock: port time per class is queueing + berthing + formalities + transferring +
-waiting for cargo or ullage (alongside or at anchorage) + berth failures, and the excess is
+clock: port time per class is queueing + berthing + formalities (arrival, pre- and
+post-transfer) + transferring + waiting for cargo or ullage (alongside or at anchorage) +
+berth failures, and the excess is
 ``max(0, port time - laytime x voyages)``.  Since ``sum max(0, w_i - L) >=
 max(0, sum(w_i - L))`` this is a lower bound on the demurrage of individual calls
 (exact when every call overruns, or none does).
@@ -61,8 +62,10 @@ COST_ITEMS = (
     "ferries", "wagons", "tariffs", "deferred_production",
 )
 #: tanker time-budget states that count against laytime
-PORT_STATES = ("queueing", "berthing", "formalities", "transferring", "waiting_cargo", "waiting_ullage", "berth_failed",
-               "anchorage_cargo", "anchorage_ullage")  # (dispatch: ready moves the cargo waits to anchorage)
+PORT_STATES = ("queueing", "berthing", "arrival_formalities", "pre_transfer_formalities", "post_transfer_formalities",
+               "transferring", "waiting_cargo", "waiting_ullage", "berth_failed",
+               "anchorage_cargo", "anchorage_ullage",  # (dispatch: ready moves the cargo waits to anchorage)
+               "formalities")  # the three formalities as one state, in tables written before they were split
 DAYS_PER_YEAR = units.HOURS_PER_YEAR / units.HOURS_PER_DAY
 
 
