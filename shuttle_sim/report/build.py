@@ -37,6 +37,20 @@ class FigureSpec:
     caption: Callable  # data -> str
 
 
+def _closure_words(d) -> str:
+    """What the berth Gantt's weather shading shows, or why there is none."""
+    if d.closures is None:
+        return ("This run's files hold no weather closures (it was written before they were recorded), so none "
+                "are shaded.")
+    hours = {op: sum(b - a for role in d.scenario.berths for a, b in run.closure_spans(d, role, op))
+             for op in run.CLOSURE_LOOK}
+    if not any(hours.values()):
+        return "Weather closed no port to berthing or cargo transfer in the window (nothing is shaded)."
+    return ("Weather closures are shaded across each port's berths: tinted while the port was closed to berthing "
+            f"({hours['berthing']:,.0f} port-hours in the window: an arriving ship waits at anchor), hatched while "
+            f"cargo transfer was stopped ({hours['transfer']:,.0f} port-hours: pumping pauses alongside).")
+
+
 def _run_figures(d) -> list[FigureSpec]:
     s = d.scenario
     w = f"{d.window[0]:%d %b} to {d.window[1]:%d %b %Y}"
@@ -51,7 +65,7 @@ def _run_figures(d) -> list[FigureSpec]:
                 "transfer (the records give those waits' totals, not their times). " + ("Berths as the run recorded them." if recorded else
                 "This run did not record which berth each call used, so calls are placed on the lowest-numbered free "
                 "berth: the picture of occupancy is exact, the berth numbers are not.")
-                + " Weather closures are not in a run's files and are not shaded; scripted stops are shaded grey.")),
+                + " " + _closure_words(d) + " Scripted stops are shaded grey.")),
             FigureSpec("tanker-gantt", "Tankers over the window", run.tanker_gantt, lambda d: (
                 f"Each row is one ship from {w}. Orange is waiting at anchor for a berth: where orange grows, berths "
                 "(or cargo) are the bottleneck, not ships. Breakdowns, sheltering from weather at sea and off-hire "
@@ -80,8 +94,14 @@ def _run_figures(d) -> list[FigureSpec]:
             FigureSpec("ferry-crossings", "Ferry load factor", ferry.crossings, lambda d: (
                 "Tank cars carried from the yard port as a share of the wagon places the ferries offered, month by "
                 "month (crossings sailing empty or part-empty pull it down: too few loaded cars in the yard when a "
-                "ferry had to leave). The yard's car count over time is not in a run's files (the study report "
-                "shows its distribution).")),
+                "ferry had to leave).")),
+            FigureSpec("yard-wagons", "Port yard wagons over time", ferry.yard_wagons, lambda d: (
+                "Wagons standing in the ferry port's yard waiting for a ferry (oil tank cars and other shippers' "
+                "wagons together), over the whole run" + (", the yard's capacity dashed" if ferry.yard_capacity(d.scenario)
+                else "") + ". Where the line sits at capacity the yard is full: rail shipments to the port are halted "
+                "and trains wait, so the ferries, not the railway, limit the route. Where it falls to zero the "
+                "ferries wait for wagons instead." + ("" if d.yard is not None else
+                " This run's files hold no yard count (written before it was recorded), so the panel is empty."))),
             FigureSpec("ferry-budget", "Ferry time budget", common.ferry_budget, lambda d: (
                 "Share of the ferries' time in each state: waiting for wagons means rail supply, not ferries, "
                 "limits the route.")),
@@ -245,7 +265,7 @@ def build_report(dir: str | os.PathLike, out: str | os.PathLike | None = None, w
         per figure.  Written to a temporary directory first and moved into place, so a
         failed build leaves nothing half-written.
     window : str, optional
-        ``START:END`` dates for a run's Gantt charts (default: the first 30 days).
+        ``START:END`` dates for a run's Gantt charts (default: the first 30 days after the warm-up).
     target_mt_per_year : float, optional
         Throughput target to mark (default: the one the manifest names, if any).
 
