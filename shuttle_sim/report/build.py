@@ -42,13 +42,32 @@ def _closure_words(d) -> str:
     if d.closures is None:
         return ("This run's files hold no weather closures (it was written before they were recorded), so none "
                 "are shaded.")
-    hours = {op: sum(b - a for role in d.scenario.berths for a, b in run.closure_spans(d, role, op))
-             for op in run.CLOSURE_LOOK}
-    if not any(hours.values()):
+    names = d.scenario.port_names
+
+    def hours(op: str) -> str:
+        each = [(names.get(r, r), sum(b - a for a, b in run.closure_spans(d, r, op))) for r in d.scenario.berths]
+        return ", ".join(f"{n} {h:,.0f} h" for n, h in each)
+
+    if not any(run.closure_spans(d, r, op) for r in d.scenario.berths for op in run.CLOSURE_LOOK):
         return "Weather closed no port to berthing or cargo transfer in the window (nothing is shaded)."
-    return ("Weather closures are shaded across each port's berths: tinted while the port was closed to berthing "
-            f"({hours['berthing']:,.0f} port-hours in the window: an arriving ship waits at anchor), hatched while "
-            f"cargo transfer was stopped ({hours['transfer']:,.0f} port-hours: pumping pauses alongside).")
+    return ("Weather closures are shaded across each port's berths: tinted while the port was closed to berthing, "
+            f"so an arriving ship waits at anchor ({hours('berthing')} in the window); hatched while cargo transfer "
+            f"was stopped and pumping paused alongside ({hours('transfer')}).")
+
+
+def _station_empty_words(d) -> str:
+    """A note when the station tank sat empty most of the run (its line then hides on the axis)."""
+    from ..stats import level_stats
+
+    g = d.levels[d.levels["tank"] == "station_tank"]
+    cap = d.scenario.capacity_t.get("station")
+    if len(g) < 2 or not cap:
+        return ""
+    empty = level_stats(g["t_h"], g["level_t"], cap)["empty_frac"]
+    if empty < 0.5:
+        return ""
+    return (f" The tank was empty {100 * empty:.1f}% of the run (the line lies on the axis): rail loading takes the "
+            "oil as fast as it comes, so the station's storage does not limit the route.")
 
 
 def _run_figures(d) -> list[FigureSpec]:
@@ -109,7 +128,7 @@ def _run_figures(d) -> list[FigureSpec]:
         if not s.has_tankers:
             out.insert(0, FigureSpec("tank-levels", "Rail loading station level", run.tank_levels, lambda d: (
                 "Level of the rail loading station's tank over the run, its capacity dashed; red shading marks "
-                "when it was full and production was deferred.")))
+                "when it was full and production was deferred." + _station_empty_words(d))))
     return out
 
 
