@@ -39,7 +39,9 @@ TANK_TRACES = ("load_tank", "discharge_tank", "station_tank")
 
 #: Record fields that are moments (hours from the start of the run), not durations: each
 #: gets a calendar column beside it in a DataFrame, ``load_arrive_h`` -> ``load_arrive_at``.
-MOMENT_SUFFIXES = ("_arrive_h", "_berth_h", "start_h", "end_h", "_depart_h", "leave_port_h", "arrive_h")
+MOMENT_SUFFIXES = ("_arrive_h", "_berth_h", "_start_h", "_end_h", "_depart_h", "leave_port_h", "arrive_h")
+#: Record fields that are moments by their whole name (a weather closure's ``start_h``, ``end_h``).
+MOMENT_NAMES = ("start_h", "end_h")
 
 
 def calendar(hours, start_date: _dt.date | None):
@@ -61,7 +63,7 @@ def records_frame(records: list, fields: tuple[str, ...], start_date: _dt.date |
 
     df = pd.DataFrame.from_records(records, columns=list(fields))
     if start_date is not None:
-        for name in [c for c in fields if c.endswith(MOMENT_SUFFIXES)]:
+        for name in [c for c in fields if c.endswith(MOMENT_SUFFIXES) or c in MOMENT_NAMES]:
             df.insert(df.columns.get_loc(name) + 1, name[:-2] + "_at", calendar(df[name], start_date))
     return df
 

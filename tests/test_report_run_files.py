@@ -58,6 +58,9 @@ def test_a_run_writes_exactly_the_hand_expected_closures(storm_run):
         hours = sum(c.end_h - c.start_h for c in r.weather_closures if c.operation == op)
         assert hours == pytest.approx(r.kpis[f"load_closed_{op}_frac"] * r.horizon_h, abs=1e-9)
         assert r.kpis[f"discharge_closed_{op}_frac"] == 0.0  # the discharge port has no weather site
+    # with a warm-up the KPIs measure [warm-up, horizon]; the closures, like the traces, stay the whole run's
+    warm = ss.simulate(_storm_scenario(out.parent).with_changes({"warmup": "30 h"}), seed=1)
+    assert warm.warmup_h == 30.0 and warm.weather_closures == r.weather_closures
     frame = r.weather_closures_frame()
     assert frame["start_at"].iloc[0] == pd.Timestamp("2025-01-01 10:00")
     assert len(repr(r)) < 500 and "closure" not in repr(r)
