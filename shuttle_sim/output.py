@@ -18,7 +18,7 @@ from typing import Iterable
 import yaml
 
 from .config.schema import Scenario, resolved_dict
-from .components.records import FerryTrip, Voyage
+from .components.records import FerryTrip, Voyage, WeatherClosure
 from .results import TANK_TRACES, Result
 from .stats import summarize
 from .study.studydir import atomic_write
@@ -69,8 +69,21 @@ def _levels_csv(result: Result) -> str:
     return buf.getvalue()
 
 
+def _yard_csv(result: Result) -> str:
+    """The port yard's wagon count (all cargo) as its breakpoints: it holds ``wagons``
+    from ``t_h`` until the next row's ``t_h`` (a step, not a ramp)."""
+    buf = io.StringIO()
+    buf.write("t_h,wagons\n")
+    t, n = result.traces["yard_wagons"]
+    for ti, ni in zip(t.tolist(), n.tolist()):
+        buf.write(f"{ti!r},{int(ni)}\n")
+    return buf.getvalue()
+
+
 def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: _dt.datetime) -> Path:
-    """Write one replication's resolved scenario, KPIs, voyages and level traces.
+    """Write one replication's resolved scenario, KPIs, voyages, level traces and
+    weather closures (``weather_closures.csv``: one row per spell a port was closed to
+    an operation, header only when none was; ``yard_wagons.csv`` on the ferry route).
 
     All or nothing: if writing fails (or is interrupted), the files written so far are
     removed again, and so is the directory if this call created it.
@@ -105,14 +118,18 @@ def _write_run(out: Path, scenario: Scenario, result: Result, started: _dt.datet
     manifest = out / "manifest.json"
     write(out / "scenario.resolved.yaml", yaml.safe_dump(resolved_dict(scenario), sort_keys=False))
     write(out / "kpis.json", json.dumps(kpi_summary(scenario.name, [result]), indent=2) + "\n")
-    files = ["scenario.resolved.yaml", "kpis.json", "tank_levels.csv"]
+    files = ["scenario.resolved.yaml", "kpis.json", "tank_levels.csv", "weather_closures.csv"]
     if scenario.has_tankers:
         write(out / "voyages.csv", _csv(result.voyages, Voyage))
         files.append("voyages.csv")
     if scenario.ferry is not None:
         write(out / "ferry_trips.csv", _csv(result.ferry_trips, FerryTrip))
         files.append("ferry_trips.csv")
+        if "yard_wagons" in result.traces:
+            write(out / "yard_wagons.csv", _yard_csv(result))
+            files.append("yard_wagons.csv")
     write(out / "tank_levels.csv", _levels_csv(result))
+    write(out / "weather_closures.csv", _csv(result.weather_closures, WeatherClosure))
     meta = {
         "package_version": __version__,
         "compiled_modules": bool(_native.compiled_modules()),  # same results either way; speed differs

@@ -23,7 +23,7 @@ import numpy as np
 from . import units
 from .components import offtake, stress
 from .components.ferry import FERRY_STATES
-from .components.records import FerryTrip, Voyage
+from .components.records import FerryTrip, Voyage, WeatherClosure
 from .components.tanker import TANKER_STATES
 from .components.terminal import BERTH_STATES, OPERATIONS
 from .stats import level_stats
@@ -40,6 +40,8 @@ TANK_TRACES = ("load_tank", "discharge_tank", "station_tank")
 #: Record fields that are moments (hours from the start of the run), not durations: each
 #: gets a calendar column beside it in a DataFrame, ``load_arrive_h`` -> ``load_arrive_at``.
 MOMENT_SUFFIXES = ("_arrive_h", "_berth_h", "_start_h", "_end_h", "_depart_h", "leave_port_h", "arrive_h")
+#: Record fields that are moments by their whole name (a weather closure's ``start_h``, ``end_h``).
+MOMENT_NAMES = ("start_h", "end_h")
 
 
 def calendar(hours, start_date: _dt.date | None):
@@ -61,7 +63,7 @@ def records_frame(records: list, fields: tuple[str, ...], start_date: _dt.date |
 
     df = pd.DataFrame.from_records(records, columns=list(fields))
     if start_date is not None:
-        for name in [c for c in fields if c.endswith(MOMENT_SUFFIXES)]:
+        for name in [c for c in fields if c.endswith(MOMENT_SUFFIXES) or c in MOMENT_NAMES]:
             df.insert(df.columns.get_loc(name) + 1, name[:-2] + "_at", calendar(df[name], start_date))
     return df
 
@@ -97,9 +99,14 @@ class Result:
     start_date : datetime.date, optional
         The scenario's ``start_date``: hour 0 is its 00:00.  The ``*_frame()`` methods
         put calendar times (``*_at``) beside the hours.
+    weather_closures : list[WeatherClosure]
+        Every spell a port was closed to an operation by weather
+        (:class:`~shuttle_sim.components.records.WeatherClosure`), over the whole run
+        like the traces: the timelines the ``*_closed_*_frac`` KPIs total.
 
-    In a notebook, ``voyages_frame()``, ``tankers_frame()``, ``ferry_trips_frame()`` and
-    ``trace_frame(name)`` give the same records as pandas DataFrames.
+    In a notebook, ``voyages_frame()``, ``tankers_frame()``, ``ferry_trips_frame()``,
+    ``weather_closures_frame()`` and ``trace_frame(name)`` give the same records as
+    pandas DataFrames.
     """
 
     scenario_name: str
@@ -114,6 +121,7 @@ class Result:
     ferry_trips: list[FerryTrip] = field(default_factory=list)
     warmup_h: float = 0.0
     start_date: _dt.date | None = None
+    weather_closures: list[WeatherClosure] = field(default_factory=list)
 
     def __repr__(self) -> str:
         head = (f"Result({self.scenario_name!r}, seed={self.seed}, replication={self.replication},"
@@ -140,6 +148,12 @@ class Result:
         """One row per ferry crossing (:class:`~shuttle_sim.components.records.FerryTrip`),
         with ``leave_port_at`` and ``arrive_at`` beside the hours."""
         return records_frame(self.ferry_trips, FerryTrip._fields, self.start_date)
+
+    def weather_closures_frame(self) -> "pd.DataFrame":
+        """One row per weather closure of a port to an operation
+        (:class:`~shuttle_sim.components.records.WeatherClosure`), with ``start_at`` and
+        ``end_at`` beside the hours."""
+        return records_frame(self.weather_closures, WeatherClosure._fields, self.start_date)
 
     def tankers_frame(self) -> "pd.DataFrame":
         """One row per tanker, indexed by name: class, voyages, hours in each state."""
@@ -193,7 +207,39 @@ def collect(world: "World", seed: int, replication: int, horizon_h: float, runti
     k = {**head, **k}
     trips = list(world.ferry.trip_records) if world.ferry is not None else []
     return Result(s.name, seed, replication, horizon_h, k, list(world.voyages), traces, tankers, runtime_s, trips,
-                  start_date=s.start_date)
+                  start_date=s.start_date, weather_closures=weather_closures(world, horizon_h))
+
+
+def closed_spans(timeline, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+    """The spans inside ``[t0, t1)`` when an :class:`~.components.availability.Availability`
+    is down: ``(starts, ends)``, sorted and disjoint; their total is
+    ``(t1 - t0) - timeline.up_hours(t0, t1)``."""
+    st, en = np.asarray(timeline.starts, dtype=float), np.asarray(timeline.ends, dtype=float)
+    lo = np.clip(np.concatenate(([-np.inf], en)), t0, t1)  # down from each up interval's end ...
+    hi = np.clip(np.concatenate((st, [np.inf])), t0, t1)   # ... to the next one's start
+    keep = hi > lo
+    return lo[keep], hi[keep]
+
+
+def weather_closures(world: "World", horizon_h: float) -> list[WeatherClosure]:
+    """The spells each port of ``world`` was closed to each operation, from the same
+    weather timelines its terminals (and ferry ports) work to and the closure KPIs total."""
+    s = world.scenario
+    ports = []
+    if world.load is not None:
+        ports += [("load", s.load_port, world.load.weather), ("discharge", s.discharge_port, world.discharge.weather)]
+    if world.ferry is not None:
+        ports += [("ferry_port", s.ferry.port, world.ferry.weather.get("port") or {}),
+                  ("ferry_arrival_port", s.ferry.arrival_port, world.ferry.weather.get("arrival_port") or {})]
+    out: list[WeatherClosure] = []
+    for role, spec, timelines in ports:
+        for op in OPERATIONS:
+            timeline = timelines.get(op)
+            if timeline is None or timeline.always_up:
+                continue
+            for a, b in zip(*closed_spans(timeline, 0.0, horizon_h)):
+                out.append(WeatherClosure(role, spec.name, spec.weather_site or "", op, float(a), float(b)))
+    return out
 
 
 def _tanker_route(world: "World", horizon_h: float, k: dict, traces: dict) -> list[dict]:

@@ -1,7 +1,8 @@
-"""Flat records of one replication: one per tanker voyage, one per ferry crossing.
+"""Flat records of one replication: one per tanker voyage, one per ferry crossing, one
+per spell a port was closed to an operation by weather.
 
 Each record type is declared once, here: its fields are the columns of its CSV file
-(``voyages.csv``, ``ferry_trips.csv``, written by :mod:`shuttle_sim.output` from
+(``voyages.csv``, ``ferry_trips.csv``, ``weather_closures.csv``, written by :mod:`shuttle_sim.output` from
 ``Record._fields``) and the attributes a notebook reads.  Times are simulation hours
 from the start of the run; a time that has not happened yet (a crossing still at sea at
 the horizon) is NaN.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["Voyage", "FerryTrip"]
+__all__ = ["Voyage", "FerryTrip", "WeatherClosure"]
 
 
 class Voyage(NamedTuple):
@@ -78,3 +79,25 @@ class FerryTrip(NamedTuple):
     empties_back: int
     other_wagons: int = 0
     load_limit: int = 0
+
+
+class WeatherClosure(NamedTuple):
+    """One spell ``[start_h, end_h)`` during which a port was closed to one operation by
+    weather (its limits on wind, waves and visibility at the berth, or a closures
+    source's closed spell).
+
+    ``port`` is the port's role (``load``, ``discharge``, ``ferry_port``,
+    ``ferry_arrival_port``), ``port_name`` its name, ``site`` its weather site and
+    ``operation`` one of ``berthing``, ``transfer``, ``unberthing``.  The spells are the
+    same timelines the ``*_closed_*_frac`` KPIs total, cut to ``[0, horizon]`` (the
+    whole run, warm-up included, as the level traces).  A berthing also needs its
+    window (``limits.berthing.window``) open throughout, so a ship may wait longer
+    than a spell shows.
+    """
+
+    port: str
+    port_name: str
+    site: str
+    operation: str
+    start_h: float
+    end_h: float

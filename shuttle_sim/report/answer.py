@@ -31,7 +31,9 @@ def _years(h: float) -> str:
 
 def run_answer(d) -> tuple[str, str]:
     k, s = d.kpis, d.scenario
-    q = f"How much crude does {s.name} deliver over {_years(s.horizon_h)} from {s.start:%d %B %Y}?"
+    # the KPIs measure [warm-up, horizon]: ask about that period, not the whole run
+    after = f" (after a {s.warmup_h / 24:g}-day warm-up)" if s.warmup_h else ""
+    q = f"How much crude does {s.name} deliver over {_years(s.measured_h)} from {s.time(s.warmup_h):%d %B %Y}{after}?"
     a = (f"In this single simulated history (seed {d.manifest.get('seed', '?')}) it delivers "
          f"<b>{k['delivered_mt_per_year']:,.2f} Mt/yr</b> ({k['delivered_kbpd']:,.0f} kbpd)")
     parts = []

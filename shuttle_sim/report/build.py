@@ -37,6 +37,39 @@ class FigureSpec:
     caption: Callable  # data -> str
 
 
+def _closure_words(d) -> str:
+    """What the berth Gantt's weather shading shows, or why there is none."""
+    if d.closures is None:
+        return ("This run's files hold no weather closures (it was written before they were recorded), so none "
+                "are shaded.")
+    names = d.scenario.port_names
+
+    def hours(op: str) -> str:
+        each = [(names.get(r, r), sum(b - a for a, b in run.closure_spans(d, r, op))) for r in d.scenario.berths]
+        return ", ".join(f"{n} {h:,.0f} h" for n, h in each)
+
+    if not any(run.closure_spans(d, r, op) for r in d.scenario.berths for op in run.CLOSURE_LOOK):
+        return "Weather closed no port to berthing or cargo transfer in the window (nothing is shaded)."
+    return ("Weather closures are shaded across each port's berths: tinted while the port was closed to berthing, "
+            f"so an arriving ship waits at anchor ({hours('berthing')} in the window); hatched while cargo transfer "
+            f"was stopped and pumping paused alongside ({hours('transfer')}).")
+
+
+def _station_empty_words(d) -> str:
+    """A note when the station tank sat empty most of the run (its line then hides on the axis)."""
+    from ..stats import level_stats
+
+    g = d.levels[d.levels["tank"] == "station_tank"]
+    cap = d.scenario.capacity_t.get("station")
+    if len(g) < 2 or not cap:
+        return ""
+    empty = level_stats(g["t_h"], g["level_t"], cap)["empty_frac"]
+    if empty < 0.5:
+        return ""
+    return (f" The tank was empty {100 * empty:.1f}% of the run (the line lies on the axis): rail loading takes the "
+            "oil as fast as it comes, so the station's storage does not limit the route.")
+
+
 def _run_figures(d) -> list[FigureSpec]:
     s = d.scenario
     w = f"{d.window[0]:%d %b} to {d.window[1]:%d %b %Y}"
@@ -51,7 +84,7 @@ def _run_figures(d) -> list[FigureSpec]:
                 "transfer (the records give those waits' totals, not their times). " + ("Berths as the run recorded them." if recorded else
                 "This run did not record which berth each call used, so calls are placed on the lowest-numbered free "
                 "berth: the picture of occupancy is exact, the berth numbers are not.")
-                + " Weather closures are not in a run's files and are not shaded; scripted stops are shaded grey.")),
+                + " " + _closure_words(d) + " Scripted stops are shaded grey.")),
             FigureSpec("tanker-gantt", "Tankers over the window", run.tanker_gantt, lambda d: (
                 f"Each row is one ship from {w}. Orange is waiting at anchor for a berth: where orange grows, berths "
                 "(or cargo) are the bottleneck, not ships. Breakdowns, sheltering from weather at sea and off-hire "
@@ -80,8 +113,14 @@ def _run_figures(d) -> list[FigureSpec]:
             FigureSpec("ferry-crossings", "Ferry load factor", ferry.crossings, lambda d: (
                 "Tank cars carried from the yard port as a share of the wagon places the ferries offered, month by "
                 "month (crossings sailing empty or part-empty pull it down: too few loaded cars in the yard when a "
-                "ferry had to leave). The yard's car count over time is not in a run's files (the study report "
-                "shows its distribution).")),
+                "ferry had to leave).")),
+            FigureSpec("yard-wagons", "Port yard wagons over time", ferry.yard_wagons, lambda d: (
+                "Wagons standing in the ferry port's yard waiting for a ferry (oil tank cars and other shippers' "
+                "wagons together), over the whole run" + (", the yard's capacity dashed" if ferry.yard_capacity(d.scenario)
+                else "") + ". Where the line sits at capacity the yard is full: rail shipments to the port are halted "
+                "and trains wait, so the ferries, not the railway, limit the route. Where it falls to zero the "
+                "ferries wait for wagons instead." + ("" if d.yard is not None else
+                " This run's files hold no yard count (written before it was recorded), so the panel is empty."))),
             FigureSpec("ferry-budget", "Ferry time budget", common.ferry_budget, lambda d: (
                 "Share of the ferries' time in each state: waiting for wagons means rail supply, not ferries, "
                 "limits the route.")),
@@ -89,7 +128,7 @@ def _run_figures(d) -> list[FigureSpec]:
         if not s.has_tankers:
             out.insert(0, FigureSpec("tank-levels", "Rail loading station level", run.tank_levels, lambda d: (
                 "Level of the rail loading station's tank over the run, its capacity dashed; red shading marks "
-                "when it was full and production was deferred.")))
+                "when it was full and production was deferred." + _station_empty_words(d))))
     return out
 
 
@@ -245,7 +284,7 @@ def build_report(dir: str | os.PathLike, out: str | os.PathLike | None = None, w
         per figure.  Written to a temporary directory first and moved into place, so a
         failed build leaves nothing half-written.
     window : str, optional
-        ``START:END`` dates for a run's Gantt charts (default: the first 30 days).
+        ``START:END`` dates for a run's Gantt charts (default: the first 30 days after the warm-up).
     target_mt_per_year : float, optional
         Throughput target to mark (default: the one the manifest names, if any).
 

@@ -6,7 +6,9 @@ and the sweep layer):
 
 run (``shuttle-sim run --out``)
     manifest.json, scenario.resolved.yaml, kpis.json, tank_levels.csv (tank, t_h,
-    level_t), voyages.csv (tanker route), ferry_trips.csv (ferry route).
+    level_t), weather_closures.csv (port, port_name, site, operation, start_h, end_h;
+    absent in runs written before it), voyages.csv (tanker route), ferry_trips.csv and
+    yard_wagons.csv (t_h, wagons; ferry route).
 study (``shuttle-sim run -n N --out``)
     manifest.json (with ``level_days``), scenario.resolved.yaml, replications.csv (one row
     per replication: replication, seed, error, KPIs), levels.bin (per replication an
@@ -204,7 +206,13 @@ class RunData:
         index) when the run recorded them.
     ferry_trips : DataFrame or None
     window : (Timestamp, Timestamp)
-        The period the Gantt chart shows (``--window``, default the first 30 days).
+        The period the Gantt chart shows (``--window``, default the first 30 days after the
+        warm-up, from the 00:00 before it).
+    closures : DataFrame or None
+        weather_closures.csv plus ``start``/``end`` (calendar): each spell a port was
+        closed to an operation; empty when none was, None when the run did not record them.
+    yard : DataFrame or None
+        yard_wagons.csv plus ``time``: the port yard's wagon count, a step from each row.
     """
 
     path: Path
@@ -218,6 +226,8 @@ class RunData:
     window: tuple[pd.Timestamp, pd.Timestamp]
     target_mt_per_year: float | None = None
     kind: str = "run"
+    closures: pd.DataFrame | None = None
+    yard: pd.DataFrame | None = None
 
 
 def load_run(p: Path, window=None, target=None) -> RunData:
@@ -231,11 +241,18 @@ def load_run(p: Path, window=None, target=None) -> RunData:
     trips = _csv(p / "ferry_trips.csv") if (p / "ferry_trips.csv").exists() else None
     if trips is not None:
         trips["time"] = info.time(trips["leave_port_h"])
+    closures = _csv(p / "weather_closures.csv", keep_default_na=False) if (p / "weather_closures.csv").exists() else None
+    if closures is not None:
+        closures["start"], closures["end"] = info.time(closures["start_h"]), info.time(closures["end_h"])
+    yard = _csv(p / "yard_wagons.csv") if (p / "yard_wagons.csv").exists() else None
+    if yard is not None:
+        yard["time"] = info.time(yard["t_h"])
     win = parse_window(window, info) if isinstance(window, str) or window is None else tuple(map(pd.Timestamp, window))
-    if win is None:
-        win = (info.start, min(info.start + pd.Timedelta(days=30), info.end))
+    if win is None:  # the first 30 days measured: ships in a warm-up have no voyage records yet
+        first = info.time(info.warmup_h).floor("D")
+        win = (first, min(first + pd.Timedelta(days=30), info.end))
     return RunData(p, m, info, read_source(p, m, info.name), kpis, lv, voy, trips, win,
-                   target if target is not None else _target(m))
+                   target if target is not None else _target(m), closures=closures, yard=yard)
 
 
 # ------------------------------------------------------------------ study

@@ -54,7 +54,8 @@ def stacked_bars(ax, rows: dict[str, dict[str, float]], xlabel: str = "Share of 
     ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
     n = len([s for s in states if any(rows[lab].get(s, 0) * 100 > 0.05 for lab in labels)])
-    legend_below(ax, ncol=min(n, 5))
+    long_words = max((len(_words(s)) for s in states), default=0) > 24  # five long labels overflow the figure
+    legend_below(ax, ncol=min(n, 3 if long_words else 5))
 
 
 @styled

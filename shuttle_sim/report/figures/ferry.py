@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ... import kpis as catalogue
-from ..style import ORANGE, count_axis, date_axis, legend_below, new_axes, new_grid, styled
+from ..style import MARK_COLOURS, ORANGE, count_axis, date_axis, legend_below, new_axes, new_grid, styled
 
 
 @styled
@@ -37,6 +37,42 @@ def crossings(data, ax=None):
     return fig
 
 
+def yard_capacity(scenario) -> int | None:
+    """The port yard's capacity in wagons, where the scenario states one."""
+    cap = ((scenario.resolved.get("ferry") or {}).get("yard") or {}).get("capacity_wagons")
+    return int(cap) if cap else None
+
+
+@styled
+def yard_wagons(data, ax=None):
+    """A run's wagons in the ferry port's yard over time (all cargo, a step at each
+    change), the yard's capacity dashed where the scenario states one."""
+    fig, ax = new_axes(ax, (8.0, 3.2))
+    s = data.scenario
+    y = data.yard
+    cap = yard_capacity(s)
+    if y is not None and len(y):
+        t = pd.concat([y["time"], pd.Series([s.end])], ignore_index=True)
+        n = np.append(y["wagons"].to_numpy(dtype=float), y["wagons"].iloc[-1])
+        ax.step(t, n, where="post", color=ORANGE, lw=0.9, label="wagons in the yard")
+        mean = data.kpis.get("yard_wagons_mean")  # the run's KPI: over the period measured (after any warm-up)
+        if mean is not None:
+            ax.axhline(mean, color="black", lw=0.9, ls=":", label=f"mean {mean:,.0f}" + (" after the warm-up" if s.warmup_h else ""))
+    else:
+        ax.text(0.5, 0.5, "the yard's wagon count is not in this run's files", transform=ax.transAxes, ha="center")
+    if cap:
+        ax.axhline(cap, color=MARK_COLOURS["capacity"], ls="--", lw=0.9, label=f"yard capacity {cap:,} wagons")
+    top = max([cap or 0, float(y["wagons"].max()) if y is not None and len(y) else 0, 1])
+    ax.set_ylim(0, top * 1.12)
+    ax.set_xlim(s.start, s.end)
+    date_axis(ax)
+    ax.set_xlabel("Date")
+    ax.set_ylabel("Wagons in the port yard (count)")
+    legend_below(ax, ncol=3)
+    ax.set_title("Port yard: wagons waiting for a ferry")
+    return fig
+
+
 @styled
 def ferry_kpis(data, ax=None):
     """A study's ferry measures over replications: tank cars in the yard (mean and most),
@@ -60,7 +96,7 @@ def ferry_kpis(data, ax=None):
         count_axis(a)
         if len(names) > 1:
             a.legend(loc="upper right", fontsize=7.5)
-    yard = ((data.scenario.resolved.get("ferry") or {}).get("yard") or {}).get("capacity_wagons")
+    yard = yard_capacity(data.scenario)
     if yard:
         axes[0].axvline(float(yard), color="black", ls="--", lw=0.9, label=f"yard holds {yard}")
         axes[0].legend(loc="upper center", fontsize=7.5)

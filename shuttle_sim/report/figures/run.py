@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from ..style import FARM_COLOURS, MARK_COLOURS, count_axis, date_axis, legend_below, new_axes, state_colour, styled
+from ..style import (FARM_COLOURS, MARK_COLOURS, STATE_COLOURS, VERMILLION, count_axis, date_axis, legend_below, new_axes,
+                     state_colour, styled)
 
 FARM_LABEL = {"load_tank": "load", "discharge_tank": "discharge", "station_tank": "station"}
 
@@ -52,6 +53,37 @@ def _shade_disruptions(ax, data, lo, hi, label=True) -> bool:
     return shown
 
 
+#: How the berth Gantt shades a port closed by weather (tints of the weather colour).
+CLOSURE_LOOK = {
+    "berthing": {"facecolor": STATE_COLOURS["anchorage_weather"], "alpha": 0.35, "edgecolor": "none"},
+    "transfer": {"facecolor": "none", "hatch": "////", "edgecolor": VERMILLION, "linewidth": 0.0, "alpha": 0.55},
+}
+CLOSURE_LABEL = {"berthing": "weather: port closed to berthing", "transfer": "weather: closed to cargo transfer"}
+
+
+def closure_spans(data, role: str, operation: str) -> list[tuple[float, float]]:
+    """Hours (from the start) ``role``'s port was closed to ``operation`` within the window."""
+    c = data.closures
+    if c is None or not len(c):
+        return []
+    lo_h, hi_h = _window_h(data)
+    sel = c[(c["port"] == role) & (c["operation"] == operation)]
+    return [(max(a, lo_h), min(b, hi_h)) for a, b in zip(sel["start_h"], sel["end_h"]) if b > lo_h and a < hi_h]
+
+
+def _shade_closures(ax, data, role: str, y0: float, y1: float) -> set[str]:
+    """Band the rows ``y0..y1`` of ``role``'s port where weather closed it; the operations shaded."""
+    shown = set()
+    base = mdates.date2num(data.scenario.start)
+    for op, look in CLOSURE_LOOK.items():
+        spans = closure_spans(data, role, op)
+        if spans:
+            ax.broken_barh([(base + a / 24.0, (b - a) / 24.0) for a, b in spans], (y0 - 0.45, y1 - y0 + 0.9),
+                           zorder=1 if op == "berthing" else 3, gid=f"closure-{role}-{op}", **look)
+            shown.add(op)
+    return shown
+
+
 def _window_h(data) -> tuple[float, float]:
     s = data.scenario
     return ((data.window[0] - s.start) / pd.Timedelta(hours=1), (data.window[1] - s.start) / pd.Timedelta(hours=1))
@@ -82,11 +114,17 @@ def berth_gantt(data, ax=None):
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.set_xlim(*data.window)
     ax.grid(axis="y", visible=False)
+    closed: set[str] = set()
+    for role in s.berths:
+        ys = [y for (r, _), y in y_of.items() if r == role]
+        if ys:
+            closed |= _shade_closures(ax, data, role, min(ys), max(ys))
     stop = _shade_disruptions(ax, data, *data.window)
     date_axis(ax)
     ax.set_xlabel(f"Date ({data.window[0]:%d %b %Y} to {data.window[1]:%d %b %Y})")
     handles = [Patch(color=state_colour("berthing"), label="alongside, not pumping (berthing, formalities, waits, unberthing)"),
                Patch(color=state_colour("transferring"), label="cargo transfer")]
+    handles += [Patch(label=CLOSURE_LABEL[op], **CLOSURE_LOOK[op]) for op in CLOSURE_LOOK if op in closed]
     if stop:
         handles.append(Patch(color=MARK_COLOURS["stop"], alpha=0.3, label="scripted stop"))
     legend_below(ax, handles, ncol=len(handles) if len(handles) < 3 else 2)
