@@ -36,6 +36,7 @@ MODULES = (
     "shuttle_sim.components.availability",
     "shuttle_sim.components.berths",
     "shuttle_sim.components.dispatch",
+    "shuttle_sim.components.draft",
     "shuttle_sim.components.drydock",
     "shuttle_sim.components.offtake",
     "shuttle_sim.components.passage",

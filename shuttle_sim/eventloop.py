@@ -1,4 +1,5 @@
-"""SimPy's event loop, compiled: ``run(env, until_h)`` does what ``env.run(until=until_h)`` does.
+"""SimPy's event loop, compiled: ``run(env, until_h)`` does what ``env.run(until=until_h)`` does,
+and ``timeout(env, delay_h)`` what ``env.timeout(delay_h)`` does.
 
 SimPy's ``Environment.run`` calls ``Environment.step`` once per event, two Python
 frames around the few lines that matter (pop the next event, set the clock, call its
@@ -13,11 +14,26 @@ keeps the major version), as ``Environment.step`` and ``Environment.schedule`` d
 
 from __future__ import annotations
 
-from heapq import heappop
+from heapq import heappop, heappush
 from typing import Any
 
 import simpy
-from simpy.events import URGENT, EventPriority
+from simpy.events import NORMAL, URGENT, EventPriority, Timeout
+
+
+def timeout(env: simpy.Environment, delay_h: float) -> Timeout:
+    """``env.timeout(delay_h)``: the same event, scheduled the same way, without the two
+    Python frames of ``Timeout.__init__`` and ``Environment.schedule``."""
+    if delay_h < 0:
+        raise ValueError(f"Negative delay {delay_h}")
+    ev = Timeout.__new__(Timeout)
+    ev.env = env
+    ev.callbacks = []
+    ev._value = None
+    ev._delay = delay_h  # type: ignore[attr-defined]
+    ev._ok = True
+    heappush(env._queue, (env._now + delay_h, NORMAL, next(env._eid), ev))  # type: ignore[attr-defined]
+    return ev
 
 
 def run(env: simpy.Environment, until_h: float) -> None:

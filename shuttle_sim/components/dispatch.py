@@ -39,6 +39,7 @@ from typing import Final
 
 import simpy
 
+from ..eventloop import timeout
 from .tank import Flow, TankFarm
 from .timebudget import StateClock
 
@@ -191,7 +192,7 @@ class ReadyDispatch:
                 clock.enter(state, now)
 
     def _set_timer(self, dt: float) -> None:
-        ev = self._timer = self.env.timeout(dt)
+        ev = self._timer = timeout(self.env, dt)
         ev.callbacks.append(self._on_timer)
 
     def _on_timer(self, ev: simpy.Event) -> None:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import simpy
 
+from ..eventloop import timeout
 from .outages import RateSchedule
 from .tank import Flow, TankFarm
 
@@ -161,7 +162,7 @@ class OfftakeController:
         env = self.env
         for t, acts in self._events:
             if t > env.now:
-                yield env.timeout(t - env.now)
+                yield timeout(env, t - env.now)
             self._act(acts)
 
     def nominated_t(self, horizon_h: float) -> float:

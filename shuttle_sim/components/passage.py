@@ -17,6 +17,7 @@ from typing import Final
 
 import simpy
 
+from ..eventloop import timeout
 from .availability import Availability
 from .timebudget import StateClock
 
@@ -65,10 +66,10 @@ class ShelteredPassage:
         now: float = env.now
         self.clock.enter(state, now)
         if self.simple or self.sea_and_up.up_until(now) >= now + sailing_h:
-            return env.timeout(sailing_h)  # nothing stops this passage: no shelter to split
+            return timeout(env, sailing_h)  # nothing stops this passage: no shelter to split
         end = self.sea_and_up.work_end(now, sailing_h)
         self.state, self.start_h, self.end_h = state, now, end
-        ev = env.timeout(end - now)
+        ev = timeout(env, end - now)
         ev.callbacks.append(self._arrived)
         return ev
 

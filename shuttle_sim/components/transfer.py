@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Final
 
 import simpy
 
+from ..eventloop import timeout
 from .availability import Availability, common_window
 from .tank import Flow
 
@@ -101,7 +102,7 @@ class CargoTransfer:
             else:
                 cause = "breakdown"
             self.ship.clock.enter(cause, now)  # the berth follows: weather or failed
-        self.pending = env.timeout(due - now)
+        self.pending = timeout(env, due - now)
         self.pending.callbacks.append(self.check)
 
     def leave(self) -> None:
