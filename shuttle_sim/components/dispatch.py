@@ -39,7 +39,7 @@ from typing import Final
 
 import simpy
 
-from ..eventloop import timeout
+from ..eventloop import now as clock_now, timeout
 from .tank import Flow, TankFarm
 from .timebudget import StateClock
 
@@ -148,7 +148,7 @@ class ReadyDispatch:
                 month = self._month_now()
                 if self.lifted.get(month, 0) >= self.programme[self.months[month]]:
                     self._charge("anchorage_programme")
-                    self._set_timer(self.month_starts_h[month + 1] - self.env.now)
+                    self._set_timer(self.month_starts_h[month + 1] - clock_now(self.env))
                     return
                 self._charge(self.state)
             if not self.cover:
@@ -156,7 +156,7 @@ class ReadyDispatch:
             else:
                 short, rate = self._deficit_t(a)
             if short > REL_TOL * a.amount_t:
-                now: float = self.env.now
+                now: float = clock_now(self.env)
                 dt = short / rate if rate > 0.0 else INF
                 if dt < INF and now + dt == now:
                     dt = 0.0  # closer than the clock resolves: ready now (no Zeno loop)
@@ -180,12 +180,12 @@ class ReadyDispatch:
         return "anchorage_cargo" if self.loads else "anchorage_ullage"
 
     def _month_now(self) -> int:
-        now: float = self.env.now
+        now: float = clock_now(self.env)
         return bisect_right(self.month_starts_h, now) - 1
 
     def _charge(self, state: str) -> None:
         """The ships waiting are held by ``state`` from now on."""
-        now: float = self.env.now
+        now: float = clock_now(self.env)
         for a in self.waiting:
             clock = a.clock
             if clock is not None and clock.state != state:

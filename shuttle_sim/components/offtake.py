@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import simpy
 
-from ..eventloop import timeout
+from ..eventloop import now as clock_now, timeout
 from .outages import RateSchedule
 from .tank import Flow, TankFarm
 
@@ -107,11 +107,12 @@ class OfftakeController:
         self.trace: list[tuple[float, float, float, float]] = []
         events: dict[float, list] = {}
         if spec.policy == "level":
+            interval_h: float = spec.interval_h  # read once: a model field is a slow read in a loop
             k, t = 0, 0.0
             while t < until_h:
-                events.setdefault(t, []).append(("nominate", 0.0))
+                events[t] = [("nominate", 0.0)]
                 k += 1
-                t = k * spec.interval_h
+                t = k * interval_h
         for t, f in changes1:
             events.setdefault(t, []).append(("f1", f))
         for t, f in changes2:
@@ -140,7 +141,7 @@ class OfftakeController:
         self._set_rates()
 
     def _set_rates(self) -> None:
-        now: float = self.env.now
+        now: float = clock_now(self.env)
         self._settle(now)
         spec = self.spec
         cap2 = spec.second.max_rate_t_per_h * self.f2 if spec.second is not None else 0.0
@@ -161,8 +162,8 @@ class OfftakeController:
     def _run(self):
         env = self.env
         for t, acts in self._events:
-            if t > env.now:
-                yield timeout(env, t - env.now)
+            if t > clock_now(env):
+                yield timeout(env, t - clock_now(env))
             self._act(acts)
 
     def nominated_t(self, horizon_h: float) -> float:

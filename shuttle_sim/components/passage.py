@@ -17,7 +17,7 @@ from typing import Final
 
 import simpy
 
-from ..eventloop import timeout
+from ..eventloop import now as clock_now, timeout
 from .availability import Availability
 from .timebudget import StateClock
 
@@ -63,7 +63,7 @@ class ShelteredPassage:
         """The timeout that ends a passage of ``sailing_h`` hours of way begun now, in
         budget state ``state`` (e.g. ``sailing_laden``)."""
         env = self.env
-        now: float = env.now
+        now: float = clock_now(env)
         self.clock.enter(state, now)
         if self.simple or self.sea_and_up.up_until(now) >= now + sailing_h:
             return timeout(env, sailing_h)  # nothing stops this passage: no shelter to split
@@ -91,4 +91,4 @@ class ShelteredPassage:
 
     def close(self) -> None:
         """End of the horizon: settle a passage in progress up to now."""
-        self.settle(self.env.now)
+        self.settle(clock_now(self.env))

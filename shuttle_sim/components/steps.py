@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Final, Generator
 
 import simpy
 
-from ..eventloop import timeout
+from ..eventloop import now as clock_now, timeout
 from .timebudget import StateClock
 
 if TYPE_CHECKING:  # the terminal and the tanker import this module; typed for the compiled reads
@@ -140,7 +140,7 @@ class BookedSteps:
 
         While asleep the plan is ``ship.steps`` so that a horizon inside it can book its
         past changes (``Tanker.close``)."""
-        now: float = env.now
+        now: float = clock_now(env)
         end = self.t
         nd = self._nd
         if nd == 0:

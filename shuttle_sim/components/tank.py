@@ -28,7 +28,7 @@ from typing import Callable, Final
 
 import simpy
 
-from ..eventloop import timeout
+from ..eventloop import now as clock_now, timeout
 NORMAL: Final = "normal"
 FULL: Final = "full"
 EMPTY: Final = "empty"
@@ -105,7 +105,7 @@ class TankFarm:
         self.capacity_t = float(capacity_t)
         self.initial_t = float(initial_t)
         self._level_t = float(initial_t)
-        self._t_h: float = env.now  # SimPy types its clock int | float: declared, it stays an unboxed float
+        self._t_h: float = clock_now(env)  # SimPy types its clock int | float: declared, it stays an unboxed float
         self._flows: list[Flow] = []
         self._closed: list[Flow] = []
         self._regime = NORMAL
@@ -115,7 +115,7 @@ class TankFarm:
         # other farms, never this one (an operating policy such as OverflowSplit)
         self.on_replan: list[Callable[[], None]] = []
         self._tol_t = 1e-9 * self.capacity_t
-        self.trace_t_h: list[float] = [env.now]
+        self.trace_t_h: list[float] = [clock_now(env)]
         self.trace_level_t: list[float] = [self._level_t]
 
     # ------------------------------------------------------------------ public API
@@ -256,7 +256,7 @@ class TankFarm:
 
     def _advance(self) -> None:
         """Bring the accounts from the last update to ``env.now`` exactly."""
-        now: float = self.env.now
+        now: float = clock_now(self.env)
         dt = now - self._t_h
         if dt <= 0.0:
             return

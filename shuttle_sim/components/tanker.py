@@ -19,7 +19,7 @@ from typing import Any, Generator
 import numpy as np
 import simpy
 
-from ..eventloop import timeout
+from ..eventloop import Driver, now as clock_now, timeout
 from ..config.schema import TankerClass
 from .availability import Availability
 from .drydock import DryDockRule
@@ -135,7 +135,7 @@ class Tanker:
         self.ballast_h = distance_nmi / spec.ballast_speed_kn
         self.rng = rng
         self.budget_h = budget(TANKER_STATES)
-        self.clock = StateClock(self.budget_h, "positioning", env.now)
+        self.clock = StateClock(self.budget_h, "positioning", clock_now(env))
         self.on_board_t = 0.0  # after the last completed transfer, booked by the terminal
         self.transfer: Flow | None = None  # the cargo flow in progress, set by the terminal
         self.plan = BookedSteps(self.clock)  # reused by the terminal to plan each run of port steps
@@ -152,7 +152,7 @@ class Tanker:
         self.depart_clear_ballast_h = min(self.ballast_h, forecast_h)
         # an operating-hour failure clock (components.wear), set by the model; None: calendar
         self.wear: Any = None
-        self.process = env.process(self.run())
+        self.process = Driver(env, self.run())  # env.process(self.run()), resumed natively
 
     def run(self) -> Generator[simpy.Event, Any, None]:
         env = self.env
@@ -162,15 +162,15 @@ class Tanker:
         while True:
             load: PortCall = yield from self.load.call(self, self.spec.cargo_t, None)
             if self.wear is not None:
-                self.wear.before_passage(env.now, self.laden_h, self.budget_h["transferring"])
+                self.wear.before_passage(clock_now(env), self.laden_h, self.budget_h["transferring"])
             yield self.passage.sail("sailing_laden", self.laden_h)
             dis: PortCall = yield from self.discharge.call(self, self.on_board_t, self.spec.discharge_pump_rate_t_per_h)
             self._voyages.append(self._record(voyage, load, dis))
-            docked_h = self.dry_dock.take_if_due(self.clock, env.now)
+            docked_h = self.dry_dock.take_if_due(self.clock, clock_now(env))
             if docked_h > 0:
                 yield timeout(env, docked_h)
             if self.wear is not None:
-                self.wear.before_passage(env.now, self.ballast_h, self.budget_h["transferring"])
+                self.wear.before_passage(clock_now(env), self.ballast_h, self.budget_h["transferring"])
             yield self.passage.sail("sailing_ballast", self.ballast_h)
             voyage += 1
 
@@ -203,6 +203,6 @@ class Tanker:
     def close(self) -> None:
         """Charge the current state up to now (end of the horizon)."""
         if self.steps is not None:  # inside a run of port steps: its changes before now
-            self.steps.book(self.env.now)
-        self.clock.enter(self.clock.state, self.env.now)
+            self.steps.book(clock_now(self.env))
+        self.clock.enter(self.clock.state, clock_now(self.env))
         self.passage.close()

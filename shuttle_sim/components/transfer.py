@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 
 import simpy
 
-from ..eventloop import timeout
+from ..eventloop import now as clock_now, timeout
 from .availability import Availability, common_window
 from .tank import Flow
 
@@ -53,7 +53,7 @@ class CargoTransfer:
         # the next storm above the leave-berth limit, and when the ship starts unberthing
         # ahead of it (the forecast is perfect that far ahead)
         stay = terminal.stay
-        now: float = terminal.env.now
+        now: float = clock_now(terminal.env)
         self.storm_h = INF if stay.always_up else stay.up_until(now)
         self.leave_at = self.storm_h - terminal.leave_lead_h
         self.left = False  # the ship left ahead of the storm, the cargo unfinished
@@ -63,7 +63,7 @@ class CargoTransfer:
         if flow.done.triggered:  # finished at this instant, its ship not yet resumed
             return
         env = term.env
-        now: float = env.now
+        now: float = clock_now(env)
         if now >= self.leave_at:
             self.leave()
             return
