@@ -37,6 +37,7 @@ from .tank import TankFarm
 from .steps import BookedSteps
 from .transfer import CargoTransfer
 from .timebudget import StateClock, budget
+from .towoff import tow_off_at
 
 if TYPE_CHECKING:  # only Tankers call at a terminal; typed so the compiled call reads its fields directly
     from .tanker import Tanker
@@ -115,6 +116,7 @@ class Terminal:
         self.stay: Availability = (weather or {}).get("leave_berth", always)
         self.leave_lead_h = spec.leave_berth.lead_h
         self.storm_departures = 0  # ships that left the berth ahead of a storm
+        self.left_berth_broken = 0  # ships towed off the berth broken down (components.towoff)
         ups = berth_up or [always] * spec.berths
         if len(ups) != spec.berths:
             raise ValueError(f"expected {spec.berths} berth timelines, found {len(ups)}")
@@ -184,6 +186,8 @@ class Terminal:
                                                                                    a storm above ``leave_berth`` ahead
         6'    storm departure: unberth,    berthing, then      berthing, then      (then 2c-6 again for the rest of the
               wait out the storm           anchorage_weather   released            cargo, new draws of steps 4 and 5)
+        6"    towed off broken down (no    breakdown           released            ``leave_berth_after`` (:mod:`.towoff`), in
+              unberthing), repair                                                  6 (then 2b-6) or as 8 begins (then sail)
         7     post-transfer formalities    formalities         formalities         its drawn duration only
         8     hold before unberthing       weather, breakdown  weather, failed     unberthing limits; the ship broken down;
                                                                                    with ``route.departure: passage_window``
@@ -287,29 +291,38 @@ class Terminal:
             rec.starved_h += starved
             if not transfer.left:
                 break
-            # unberth at once (in the conditions found), wait out the storm at anchorage, come back
+            # unberth at once (in the conditions found), wait out the storm at anchorage, come
+            # back; or towed off broken down (6"), wait for the repair at anchorage, come back
             remaining_t -= moved
             if adm is not None:
                 adm.amount_t, adm.flow = remaining_t, None
-            ship_clock.enter("berthing", now)
+            towed = transfer.towed
+            ship_clock.enter(ship_clock.state if towed else "berthing", now)
             if starved:
                 berth_clock.move(starved, "transferring", self._starved_state)
                 ship_clock.move(starved, "transferring", self._starved_state)
-            d = self._unberthing.sample(rng)
-            if d > 0:
-                yield env.timeout(d)
-                now += d
+            if not towed:
+                d = self._unberthing.sample(rng)
+                if d > 0:
+                    yield env.timeout(d)
+                    now += d
             berth_clock.enter("berthing", now)
             ship_clock.uncouple()
             del self._active[berth_clock]
             self._release(berth)
-            self.storm_departures += 1
-            back = self.stay.next_up(transfer.storm_h)
+            if towed:
+                self.left_berth_broken += 1
+            else:
+                self.storm_departures += 1
+            back = ship.up.next_up(now) if towed else self.stay.next_up(transfer.storm_h)
             if back > now:
                 d = back - now
-                ship_clock.enter("anchorage_weather", now)
-                rec.weather_h += d
-                self.anchorage_weather_h += d
+                if towed:  # its repair
+                    ship_clock.enter("breakdown", now)
+                else:
+                    ship_clock.enter("anchorage_weather", now)
+                    rec.weather_h += d
+                    self.anchorage_weather_h += d
                 yield env.timeout(d)
                 now += d
             berthing_h = self._berthing.sample(rng)
@@ -340,14 +353,26 @@ class Terminal:
         d = self._post_transfer.sample(rng)
         if d > 0:
             steps.wait(d)
-        # 8 hold before unberthing, 9 unberthing: with 7, one run
-        self._plan_manoeuvre(ship, steps, "unberthing", self._unberthing.sample(rng))
+        # 8 hold before unberthing, 9 unberthing: with 7, one run; or, broken down when
+        # ready to unberth and to stay so longer than leave_berth_after, towed off after it
+        unberthing_h = self._unberthing.sample(rng)
+        tow_h = tow_off_at(ship.up, steps.t, ship.leave_berth_after_h)
+        if tow_h == INF:
+            self._plan_manoeuvre(ship, steps, "unberthing", unberthing_h)
+        elif tow_h > steps.t:
+            steps.hold("breakdown", "unberthing", tow_h - steps.t, False)
         now = yield from steps.run(env, ship)
         berth_clock.enter("berthing", now)
         ship_clock.uncouple()
         del self._active[berth_clock]
         self._release(berth)
-        rec.depart_h = now
+        rec.depart_h = now  # off the berth: unberthed, or towed off
+        if tow_h < INF:  # the repair at anchorage, then the passage
+            self.left_berth_broken += 1
+            ship_clock.enter("breakdown", now)
+            repaired = ship.up.next_up(now)
+            if repaired > now:
+                yield env.timeout(repaired - now)
         self.ship_calls += 1
         # the call's whole wait for a berth, a return after a storm departure included
         # (recorded as the call ends, so the KPI and the voyage record's queue_h agree)
