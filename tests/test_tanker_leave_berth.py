@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import shuttle_sim as ss
+from shuttle_sim.cli import main
 from shuttle_sim.model import World
 
-from .conftest import build, cycle_dict, merge, port
+from .conftest import CONFIGS, build, cycle_dict, merge, port
 from .strategies import rich_scenarios
 from .test_conservation import check_oil, check_time, check_voyages
 
@@ -169,13 +170,21 @@ def test_the_kpi_counts_tows_only_where_a_limit_is_set():
     assert "load_left_berth_broken" not in ss.simulate(build(no_limit)).kpis
 
 
-@pytest.mark.parametrize("value,found", [("-3 h", "-3 h"), ("12 t", "12 t"), ("soon", "soon")])
-def test_a_bad_limit_is_a_one_line_error(tmp_path, value, found):
-    d = cycle_dict()
-    d["fleet"]["tankers"][0]["breakdowns"] = {**LIMIT, "leave_berth_after": value}
-    with pytest.raises(ss.ConfigError) as e:
-        build(d)
-    msg = str(e.value)
-    assert "\n" not in msg.strip()
-    assert "fleet.tankers[0].breakdowns.leave_berth_after" in msg or "leave_berth_after" in msg
-    assert "expected" in msg
+@pytest.mark.parametrize("value,words", [
+    ("-3 h", "expected a duration from 0 to 1e+06 h, found -3 h"),
+    ("12 t", "expected a time like '2 h', '30 min', '3 d', found '12 t' (a mass)"),
+    ("soon", "expected a time like '2 h', '30 min', '3 d', found 'soon'"),
+])
+def test_a_bad_limit_is_a_one_line_error(tmp_path, capsys, value, words):
+    """``validate`` of aktau_current with a bad ``leave_berth_after`` on the first tanker
+    class: exit 2, one line naming file, line, key path, what was expected and found."""
+    good = (CONFIGS / "aktau_current.yaml").read_text()
+    old = "breakdowns: {mtbf: {dist: exponential, mean: 3000 h}, mttr: {dist: lognormal, mean: 24 h, cv: 1.0}}"
+    assert old in good
+    text = good.replace(old, old[:-1] + f", leave_berth_after: {value}}}", 1)
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if "leave_berth_after" in ln)
+    assert err.strip() == f"{path}:{line}: fleet.tankers[0].breakdowns.leave_berth_after: {words}"

@@ -367,12 +367,10 @@ class Terminal:
         del self._active[berth_clock]
         self._release(berth)
         rec.depart_h = now  # off the berth: unberthed, or towed off
-        if tow_h < INF:  # the repair at anchorage, then the passage
+        if tow_h < INF:  # the repair at anchorage (it ends after the tow), then the passage
             self.left_berth_broken += 1
             ship_clock.enter("breakdown", now)
-            repaired = ship.up.next_up(now)
-            if repaired > now:
-                yield env.timeout(repaired - now)
+            yield env.timeout(ship.up.next_up(now) - now)
         self.ship_calls += 1
         # the call's whole wait for a berth, a return after a storm departure included
         # (recorded as the call ends, so the KPI and the voyage record's queue_h agree)
