@@ -170,6 +170,7 @@ _ENTRIES: tuple[tuple[str, str, str, str, bool], ...] = (
     ("{role}_other_traffic_calls", "berths", "{Role}: other-traffic calls", "calls", False),
     ("{role}_anchorage_wait_mean_h", "berths", "{Role}: mean wait at anchorage for cargo or ullage", "h", False),
     ("{role}_anchorage_wait_max_h", "berths", "{Role}: longest wait at anchorage for cargo or ullage", "h", False),
+    ("{role}_left_berth_broken", "berths", "{Role}: ships towed off the berth broken down", "calls", False),
     ("{role}_storm_departures", "weather", "{Role}: ships that left the berth ahead of a storm", "calls", False),
     ("{role}_anchorage_weather_h", "weather", "{Role}: ship-hours at anchorage waiting for a berthing window", "h", False),
     # fleet

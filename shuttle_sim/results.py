@@ -15,6 +15,7 @@ sea); ``offtake_t`` is what went on into the pipeline.  Oil is conserved exactly
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -269,6 +270,7 @@ def _tanker_route(world: "World", horizon_h: float, k: dict, traces: dict) -> li
         k[f"{role}_tank_level_max_t"] = ls["max_t"]
         k[f"{role}_tank_full_frac"] = ls["full_frac"]
         k[f"{role}_tank_empty_frac"] = ls["empty_frac"]
+    tows = any(t.leave_berth_after_h < math.inf for t in world.tankers)  # breakdowns.leave_berth_after
     for role, term in (("load", world.load), ("discharge", world.discharge)):
         berth_h = term.spec.berths * horizon_h
         busy = 0.0
@@ -286,6 +288,8 @@ def _tanker_route(world: "World", horizon_h: float, k: dict, traces: dict) -> li
         k[f"{role}_anchorage_wait_max_h"] = max_a
         k[f"{role}_anchorage_weather_h"] = term.anchorage_weather_h
         k[f"{role}_storm_departures"] = float(term.storm_departures)
+        if tows:
+            k[f"{role}_left_berth_broken"] = float(term.left_berth_broken)
         for op in OPERATIONS:
             k[f"{role}_weather_hold_{op}_h"] = term.hold_h.get(op, 0.0)
             closed = horizon_h - term.weather[op].up_hours(0.0, horizon_h)

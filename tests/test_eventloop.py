@@ -105,3 +105,59 @@ def test_a_world_gives_the_same_result_either_way(name):
         r = collect(w, 3, 1, w.horizon_h, 0.0)
         results.append((r.kpis, r.voyages, r.ferry_trips, {k: (t.tolist(), y.tolist()) for k, (t, y) in r.traces.items()}))
     assert results[0] == results[1]
+
+
+def _driven_world(env: simpy.Environment, log: list, start) -> None:
+    """Two generators started by ``start`` (env.process or Driver) beside an ordinary
+    process, waiting on timeouts, on an already-processed event, on a shared event that
+    fails (caught), and returning."""
+    shared = env.event()
+
+    def worker(name, delays):
+        for d in delays:
+            yield env.timeout(d)
+            log.append((env.now, name))
+        got = yield shared  # processed by the time the second worker gets here
+        log.append((env.now, name, "shared", got))
+        try:
+            yield env.timeout(1.0) & failing
+        except KeyError as e:
+            log.append((env.now, name, "caught", e.args, type(e.__cause__).__name__))
+        return name
+
+    failing = env.event()
+
+    def trigger():
+        yield env.timeout(2.5)
+        shared.succeed("v")
+        yield env.timeout(4.0)
+        failing.fail(KeyError("k"))
+        log.append((env.now, "failed"))
+
+    env.process(trigger())
+    start(env, worker("a", [1.0, 1.0]))
+    start(env, worker("b", [3.0, 0.0]))
+    env.process(worker("c", [0.5]))
+
+
+def test_driver_resumes_as_a_process_does():
+    runs = []
+    for start in (lambda env, g: env.process(g), eventloop.Driver):
+        env, log = simpy.Environment(), []
+        _driven_world(env, log, start)
+        eventloop.run(env, 20.0)
+        runs.append((log, env.now, [(t, p, i) for t, p, i, _ in sorted(env._queue)]))
+    assert runs[0] == runs[1]
+    assert any(entry[2:3] == ("caught",) for entry in runs[0][0])  # the failure reached both workers
+
+
+def test_driver_lets_an_uncaught_failure_stop_the_run():
+    env = simpy.Environment()
+
+    def dies():
+        yield env.timeout(1.0)
+        raise RuntimeError("inside")
+
+    eventloop.Driver(env, dies())
+    with pytest.raises(RuntimeError, match="inside"):
+        eventloop.run(env, 5.0)

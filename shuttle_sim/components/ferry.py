@@ -17,7 +17,8 @@ and comes back empty; other wagons leave the model, delivered) -> take empties w
 there -> unberth -> cross back.  Handling takes a fixed part plus ``handling_per_wagon``
 for every wagon moved, and pauses while the port's ``transfer`` limits are exceeded or
 the ferry is broken down.  With ``breakdowns.leave_berth_after`` a ferry broken down at
-a berth that long is towed off, frees the berth, and queues again once repaired.
+a berth that long is towed off, frees the berth, and queues again once repaired (the
+rule of :mod:`.towoff`, which the tankers' port call follows too).
 
 Every wagon is always in exactly one place (:meth:`FerryRoute.wagon_census`,
 :meth:`FerryRoute.other_census`), which the tests check.  Ferries berth, unberth, sail
@@ -41,6 +42,7 @@ from .passage import ShelteredPassage
 from .records import FerryTrip
 from .tank import TankFarm
 from .timebudget import StateClock, budget
+from .towoff import long_down_start, tow_off_at
 from .yard import Yard
 
 NAN = math.nan
@@ -306,9 +308,9 @@ class FerryRoute:
         if limit is None:
             return False
         now = env.now
-        repaired = f.up.next_up(now)
-        if repaired - now <= limit:
+        if tow_off_at(f.up, now, limit) == math.inf:  # the rule tankers share (.towoff)
             return False
+        repaired = f.up.next_up(now)
         f.clock.enter("breakdown", now)
         yield env.timeout(limit)
         self._berths(key).release(req)
@@ -333,27 +335,13 @@ class FerryRoute:
                 req = yield from self._berth(f, key)
                 continue
             end = p.sea_and_up.work_end(now, remaining)
-            stop = self._long_breakdown(f.up, now, end, limit)
+            stop = long_down_start(f.up, now, end, limit)
             work = remaining if stop >= end else p.sea_and_up.up_hours(now, stop)
             yield p.sail("handling", work)
             remaining -= work
             if stop < end and remaining > EPS_H and self.env.now < stop:
                 yield self.env.timeout(stop - self.env.now)  # rounding: reach the breakdown
         return req
-
-    @staticmethod
-    def _long_breakdown(up: Availability, t: float, end: float, limit: float) -> float:
-        """Start of the first down spell of ``up`` in ``[t, end)`` longer than ``limit``
-        (``inf`` if none)."""
-        while t < end:
-            s = up.up_until(t)  # next down start (t if down at t)
-            if s >= end or s == math.inf:
-                return math.inf
-            e = up.next_up(s)
-            if e - s > limit:
-                return s
-            t = e
-        return math.inf
 
     def _window(self, f: _Ship, key: str, op: str, duration_h: float):
         """Berth or unberth (``op``) for ``duration_h``, once the port's weather and the

@@ -91,7 +91,8 @@ class Tanker:
     (:meth:`~shuttle_sim.components.terminal.Terminal.call`) works on the ship directly:
 
     * reads ``rng`` (durations drawn in a fixed order), ``up`` (whether the ship can
-      berth, unberth or transfer); with ``depart_window``, ``passage.sea`` and
+      berth, unberth or transfer), ``leave_berth_after_h`` (when a breakdown at the
+      berth has it towed off, :mod:`~shuttle_sim.components.towoff`); with ``depart_window``, ``passage.sea`` and
       ``depart_clear_laden_h`` / ``depart_clear_ballast_h`` (the clear sea it needs
       ahead to leave a berth);
     * drives ``clock``: every state change of the call is entered on it, and the berth's
@@ -152,6 +153,11 @@ class Tanker:
         self.depart_clear_ballast_h = min(self.ballast_h, forecast_h)
         # an operating-hour failure clock (components.wear), set by the model; None: calendar
         self.wear: Any = None
+        # towed off a berth broken down for longer than this (breakdowns.leave_berth_after;
+        # inf: keeps the berth), read by the terminal (components.towoff)
+        b = spec.breakdowns
+        limit = b.leave_berth_after_h if b is not None else None
+        self.leave_berth_after_h: float = math.inf if limit is None else float(limit)
         self.process = Driver(env, self.run())  # env.process(self.run()), resumed natively
 
     def run(self) -> Generator[simpy.Event, Any, None]:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Final, Generator
 
 import simpy
 
+from ..eventloop import now as clock_now, timeout
 from ..config.schema import PortSpec
 from ..sampling import Sampler
 from .availability import Availability, operation_start
@@ -37,6 +38,7 @@ from .tank import TankFarm
 from .steps import BookedSteps
 from .transfer import CargoTransfer
 from .timebudget import StateClock, budget
+from .towoff import tow_off_at
 
 if TYPE_CHECKING:  # only Tankers call at a terminal; typed so the compiled call reads its fields directly
     from .tanker import Tanker
@@ -116,6 +118,7 @@ class Terminal:
         self.stay: Availability = (weather or {}).get("leave_berth", always)
         self.leave_lead_h = spec.leave_berth.lead_h
         self.storm_departures = 0  # ships that left the berth ahead of a storm
+        self.left_berth_broken = 0  # ships towed off the berth broken down (components.towoff)
         ups = berth_up or [always] * spec.berths
         if len(ups) != spec.berths:
             raise ValueError(f"expected {spec.berths} berth timelines, found {len(ups)}")
@@ -186,6 +189,8 @@ class Terminal:
                                                                                    a storm above ``leave_berth`` ahead
         6'    storm departure: unberth,    berthing, then      berthing, then      (then 2c-6 again for the rest of the
               wait out the storm           anchorage_weather   released            cargo, new draws of steps 4 and 5)
+        6"    towed off broken down (no    breakdown           released            ``leave_berth_after`` (:mod:`.towoff`), in
+              unberthing), repair                                                  6 (then 2b-6) or as 8 begins (then sail)
         7     post-transfer formalities    post_transfer_      formalities         its drawn duration only
                                            formalities
         8     hold before unberthing       weather, breakdown  weather, failed     unberthing limits; the ship broken down;
@@ -217,13 +222,13 @@ class Terminal:
         """
         env = self.env
         ship_clock, rng = ship.clock, ship.rng
-        now: float = env.now  # SimPy types its clock int | float; declared, it stays an unboxed float
+        now: float = clock_now(env)  # SimPy types its clock int | float; declared, it stays an unboxed float
         rec = PortCall(now)
         # 1 arrival formalities
         ship_clock.enter("arrival_formalities", now)
         d = self._arrival_formalities.sample(rng)
         if d > 0:
-            yield env.timeout(d)
+            yield timeout(env, d)
             now += d
         if self._loads:
             rate = self._rate_t_per_h
@@ -242,12 +247,12 @@ class Terminal:
             adm = dispatch.request(amount_t, rate, berthing_h + pre_h, ship_clock)
             if not adm.event.triggered:
                 yield adm.event
-                now = env.now  # admitted when the farm allowed it: not known in advance
+                now = clock_now(env)  # admitted when the farm allowed it: not known in advance
             rec.anchorage_h = now - t_a
             self.dispatch_waits_h.append(now - t_a)
         # 2b queue for a berth, asked for only when the ship can start berthing
         berth = yield from self._berth_when_open(ship, rec, max(berthing_h, self._window_h["berthing"]))
-        now = env.now
+        now = clock_now(env)
         berth.busy = True
         rec.berth = berth.index
         rec.berth_h = now
@@ -284,40 +289,49 @@ class Terminal:
             moved = flow.moved_t
             ship.on_board_t += moved if self._loads else -moved
             ship.transfer = None
-            now = env.now  # the farm planned the end (or the storm did): not known in advance
+            now = clock_now(env)  # the farm planned the end (or the storm did): not known in advance
             rec.amount_t += moved
             starved = flow.starved_h
             rec.starved_h += starved
             if not transfer.left:
                 break
-            # unberth at once (in the conditions found), wait out the storm at anchorage, come back
+            # unberth at once (in the conditions found), wait out the storm at anchorage, come
+            # back; or towed off broken down (6"), wait for the repair at anchorage, come back
             remaining_t -= moved
             if adm is not None:
                 adm.amount_t, adm.flow = remaining_t, None
-            ship_clock.enter("berthing", now)
+            towed = transfer.towed
+            ship_clock.enter(ship_clock.state if towed else "berthing", now)
             if starved:
                 berth_clock.move(starved, "transferring", self._starved_state)
                 ship_clock.move(starved, "transferring", self._starved_state)
-            d = self._unberthing.sample(rng)
-            if d > 0:
-                yield env.timeout(d)
-                now += d
+            if not towed:
+                d = self._unberthing.sample(rng)
+                if d > 0:
+                    yield timeout(env, d)
+                    now += d
             berth_clock.enter("berthing", now)
             ship_clock.uncouple()
             del self._active[berth_clock]
             self._release(berth)
-            self.storm_departures += 1
-            back = self.stay.next_up(transfer.storm_h)
+            if towed:
+                self.left_berth_broken += 1
+            else:
+                self.storm_departures += 1
+            back = ship.up.next_up(now) if towed else self.stay.next_up(transfer.storm_h)
             if back > now:
                 d = back - now
-                ship_clock.enter("anchorage_weather", now)
-                rec.weather_h += d
-                self.anchorage_weather_h += d
-                yield env.timeout(d)
+                if towed:  # its repair
+                    ship_clock.enter("breakdown", now)
+                else:
+                    ship_clock.enter("anchorage_weather", now)
+                    rec.weather_h += d
+                    self.anchorage_weather_h += d
+                yield timeout(env, d)
                 now += d
             berthing_h = self._berthing.sample(rng)
             berth = yield from self._berth_when_open(ship, rec, max(berthing_h, self._window_h["berthing"]))
-            now = env.now
+            now = clock_now(env)
             berth.busy = True
             berth_clock = StateClock(self.occupancy_h, "berthing", now)
             ship_clock.couple(berth_clock, BERTH_STATE_FOR_SHIP_STATE)
@@ -343,14 +357,24 @@ class Terminal:
         d = self._post_transfer.sample(rng)
         if d > 0:
             steps.wait(d)
-        # 8 hold before unberthing, 9 unberthing: with 7, one run
-        self._plan_manoeuvre(ship, steps, "unberthing", self._unberthing.sample(rng))
+        # 8 hold before unberthing, 9 unberthing: with 7, one run; or, broken down when
+        # ready to unberth and to stay so longer than leave_berth_after, towed off after it
+        unberthing_h = self._unberthing.sample(rng)
+        tow_h = tow_off_at(ship.up, steps.t, ship.leave_berth_after_h)
+        if tow_h == INF:
+            self._plan_manoeuvre(ship, steps, "unberthing", unberthing_h)
+        elif tow_h > steps.t:
+            steps.hold("breakdown", "unberthing", tow_h - steps.t, False)
         now = yield from steps.run(env, ship)
         berth_clock.enter("berthing", now)
         ship_clock.uncouple()
         del self._active[berth_clock]
         self._release(berth)
-        rec.depart_h = now
+        rec.depart_h = now  # off the berth: unberthed, or towed off
+        if tow_h < INF:  # the repair at anchorage (it ends after the tow), then the passage
+            self.left_berth_broken += 1
+            ship_clock.enter("breakdown", now)
+            yield timeout(env, ship.up.next_up(now) - now)
         self.ship_calls += 1
         # the call's whole wait for a berth, a return after a storm departure included
         # (recorded as the call ends, so the KPI and the voyage record's queue_h agree)
@@ -367,7 +391,7 @@ class Terminal:
         env = self.env
         clock = ship.clock
         weather = self.weather["berthing"]
-        now: float = env.now
+        now: float = clock_now(env)
         while True:
             start, by_weather = operation_start(weather, ship.up, now, window_h)
             if start > now:
@@ -376,12 +400,12 @@ class Terminal:
                 if by_weather:
                     rec.weather_h += d
                     self.anchorage_weather_h += d
-                yield env.timeout(d)
+                yield timeout(env, d)
                 now += d  # (an ulp short of the window at worst: step 3 holds that ulp)
             clock.enter("queueing", now)
             t_q = now
             berth = yield self.berths.get()
-            now = env.now  # handed over when another ship left: not known in advance
+            now = clock_now(env)  # handed over when another ship left: not known in advance
             rec.queue_h += now - t_q
             if now == t_q or operation_start(weather, ship.up, now, window_h)[0] == now:
                 return berth
@@ -436,7 +460,7 @@ class Terminal:
     def _release(self, b: Berth) -> None:
         b.busy = False
         if b.down:
-            b.idle_clock = StateClock(self.occupancy_h, "failed", self.env.now)
+            b.idle_clock = StateClock(self.occupancy_h, "failed", clock_now(self.env))
             self._active[b.idle_clock] = None
         else:
             self.berths.put(b)
@@ -445,23 +469,23 @@ class Terminal:
     def _berth_outages(self, b: Berth):
         env = self.env
         while True:
-            down_at = b.up.up_until(env.now)
+            down_at = b.up.up_until(clock_now(env))
             if down_at == INF:
                 return
-            if down_at > env.now:
-                yield env.timeout(down_at - env.now)
+            if down_at > clock_now(env):
+                yield timeout(env, down_at - clock_now(env))
             b.down = True
             if not b.busy:
                 self.berths.items.remove(b)
-                b.idle_clock = StateClock(self.occupancy_h, "failed", env.now)
+                b.idle_clock = StateClock(self.occupancy_h, "failed", clock_now(env))
                 self._active[b.idle_clock] = None
-            up_at = b.up.next_up(env.now)
+            up_at = b.up.next_up(clock_now(env))
             if up_at == INF:
                 return
-            yield env.timeout(up_at - env.now)
+            yield timeout(env, up_at - clock_now(env))
             b.down = False
             if b.idle_clock is not None:
-                b.idle_clock.enter("failed", env.now)
+                b.idle_clock.enter("failed", clock_now(env))
                 del self._active[b.idle_clock]
                 b.idle_clock = None
             if not b.busy:
@@ -474,7 +498,7 @@ class Terminal:
         Call after the ships' own clocks are closed: the starved part of a transfer in
         progress is re-labelled on both the berth's and the ship's budget.
         """
-        now: float = self.env.now
+        now: float = clock_now(self.env)
         self.tank.sync()  # the transfer in progress: its starved hours up to now
         for clock, ship in list(self._active.items()):
             clock.enter(clock.state, now)

@@ -1,5 +1,6 @@
 """Cargo transfer at a berth: paused while the weather, the berth or the ship stops it,
-left ahead of a storm above the port's leave-berth limit.
+left ahead of a storm above the port's leave-berth limit, or towed off when the ship's
+breakdown would keep it at the berth longer than ``breakdowns.leave_berth_after``.
 
 Step 6 of a port call (:meth:`~shuttle_sim.components.terminal.Terminal.call`), in a
 module of its own.  The transfer is a :class:`~shuttle_sim.components.tank.Flow` through
@@ -18,6 +19,7 @@ import simpy
 from ..eventloop import now as clock_now, timeout
 from .availability import Availability, common_window
 from .tank import Flow
+from .towoff import long_down_start
 
 if TYPE_CHECKING:  # the terminal and the tanker import this module; typed for the compiled reads
     from .tanker import Tanker
@@ -39,7 +41,7 @@ class CargoTransfer:
     """
 
     __slots__ = ("terminal", "ship", "berth_obj", "flow", "rate", "rec", "gates", "pending", "storm_h", "leave_at",
-                 "left")
+                 "left", "tow_at", "towed")
 
     def __init__(self, terminal: Terminal, ship: Tanker, berth_obj: Berth, flow: Flow, rate: float, rec: PortCall) -> None:
         self.terminal = terminal
@@ -56,7 +58,11 @@ class CargoTransfer:
         now: float = clock_now(terminal.env)
         self.storm_h = INF if stay.always_up else stay.up_until(now)
         self.leave_at = self.storm_h - terminal.leave_lead_h
-        self.left = False  # the ship left ahead of the storm, the cargo unfinished
+        self.left = False  # the ship left (ahead of the storm, or towed off), the cargo unfinished
+        # towed off broken down (components.towoff): when, once a long breakdown holds
+        # the transfer (inf: none in sight); set while paused, cleared when work resumes
+        self.tow_at = INF
+        self.towed = False  # left because towed off, not ahead of a storm
 
     def check(self, _event=None) -> None:
         term, flow = self.terminal, self.flow
@@ -67,12 +73,17 @@ class CargoTransfer:
         if now >= self.leave_at:
             self.leave()
             return
+        if now >= self.tow_at:
+            self.towed = True
+            self.leave()
+            return
         stop = INF
         for g in self.gates:
             u = g.up_until(now)
             if u < stop:
                 stop = u
         if stop > now:  # all up: work until the first of them stops
+            self.tow_at = INF
             self.ship.clock.enter("transferring", now)  # the berth follows
             if flow.requested_t_per_h != self.rate:
                 term.tank.set_rate(flow, self.rate)
@@ -91,6 +102,16 @@ class CargoTransfer:
         else:
             term.tank.set_rate(flow, 0.0)
             due = common_window(self.gates, now, 0.0)  # all gates up again
+            limit = self.ship.leave_berth_after_h
+            if limit < INF and self.tow_at == INF:
+                # a breakdown under way or beginning in this pause, longer than the limit:
+                # towed off that long after it holds the ship (kept once found, so that a
+                # check an ulp early does not restart the count)
+                s = long_down_start(self.ship.up, now, due, limit)
+                if s < INF:
+                    self.tow_at = s + limit
+            if due > self.tow_at:
+                due = self.tow_at
             if due > self.leave_at:
                 due = self.leave_at
             if not term.weather["transfer"].is_up(now):
@@ -106,8 +127,8 @@ class CargoTransfer:
         self.pending.callbacks.append(self.check)
 
     def leave(self) -> None:
-        """Stop the cargo now to leave the berth ahead of a storm: the flow is closed
-        with what it has moved, and ``flow.done`` fires for the ship to unberth."""
+        """Stop the cargo now to leave the berth ahead of a storm or towed off: the flow
+        is closed with what it has moved, and ``flow.done`` fires for the ship to leave."""
         self.left = True
         self.pending = None
         self.terminal.tank.close(self.flow)

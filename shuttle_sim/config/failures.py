@@ -10,9 +10,10 @@ runs on (``clock``):
   tanker also hours of cargo pumping; a ship that waits, queues or shelters does not
   wear (:mod:`shuttle_sim.components.wear`).
 
-Repairs always run in calendar hours.  Ferries may also state ``leave_berth_after``:
-a ferry that has been broken down at a berth that long leaves it (is towed off), frees
-the berth, and queues for one again once repaired.
+Repairs always run in calendar hours.  Tankers and ferries may also state
+``leave_berth_after``: a ship broken down at a berth whose repair would keep it there
+longer than that stays that long, is towed off (the berth freed for the next ship), and
+queues for a berth again once repaired (:mod:`shuttle_sim.components.towoff`).
 """
 
 from __future__ import annotations
@@ -28,10 +29,15 @@ __all__ = ["ShipFailures", "FerryFailures"]
 
 
 class ShipFailures(FailureSpec):
-    """Random failures of a ship, on a calendar or an operating-hour clock."""
+    """Random failures of a ship, on a calendar or an operating-hour clock; with
+    ``leave_berth_after``, a ship broken down at a berth for that long leaves it and
+    queues again after its repair."""
 
     clock: Literal["calendar", "operating"] = Field(
         default="calendar", description="what the time between failures counts: calendar hours or hours of use"
+    )
+    leave_berth_after_h: Optional[Hours] = Field(
+        default=None, alias="leave_berth_after", description="none: a broken-down ship keeps its berth"
     )
 
     @model_validator(mode="after")
@@ -41,10 +47,5 @@ class ShipFailures(FailureSpec):
         return self
 
 
-class FerryFailures(ShipFailures):
-    """A ferry's failures; with ``leave_berth_after``, a ferry broken down at a berth
-    for that long leaves it and queues again after its repair."""
-
-    leave_berth_after_h: Optional[Hours] = Field(
-        default=None, alias="leave_berth_after", description="none: a broken-down ferry keeps its berth"
-    )
+#: a ferry's failures: the same fields as a tanker's (kept as a name for the ferry schema)
+FerryFailures = ShipFailures
