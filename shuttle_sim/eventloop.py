@@ -1,6 +1,6 @@
 """SimPy's event loop, compiled: ``run(env, until_h)`` does what ``env.run(until=until_h)`` does,
-``timeout(env, delay_h)`` what ``env.timeout(delay_h)`` does, and ``now(env)`` reads
-``env.now``.
+``timeout(env, delay_h)`` what ``env.timeout(delay_h)`` does, ``succeed(event, value)``
+what ``event.succeed(value)`` does, and ``now(env)`` reads ``env.now``.
 
 SimPy's ``Environment.run`` calls ``Environment.step`` once per event, two Python
 frames around the few lines that matter (pop the next event, set the clock, call its
@@ -19,7 +19,7 @@ from heapq import heappop, heappush
 from typing import Any
 
 import simpy
-from simpy.events import NORMAL, URGENT, EventPriority, Timeout
+from simpy.events import NORMAL, PENDING, URGENT, EventPriority, Timeout
 
 
 def now(env: simpy.Environment) -> float:
@@ -42,6 +42,16 @@ def timeout(env: simpy.Environment, delay_h: float) -> Timeout:
     ev._ok = True
     heappush(env._queue, (env._now + delay_h, NORMAL, next(env._eid), ev))  # type: ignore[attr-defined]
     return ev
+
+
+def succeed(event: simpy.Event, value: Any = None) -> None:
+    """``event.succeed(value)``: triggered now, as SimPy's ``Event.succeed`` schedules it."""
+    if event._value is not PENDING:
+        raise RuntimeError(f"{event} has already been triggered")
+    event._ok = True
+    event._value = value
+    env = event.env
+    heappush(env._queue, (env._now, NORMAL, next(env._eid), event))  # type: ignore[attr-defined]
 
 
 def run(env: simpy.Environment, until_h: float) -> None:

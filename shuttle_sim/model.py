@@ -293,6 +293,7 @@ def _simulate(scenario: Scenario, seed: int, replication: int, horizon_h: float)
     result = collect(world, seed, replication, horizon_h, time.perf_counter() - t0)
     if early is None:
         return result
-    result = window.measured(collect(early, seed, replication, warmup_h, 0.0), result, early, world, warmup_h)
+    result = window.measured(collect(early, seed, replication, warmup_h, 0.0, closures=False), result, early, world,
+                            warmup_h)
     result.runtime_s = time.perf_counter() - t0
     return result

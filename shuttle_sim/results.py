@@ -187,8 +187,11 @@ def _queue_stats(waits: list[float]) -> tuple[float, float]:
     return float(np.mean(waits)), float(np.max(waits))
 
 
-def collect(world: "World", seed: int, replication: int, horizon_h: float, runtime_s: float) -> Result:
-    """Turn a finished :class:`~shuttle_sim.model.World` into a :class:`Result`."""
+def collect(world: "World", seed: int, replication: int, horizon_h: float, runtime_s: float,
+            closures: bool = True) -> Result:
+    """Turn a finished :class:`~shuttle_sim.model.World` into a :class:`Result` (without
+    its weather closures if not ``closures``: the warm-up's own world, whose result only
+    lends its accounts at the warm-up's end)."""
     s = world.scenario
     years = horizon_h / units.HOURS_PER_YEAR
     density = s.crude.density_t_per_m3
@@ -208,7 +211,8 @@ def collect(world: "World", seed: int, replication: int, horizon_h: float, runti
     k = {**head, **k}
     trips = list(world.ferry.trip_records) if world.ferry is not None else []
     return Result(s.name, seed, replication, horizon_h, k, list(world.voyages), traces, tankers, runtime_s, trips,
-                  start_date=s.start_date, weather_closures=weather_closures(world, horizon_h))
+                  start_date=s.start_date,
+                  weather_closures=weather_closures(world, horizon_h) if closures else [])
 
 
 def closed_spans(timeline, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:

@@ -161,3 +161,20 @@ def test_driver_lets_an_uncaught_failure_stop_the_run():
     eventloop.Driver(env, dies())
     with pytest.raises(RuntimeError, match="inside"):
         eventloop.run(env, 5.0)
+
+
+def test_succeed_schedules_as_event_succeed_does():
+    queues = []
+    for use_helper in (False, True):
+        env = simpy.Environment(initial_time=2.5)
+        env.timeout(1.0)
+        ev = env.event()
+        if use_helper:
+            eventloop.succeed(ev, "x")
+        else:
+            ev.succeed("x")
+        queues.append([(t, p, i, e is ev) for t, p, i, e in env._queue])
+        assert ev.triggered and ev.ok and ev.value == "x"
+        with pytest.raises(RuntimeError, match="already been triggered"):
+            eventloop.succeed(ev)
+    assert queues[0] == queues[1]

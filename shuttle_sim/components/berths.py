@@ -15,6 +15,7 @@ from typing import Final
 
 import simpy
 
+from ..eventloop import succeed
 from .availability import Availability
 from .timebudget import StateClock
 
@@ -81,13 +82,13 @@ class BerthPool:
     def get(self) -> simpy.Event:
         ev = simpy.Event(self.env)
         if self.items:
-            ev.succeed(self.items.pop(0))
+            succeed(ev, self.items.pop(0))
         else:
             self._waiting.append(ev)
         return ev
 
     def put(self, berth: Berth) -> None:
         if self._waiting:
-            self._waiting.popleft().succeed(berth)
+            succeed(self._waiting.popleft(), berth)
         else:
             self.items.append(berth)

@@ -39,7 +39,7 @@ from typing import Final
 
 import simpy
 
-from ..eventloop import now as clock_now, timeout
+from ..eventloop import now as clock_now, succeed, timeout
 from .tank import Flow, TankFarm
 from .timebudget import StateClock
 
@@ -169,7 +169,7 @@ class ReadyDispatch:
             if self.programme is not None:
                 month = self._month_now()
                 self.lifted[month] = self.lifted.get(month, 0) + 1
-            a.event.succeed(a)
+            succeed(a.event, a)
         self._timer = None
 
     @property

@@ -28,7 +28,7 @@ from typing import Callable, Final
 
 import simpy
 
-from ..eventloop import now as clock_now, timeout
+from ..eventloop import now as clock_now, succeed, timeout
 NORMAL: Final = "normal"
 FULL: Final = "full"
 EMPTY: Final = "empty"
@@ -343,4 +343,4 @@ class TankFarm:
             self._record()
         self._replan()
         for f, _ in finished:
-            f.done.succeed(f)
+            succeed(f.done, f)

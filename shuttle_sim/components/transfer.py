@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 import simpy
 
-from ..eventloop import now as clock_now, timeout
+from ..eventloop import now as clock_now, succeed, timeout
 from .availability import Availability, common_window
 from .tank import Flow
 from .towoff import long_down_start
@@ -132,7 +132,7 @@ class CargoTransfer:
         self.left = True
         self.pending = None
         self.terminal.tank.close(self.flow)
-        self.flow.done.succeed(self.flow)
+        succeed(self.flow.done, self.flow)
 
     def cancel(self) -> None:
         """The cargo is done: the next check, if still to come, has nothing to do."""
