@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import Final
+from typing import Any, Final, Generator
 
 import simpy
 
-from ..eventloop import succeed
+from ..eventloop import now as clock_now, succeed, timeout
 from .availability import Availability
 from .timebudget import StateClock
 
 NAN: Final = math.nan
+INF: Final = math.inf
 
 
 class PortCall:
@@ -92,3 +93,34 @@ class BerthPool:
             succeed(self._waiting.popleft(), berth)
         else:
             self.items.append(berth)
+
+
+def berth_outages(env: simpy.Environment, b: Berth, pool: BerthPool, occupancy_h: dict[str, float],
+                  active: dict) -> Generator[simpy.Event, Any, None]:
+    """The process that takes berth ``b`` out of ``pool`` while its up timeline is down
+    (failures, scripted outages) and puts it back after.  A berth idle when it fails is
+    charged ``failed`` in ``occupancy_h`` by a clock of its own, registered in ``active``
+    (the terminal's running berth clocks, closed at the horizon); a busy one is charged
+    by its ship's call, and handed back by the terminal's release."""
+    while True:
+        down_at = b.up.up_until(clock_now(env))
+        if down_at == INF:
+            return
+        if down_at > clock_now(env):
+            yield timeout(env, down_at - clock_now(env))
+        b.down = True
+        if not b.busy:
+            pool.items.remove(b)
+            b.idle_clock = StateClock(occupancy_h, "failed", clock_now(env))
+            active[b.idle_clock] = None
+        up_at = b.up.next_up(clock_now(env))
+        if up_at == INF:
+            return
+        yield timeout(env, up_at - clock_now(env))
+        b.down = False
+        if b.idle_clock is not None:
+            b.idle_clock.enter("failed", clock_now(env))
+            del active[b.idle_clock]
+            b.idle_clock = None
+        if not b.busy:
+            pool.put(b)

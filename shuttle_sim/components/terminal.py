@@ -31,7 +31,7 @@ from ..eventloop import now as clock_now, timeout
 from ..config.schema import PortSpec
 from ..sampling import Sampler
 from .availability import Availability, operation_start
-from .berths import Berth, BerthPool, PortCall
+from .berths import Berth, BerthPool, PortCall, berth_outages
 from . import traffic
 from .dispatch import Admission, ReadyDispatch
 from .tank import TankFarm
@@ -155,7 +155,7 @@ class Terminal:
         self._unberthing: Sampler = spec.unberthing.sampler
         for b in self.berth_list:
             if not b.up.always_up:
-                env.process(self._berth_outages(b))
+                env.process(berth_outages(env, b, self.berths, self.occupancy_h, self._active))
         if spec.other_traffic is not None:
             env.process(traffic.arrivals(self, traffic_rng))
 
@@ -464,32 +464,6 @@ class Terminal:
             self._active[b.idle_clock] = None
         else:
             self.berths.put(b)
-
-    # ------------------------------------------------------------- berth outages
-    def _berth_outages(self, b: Berth):
-        env = self.env
-        while True:
-            down_at = b.up.up_until(clock_now(env))
-            if down_at == INF:
-                return
-            if down_at > clock_now(env):
-                yield timeout(env, down_at - clock_now(env))
-            b.down = True
-            if not b.busy:
-                self.berths.items.remove(b)
-                b.idle_clock = StateClock(self.occupancy_h, "failed", clock_now(env))
-                self._active[b.idle_clock] = None
-            up_at = b.up.next_up(clock_now(env))
-            if up_at == INF:
-                return
-            yield timeout(env, up_at - clock_now(env))
-            b.down = False
-            if b.idle_clock is not None:
-                b.idle_clock.enter("failed", clock_now(env))
-                del self._active[b.idle_clock]
-                b.idle_clock = None
-            if not b.busy:
-                self.berths.put(b)
 
     # ----------------------------------------------------------------- end of run
     def close(self) -> None:
