@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import simpy
 
-from ..eventloop import now as clock_now, timeout
+from ..eventloop import Driver, now as clock_now, timeout
 from .outages import RateSchedule
 from .tank import Flow, TankFarm
 
@@ -119,7 +119,7 @@ class OfftakeController:
             events.setdefault(t, []).append(("f2", f))
         self._events = sorted(events.items())
         self._apply_at(0.0)
-        env.process(self._run())
+        Driver(env, self._run())  # env.process(...): nothing waits for it
 
     def _apply_at(self, t: float) -> None:
         """Apply every change due at ``t`` (if it is the first event's time)."""

@@ -16,6 +16,8 @@ from bisect import bisect_right
 
 import simpy
 
+from ..eventloop import Driver, timeout
+
 from .availability import Availability
 from .tank import Flow, TankFarm
 
@@ -87,12 +89,12 @@ class RateSchedule:
         if changes and changes[0][0] == 0.0:
             tank.set_rate(flow, base_t_per_h * changes[0][1])
         if len(changes) > 1 or (changes and changes[0][0] > 0):
-            env.process(self._run())
+            Driver(env, self._run())  # env.process(...): nothing waits for it
 
     def _run(self):
         for t, f in zip(self.times, self.factors):
             if t > self.env.now:
-                yield self.env.timeout(t - self.env.now)
+                yield timeout(self.env, t - self.env.now)
             self.tank.set_rate(self.flow, self.base * f)
 
     def factor_at(self, t: float) -> float:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Final, Generator
 
 import simpy
 
-from ..eventloop import now as clock_now, timeout
+from ..eventloop import Driver, now as clock_now, timeout
 from ..config.schema import PortSpec
 from ..sampling import Sampler
 from .availability import Availability, operation_start
@@ -155,9 +155,9 @@ class Terminal:
         self._unberthing: Sampler = spec.unberthing.sampler
         for b in self.berth_list:
             if not b.up.always_up:
-                env.process(berth_outages(env, b, self.berths, self.occupancy_h, self._active))
+                Driver(env, berth_outages(env, b, self.berths, self.occupancy_h, self._active))
         if spec.other_traffic is not None:
-            env.process(traffic.arrivals(self, traffic_rng))
+            Driver(env, traffic.arrivals(self, traffic_rng))
 
     # ----------------------------------------------------------------- a ship's call
     def call(self, ship: Tanker, amount_t: float, pump_rate_t_per_h: float | None) -> Generator[simpy.Event, Any, PortCall]:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Generator
 
 import simpy
 
+from ..eventloop import Driver, timeout
+
 from ..sampling import Sampler
 from ..units import HOURS_PER_YEAR
 from .timebudget import StateClock
@@ -33,8 +35,8 @@ def arrivals(term: Terminal, rng: Any) -> Generator[simpy.Event, Any, None]:
     berth_time: Sampler = ot.berth_time.sampler
     env = term.env
     while True:
-        yield env.timeout(mean_gap_h * rng.standard_exponential())
-        env.process(call(term, berth_time.sample(rng)))
+        yield timeout(env, mean_gap_h * rng.standard_exponential())
+        Driver(env, call(term, berth_time.sample(rng)))  # env.process(...): nothing waits for a call
 
 
 def call(term: Terminal, hours: float) -> Generator[simpy.Event, Any, None]:
@@ -45,7 +47,7 @@ def call(term: Terminal, hours: float) -> Generator[simpy.Event, Any, None]:
         now: float = env.now
         start = weather.window(now, window_h)
         if start > now:
-            yield env.timeout(start - now)
+            yield timeout(env, start - now)
             continue
         b = yield term.berths.get()
         if env.now == now or weather.window(env.now, window_h) == env.now:
@@ -57,7 +59,7 @@ def call(term: Terminal, hours: float) -> Generator[simpy.Event, Any, None]:
     term.track(clock, None)
     work = b.work()
     end = now + hours if work is None else work.work_end(now, hours)
-    yield env.timeout(end - now)
+    yield timeout(env, end - now)
     clock.enter("other_traffic", env.now)
     term.untrack(clock)
     term.other_calls += 1
