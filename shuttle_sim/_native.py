@@ -46,7 +46,7 @@ MODULES = (
     "shuttle_sim.components.terminal",
     "shuttle_sim.components.timebudget",
     "shuttle_sim.components.transfer",
-    "shuttle_sim.eventloop",
+    "shuttle_sim.processes",
     "shuttle_sim.sampling",
 )
 _PACKAGE_DIR = Path(__file__).resolve().parent

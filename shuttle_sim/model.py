@@ -33,7 +33,7 @@ from .components.weather import Weather
 from .config.schema import Scenario
 from .results import Result, collect
 from .rng import Streams
-from . import eventloop, window
+from . import window
 
 
 def month_starts(start: _dt.date, until_h: float) -> tuple[list[float], list[int]]:
@@ -229,7 +229,7 @@ class World:
     def run(self, horizon_h: float | None = None) -> None:
         """Advance to ``horizon_h`` (default: the one drawn for) and close every account."""
         horizon_h = self.horizon_h if horizon_h is None else horizon_h
-        eventloop.run(self.env, horizon_h)  # env.run(until=horizon_h), compiled
+        self.env.run(until=horizon_h)
         self.close()
 
     def close(self) -> None:

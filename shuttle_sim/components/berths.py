@@ -15,7 +15,7 @@ from typing import Any, Final, Generator
 
 import simpy
 
-from ..eventloop import now as clock_now, succeed, timeout
+from ..processes import now as clock_now
 from .availability import Availability
 from .timebudget import StateClock
 
@@ -83,14 +83,14 @@ class BerthPool:
     def get(self) -> simpy.Event:
         ev = simpy.Event(self.env)
         if self.items:
-            succeed(ev, self.items.pop(0))
+            ev.succeed(self.items.pop(0))
         else:
             self._waiting.append(ev)
         return ev
 
     def put(self, berth: Berth) -> None:
         if self._waiting:
-            succeed(self._waiting.popleft(), berth)
+            self._waiting.popleft().succeed(berth)
         else:
             self.items.append(berth)
 
@@ -107,7 +107,7 @@ def berth_outages(env: simpy.Environment, b: Berth, pool: BerthPool, occupancy_h
         if down_at == INF:
             return
         if down_at > clock_now(env):
-            yield timeout(env, down_at - clock_now(env))
+            yield env.timeout(down_at - clock_now(env))
         b.down = True
         if not b.busy:
             pool.items.remove(b)
@@ -116,7 +116,7 @@ def berth_outages(env: simpy.Environment, b: Berth, pool: BerthPool, occupancy_h
         up_at = b.up.next_up(clock_now(env))
         if up_at == INF:
             return
-        yield timeout(env, up_at - clock_now(env))
+        yield env.timeout(up_at - clock_now(env))
         b.down = False
         if b.idle_clock is not None:
             b.idle_clock.enter("failed", clock_now(env))

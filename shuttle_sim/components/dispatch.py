@@ -39,7 +39,7 @@ from typing import Final
 
 import simpy
 
-from ..eventloop import now as clock_now, succeed, timeout
+from ..processes import now as clock_now
 from .tank import Flow, TankFarm
 from .timebudget import StateClock
 
@@ -169,7 +169,7 @@ class ReadyDispatch:
             if self.programme is not None:
                 month = self._month_now()
                 self.lifted[month] = self.lifted.get(month, 0) + 1
-            succeed(a.event, a)
+            a.event.succeed(a)
         self._timer = None
 
     @property
@@ -192,7 +192,7 @@ class ReadyDispatch:
                 clock.enter(state, now)
 
     def _set_timer(self, dt: float) -> None:
-        ev = self._timer = timeout(self.env, dt)
+        ev = self._timer = self.env.timeout(dt)
         ev.callbacks.append(self._on_timer)
 
     def _on_timer(self, ev: simpy.Event) -> None:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import simpy
 
-from ..eventloop import Driver, now as clock_now, timeout
+from ..processes import Driver, now as clock_now
 from .outages import RateSchedule
 from .tank import Flow, TankFarm
 
@@ -163,7 +163,7 @@ class OfftakeController:
         env = self.env
         for t, acts in self._events:
             if t > clock_now(env):
-                yield timeout(env, t - clock_now(env))
+                yield env.timeout(t - clock_now(env))
             self._act(acts)
 
     def nominated_t(self, horizon_h: float) -> float:

@@ -16,8 +16,7 @@ from bisect import bisect_right
 
 import simpy
 
-from ..eventloop import Driver, timeout
-
+from ..processes import Driver
 from .availability import Availability
 from .tank import Flow, TankFarm
 
@@ -94,7 +93,7 @@ class RateSchedule:
     def _run(self):
         for t, f in zip(self.times, self.factors):
             if t > self.env.now:
-                yield timeout(self.env, t - self.env.now)
+                yield self.env.timeout(t - self.env.now)
             self.tank.set_rate(self.flow, self.base * f)
 
     def factor_at(self, t: float) -> float:

@@ -17,7 +17,7 @@ from typing import Final
 
 import simpy
 
-from ..eventloop import now as clock_now, timeout
+from ..processes import now as clock_now
 from .availability import Availability
 from .timebudget import StateClock
 
@@ -66,10 +66,10 @@ class ShelteredPassage:
         now: float = clock_now(env)
         self.clock.enter(state, now)
         if self.simple or self.sea_and_up.up_until(now) >= now + sailing_h:
-            return timeout(env, sailing_h)  # nothing stops this passage: no shelter to split
+            return env.timeout(sailing_h)  # nothing stops this passage: no shelter to split
         end = self.sea_and_up.work_end(now, sailing_h)
         self.state, self.start_h, self.end_h = state, now, end
-        ev = timeout(env, end - now)
+        ev = env.timeout(end - now)
         ev.callbacks.append(self._arrived)
         return ev
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Final, Generator
 
 import simpy
 
-from ..eventloop import now as clock_now, timeout
+from ..processes import now as clock_now
 from .timebudget import StateClock
 
 if TYPE_CHECKING:  # the terminal and the tanker import this module; typed for the compiled reads
@@ -149,15 +149,15 @@ class BookedSteps:
         ship.steps = self
         delay = end - now
         if nd == 1:
-            yield timeout(env, self._delays[0])
+            yield env.timeout(self._delays[0])
         elif now + delay == end and self._hold_at < 0:
-            yield timeout(env, delay)
+            yield env.timeout(delay)
         else:  # one timeout would not land on the planned end to the bit, or a hold ends
             # on a weather window shared with other ships: step by step
             for k in range(nd):
                 self.book(now, through=True)  # the changes at the start of this step
                 d = self._delays[k]
-                yield timeout(env, d)
+                yield env.timeout(d)
                 now += d
         ship.steps = None
         self.book(INF)

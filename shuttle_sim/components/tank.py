@@ -28,7 +28,7 @@ from typing import Callable, Final
 
 import simpy
 
-from ..eventloop import now as clock_now, succeed, timeout
+from ..processes import now as clock_now
 NORMAL: Final = "normal"
 FULL: Final = "full"
 EMPTY: Final = "empty"
@@ -316,7 +316,7 @@ class TankFarm:
         if not any_target and not self.on_replan:
             return  # nothing waits on this farm: boundaries are handled analytically
         if next_h < math.inf:
-            ev = self._wake_event = timeout(self.env, next_h if next_h > 0.0 else 0.0)
+            ev = self._wake_event = self.env.timeout(next_h if next_h > 0.0 else 0.0)
             ev.callbacks.append(self._wake)
 
     def _wake(self, ev) -> None:
@@ -343,4 +343,4 @@ class TankFarm:
             self._record()
         self._replan()
         for f, _ in finished:
-            succeed(f.done, f)
+            f.done.succeed(f)

@@ -19,7 +19,7 @@ from typing import Any, Generator
 import numpy as np
 import simpy
 
-from ..eventloop import Driver, now as clock_now, timeout
+from ..processes import Driver, now as clock_now
 from ..config.schema import TankerClass
 from .availability import Availability
 from .drydock import DryDockRule
@@ -163,7 +163,7 @@ class Tanker:
     def run(self) -> Generator[simpy.Event, Any, None]:
         env = self.env
         if self._first_arrival_h > 0:
-            yield timeout(env, self._first_arrival_h)
+            yield env.timeout(self._first_arrival_h)
         voyage = 0
         while True:
             load: PortCall = yield from self.load.call(self, self.spec.cargo_t, None)
@@ -174,7 +174,7 @@ class Tanker:
             self._voyages.append(self._record(voyage, load, dis))
             docked_h = self.dry_dock.take_if_due(self.clock, clock_now(env))
             if docked_h > 0:
-                yield timeout(env, docked_h)
+                yield env.timeout(docked_h)
             if self.wear is not None:
                 self.wear.before_passage(clock_now(env), self.ballast_h, self.budget_h["transferring"])
             yield self.passage.sail("sailing_ballast", self.ballast_h)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Final, Generator
 
 import simpy
 
-from ..eventloop import Driver, now as clock_now, timeout
+from ..processes import Driver, now as clock_now
 from ..config.schema import PortSpec
 from ..sampling import Sampler
 from .availability import Availability, operation_start
@@ -228,7 +228,7 @@ class Terminal:
         ship_clock.enter("arrival_formalities", now)
         d = self._arrival_formalities.sample(rng)
         if d > 0:
-            yield timeout(env, d)
+            yield env.timeout(d)
             now += d
         if self._loads:
             rate = self._rate_t_per_h
@@ -308,7 +308,7 @@ class Terminal:
             if not towed:
                 d = self._unberthing.sample(rng)
                 if d > 0:
-                    yield timeout(env, d)
+                    yield env.timeout(d)
                     now += d
             berth_clock.enter("berthing", now)
             ship_clock.uncouple()
@@ -327,7 +327,7 @@ class Terminal:
                     ship_clock.enter("anchorage_weather", now)
                     rec.weather_h += d
                     self.anchorage_weather_h += d
-                yield timeout(env, d)
+                yield env.timeout(d)
                 now += d
             berthing_h = self._berthing.sample(rng)
             berth = yield from self._berth_when_open(ship, rec, max(berthing_h, self._window_h["berthing"]))
@@ -374,7 +374,7 @@ class Terminal:
         if tow_h < INF:  # the repair at anchorage (it ends after the tow), then the passage
             self.left_berth_broken += 1
             ship_clock.enter("breakdown", now)
-            yield timeout(env, ship.up.next_up(now) - now)
+            yield env.timeout(ship.up.next_up(now) - now)
         self.ship_calls += 1
         # the call's whole wait for a berth, a return after a storm departure included
         # (recorded as the call ends, so the KPI and the voyage record's queue_h agree)
@@ -400,7 +400,7 @@ class Terminal:
                 if by_weather:
                     rec.weather_h += d
                     self.anchorage_weather_h += d
-                yield timeout(env, d)
+                yield env.timeout(d)
                 now += d  # (an ulp short of the window at worst: step 3 holds that ulp)
             clock.enter("queueing", now)
             t_q = now

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any, Generator
 
 import simpy
 
-from ..eventloop import Driver, timeout
-
+from ..processes import Driver
 from ..sampling import Sampler
 from ..units import HOURS_PER_YEAR
 from .timebudget import StateClock
@@ -35,7 +34,7 @@ def arrivals(term: Terminal, rng: Any) -> Generator[simpy.Event, Any, None]:
     berth_time: Sampler = ot.berth_time.sampler
     env = term.env
     while True:
-        yield timeout(env, mean_gap_h * rng.standard_exponential())
+        yield env.timeout(mean_gap_h * rng.standard_exponential())
         Driver(env, call(term, berth_time.sample(rng)))  # env.process(...): nothing waits for a call
 
 
@@ -47,7 +46,7 @@ def call(term: Terminal, hours: float) -> Generator[simpy.Event, Any, None]:
         now: float = env.now
         start = weather.window(now, window_h)
         if start > now:
-            yield timeout(env, start - now)
+            yield env.timeout(start - now)
             continue
         b = yield term.berths.get()
         if env.now == now or weather.window(env.now, window_h) == env.now:
@@ -59,7 +58,7 @@ def call(term: Terminal, hours: float) -> Generator[simpy.Event, Any, None]:
     term.track(clock, None)
     work = b.work()
     end = now + hours if work is None else work.work_end(now, hours)
-    yield timeout(env, end - now)
+    yield env.timeout(end - now)
     clock.enter("other_traffic", env.now)
     term.untrack(clock)
     term.other_calls += 1

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 import simpy
 
-from ..eventloop import now as clock_now, succeed, timeout
+from ..processes import now as clock_now
 from .availability import Availability, common_window
 from .tank import Flow
 from .towoff import long_down_start
@@ -123,7 +123,7 @@ class CargoTransfer:
             else:
                 cause = "breakdown"
             self.ship.clock.enter(cause, now)  # the berth follows: weather or failed
-        self.pending = timeout(env, due - now)
+        self.pending = env.timeout(due - now)
         self.pending.callbacks.append(self.check)
 
     def leave(self) -> None:
@@ -132,7 +132,7 @@ class CargoTransfer:
         self.left = True
         self.pending = None
         self.terminal.tank.close(self.flow)
-        succeed(self.flow.done, self.flow)
+        self.flow.done.succeed(self.flow)
 
     def cancel(self) -> None:
         """The cargo is done: the next check, if still to come, has nothing to do."""
