@@ -76,7 +76,7 @@ def mean_queue(scenario, horizon_h: float) -> float:
     """Mean number of events pending in the model's queue, sampled at every event (untimed)."""
     w = World(scenario, seed=1, horizon_h=horizon_h)
     env, sizes = w.env, []
-    while env.peek() < horizon_h:  # SimPy's own step, one event at a time (World.run's loop is compiled)
+    while env.peek() < horizon_h:  # one event at a time, counting the queue before each
         sizes.append(len(env._queue))
         env.step()
     return sum(sizes) / len(sizes)
