@@ -118,3 +118,18 @@ def test_resolved_scenario_round_trips():
     for path in SHIPPED:
         s = ss.load_scenario(path)
         assert ss.scenario_from_dict(yaml.safe_load(yaml.safe_dump(resolved_dict(s)))) == s
+
+
+def test_validate_loads_no_engine_and_no_numpy():
+    """`validate` is the config layer alone: neither SimPy, SciPy nor NumPy is imported
+    (NumPy alone is ~0.1 s of a half-second command)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, runpy\n"
+            "sys.argv = ['shuttle-sim', 'validate', 'kcts_concept']\n"
+            "try:\n    runpy.run_module('shuttle_sim.cli', run_name='__main__')\n"
+            "except SystemExit as e:\n    assert not e.code, e.code\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'scipy', 'simpy', 'pandas'}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"

@@ -7,7 +7,6 @@ from typing import Annotated, Literal, Optional, Union
 
 from pathlib import Path
 
-import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..distributions import Duration
@@ -234,6 +233,8 @@ class SyntheticWeather(Spec):
             rows = {len(r) for r in self.correlation}
             raise FieldError("correlation", f"expected a {n} x {n} matrix, found {len(self.correlation)} rows of "
                              f"{' or '.join(map(str, sorted(rows))) or 0} values")
+        import numpy as np  # here, not at the top: `validate` of any other scenario never loads NumPy
+
         c = np.array(self.correlation)
         if not np.array_equal(c, c.T) or not np.all(np.diag(c) == 1.0):
             raise FieldError("correlation", "expected a symmetric matrix with 1 on the diagonal")
