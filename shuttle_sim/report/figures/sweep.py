@@ -1,7 +1,7 @@
 """Figures of a sweep over design factors: KPIs against factors, the target estimate over
 two factors, cost against throughput (Pareto front), cost breakdown, marginal values.
 
-Reads :class:`shuttle_sim.report.data.SweepData` only (its docstring gives the directory
+Reads :class:`shuttle_sim.report.sweep_data.SweepData` only (its docstring gives the directory
 shape: ``<kpi>.mean``, ``<kpi>.ci95`` ..., ``target.<kpi>.{verdict,estimate,low,high}``).
 Where a sweep has more factors than a figure has axes, the others are held at the
 recommended cell's levels (or the cheapest cell's, when no cell is feasible).

@@ -1,0 +1,154 @@
+"""Reading a sweep directory for its report: :class:`SweepData` and :func:`load_sweep`
+(what :func:`shuttle_sim.report.data.load` returns for a sweep).  Reads files only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .data import ReportError, ScenarioInfo, _csv, _json, _resolved
+from .source import ScenarioSource, read_source
+
+#: Statistics of each KPI in cells.csv, as ``<kpi>.<stat>`` (shuttle_sim.study.sweepfiles.STATS).
+STATS = ("mean", "ci95", "p10", "p50", "p90")
+
+
+@dataclass
+class SweepData:
+    """A sweep over design factors, as ``shuttle-sim sweep --out DIR`` writes it
+    (``shuttle_sim.study.sweepfiles``).
+
+    manifest.json
+        ``kind: sweep``, ``study``, ``seed``, ``horizon_h``, ``method``, ``confidence``,
+        ``objective``, ``factors`` ({key path: levels}), ``conditions`` (key paths),
+        ``cells`` [{name, run, overrides}].
+    cells.csv
+        One row per design cell: ``cell, run``, one column per factor (a level as written,
+        a block as JSON), ``status`` (evaluated / skipped), ``inferred``, ``verdict``,
+        ``replications``, ``failed``, ``objective``, per target
+        ``target.<kpi>.{verdict,estimate,low,high}``, and per KPI and cost column
+        ``<kpi>.{mean,ci95,p10,p50,p90}``.
+    replications.csv
+        One row per replication: cell, run, factors, replication, seed, error, KPIs.
+    answer.json
+        ``answers``: one per combination of the condition factors, each with ``feasible``,
+        ``best`` (or ``nearest``, ``binding``, ``limited_by``), ``cheaper`` and ``condition``.
+
+    Only evaluated cells are kept in :attr:`cells`; the report never re-runs a cell.
+    """
+
+    path: Path
+    manifest: dict
+    cells: pd.DataFrame
+    factors: list[str]
+    replications: pd.DataFrame | None
+    answer: dict
+    scenario: ScenarioInfo | None
+    source: ScenarioSource | None
+    target_mt_per_year: float | None = None
+    kind: str = "sweep"
+    skipped: pd.DataFrame = field(default_factory=pd.DataFrame)  # cells an adaptive search did not run
+
+    @property
+    def conditions(self) -> list[str]:
+        return [c for c in self.manifest.get("conditions") or [] if c in self.cells.columns]
+
+    @property
+    def design_factors(self) -> list[str]:
+        """Factors that are design choices (not conditions)."""
+        return [f for f in self.factors if f not in self.conditions]
+
+    @property
+    def answers(self) -> list[dict]:
+        return list(self.answer.get("answers") or [])
+
+    @property
+    def targets(self) -> list[str]:
+        """KPIs with a target: ``target.<kpi>.verdict`` columns."""
+        return [c[len("target."):-len(".verdict")] for c in self.cells.columns
+                if c.startswith("target.") and c.endswith(".verdict")]
+
+    def target_of(self, kpi: str) -> dict | None:
+        """The target on ``kpi`` as an assessment of answer.json names it (kind, threshold, fraction)."""
+        for a in self.answers:
+            for key in ("best", "nearest"):
+                for t in (a.get(key) or {}).get("assessments", []):
+                    if t["kpi"] == kpi:
+                        return t
+        return None
+
+    @property
+    def kpi_names(self) -> list[str]:
+        return [c[: -len(".mean")] for c in self.cells.columns if c.endswith(".mean")]
+
+    def kpi(self, name: str, stat: str = "mean") -> pd.Series:
+        """One statistic of one KPI over the cells (NaN where absent)."""
+        col = f"{name}.{stat}"
+        return self.cells[col] if col in self.cells else pd.Series(np.nan, index=self.cells.index)
+
+    @property
+    def recommended(self) -> str | None:
+        """The best cell of the first answer (the first condition), else None."""
+        for a in self.answers:
+            if a.get("feasible") and a.get("best"):
+                return str(a["best"]["name"])
+        return None
+
+    def chosen(self) -> set[str]:
+        """The best cell of every condition."""
+        return {str(a["best"]["name"]) for a in self.answers if a.get("feasible") and a.get("best")}
+
+    def feasible(self) -> pd.Series:
+        """Cells that meet every target with the study's confidence (cell verdict ``feasible``)."""
+        return self.cells["verdict"].astype(str).eq("feasible")
+
+
+def _factor_level(v):
+    """A level as cells.csv writes it: numbers as numbers, anything else as text."""
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            return v
+    return v
+
+
+def load_sweep(p: Path, target=None) -> SweepData:
+    m = _json(p / "manifest.json")
+    cells = _csv(p / "cells.csv", dtype={"verdict": str, "status": str}, keep_default_na=False,
+                 na_values=["nan", "NaN", ""])
+    need = {"cell", "status", "verdict"}
+    if not need <= set(cells.columns) or not any(c.endswith(".mean") for c in cells.columns):
+        raise ReportError(f"{p / 'cells.csv'}: expected columns cell, status, verdict and <kpi>.mean "
+                          f"(a sweep written by shuttle-sim sweep)")
+    cells["cell"] = cells["cell"].astype(str)
+    fac = m.get("factors") or {}
+    factors = [f for f in (fac if isinstance(fac, (dict, list)) else []) if f in cells.columns]
+    for f in factors:
+        cells[f] = cells[f].map(_factor_level)
+    evaluated = cells["status"].astype(str) == "evaluated"
+    skipped = cells[~evaluated].reset_index(drop=True)
+    cells = cells[evaluated].reset_index(drop=True)
+    reps = None
+    if (p / "replications.csv").exists():
+        reps = _csv(p / "replications.csv", dtype={"error": str}, keep_default_na=False, na_values=["nan", "NaN", ""])
+    answer = _json(p / "answer.json") if (p / "answer.json").exists() else {}
+    info = src = None
+    if (p / "scenario.resolved.yaml").exists():
+        info = _resolved(p, m)
+        src = read_source(p, m, info.name)
+    else:  # the base scenario as the first evaluated cell's run resolved it
+        order = [*(a["best"]["name"] for a in answer.get("answers") or [] if a.get("best")), *cells["cell"]]
+        run_of = dict(zip(cells["cell"], cells["run"].astype(str))) if "run" in cells else {}
+        runs = [run_of[c] for c in order if c in run_of and (p / "runs" / run_of[c] / "scenario.resolved.yaml").exists()]
+        if runs:
+            rp = p / "runs" / runs[0]
+            rm = _json(rp / "manifest.json")
+            info = _resolved(rp, rm)
+            src = read_source(rp, rm, info.name)
+    return SweepData(p, m, cells, factors, reps, answer, info, src, target, skipped=skipped)
+
+
