@@ -153,6 +153,18 @@ def count_axis(ax, label: str = "Replications (count)") -> None:
     ax.set_ylabel(label)
 
 
+def finish_over_time(ax, start, end, top: float, ylabel: str, title: str) -> None:
+    """The common frame of a series over the run: calendar dates from ``start`` to ``end``
+    on x, 0 to ``top`` (with headroom) on y, the labels, the legend below and the title."""
+    ax.set_xlim(start, end)
+    ax.set_ylim(0, top * 1.12)
+    date_axis(ax)
+    ax.set_xlabel("Date")
+    ax.set_ylabel(ylabel)
+    legend_below(ax, ncol=3)
+    ax.set_title(title)
+
+
 def legend_below(ax, handles=None, ncol: int = 3, **kw) -> None:
     """A legend under the plot, outside it, never over the data or the axis labels: a
     figure legend when ``ax`` is the figure's only axes (constrained layout makes room),

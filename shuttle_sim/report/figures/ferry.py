@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from ... import kpis as catalogue
-from ..style import MARK_COLOURS, ORANGE, count_axis, date_axis, legend_below, new_axes, new_grid, styled
+from ..style import (MARK_COLOURS, ORANGE, count_axis, date_axis, finish_over_time, legend_below, new_axes, new_grid,
+                     styled)
 
 
 @styled
@@ -63,13 +64,7 @@ def yard_wagons(data, ax=None):
     if cap:
         ax.axhline(cap, color=MARK_COLOURS["capacity"], ls="--", lw=0.9, label=f"yard capacity {cap:,} wagons")
     top = max([cap or 0, float(y["wagons"].max()) if y is not None and len(y) else 0, 1])
-    ax.set_ylim(0, top * 1.12)
-    ax.set_xlim(s.start, s.end)
-    date_axis(ax)
-    ax.set_xlabel("Date")
-    ax.set_ylabel("Wagons in the port yard (count)")
-    legend_below(ax, ncol=3)
-    ax.set_title("Port yard: wagons waiting for a ferry")
+    finish_over_time(ax, s.start, s.end, top, "Wagons in the port yard (count)", "Port yard: wagons waiting for a ferry")
     return fig
 
 

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from ..style import (FARM_COLOURS, MARK_COLOURS, STATE_COLOURS, VERMILLION, count_axis, date_axis, legend_below, new_axes,
-                     state_colour, styled)
+from ..style import (FARM_COLOURS, MARK_COLOURS, STATE_COLOURS, VERMILLION, count_axis, date_axis,
+                     finish_over_time, legend_below, new_axes, state_colour, styled)
 
 FARM_LABEL = {"load_tank": "load", "discharge_tank": "discharge", "station_tank": "station"}
 
@@ -237,13 +237,8 @@ def tank_levels(data, ax=None):
     _shade_disruptions(ax, data, s.start, s.end)
     if s.has_tankers and (data.window[0], data.window[1]) != (s.start, s.end):
         ax.axvspan(*data.window, color="#56B4E9", alpha=0.08, lw=0, label="window of the Gantt charts")
-    ax.set_xlim(s.start, s.end)
-    ax.set_ylim(bottom=0, top=max(s.capacity_t.values(), default=1.0) / 1e3 * 1.12)
-    date_axis(ax)
-    ax.set_ylabel("Tank farm level (kt)")
-    ax.set_xlabel("Date")
-    legend_below(ax, ncol=3)
-    ax.set_title("Tank farm levels")
+    finish_over_time(ax, s.start, s.end, max(s.capacity_t.values(), default=1.0) / 1e3, "Tank farm level (kt)",
+                     "Tank farm levels")
     return fig
 
 
