@@ -185,3 +185,22 @@ def test_cli_warmup_override_and_mser5(capsys, tmp_path):
         assert main(["run", path, "--years", "0.3", "--warmup", bad]) == 2
         err = capsys.readouterr().err
         assert msg in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_the_measured_world_reusing_the_warmups_timelines_changes_nothing(monkeypatch):
+    """The second world of a warm-up takes the first one's drawn timelines
+    (``World(drawn=...)``); drawing them again gives the same result to the bit, for a
+    scenario with weather, random and scripted failures, use-clock ferries and both routes."""
+    from shuttle_sim import load_scenario
+    from shuttle_sim.model import World, simulate
+    from shuttle_sim.scenarios import resolve
+
+    s = load_scenario(resolve("caspian_network"))
+    assert s.warmup_h > 0
+    shared = simulate(s, seed=5, replication=2, horizon_h=3000.0)
+    monkeypatch.setattr(World, "_memo", lambda self, key, draw: draw())  # every world draws its own
+    redrawn = simulate(s, seed=5, replication=2, horizon_h=3000.0)
+    assert shared.kpis == redrawn.kpis
+    assert shared.voyages == redrawn.voyages and shared.ferry_trips == redrawn.ferry_trips
+    for name, (t, y) in shared.traces.items():
+        assert t.tolist() == redrawn.traces[name][0].tolist() and y.tolist() == redrawn.traces[name][1].tolist()
