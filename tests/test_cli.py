@@ -133,3 +133,37 @@ def test_validate_loads_no_engine_and_no_numpy():
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'scipy', 'simpy', 'pandas'}))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_validate_composes_the_file_once(monkeypatch, capsys):
+    """`validate` asks whether a file is a study, a cost file or a scenario, then loads it:
+    the YAML is composed (in pure Python, to keep lines: ~35 ms a scenario) once, not three
+    times; each caller still gets its own copy of the data."""
+    from shuttle_sim.config import reading
+
+    calls = []
+    real = reading._parse_yaml
+    monkeypatch.setattr(reading, "_parse_yaml", lambda text, source: calls.append(source) or real(text, source))
+    monkeypatch.setattr(reading, "_PARSED", {})
+    path = str(CONFIGS / "kcts_concept.yaml")
+    assert main(["validate", path]) == 0
+    assert "ok" in capsys.readouterr().out
+    assert len(calls) == 1
+    text = (CONFIGS / "kcts_concept.yaml").read_text()
+    a, lines_a = reading.parse_yaml(text, path)
+    a["name"] = "edited"
+    lines_a.clear()
+    b, lines_b = reading.parse_yaml(text, path)
+    assert b["name"] == "kcts_concept" and lines_b and len(calls) == 1
+
+
+def test_a_bad_file_is_reported_each_time_it_is_read(monkeypatch):
+    """Only files that parse are remembered: a broken one fails on every read."""
+    from shuttle_sim.config import reading
+    from shuttle_sim.config.loader import ConfigError
+
+    monkeypatch.setattr(reading, "_PARSED", {})
+    for _ in range(2):
+        with pytest.raises(ConfigError, match="x.yaml:2: invalid YAML"):
+            reading.parse_yaml("a: [1, 2\n", "x.yaml")
+    assert reading._PARSED == {}

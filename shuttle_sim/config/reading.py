@@ -9,6 +9,7 @@ the line of every key, without expanding aliases.
 
 from __future__ import annotations
 
+import copy
 import os
 import stat
 from dataclasses import dataclass
@@ -198,12 +199,33 @@ def _lines(root: yaml.Node, out: dict[Path_, int], dups: list[tuple[Path_, int, 
                 stack.append((v, path + (i,)))
 
 
+#: The last files parsed, by their text: data and lines depend on the text alone.  One
+#: command reads its file more than once (``validate`` asks whether it is a study, a cost
+#: file or a scenario, then loads it); composing in pure Python to keep line numbers costs
+#: ~35 ms a scenario, a copy of the result well under 1 ms.
+_PARSED: dict[str, tuple[Any, dict[Path_, int]]] = {}
+_PARSED_MAX = 4
+
+
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
     """Safe-load ``text``; return the data and a map from key path to line number.
 
     Nesting depth and the number of values (aliases expanded) are bounded, so a
-    hostile file is refused quickly and in little memory.
+    hostile file is refused quickly and in little memory.  A text parsed before in this
+    process is not parsed again: the caller gets its own copy of the data (callers
+    edit it, e.g. with overrides).  A file with problems is never remembered.
     """
+    hit = _PARSED.get(text)
+    if hit is None:
+        hit = _parse_yaml(text, source)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))  # the oldest
+        _PARSED[text] = hit
+    data, lines = hit
+    return copy.deepcopy(data), dict(lines)
+
+
+def _parse_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
     lines: dict[Path_, int] = {}
     nodes: dict[int, Path_] = {}
     try:
