@@ -119,6 +119,19 @@ def test_broken_down_when_ready_to_unberth_is_towed_off_and_sails_after_the_repa
     assert b1["sailing_laden"] == 32.0  # two laden passages in 200 h, the first from 72 h
 
 
+@pytest.mark.parametrize("breakdowns, held_h", [(LIMIT, 12.0), ({"mtbf": "1e6 h", "mttr": "1 h"}, 46.0)])
+def test_a_breakdown_hold_before_unberthing_is_not_a_weather_hold(breakdowns, held_h):
+    """The case above with calm weather: T-1 holds alongside broken down from 26 h, until
+    the tow at 38 h (12 h) or, with no limit, until its repair at 72 h (46 h).  Those hours
+    are the ship's ``breakdown`` and the berth's ``failed``, never a weather hold: the
+    per-operation weather split (``load_weather_hold_unberthing_h``) stays 0, as the
+    berth-hours held by weather (``load_weather_hold_h``) always did."""
+    w = two_tankers(breakdowns, 200.0, post_transfer="12 h")
+    assert w.load.hold_h["unberthing"] == 0.0 and w.load.occupancy_h["weather"] == 0.0
+    assert w.load.occupancy_h["failed"] == held_h
+    assert voyage(w, "T-1").load_weather_h == 0.0
+
+
 @st.composite
 def towing_scenarios(draw):
     """Random scenarios with every mechanism, each tanker class with breakdowns and a

@@ -100,8 +100,8 @@ class BookedSteps:
 
     def hold(self, state: str, op: str, wait_h: float, by_weather: bool) -> None:
         """A hold of ``wait_h`` before operation ``op``, charged to ``state`` (``weather``
-        or ``breakdown``) and to the terminal's and the call's holds as it begins, then
-        the wait itself."""
+        or ``breakdown``) and, a weather hold only, to the terminal's and the call's weather
+        holds as it begins; then the wait itself."""
         self._hold_at = self._n
         self._hold_op = op
         self._hold_wait = wait_h
@@ -126,11 +126,12 @@ class BookedSteps:
         clock, times = self.clock, self._times
         while i < n and (times[i] < until_h or (through and times[i] == until_h)):
             clock.enter(self._states[i], times[i])
-            if i == self._hold_at:
+            # a weather hold only: a breakdown hold is the ship's `breakdown`, the berth's `failed`
+            if i == self._hold_at and self._hold_weather:
                 wait = self._hold_wait
                 self.hold_h[self._hold_op] += wait
                 rec = self.rec
-                if self._hold_weather and rec is not None:
+                if rec is not None:
                     rec.weather_h += wait
             i += 1
         self._next = i
