@@ -19,6 +19,7 @@ from bench_core import time_bare, time_skeleton  # noqa: E402  (every mode impor
 from bench_weather import without_site_weather, without_weather_and_failures  # noqa: E402
 
 from shuttle_sim import load_scenario  # noqa: E402
+from shuttle_sim.engine import scheduled_events  # noqa: E402
 from shuttle_sim.model import World  # noqa: E402
 
 import gc  # noqa: E402
@@ -37,7 +38,7 @@ def workload():
         s = {"model": scenario, "model-off": scenario_off, "model-old-weather": scenario_old}[mode]
         w = World(s, seed=1, horizon_h=years * 8760)
         w.run()
-        return next(w.env._eid)
+        return scheduled_events(w.env)
     if mode in ("build", "build-old-weather"):  # the world alone: weather series and timelines
         World(scenario if mode == "build" else scenario_old, seed=1, horizon_h=years * 8760)
         return ""

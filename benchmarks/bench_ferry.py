@@ -17,6 +17,7 @@ from pathlib import Path
 
 from shuttle_sim import load_scenario, scenario_from_dict
 from shuttle_sim.config.schema import resolved_dict
+from shuttle_sim.engine import scheduled_events
 from shuttle_sim.model import World
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +45,7 @@ def main() -> None:
                 best = min(best, time.perf_counter() - t0)
         finally:
             gc.enable()
-        events = next(w.env._eid)
+        events = scheduled_events(w.env)
         mt = w.ferry.delivered_wagons * s.ferry.wagons.tonnes_per_wagon_t / 1e6 / args.years
         print(f"{wagons:8d} {1e3 * best / args.years:10.1f} {events / args.years:10.0f} {1e6 * best / events:9.2f}"
               f" {len(w.ferry.trip_records) / args.years:9.0f} {mt:11.2f}")

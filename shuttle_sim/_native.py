@@ -46,6 +46,7 @@ MODULES = (
     "shuttle_sim.components.terminal",
     "shuttle_sim.components.timebudget",
     "shuttle_sim.components.transfer",
+    "shuttle_sim.engine",
     "shuttle_sim.processes",
     "shuttle_sim.sampling",
 )

@@ -17,8 +17,6 @@ import gc
 import math
 import time
 
-import simpy
-
 from .components import draft, offtake, outages, stress
 from .components.availability import Availability
 from .components.drydock import first_due_h
@@ -31,6 +29,7 @@ from .components.terminal import OPERATIONS, Terminal
 from .components.wear import UseFailures
 from .components.weather import Weather
 from .config.schema import Scenario
+from .engine import Engine
 from .results import Result, collect
 from .rng import Streams
 from . import window
@@ -71,7 +70,7 @@ class World:
         s = scenario
         self.scenario = s
         self.horizon_h = h = float(s.horizon_h if horizon_h is None else horizon_h)
-        self.env = simpy.Environment(initial_time=0.0)  # a float clock from the start: times print as 0.0, never 0
+        self.env = Engine(0.0)  # simpy.Environment with a native queue (shuttle_sim.engine); a float clock
         self.streams = streams = Streams(seed, replication)
         #: the timelines drawn for this world, by what they are (see ``drawn`` above)
         self.drawn: dict = {} if drawn is None else drawn

@@ -1,34 +1,31 @@
-"""Two SimPy operations the compiled components use at almost every event, compiled with them.
+"""Two operations the compiled components use at almost every event, compiled with them.
 
-* :func:`now` reads ``env.now``.  From compiled code SimPy's ``now`` is a Python property:
-  a Python frame for each of the ~15,000 reads a simulated year.  Read as a native call,
-  the whole ``kcts_concept`` run executes 2.8% fewer instructions (callgrind).
+* :func:`now` reads the engine's clock natively (``Engine._now``, a native attribute),
+  not through the ``now`` property.
 * :class:`Driver` runs a generator as ``env.process(generator)`` does, resuming it from
-  native code: 1.4% fewer instructions.
+  native code.
 
-Both keep SimPy's own queue, events and order: results are the same to the bit
-(``tests/test_processes.py``; the golden file).  They read SimPy's private ``_now`` and
-``_queue`` entries as ``Environment`` itself does (SimPy 4.1; ``setup.cfg`` keeps the
-major version).
+Both keep the queue's order: results are the same to the bit (``tests/test_processes.py``;
+the golden file).  ``Driver`` works on a ``simpy.Environment`` too (it uses ``env.event()``
+and ``env.schedule``), which its test compares with ``simpy.Process``.
 
-Measured and dropped (callgrind, a one-year ``kcts_concept`` run, 2026-11-30): SimPy's
-run loop, ``Environment.timeout`` and ``Event.succeed`` rewritten here ran 0.2% fewer, 3%
-*more* and as many instructions.  Python 3.11 specialises SimPy's own attribute reads and
-writes on its events; compiled code does the same through the generic object API.
+History (callgrind, a one-year ``kcts_concept`` run, 2026-11-30): on SimPy's own
+``Environment`` these saved 2.8% and 1.4% of the instructions, and a compiled run loop,
+``timeout`` and ``succeed`` operating on SimPy's Python events saved nothing (-0.2%, +3%,
+0%).  What did pay was native *events*: :mod:`shuttle_sim.engine`, a third fewer.
 """
-
 from __future__ import annotations
 
 from typing import Any
 
-import simpy
 from simpy.events import URGENT
 
+from .engine import Engine
 
-def now(env: simpy.Environment) -> float:
-    """``env.now``, read as a native call rather than through SimPy's Python property."""
-    t: float = env._now  # type: ignore[attr-defined]
-    return t
+
+def now(env: Engine) -> float:
+    """``env.now``, read natively rather than through a Python property."""
+    return env._now
 
 
 class Driver:
@@ -44,10 +41,10 @@ class Driver:
     finished ``Process`` does; one that raises stops the run with its exception.
     """
 
-    def __init__(self, env: simpy.Environment, generator: Any) -> None:
-        self.env = env
+    def __init__(self, env: Any, generator: Any) -> None:
+        self.env = env  # an Engine, or a simpy.Environment
         self.generator = generator
-        start = simpy.Event(env)  # SimPy's Initialize: triggered, urgent
+        start = env.event()  # SimPy's Initialize: triggered, urgent
         start.callbacks = [self.resume]
         start._ok = True
         start._value = None
@@ -67,7 +64,7 @@ class Driver:
                     exc.__cause__ = value
                     event = generator.throw(exc)
             except StopIteration as stop:
-                done = simpy.Event(self.env)  # the finished Process's own event
+                done = self.env.event()  # the finished Process's own event
                 done._ok = True
                 done._value = stop.value
                 self.env.schedule(done)

@@ -10,7 +10,6 @@ import datetime as dt
 
 import numpy as np
 import pytest
-import simpy
 from hypothesis import given, settings, strategies as st
 
 import shuttle_sim as ss
@@ -19,6 +18,7 @@ from shuttle_sim.components import traffic
 from shuttle_sim.components.availability import Availability
 from shuttle_sim.components.tank import TankFarm
 from shuttle_sim.components.terminal import Terminal
+from shuttle_sim.engine import Engine
 from shuttle_sim.model import World
 
 from .conftest import CONFIGS as ROOT_CONFIGS, build, cycle_dict, port
@@ -190,7 +190,7 @@ def test_third_party_calls_wait_for_the_berthing_window_and_pause_while_the_bert
     """Berthing closed on [0, 10), the berth down on [12, 20): a 5 h third-party call
     arriving at 0 takes the berth at 10, works 10-12 and 20-23, and leaves at 23."""
     s = build(cycle_dict())
-    env = simpy.Environment(initial_time=0.0)
+    env = Engine(0.0)
     tank = TankFarm(env, "t", 1e6, 5e5)
     closed = Availability.from_downs([(0.0, 10.0)])
     term = Terminal(env, s.load_port, "load", tank, None, weather={"berthing": closed},

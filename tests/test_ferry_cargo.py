@@ -9,16 +9,15 @@ from hypothesis import strategies as st
 
 import shuttle_sim as ss
 from shuttle_sim.components.yard import Yard
+from shuttle_sim.engine import Engine
 from shuttle_sim.model import World
 
 from .test_ferry import ferry_dict
 
-import simpy
-
 
 # ------------------------------------------------------------------ the yard alone
 def test_yard_loads_first_come_first_served_across_cargoes():
-    env = simpy.Environment()
+    env = Engine()
     y = Yard(env, 100)
     for kind, n in (("oil", 30), ("other", 20), ("oil", 10)):
         assert y.admit(n) is None

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-import simpy
 
 import shuttle_sim as ss
 from shuttle_sim.components import offtake
 from shuttle_sim.components.tank import TankFarm
 from shuttle_sim.config.schema import OfftakeSpec
+from shuttle_sim.engine import Engine
 
 from .conftest import build, cycle_dict
 
@@ -30,7 +30,7 @@ def test_backlog_after_a_stop_clears_at_max_rate_then_geometrically():
     nomination is clipped at 150 t/h while the deviation is >= 5,000 t, so the backlog
     falls at 150 - 100 = 50 t/h: 1,200 t a day for 16 days (to 4,800 t at 624 h); from
     then on each nomination corrects 24/100 of the deviation: it shrinks by 0.76 a day."""
-    env = simpy.Environment(initial_time=0.0)
+    env = Engine(0.0)
     tank = farm(env)
     c = offtake.OfftakeController(env, spec(), tank, 100_000.0, [(0.0, 0.0), (240.0, 1.0)], [], 2000.0)
     env.run(until=1200.0)
@@ -84,7 +84,7 @@ def test_split_between_outlets(rule, share, n, cap1, cap2, expected):
 def test_second_outlet_bypasses_a_stop_of_the_first():
     """Constant nomination 100 t/h, BTC stopped 100-300 h, Supsa up to 60 t/h: during the
     stop 60 t/h still leaves the farm and 40 t/h is unmet (8,000 t stopped)."""
-    env = simpy.Environment(initial_time=0.0)
+    env = Engine(0.0)
     tank = farm(env, inflow=0.0)
     s = OfftakeSpec.model_validate({"rate": "100 t/h", "second": {"max_rate": "60 t/h"}})
     c = offtake.OfftakeController(env, s, tank, 50_000.0, [(0.0, 1.0), (100.0, 0.0), (300.0, 1.0)], [], 1000.0)

@@ -8,6 +8,7 @@ import pytest
 import simpy
 
 from shuttle_sim import processes
+from shuttle_sim.engine import Engine
 
 
 def _driven_world(env: simpy.Environment, log: list, start) -> None:
@@ -69,8 +70,8 @@ def test_driver_lets_an_uncaught_failure_stop_the_run():
     assert env.now == 1.0
 
 
-def test_now_is_the_environment_clock():
-    env = simpy.Environment(initial_time=2.5)
+def test_now_is_the_engines_clock():
+    env = Engine(2.5)
     seen = []
 
     def p():

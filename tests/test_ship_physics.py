@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +14,7 @@ from shuttle_sim.components.drydock import DryDockRule, first_due_h
 from shuttle_sim.components.passage import ShelteredPassage
 from shuttle_sim.components.timebudget import StateClock, budget
 from shuttle_sim.config.schema import DryDock
+from shuttle_sim.engine import Engine
 
 from .test_availability import brute_window, masks
 
@@ -41,7 +41,7 @@ def test_operation_start_names_what_holds_the_vessel():
 
 
 def _sail(sea, up, sailing_h, horizon_h):
-    env = simpy.Environment(initial_time=0.0)
+    env = Engine(0.0)
     totals = budget(("sailing", "weather", "breakdown", "moored"))
     clock = StateClock(totals, "sailing", 0.0)
     p = ShelteredPassage(env, clock, sea, up)

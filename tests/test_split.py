@@ -2,14 +2,14 @@
 station, at the very instant the farm fills, by hand."""
 
 import pytest
-import simpy
 
 from shuttle_sim.components.split import OverflowSplit
 from shuttle_sim.components.tank import TankFarm
+from shuttle_sim.engine import Engine
 
 
 def test_overflow_follows_the_load_farm_by_hand():
-    env = simpy.Environment(initial_time=0.0)
+    env = Engine(0.0)
     load = TankFarm(env, "load_tank", 100.0, 90.0)
     station = TankFarm(env, "station_tank", 1e6, 0.0)
     supply = load.source("supply", 10.0)
@@ -30,7 +30,7 @@ def test_overflow_follows_the_load_farm_by_hand():
 
 
 def test_overflow_hook_is_named_on_the_farm():
-    env = simpy.Environment(initial_time=0.0)
+    env = Engine(0.0)
     load, station = TankFarm(env, "l", 10.0, 0.0), TankFarm(env, "s", 10.0, 0.0)
     policy = OverflowSplit(load.source("supply", 1.0), station, station.source("supply", 0.0))
     policy.attach(load)

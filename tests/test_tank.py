@@ -3,9 +3,9 @@
 import math
 
 import pytest
-import simpy
 
 from shuttle_sim.components.tank import EMPTY, FULL, NORMAL, TankFarm
+from shuttle_sim.engine import Engine
 
 
 def run_to(env, t):
@@ -13,7 +13,7 @@ def run_to(env, t):
 
 
 def test_fill_then_curtail_at_capacity():
-    env = simpy.Environment()
+    env = Engine()
     tank = TankFarm(env, "t", capacity_t=1000, initial_t=400)
     supply = tank.source("supply", 100)  # full after 6 h
     run_to(env, 10)
@@ -28,7 +28,7 @@ def test_fill_then_curtail_at_capacity():
 
 
 def test_draw_slows_to_inflow_when_empty():
-    env = simpy.Environment()
+    env = Engine()
     tank = TankFarm(env, "t", capacity_t=10_000, initial_t=1_000)
     tank.source("supply", 100)
     ship = tank.draw("ship_load", 600, 3_000)
@@ -47,7 +47,7 @@ def test_draw_slows_to_inflow_when_empty():
 
 
 def test_fill_slows_to_offtake_when_full():
-    env = simpy.Environment()
+    env = Engine()
     tank = TankFarm(env, "t", capacity_t=5_000, initial_t=4_000)
     off = tank.sink("offtake", 200)
     ship = tank.fill("ship_discharge", 1_200, 4_000)
@@ -61,7 +61,7 @@ def test_fill_slows_to_offtake_when_full():
 
 
 def test_offtake_shortfall_when_empty():
-    env = simpy.Environment()
+    env = Engine()
     tank = TankFarm(env, "t", capacity_t=5_000, initial_t=500)
     off = tank.sink("offtake", 100)
     run_to(env, 20)
@@ -72,7 +72,7 @@ def test_offtake_shortfall_when_empty():
 
 
 def test_rate_change_replans_completion():
-    env = simpy.Environment()
+    env = Engine()
     tank = TankFarm(env, "t", capacity_t=10_000, initial_t=10_000)
     ship = tank.draw("ship_load", 1_000, 5_000)
     env.run(until=2)
@@ -85,7 +85,7 @@ def test_rate_change_replans_completion():
 
 
 def test_proportional_sharing_when_empty():
-    env = simpy.Environment()
+    env = Engine()
     tank = TankFarm(env, "t", capacity_t=1_000, initial_t=0)
     tank.source("supply", 300)
     a = tank.draw("a", 400, 1e6)
@@ -97,7 +97,7 @@ def test_proportional_sharing_when_empty():
 
 
 def test_bad_arguments():
-    env = simpy.Environment()
+    env = Engine()
     with pytest.raises(ValueError, match="capacity_t must be > 0"):
         TankFarm(env, "t", 0, 0)
     with pytest.raises(ValueError, match="initial_t must be in"):
@@ -113,7 +113,7 @@ def test_bad_arguments():
 def test_tiny_transfer_late_in_the_run_terminates():
     # a 1e-9 h transfer at t = 8000 h is below the clock's resolution there: it must
     # complete instead of re-scheduling itself at the same instant for ever
-    env = simpy.Environment()
+    env = Engine()
     tank = TankFarm(env, "t", capacity_t=1e12, initial_t=5e11)
     tank.source("supply", 1e6)
     env.run(until=8000.123456789)
@@ -124,7 +124,7 @@ def test_tiny_transfer_late_in_the_run_terminates():
 
 
 def test_boundary_closer_than_clock_resolution_is_reached():
-    env = simpy.Environment()
+    env = Engine()
     tank = TankFarm(env, "t", capacity_t=1000.0, initial_t=1000.0 - 1e-5)
     env.run(until=8000.0)
     tank.source("supply", 1e9)
@@ -136,7 +136,7 @@ def test_boundary_closer_than_clock_resolution_is_reached():
 def test_close_stops_a_flow_and_keeps_its_account():
     """A 100 t/h source closed at 5 h has moved 500 t; the level keeps them and the
     draw of 40 t/h alone goes on: 1,000 + 500 - 40 x 10 = 1,100 t at 10 h."""
-    env = simpy.Environment()
+    env = Engine()
     tank = TankFarm(env, "t", capacity_t=5_000, initial_t=1_000)
     src = tank.source("supply", 100)
     tank.sink("offtake", 40)

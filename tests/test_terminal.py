@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shuttle_sim.components.availability import Availability
 from shuttle_sim.components.terminal import Berth, BerthPool
+from shuttle_sim.engine import Engine
 
 
 def berths(n: int) -> list[Berth]:
@@ -22,7 +22,7 @@ def berths(n: int) -> list[Berth]:
 
 
 def test_free_berths_go_at_once_then_in_order_of_request():
-    env = simpy.Environment()
+    env = Engine()
     pool = BerthPool(env, berths(2))
     got = []
 
@@ -45,7 +45,7 @@ def test_free_berths_go_at_once_then_in_order_of_request():
 @given(n_berths=st.integers(1, 4),
        ships=st.lists(st.tuples(st.floats(0, 50), st.floats(0, 20)), min_size=1, max_size=25))
 def test_pool_never_lends_a_berth_twice_and_serves_in_order(n_berths, ships):
-    env = simpy.Environment()
+    env = Engine()
     pool = BerthPool(env, berths(n_berths))
     out: set = set()
     served: list = []

@@ -13,8 +13,7 @@ import math
 from collections import deque
 from typing import Any, Final, Generator
 
-import simpy
-
+from ..engine import Engine, Event, Waitable
 from ..processes import now as clock_now
 from .availability import Availability
 from .timebudget import StateClock
@@ -75,13 +74,13 @@ class BerthPool:
 
     __slots__ = ("env", "items", "_waiting")
 
-    def __init__(self, env: simpy.Environment, berths) -> None:
+    def __init__(self, env: Engine, berths) -> None:
         self.env = env
         self.items: list[Berth] = list(berths)  # free berths, in the order they were freed
-        self._waiting: deque[simpy.Event] = deque()
+        self._waiting: deque[Event] = deque()
 
-    def get(self) -> simpy.Event:
-        ev = simpy.Event(self.env)
+    def get(self) -> Event:
+        ev = Event(self.env)
         if self.items:
             ev.succeed(self.items.pop(0))
         else:
@@ -95,8 +94,8 @@ class BerthPool:
             self.items.append(berth)
 
 
-def berth_outages(env: simpy.Environment, b: Berth, pool: BerthPool, occupancy_h: dict[str, float],
-                  active: dict) -> Generator[simpy.Event, Any, None]:
+def berth_outages(env: Engine, b: Berth, pool: BerthPool, occupancy_h: dict[str, float],
+                  active: dict) -> Generator[Waitable, Any, None]:
     """The process that takes berth ``b`` out of ``pool`` while its up timeline is down
     (failures, scripted outages) and puts it back after.  A berth idle when it fails is
     charged ``failed`` in ``occupancy_h`` by a clock of its own, registered in ``active``

@@ -37,8 +37,8 @@ from bisect import bisect_right
 from collections import deque
 from typing import Final
 
-import simpy
 
+from ..engine import Engine, Event
 from ..processes import now as clock_now
 from .tank import Flow, TankFarm
 from .timebudget import StateClock
@@ -54,7 +54,7 @@ class Admission:
 
     __slots__ = ("amount_t", "hours", "flow", "event", "clock")
 
-    def __init__(self, amount_t: float, hours: float, event: simpy.Event, clock: StateClock | None = None) -> None:
+    def __init__(self, amount_t: float, hours: float, event: Event, clock: StateClock | None = None) -> None:
         self.clock = clock  # the ship's, to charge its wait to what holds it
         self.amount_t = amount_t
         self.hours = hours  # from admission to the end of the transfer at full rate, at the earliest
@@ -71,7 +71,7 @@ class ReadyDispatch:
 
     Parameters
     ----------
-    env : simpy.Environment
+    env : Engine
     tank : TankFarm
     loads : bool
         True at a load port (stock must cover the cargo), False at a discharge port
@@ -86,7 +86,7 @@ class ReadyDispatch:
         before 0, and ``months`` the calendar month (0..11) of each.
     """
 
-    def __init__(self, env: simpy.Environment, tank: TankFarm, loads: bool, cover: bool = True,
+    def __init__(self, env: Engine, tank: TankFarm, loads: bool, cover: bool = True,
                  programme: list[int] | None = None, month_starts_h: list[float] | None = None,
                  months: list[int] | None = None) -> None:
         self.env = env
@@ -99,7 +99,7 @@ class ReadyDispatch:
         self.lifted: dict[int, int] = {}  # admissions by month (index into month_starts_h)
         self.waiting: deque[Admission] = deque()
         self.admitted: list[Admission] = []
-        self._timer: simpy.Event | None = None
+        self._timer: Event | None = None
         tank.on_replan.append(self.examine)
 
     def request(self, amount_t: float, rate_t_per_h: float, lead_h: float = 0.0,
@@ -107,7 +107,7 @@ class ReadyDispatch:
         """A ship at anchorage asks to work ``amount_t`` at ``rate_t_per_h``, its
         transfer beginning ``lead_h`` after admission at the earliest (berthing and
         pre-transfer formalities); wait on the returned admission's ``event``."""
-        a = Admission(amount_t, lead_h + amount_t / rate_t_per_h, simpy.Event(self.env), clock)
+        a = Admission(amount_t, lead_h + amount_t / rate_t_per_h, Event(self.env), clock)
         self.waiting.append(a)
         self.examine()
         return a
@@ -195,6 +195,6 @@ class ReadyDispatch:
         ev = self._timer = self.env.timeout(dt)
         ev.callbacks.append(self._on_timer)
 
-    def _on_timer(self, ev: simpy.Event) -> None:
+    def _on_timer(self, ev: Event) -> None:
         if ev is self._timer:
             self.examine()

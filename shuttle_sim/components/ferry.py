@@ -34,6 +34,7 @@ from collections import defaultdict
 
 import simpy
 
+from ..engine import Engine
 from ..units import HOURS_PER_DAY
 from .availability import Availability, operation_start
 from .drydock import DryDockRule
@@ -68,7 +69,7 @@ class FerryRoute:
 
     Parameters
     ----------
-    env : simpy.Environment
+    env : Engine
     spec : config.ferry.FerryRoute
     tank : TankFarm
         The loading station's buffer (fed by the field supply).
@@ -86,7 +87,7 @@ class FerryRoute:
         Sea-level change per year (moves the ports' allowed draft).
     """
 
-    def __init__(self, env: simpy.Environment, spec, tank: TankFarm, streams, weather: dict,
+    def __init__(self, env: Engine, spec, tank: TankFarm, streams, weather: dict,
                  ferry_ups: list[Availability], dry_dock_first_h: list[float], wear: list | None = None,
                  start_date=None, sea_trend_m_per_yr: float = 0.0) -> None:
         self.env = env

@@ -31,8 +31,8 @@ the level rises and so does N, and rate x stop length is what a stop takes away.
 
 from __future__ import annotations
 
-import simpy
 
+from ..engine import Engine
 from ..processes import Driver, now as clock_now
 from .outages import RateSchedule
 from .tank import Flow, TankFarm
@@ -60,7 +60,7 @@ def split(spec, n: float, cap1: float, cap2: float) -> tuple[float, float]:
     return r1, r2
 
 
-def build(env: simpy.Environment, spec, tank: TankFarm, working_level_t: float,
+def build(env: Engine, spec, tank: TankFarm, working_level_t: float,
           changes1: list[tuple[float, float]], changes2: list[tuple[float, float]], until_h: float):
     """The offtake of a scenario: a :class:`RateSchedule` for a constant nomination
     with one outlet (as before policies), an :class:`OfftakeController` otherwise.
@@ -75,7 +75,7 @@ class OfftakeController:
 
     Parameters
     ----------
-    env : simpy.Environment
+    env : Engine
     spec : OfftakeSpec
     tank : TankFarm
         The discharge farm it draws from.
@@ -88,7 +88,7 @@ class OfftakeController:
         Nominations are scheduled up to this hour.
     """
 
-    def __init__(self, env: simpy.Environment, spec, tank: TankFarm, working_level_t: float,
+    def __init__(self, env: Engine, spec, tank: TankFarm, working_level_t: float,
                  changes1: list[tuple[float, float]], changes2: list[tuple[float, float]], until_h: float) -> None:
         self.env, self.spec, self.tank, self.working_level_t = env, spec, tank, working_level_t
         self.flow: Flow = tank.sink("offtake", 0.0)

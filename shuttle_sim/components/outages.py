@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as _dt
 from bisect import bisect_right
 
-import simpy
 
+from ..engine import Engine
 from ..processes import Driver
 from .availability import Availability
 from .tank import Flow, TankFarm
@@ -79,7 +79,7 @@ class RateSchedule:
     pipeline, an upstream outage); ``extra_t`` is what a factor above 1 added.
     """
 
-    def __init__(self, env: simpy.Environment, tank: TankFarm, flow: Flow, base_t_per_h: float,
+    def __init__(self, env: Engine, tank: TankFarm, flow: Flow, base_t_per_h: float,
                  changes: list[tuple[float, float]]) -> None:
         self.env, self.tank, self.flow, self.base = env, tank, flow, base_t_per_h
         self.flows = [flow]  # as the offtake controller's (shuttle_sim.components.offtake)

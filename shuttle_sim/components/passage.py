@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from typing import Final
 
-import simpy
 
+from ..engine import Engine, Event
 from ..processes import now as clock_now
 from .availability import Availability
 from .timebudget import StateClock
@@ -31,7 +31,7 @@ class ShelteredPassage:
 
     Parameters
     ----------
-    env : simpy.Environment
+    env : Engine
     clock : StateClock
         The vessel's time budget; a passage enters the state it is given, and its
         sheltered hours are moved to ``weather`` and ``breakdown``.
@@ -48,7 +48,7 @@ class ShelteredPassage:
 
     __slots__ = ("env", "clock", "sea", "sea_and_up", "simple", "state", "start_h", "end_h", "weather_h")
 
-    def __init__(self, env: simpy.Environment, clock: StateClock, sea: Availability, up: Availability) -> None:
+    def __init__(self, env: Engine, clock: StateClock, sea: Availability, up: Availability) -> None:
         self.env = env
         self.clock = clock
         self.sea = sea
@@ -59,7 +59,7 @@ class ShelteredPassage:
         self.end_h = NAN
         self.weather_h = 0.0
 
-    def sail(self, state: str, sailing_h: float) -> simpy.Event:
+    def sail(self, state: str, sailing_h: float) -> Event:
         """The timeout that ends a passage of ``sailing_h`` hours of way begun now, in
         budget state ``state`` (e.g. ``sailing_laden``)."""
         env = self.env
@@ -73,7 +73,7 @@ class ShelteredPassage:
         ev.callbacks.append(self._arrived)
         return ev
 
-    def _arrived(self, _event: simpy.Event) -> None:
+    def _arrived(self, _event: Event) -> None:
         self.settle(self.end_h)
 
     def settle(self, now: float) -> None:

@@ -31,8 +31,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Final, Generator
 
-import simpy
 
+from ..engine import Engine, Waitable
 from ..processes import now as clock_now
 from .timebudget import StateClock
 
@@ -136,7 +136,7 @@ class BookedSteps:
             i += 1
         self._next = i
 
-    def run(self, env: simpy.Environment, ship: Tanker) -> Generator[simpy.Event, Any, float]:
+    def run(self, env: Engine, ship: Tanker) -> Generator[Waitable, Any, float]:
         """Sleep through the planned steps and book them; returns the planned end.
 
         While asleep the plan is ``ship.steps`` so that a horizon inside it can book its

@@ -26,8 +26,8 @@ import math
 
 from typing import Callable, Final
 
-import simpy
 
+from ..engine import Engine, Event
 from ..processes import now as clock_now
 NORMAL: Final = "normal"
 FULL: Final = "full"
@@ -88,14 +88,14 @@ class TankFarm:
 
     Parameters
     ----------
-    env : simpy.Environment
+    env : Engine
     name : str
         Used in traces and KPI names.
     capacity_t, initial_t : float
         Capacity and initial stock in tonnes; ``0 <= initial_t <= capacity_t``.
     """
 
-    def __init__(self, env: simpy.Environment, name: str, capacity_t: float, initial_t: float) -> None:
+    def __init__(self, env: Engine, name: str, capacity_t: float, initial_t: float) -> None:
         if not capacity_t > 0:
             raise ValueError(f"capacity_t must be > 0, found {capacity_t}")
         if not 0 <= initial_t <= capacity_t:
@@ -110,7 +110,7 @@ class TankFarm:
         self._closed: list[Flow] = []
         self._regime = NORMAL
         self._net_t_per_h = 0.0
-        self._wake_event: simpy.Event | None = None  # the current wake-up; older ones, superseded, are ignored
+        self._wake_event: Event | None = None  # the current wake-up; older ones, superseded, are ignored
         # called after every re-plan (the achieved rates may have changed); they may change
         # other farms, never this one (an operating policy such as OverflowSplit)
         self.on_replan: list[Callable[[], None]] = []

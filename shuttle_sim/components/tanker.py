@@ -17,8 +17,8 @@ import math
 from typing import Any, Generator
 
 import numpy as np
-import simpy
 
+from ..engine import Engine, Waitable
 from ..processes import Driver, now as clock_now
 from ..config.schema import TankerClass
 from .availability import Availability
@@ -58,7 +58,7 @@ class Tanker:
 
     Parameters
     ----------
-    env : simpy.Environment
+    env : Engine
     name : str
     spec : TankerClass
     load, discharge : Terminal
@@ -112,7 +112,7 @@ class Tanker:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Engine,
         name: str,
         spec: TankerClass,
         load: Terminal,
@@ -160,7 +160,7 @@ class Tanker:
         self.leave_berth_after_h: float = math.inf if limit is None else float(limit)
         self.process = Driver(env, self.run())  # env.process(self.run()), resumed natively
 
-    def run(self) -> Generator[simpy.Event, Any, None]:
+    def run(self) -> Generator[Waitable, Any, None]:
         env = self.env
         if self._first_arrival_h > 0:
             yield env.timeout(self._first_arrival_h)

@@ -25,8 +25,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Callable, Final, Generator
 
-import simpy
 
+from ..engine import Engine, Waitable
 from ..processes import Driver, now as clock_now
 from ..config.schema import PortSpec
 from ..sampling import Sampler
@@ -77,7 +77,7 @@ class Terminal:
 
     Parameters
     ----------
-    env : simpy.Environment
+    env : Engine
     spec : PortSpec
     role : {'load', 'discharge'}
     tank : TankFarm
@@ -96,7 +96,7 @@ class Terminal:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Engine,
         spec: PortSpec,
         role: str,
         tank: TankFarm,
@@ -160,7 +160,7 @@ class Terminal:
             Driver(env, traffic.arrivals(self, traffic_rng))
 
     # ----------------------------------------------------------------- a ship's call
-    def call(self, ship: Tanker, amount_t: float, pump_rate_t_per_h: float | None) -> Generator[simpy.Event, Any, PortCall]:
+    def call(self, ship: Tanker, amount_t: float, pump_rate_t_per_h: float | None) -> Generator[Waitable, Any, PortCall]:
         """Process generator of one ship's call; returns its :class:`PortCall`.
 
         The steps, the states they charge and what can hold each (a hold charges
@@ -381,7 +381,7 @@ class Terminal:
         self.queue_waits_h.append(rec.queue_h)
         return rec
 
-    def _berth_when_open(self, ship: Tanker, rec: PortCall, window_h: float) -> Generator[simpy.Event, Any, Berth]:
+    def _berth_when_open(self, ship: Tanker, rec: PortCall, window_h: float) -> Generator[Waitable, Any, Berth]:
         """Steps 2b: wait at anchorage until the ship can start berthing (the berthing
         window of ``window_h`` open, the ship not broken down), then queue for a berth;
         a berth handed over when the window has closed again is passed on, and the ship

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generator
 
-import simpy
 
+from ..engine import Waitable
 from ..processes import Driver
 from ..sampling import Sampler
 from ..units import HOURS_PER_YEAR
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["arrivals", "call"]
 
 
-def arrivals(term: Terminal, rng: Any) -> Generator[simpy.Event, Any, None]:
+def arrivals(term: Terminal, rng: Any) -> Generator[Waitable, Any, None]:
     """Process generator: the Poisson stream of third-party calls at ``term``."""
     ot = term.spec.other_traffic
     assert ot is not None  # started only when there is other traffic
@@ -38,7 +38,7 @@ def arrivals(term: Terminal, rng: Any) -> Generator[simpy.Event, Any, None]:
         Driver(env, call(term, berth_time.sample(rng)))  # env.process(...): nothing waits for a call
 
 
-def call(term: Terminal, hours: float) -> Generator[simpy.Event, Any, None]:
+def call(term: Terminal, hours: float) -> Generator[Waitable, Any, None]:
     """Process generator of one third-party call of ``hours`` of work alongside."""
     env = term.env
     weather, window_h = term.weather["berthing"], term.berthing_window_h

@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Final
 
-import simpy
 
+from ..engine import Event
 from ..processes import now as clock_now
 from .availability import Availability, common_window
 from .tank import Flow
@@ -51,7 +51,7 @@ class CargoTransfer:
         self.rate = rate
         self.rec = rec
         self.gates: tuple[Availability, ...] = berth_obj.transfer_gates if ship.up.always_up else berth_obj.transfer_gates + (ship.up,)
-        self.pending: simpy.Event | None = None  # the scheduled next check
+        self.pending: Event | None = None  # the scheduled next check
         # the next storm above the leave-berth limit, and when the ship starts unberthing
         # ahead of it (the forecast is perfect that far ahead)
         stay = terminal.stay

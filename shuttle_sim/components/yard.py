@@ -15,6 +15,8 @@ from collections import deque
 
 import simpy
 
+from ..engine import Engine
+
 __all__ = ["Yard", "KINDS"]
 
 KINDS = ("oil", "other")
@@ -23,7 +25,7 @@ KINDS = ("oil", "other")
 class Yard:
     """Wagons in the yard by kind, in arrival order, and its free room."""
 
-    def __init__(self, env: simpy.Environment, capacity: int) -> None:
+    def __init__(self, env: Engine, capacity: int) -> None:
         self.env = env
         self.space = simpy.Container(env, capacity=capacity, init=capacity)  # free slots at the port
         self.queue: deque[list] = deque()  # [kind, wagons] in the order they entered

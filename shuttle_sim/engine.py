@@ -1,0 +1,310 @@
+"""The event queue the model runs on: SimPy's ``Environment``, with native events and heap.
+
+A replication is about 9,000 SimPy events, and in SimPy each costs a Python object with
+an instance dictionary, a ``(time, priority, id, event)`` tuple pushed on and popped off a
+``heapq`` (whose every comparison goes through Python's generic rich comparison), and a
+Python-level ``step``.  Compiled with the model's hot modules, this module does the same
+work natively:
+
+* :class:`Engine` is a drop-in ``simpy.Environment``: ``now``, ``schedule``, ``step``,
+  ``peek``, ``run(until)``, ``timeout``, ``event``, ``process``, ``active_process``;
+* :class:`Event` and :class:`Timeout` are SimPy's events as native objects (the same
+  attributes and the same semantics: ``callbacks``, ``succeed``, ``fail``, ``triggered``,
+  ``processed``, ``ok``, ``value``, ``defused``), each its own queue entry;
+* SimPy's own events (a ``simpy.Process``, a ``simpy.Event`` created elsewhere) go on the
+  same queue in an :class:`Entry`, so SimPy processes, resources and the model's native
+  events mix freely.
+
+The order is SimPy's, exactly: by time, then priority (urgent first), then the order in
+which the events were scheduled.  So every result is the same to the bit as on
+``simpy.Environment`` (``tests/test_engine.py`` runs the shipped scenarios on both;
+the golden file pins them).  ``benchmarks/bench_core.py`` measures what it saves.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, Union
+
+import simpy
+from simpy.core import EmptySchedule, StopSimulation
+from simpy.events import NORMAL, PENDING, URGENT
+
+__all__ = ["Engine", "Event", "Timeout", "Waitable", "scheduled_events"]
+
+INF: Final = float("inf")
+#: the priority of an event whose callbacks a stop interrupted: first when the run resumes
+#: (SimPy 4.1's ``EventPriority(-1)`` in ``Environment.step``)
+RESUME: Final = -1
+
+
+class Node:
+    """A queue entry: its key, (time, priority, order of scheduling)."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.prio = 0
+        self.eid = -1  # not scheduled
+
+
+class Entry(Node):
+    """The queue entry of an event that is not one of ours (a ``simpy.Process``, ...)."""
+
+    def __init__(self, event: object) -> None:
+        super().__init__()
+        self.event = event
+
+
+class Event(Node):
+    """``simpy.Event``, natively: triggered by :meth:`succeed` or :meth:`fail`, processed
+    when the engine pops it and calls its ``callbacks`` (then set to ``None``)."""
+
+    def __init__(self, env: Engine) -> None:
+        super().__init__()
+        self.env = env
+        self.callbacks: Any = []  # a list until processed, then None (as SimPy)
+        self._value: object = PENDING
+        self._ok = True
+        self._defused = False
+
+    @property
+    def triggered(self) -> bool:
+        return self._value is not PENDING
+
+    @property
+    def processed(self) -> bool:
+        return self.callbacks is None
+
+    @property
+    def ok(self) -> bool:
+        return self._ok
+
+    @property
+    def value(self) -> object:
+        if self._value is PENDING:
+            raise AttributeError(f"Value of {self} is not yet available")
+        return self._value
+
+    @property
+    def defused(self) -> bool:
+        return self._defused
+
+    @defused.setter
+    def defused(self, value: bool) -> None:
+        self._defused = True
+
+    def succeed(self, value: object = None) -> Event:
+        if self._value is not PENDING:
+            raise RuntimeError(f"{self} has already been triggered")
+        self._ok = True
+        self._value = value
+        self.env._schedule_node(self, NORMAL, 0.0)
+        return self
+
+    def fail(self, exception: BaseException) -> Event:
+        if self._value is not PENDING:
+            raise RuntimeError(f"{self} has already been triggered")
+        if not isinstance(exception, BaseException):
+            raise TypeError(f"{exception} is not an exception.")
+        self._ok = False
+        self._value = exception
+        self.env._schedule_node(self, NORMAL, 0.0)
+        return self
+
+    def __and__(self, other: object) -> simpy.Condition:
+        return simpy.AllOf(self.env, [self, other])  # type: ignore[arg-type, list-item]
+
+    def __or__(self, other: object) -> simpy.Condition:
+        return simpy.AnyOf(self.env, [self, other])  # type: ignore[arg-type, list-item]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}() object at {id(self):#x}>"
+
+
+class Timeout(Event):
+    """``simpy.Timeout``, natively: triggered as it is created, processed ``delay`` later."""
+
+    def __init__(self, env: Engine, delay: float, value: object = None) -> None:
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        super().__init__(env)
+        self._value = value
+        self._delay = delay
+        env._schedule_node(self, NORMAL, delay)
+
+    def __repr__(self) -> str:
+        return f"<Timeout({self._delay}) object at {id(self):#x}>"
+
+
+#: what a model process may yield: one of our events or one of SimPy's
+Waitable = Union[Event, simpy.Event]
+
+
+def _before(a: Node, b: Node) -> bool:
+    """``a`` is processed before ``b``."""
+    if a.t != b.t:
+        return a.t < b.t
+    if a.prio != b.prio:
+        return a.prio < b.prio
+    return a.eid < b.eid
+
+
+class Engine:
+    """``simpy.Environment`` with a native queue (see the module's docstring)."""
+
+    def __init__(self, initial_time: float = 0.0) -> None:
+        self._now = float(initial_time)
+        self._queue: list[Node] = []  # a binary heap, ordered by _before
+        self._next_eid = 0
+        self._active_proc: object = None
+
+    @property
+    def now(self) -> float:
+        return self._now
+
+    @property
+    def active_process(self) -> object:
+        return self._active_proc
+
+    @property
+    def scheduled(self) -> int:
+        """How many events have been scheduled so far (SimPy's ``next(env._eid)``)."""
+        return self._next_eid
+
+    def timeout(self, delay: float = 0.0, value: object = None) -> Timeout:
+        return Timeout(self, delay, value)
+
+    def event(self) -> Event:
+        return Event(self)
+
+    def process(self, generator: Any) -> simpy.Process:
+        return simpy.Process(self, generator)  # type: ignore[arg-type]
+
+    def schedule(self, event: Any, priority: int = NORMAL, delay: float = 0.0) -> None:
+        """Schedule ``event`` (ours or SimPy's) ``delay`` from now, as SimPy does."""
+        if isinstance(event, Node):
+            self._schedule_node(event, priority, delay)
+        else:
+            self._schedule_node(Entry(event), priority, delay)
+
+    def _schedule_node(self, node: Node, priority: int, delay: float) -> None:
+        node.t = self._now + delay
+        node.prio = priority
+        node.eid = self._next_eid
+        self._next_eid += 1
+        q = self._queue
+        q.append(node)
+        pos = len(q) - 1
+        while pos > 0:  # sift up
+            parent = (pos - 1) >> 1
+            p = q[parent]
+            if _before(node, p):
+                q[pos] = p
+                pos = parent
+            else:
+                break
+        q[pos] = node
+
+    def _pop(self) -> Node:
+        q = self._queue
+        last = q.pop()
+        n = len(q)
+        if n == 0:
+            return last
+        top = q[0]
+        pos = 0
+        while True:  # sift the last entry down from the root
+            child = 2 * pos + 1
+            if child >= n:
+                break
+            c = q[child]
+            right = child + 1
+            if right < n:
+                r = q[right]
+                if _before(r, c):
+                    child = right
+                    c = r
+            if _before(c, last):
+                q[pos] = c
+                pos = child
+            else:
+                break
+        q[pos] = last
+        return top
+
+    def peek(self) -> float:
+        """The time of the next event, ``inf`` if none."""
+        q = self._queue
+        return q[0].t if q else INF
+
+    def step(self) -> None:
+        """Process the next event; raise ``EmptySchedule`` if there is none."""
+        if not self._queue:
+            raise EmptySchedule()
+        node = self._pop()
+        self._now = node.t
+        if isinstance(node, Event):
+            callbacks = node.callbacks
+            node.callbacks = None
+            done = 0
+            try:
+                for callback in callbacks:
+                    done += 1
+                    callback(node)
+            except StopSimulation:
+                node.callbacks = callbacks[done:]
+                self._schedule_node(node, RESUME, 0.0)
+                raise
+            if not node._ok and not node._defused:
+                _raise_failure(node._value)
+            return
+        event: Any = node.event  # type: ignore[attr-defined]
+        pending: Any = event.callbacks
+        event.callbacks = None
+        done = 0
+        try:
+            for callback in pending:
+                done += 1
+                callback(event)
+        except StopSimulation:
+            event.callbacks = pending[done:]
+            self._schedule_node(Entry(event), RESUME, 0.0)
+            raise
+        if not event._ok and not hasattr(event, "_defused"):
+            _raise_failure(event._value)
+
+    def run(self, until: Any = None) -> Any:
+        """Step until ``until`` (a time, an event, or ``None``: no events left), as SimPy."""
+        if until is not None:
+            if not isinstance(until, (Event, simpy.Event)):
+                at = float(until)
+                if at <= self._now:
+                    raise ValueError(f"until ({at}) must be greater than the current simulation time")
+                stop = Event(self)  # before every other event at that time, as SimPy's
+                stop._ok = True
+                stop._value = None
+                self._schedule_node(stop, URGENT, at - self._now)
+                until = stop
+            elif until.callbacks is None:
+                return until.value
+            until.callbacks.append(StopSimulation.callback)
+        try:
+            while True:
+                self.step()
+        except StopSimulation as exc:
+            return exc.args[0]
+        except EmptySchedule:
+            if until is not None:
+                raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {until}') from None
+        return None
+
+
+def _raise_failure(value: Any) -> None:
+    """A failed event nobody defused stops the run with its exception (as SimPy)."""
+    exc = type(value)(*value.args)
+    exc.__cause__ = value
+    raise exc
+
+
+def scheduled_events(env: Any) -> int:
+    """Events scheduled so far on ``env``, an :class:`Engine` or a ``simpy.Environment``."""
+    return env.scheduled if isinstance(env, Engine) else next(env._eid)

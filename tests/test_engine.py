@@ -1,0 +1,138 @@
+"""The model's engine (``shuttle_sim.engine``) against SimPy's own ``Environment``.
+
+The engine must process events in SimPy's order exactly, for any mix of operations:
+timeouts with ties, events succeeded or failed from other processes, urgent schedules
+(process starts), conditions, SimPy resources, processes waiting for processes, and a
+run stopped and resumed.  Random programs of such operations run on both and must
+leave the same trace; the shipped scenarios' results are pinned by the golden file
+(``tests/test_golden.py``), which was made on ``simpy.Environment``.
+"""
+
+from __future__ import annotations
+
+import pytest
+import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shuttle_sim.engine import Engine, Event, Timeout, scheduled_events
+from shuttle_sim.processes import Driver
+
+# a program: per process, a list of (operation, argument)
+OPS = st.one_of(
+    st.tuples(st.just("wait"), st.integers(0, 3)),        # yield a timeout (ties on purpose)
+    st.tuples(st.just("signal"), st.integers(0, 3)),      # succeed a shared event, then a new one
+    st.tuples(st.just("await"), st.integers(0, 3)),       # wait for a shared event
+    st.tuples(st.just("fail"), st.integers(0, 3)),        # fail a shared event (its waiters catch it)
+    st.tuples(st.just("either"), st.integers(0, 3)),      # a timeout or a shared event, whichever first
+    st.tuples(st.just("berth"), st.integers(0, 3)),       # hold a SimPy resource for a while
+    st.tuples(st.just("spawn"), st.integers(0, 3)),       # start a child process and wait for it
+)
+PROGRAMS = st.lists(st.lists(OPS, max_size=12), min_size=1, max_size=6)
+
+
+def trace(env, program, stops, driver=False) -> list:
+    """Run ``program`` on ``env``; every step of every process logs (time, who, what)."""
+    log: list = []
+    shared = [env.event() for _ in range(4)]
+    berth = simpy.Resource(env, capacity=1)
+
+    def child(k):
+        yield env.timeout(k)
+        log.append((env.now, "child", k))
+        return k
+
+    def proc(i, ops):
+        for n, (op, a) in enumerate(ops):
+            try:
+                if op == "wait":
+                    yield env.timeout(a)
+                elif op == "signal":
+                    if not shared[a].triggered:
+                        shared[a].succeed((i, n))
+                    shared[a] = env.event()
+                elif op == "await":
+                    ev = shared[a]
+                    got = yield ev | env.timeout(5)
+                    log.append((env.now, i, "got", ev in got))
+                elif op == "fail":
+                    if not shared[a].triggered:
+                        shared[a].fail(ValueError(f"{i}.{n}"))
+                        shared[a].defused = True
+                    shared[a] = env.event()
+                elif op == "either":
+                    yield env.timeout(a) | env.timeout(a + 0.5)
+                elif op == "berth":
+                    with berth.request() as req:
+                        yield req
+                        yield env.timeout(a)
+                elif op == "spawn":
+                    v = yield env.process(child(a))
+                    log.append((env.now, i, "child done", v))
+            except ValueError as e:
+                log.append((env.now, i, "caught", str(e)))
+            log.append((env.now, i, op, a))
+
+    for i, ops in enumerate(program):
+        Driver(env, proc(i, ops)) if driver and i % 2 else env.process(proc(i, ops))
+    for t in stops:  # run in parts: a stop must resume exactly where it left off
+        if t > env.now:
+            env.run(until=t)
+            log.append((env.now, "stop"))
+    env.run()
+    return log + [("events", scheduled_events(env))]
+
+
+@settings(max_examples=150, deadline=None)
+@given(PROGRAMS, st.lists(st.sampled_from([0.5, 1.0, 2.0, 3.0, 4.0, 7.0]), max_size=3), st.booleans())
+def test_the_engine_processes_every_event_in_simpys_order(program, stops, driver):
+    stops = sorted(stops)
+    assert trace(Engine(), program, stops, driver) == trace(simpy.Environment(), program, stops, driver)
+
+
+def test_its_events_behave_as_simpys():
+    env = Engine()
+    ev = env.event()
+    assert isinstance(ev, Event) and not ev.triggered and not ev.processed
+    with pytest.raises(AttributeError, match="not yet available"):
+        _ = ev.value
+    ev.succeed(7)
+    assert ev.triggered and ev.ok and ev.value == 7 and not ev.processed
+    with pytest.raises(RuntimeError, match="already been triggered"):
+        ev.succeed()
+    with pytest.raises(RuntimeError, match="already been triggered"):
+        ev.fail(ValueError())
+    with pytest.raises(TypeError, match="not an exception"):
+        env.event().fail("no")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="Negative delay"):
+        env.timeout(-1)
+    t = env.timeout(2.5, "v")
+    assert isinstance(t, Timeout) and t.triggered and t.value == "v"
+    env.run()
+    assert ev.processed and t.processed and env.now == 2.5 and env.peek() == float("inf")
+    assert scheduled_events(env) == 2
+
+
+def test_a_failure_nobody_defused_stops_the_run_with_its_exception():
+    env = Engine()
+    env.event().fail(KeyError("lost"))
+    with pytest.raises(KeyError, match="lost"):
+        env.run()
+    env = Engine()
+    ev = env.event().fail(KeyError("handled"))
+    ev.defused = True
+    env.run()  # nothing raised
+    assert ev.defused
+
+
+def test_run_until_checks_as_simpy_does():
+    env = Engine(5.0)
+    with pytest.raises(ValueError, match="must be greater than the current simulation time"):
+        env.run(until=5.0)
+    never = env.event()
+    env.timeout(1)
+    with pytest.raises(RuntimeError, match="was not triggered"):
+        env.run(until=never)
+    done = env.timeout(3, "three")
+    assert env.run(until=done) == "three" and env.now == 9.0
+    assert env.run(until=done) == "three"  # already processed: its value at once
