@@ -181,17 +181,17 @@ class Tanker:
             voyage += 1
 
     def _record(self, voyage: int, load: PortCall, dis: PortCall) -> Voyage:
-        return Voyage(
-            tanker=self.name, tanker_class=self.spec.name, voyage=voyage, cargo_t=load.amount_t,
-            load_arrive_h=load.arrive_h, load_berth_h=load.berth_h, load_start_h=load.start_h,
-            load_end_h=load.end_h, load_depart_h=load.depart_h, load_queue_h=load.queue_h,
-            discharge_arrive_h=dis.arrive_h, discharge_berth_h=dis.berth_h, discharge_start_h=dis.start_h,
-            discharge_end_h=dis.end_h, discharge_depart_h=dis.depart_h, discharge_queue_h=dis.queue_h,
-            load_wait_cargo_h=load.starved_h, discharge_wait_ullage_h=dis.starved_h,
-            load_weather_h=load.weather_h, discharge_weather_h=dis.weather_h,
-            load_berth=load.berth, discharge_berth=dis.berth,
-            load_anchorage_cargo_h=load.anchorage_h, discharge_anchorage_ullage_h=dis.anchorage_h,
-        )
+        # Voyage's fields in order, as one tuple: a NamedTuple called with 24 keywords binds
+        # them in a Python frame (2.6% of a one-year aktau_current run's instructions)
+        return Voyage._make((
+            self.name, self.spec.name, voyage, load.amount_t,  # tanker, tanker_class, voyage, cargo_t
+            load.arrive_h, load.berth_h, load.start_h, load.end_h, load.depart_h, load.queue_h,  # load_*
+            dis.arrive_h, dis.berth_h, dis.start_h, dis.end_h, dis.depart_h, dis.queue_h,  # discharge_*
+            load.starved_h, dis.starved_h,  # load_wait_cargo_h, discharge_wait_ullage_h
+            load.weather_h, dis.weather_h,  # load_weather_h, discharge_weather_h
+            load.berth, dis.berth,  # load_berth, discharge_berth
+            load.anchorage_h, dis.anchorage_h,  # load_anchorage_cargo_h, discharge_anchorage_ullage_h
+        ))
 
     @property
     def cargo_on_board_t(self) -> float:
