@@ -1,0 +1,254 @@
+"""Independent accounts of the same hours agree (charged-when-begun against accrued).
+
+The model keeps several accounts of one quantity, updated at different moments by
+different code:
+
+* a port's weather holds by operation (``Terminal.hold_h``, charged in full as each hold
+  *begins*) against its berths' ``weather`` occupancy (accrued up to the horizon);
+* the ports' anchorage weather (``Terminal.anchorage_weather_h``, charged as each wait
+  begins) against the ships' ``anchorage_weather`` budget (accrued);
+* the dispatch waits (``Terminal.dispatch_waits_h``, one per admitted call) against the
+  ships' ``anchorage_cargo``/``anchorage_ullage``/``anchorage_programme`` budget;
+* the queue waits (``Terminal.queue_waits_h``, one per completed call) against the ships'
+  ``queueing`` budget and the voyage records' ``*_queue_h``;
+* the voyage records' ``*_weather_h`` against the port accounts they are part of;
+* the ferries' budget against their trip records and their passages' sheltered hours.
+
+A charged-when-begun account exceeds the accrued one exactly by the unfinished part of
+the holds in progress at the horizon: the two are *equal* when no ship is in such a hold
+then (read from the ships' clocks after the run), and ordered otherwise.  The random
+scenarios add the port-call policies (``dispatch``, ``leave_berth``, ``departure:
+passage_window``, ``leave_berth_after``) to ``rich_scenarios``, so that every path that
+charges a hold is exercised.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import shuttle_sim as ss
+from shuttle_sim.model import World
+from shuttle_sim.results import collect
+
+from .conftest import build
+from .strategies import rich_scenarios
+from .test_ferry import ferry_scenarios
+
+TOL = 1e-6
+ANCHORAGE_DISPATCH = ("anchorage_cargo", "anchorage_ullage", "anchorage_programme")
+
+
+@st.composite
+def policy_scenarios(draw):
+    """``rich_scenarios`` with, each maybe: ``dispatch: ready`` (and a programme),
+    ``leave_berth`` limits low enough to act, ``route.departure: passage_window`` with
+    or without a forecast horizon, and ``leave_berth_after`` on the breakdowns."""
+    d = draw(rich_scenarios())
+    for key in ("load_port", "discharge_port"):
+        if draw(st.booleans()):
+            ds = {"policy": draw(st.sampled_from(["free", "ready"]))}
+            if draw(st.booleans()):
+                ds["programme"] = {"cargoes": [draw(st.integers(0, 6))] * 12}
+            d[key]["dispatch"] = ds
+        if draw(st.booleans()):
+            d[key]["leave_berth"] = {"max_wind": f"{draw(st.floats(10, 30))!r} m/s", "lead": draw(
+                st.floats(0, 6).map(lambda v: f"{v!r} h"))}
+    if "passage_limits" in d["route"] and draw(st.booleans()):
+        d["route"]["departure"] = "passage_window"
+        if draw(st.booleans()):
+            d["route"]["forecast_horizon"] = f"{draw(st.floats(1, 48))!r} h"
+    for c in d["fleet"]["tankers"]:
+        if "breakdowns" in c and draw(st.booleans()):
+            c["breakdowns"]["leave_berth_after"] = f"{draw(st.floats(0, 30))!r} h"
+    return d
+
+
+def _run(s, seed):
+    w = World(s, seed=seed)
+    w.run()
+    return w, collect(w, seed, 0, w.horizon_h, 0.0, closures=False)
+
+
+def _alongside(ship, term) -> bool:
+    f = ship.clock.follower
+    return f is not None and f.totals is term.occupancy_h
+
+
+def check_accounts(s, w, r):
+    k = r.kpis
+    ships, ports = w.tankers, (("load", w.load), ("discharge", w.discharge))
+    fleet = {state: sum(t.budget_h[state] for t in ships) for state in ship_states(ships)}
+    # calls: a voyage record is made as its discharge call ends
+    assert w.discharge.ship_calls == len(r.voyages)
+    assert 0 <= w.load.ship_calls - len(r.voyages) <= len(ships)
+    anchorage_total = 0.0
+    for role, term in ports:
+        assert len(term.queue_waits_h) == term.ship_calls
+        # weather holds by operation (charged as they begin) against the berths' weather
+        # hours (accrued): equal unless a ship is in a weather hold alongside at the horizon
+        holds = sum(term.hold_h.values())
+        berth_weather = term.occupancy_h["weather"]
+        held_now = [t.name for t in ships if t.clock.state == "weather" and _alongside(t, term)]
+        assert holds >= berth_weather - TOL, (role, holds, berth_weather)
+        if not held_now:
+            assert holds == pytest.approx(berth_weather, abs=TOL), (role, dict(term.hold_h), berth_weather)
+        assert k[f"{role}_weather_hold_h"] == berth_weather
+        # the records' weather is part of the port's: holds at the berth and at anchorage
+        rec_weather = sum(getattr(v, f"{role}_weather_h") for v in r.voyages)
+        assert rec_weather <= holds + term.anchorage_weather_h + TOL, role
+        # queue waits: the records' are the port's for the calls they cover
+        rec_queue = sum(getattr(v, f"{role}_queue_h") for v in r.voyages)
+        assert rec_queue <= sum(term.queue_waits_h) + TOL
+        if role == "discharge":  # the same calls: each record's wait is the KPI's
+            assert [v.discharge_queue_h for v in r.voyages] == term.queue_waits_h
+        # dispatch waits (recorded at admission) against the records'
+        rec_anch = sum(getattr(v, f"{role}_anchorage_{'cargo' if role == 'load' else 'ullage'}_h") for v in r.voyages)
+        assert rec_anch <= sum(term.dispatch_waits_h) + TOL
+        anchorage_total += term.anchorage_weather_h
+    # anchorage weather (charged as each wait begins) against the ships' budget (accrued)
+    assert anchorage_total >= fleet["anchorage_weather"] - TOL
+    if not any(t.clock.state == "anchorage_weather" for t in ships):
+        assert anchorage_total == pytest.approx(fleet["anchorage_weather"], abs=TOL)
+    # queueing: every completed call's wait is in the ships' budget
+    assert sum(sum(term.queue_waits_h) for _, term in ports) <= fleet["queueing"] + TOL
+    # dispatch waits (recorded at admission) against the ships' anchorage hours
+    waits = sum(sum(term.dispatch_waits_h) for _, term in ports)
+    assert waits <= sum(fleet[x] for x in ANCHORAGE_DISPATCH) + TOL
+    if not any(t.clock.state in ANCHORAGE_DISPATCH for t in ships):
+        assert waits == pytest.approx(sum(fleet[x] for x in ANCHORAGE_DISPATCH), abs=TOL)
+    # a ship's port weather is the berths' weather (the coupled clocks) plus its sea weather
+    assert fleet["weather"] == pytest.approx(
+        w.load.occupancy_h["weather"] + w.discharge.occupancy_h["weather"] + k["sea_weather_hold_h"], abs=TOL)
+
+
+def ship_states(ships):
+    return ships[0].budget_h.keys() if ships else ()
+
+
+QUIET = ("sailing_ballast", "off_hire", "positioning")  # no port call in progress, every call recorded
+
+
+def quiet_times(r, n_ships: int, horizon_h: float) -> list[float]:
+    """Moments at which, by the records of a run to ``horizon_h``, every ship is between
+    the end of a voyage (or its start) and its next arrival at the load port."""
+    by_ship: dict = {}
+    for v in r.voyages:
+        by_ship.setdefault(v.tanker, []).append(v)
+    if len(by_ship) < n_ships:
+        return []
+    spans = []
+    for vs in by_ship.values():
+        vs.sort(key=lambda v: v.voyage)
+        ends = [v.discharge_depart_h for v in vs]
+        starts = [v.load_arrive_h for v in vs[1:]] + [horizon_h]
+        spans.append(list(zip(ends, starts)))
+    common = spans[0]
+    for other in spans[1:]:
+        common = [(max(a, c), min(b, d)) for a, b in common for c, d in other if min(b, d) > max(a, c)]
+    return [(a + b) / 2 for a, b in common if b - a > 1e-3][-2:]
+
+
+def check_quiet(s, w, r):
+    """Every call recorded, none in progress: each account equals its records exactly."""
+    ships = w.tankers
+    assert w.load.ship_calls == w.discharge.ship_calls == len(r.voyages)
+    for role, term in (("load", w.load), ("discharge", w.discharge)):
+        rec = lambda f: sum(getattr(v, f) for v in r.voyages)  # noqa: E731
+        assert rec(f"{role}_weather_h") == pytest.approx(sum(term.hold_h.values()) + term.anchorage_weather_h,
+                                                          abs=TOL), (role, dict(term.hold_h), term.anchorage_weather_h)
+        assert term.occupancy_h["weather"] == pytest.approx(sum(term.hold_h.values()), abs=TOL), role
+        assert rec(f"{role}_queue_h") == pytest.approx(sum(term.queue_waits_h), abs=TOL)
+        anch = f"{role}_anchorage_{'cargo' if role == 'load' else 'ullage'}_h"
+        assert rec(anch) == pytest.approx(sum(term.dispatch_waits_h), abs=TOL)
+    for t in ships:
+        vs = [v for v in r.voyages if v.tanker == t.name]
+        b = t.budget_h
+        both = lambda f: sum(getattr(v, f"load_{f}") + getattr(v, f"discharge_{f}") for v in vs)  # noqa: E731
+        port_weather = b["weather"] - t.passage.weather_h + b["anchorage_weather"]
+        assert port_weather == pytest.approx(both("weather_h"), abs=TOL), (t.name, port_weather)
+        assert b["queueing"] == pytest.approx(both("queue_h"), abs=TOL), t.name
+        assert b["waiting_cargo"] == pytest.approx(sum(v.load_wait_cargo_h for v in vs), abs=TOL), t.name
+        assert b["waiting_ullage"] == pytest.approx(sum(v.discharge_wait_ullage_h for v in vs), abs=TOL), t.name
+        assert sum(b[x] for x in ANCHORAGE_DISPATCH) == pytest.approx(
+            sum(v.load_anchorage_cargo_h + v.discharge_anchorage_ullage_h for v in vs), abs=TOL), t.name
+
+
+@settings(max_examples=40, deadline=None)
+@given(d=policy_scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_tanker_accounts_agree(d, seed):
+    s = build(d)
+    w, r = _run(s, seed)
+    check_accounts(s, w, r)
+    # again at moments when no ship is in a port call: every account equals its records
+    for T in quiet_times(r, len(w.tankers), w.horizon_h):
+        q = World(s, seed=seed)  # the same timelines, run to T (as the warm-up's world)
+        q.run(T)
+        if all(t.clock.state in QUIET for t in q.tankers):
+            check_quiet(s, q, collect(q, seed, 0, T, 0.0, closures=False))
+
+
+# ------------------------------------------------------------------ ferries
+@st.composite
+def ferry_weather_scenarios(draw):
+    """``test_ferry.ferry_scenarios`` with closures at sea and at both ports (limits on
+    berthing, handling and unberthing, each maybe), and maybe breakdowns that tow a
+    ferry off its berth."""
+    d = draw(ferry_scenarios())
+    closures = lambda: {"open": {"dist": "exponential", "mean": f"{draw(st.floats(5, 80))!r} h"},  # noqa: E731
+                        "closed": {"dist": "exponential", "mean": f"{draw(st.floats(1, 20))!r} h"}}
+    d["weather"] = {"source": "closures", "sites": {x: closures() for x in ("p", "a", "s")}}
+    f = d["ferry"]
+    f["crossing"] = {**f["crossing"], "weather_site": "s", "passage_limits": {"max_hs": "1 m"}}
+    for key, site in (("port", "p"), ("arrival_port", "a")):
+        f[key] = {**f[key], "berthing": "1 h", "unberthing": "1 h"}
+        if draw(st.booleans()):  # a closed site stops every operation there (closures source)
+            f[key]["weather_site"] = site
+    if draw(st.booleans()):
+        br = {"mtbf": {"dist": "exponential", "mean": f"{draw(st.floats(20, 300))!r} h"},
+              "mttr": {"dist": "exponential", "mean": f"{draw(st.floats(1, 40))!r} h"}}
+        if draw(st.booleans()):
+            br["leave_berth_after"] = f"{draw(st.floats(0, 30))!r} h"
+        f["ferries"] = {**f["ferries"], "breakdowns": br}
+    return d
+
+
+def check_ferry(s, w):
+    fr, sp = w.ferry, s.ferry
+    b = fr.budget_h
+    crossing_h = sp.crossing.distance_nmi / sp.ferries.speed_kn
+    assert sum(b.values()) == pytest.approx(sp.ferries.count * w.horizon_h, abs=TOL)
+    # the budget's weather is every hour sheltered at sea and in handling (the passages'
+    # own accounts) plus the holds before berthing and unberthing at a port with weather
+    sheltered = sum(f.sea.weather_h for f in fr.ships) + fr.handling_weather_h()
+    assert b["weather"] >= sheltered - TOL
+    if sp.port.weather_site is None and sp.arrival_port.weather_site is None:
+        assert b["weather"] == pytest.approx(sheltered, abs=TOL)
+    # crossings: each record took at least its sailing time; the fleet's sailing hours are
+    # the crossings completed (out and back) plus at most one under way per ferry
+    lo = hi = 0.0
+    for f in fr.ships:
+        trips = [t for t in fr.trip_records if t.ferry == f.i]
+        arrived = sum(1 for t in trips if not math.isnan(t.arrive_h))
+        assert 0 <= len(trips) - arrived <= 1
+        lo += (arrived + max(len(trips) - 1, 0)) * crossing_h
+        hi += (2 * arrived + 1) * crossing_h
+    assert lo - TOL <= b["sailing"] <= hi + TOL
+    for t in fr.trip_records:
+        assert t.wagons + t.other_wagons <= t.load_limit <= sp.ferries.capacity_wagons
+        if not math.isnan(t.arrive_h):
+            assert t.arrive_h - t.leave_port_h >= crossing_h * (1 - 1e-12) - TOL
+    # oil wagons landed at the arrival port came on crossings that arrived
+    assert fr.crossed_wagons <= sum(t.wagons for t in fr.trip_records if not math.isnan(t.arrive_h))
+
+
+@settings(max_examples=25, deadline=None)
+@given(d=ferry_weather_scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_ferry_accounts_agree(d, seed):
+    s = ss.scenario_from_dict(d)
+    w = World(s, seed=seed)
+    w.run()
+    check_ferry(s, w)
