@@ -164,9 +164,18 @@ def check_quiet(s, w, r):
         assert rec(f"{role}_queue_h") == pytest.approx(sum(term.queue_waits_h), abs=TOL)
         anch = f"{role}_anchorage_{'cargo' if role == 'load' else 'ullage'}_h"
         assert rec(anch) == pytest.approx(sum(term.dispatch_waits_h), abs=TOL)
+    load_rate = s.load_port.transfer_rate_t_per_h
     for t in ships:
         vs = [v for v in r.voyages if v.tanker == t.name]
         b = t.budget_h
+        # every laden passage done: its hours of way, the sheltering moved out of them
+        assert b["sailing_laden"] == pytest.approx(len(vs) * t.laden_h, abs=TOL), t.name
+        # transferring is the time at the requested rate (the farm's slowing is waiting_*)
+        dis_rate = s.discharge_port.transfer_rate_t_per_h
+        if t.spec.discharge_pump_rate_t_per_h is not None:
+            dis_rate = min(dis_rate, t.spec.discharge_pump_rate_t_per_h)
+        cargo = sum(v.cargo_t for v in vs)
+        assert b["transferring"] == pytest.approx(cargo / load_rate + cargo / dis_rate, rel=1e-9, abs=TOL), t.name
         both = lambda f: sum(getattr(v, f"load_{f}") + getattr(v, f"discharge_{f}") for v in vs)  # noqa: E731
         port_weather = b["weather"] - t.passage.weather_h + b["anchorage_weather"]
         assert port_weather == pytest.approx(both("weather_h"), abs=TOL), (t.name, port_weather)
