@@ -62,8 +62,10 @@ def policy_scenarios(draw):
         if draw(st.booleans()):
             d["route"]["forecast_horizon"] = f"{draw(st.floats(1, 48))!r} h"
     for c in d["fleet"]["tankers"]:
-        if "breakdowns" in c and draw(st.booleans()):
-            c["breakdowns"]["leave_berth_after"] = f"{draw(st.floats(0, 30))!r} h"
+        if "breakdowns" in c:
+            c["breakdowns"]["clock"] = draw(st.sampled_from(["calendar", "operating"]))
+            if draw(st.booleans()):
+                c["breakdowns"]["leave_berth_after"] = f"{draw(st.floats(0, 30))!r} h"
     return d
 
 
@@ -219,9 +221,16 @@ def ferry_weather_scenarios(draw):
     if draw(st.booleans()):
         br = {"mtbf": {"dist": "exponential", "mean": f"{draw(st.floats(20, 300))!r} h"},
               "mttr": {"dist": "exponential", "mean": f"{draw(st.floats(1, 40))!r} h"}}
+        br["clock"] = draw(st.sampled_from(["calendar", "operating"]))
         if draw(st.booleans()):
             br["leave_berth_after"] = f"{draw(st.floats(0, 30))!r} h"
         f["ferries"] = {**f["ferries"], "breakdowns": br}
+    if draw(st.booleans()):
+        f["ferries"] = {**f["ferries"], "dry_dock": {"every": f"{draw(st.floats(50, 1000))!r} h",
+                                                     "duration": f"{draw(st.floats(0, 60))!r} h"}}
+    if draw(st.booleans()):
+        f["other_cargo"] = {"wagons_per_day": draw(st.floats(1, 100)), "train_wagons": draw(st.integers(1, min(20, f["yard"]["capacity_wagons"]))),
+                            "rail_to_port": "5 h"}
     return d
 
 
