@@ -215,7 +215,9 @@ def ferry_weather_scenarios(draw):
     f = d["ferry"]
     f["crossing"] = {**f["crossing"], "weather_site": "s", "passage_limits": {"max_hs": "1 m"}}
     for key, site in (("port", "p"), ("arrival_port", "a")):
-        f[key] = {**f[key], "berthing": "1 h", "unberthing": "1 h"}
+        # fixed handling, so that the trip records give every call's hours of work
+        f[key] = {**f[key], "berthing": "1 h", "unberthing": "1 h", "handling": f"{draw(st.floats(1, 12))!r} h",
+                  "handling_per_wagon": f"{draw(st.floats(0, 0.2))!r} h"}
         if draw(st.booleans()):  # a closed site stops every operation there (closures source)
             f[key]["weather_site"] = site
     if draw(st.booleans()):
@@ -259,6 +261,26 @@ def check_ferry(s, w):
         assert t.wagons + t.other_wagons <= t.load_limit <= sp.ferries.capacity_wagons
         if not math.isnan(t.arrive_h):
             assert t.arrive_h - t.leave_port_h >= crossing_h * (1 - 1e-12) - TOL
+    # handling hours (the budget's, pauses excluded) against the work the trip records
+    # imply: the yard port's call of every crossing and the arrival port's of every
+    # crossing followed by another are done; at most one call per ferry is under way
+    hp, wp = sp.port.handling.mean_h, sp.port.handling_per_wagon_h
+    ha, wa = sp.arrival_port.handling.mean_h, sp.arrival_port.handling_per_wagon_h
+    cap = sp.ferries.capacity_wagons
+    done = open_ = 0.0
+    for f in fr.ships:
+        trips = [t for t in fr.trip_records if t.ferry == f.i]
+        landed = 0
+        for j, t in enumerate(trips):
+            done += hp + wp * (landed + t.wagons + t.other_wagons)
+            if j + 1 < len(trips):
+                done += ha + wa * (t.wagons + t.other_wagons + t.empties_back)
+            landed = t.empties_back
+        last = trips[-1] if trips else None
+        if last is not None and not math.isnan(last.arrive_h):  # its arrival call, maybe done
+            open_ += ha + wa * (last.wagons + last.other_wagons + cap)
+        open_ += hp + wp * (cap + cap)
+    assert done - TOL <= b["handling"] <= done + open_ + TOL, (done, b["handling"], open_)
     # oil wagons landed at the arrival port came on crossings that arrived
     assert fr.crossed_wagons <= sum(t.wagons for t in fr.trip_records if not math.isnan(t.arrive_h))
 
@@ -270,3 +292,65 @@ def test_ferry_accounts_agree(d, seed):
     w = World(s, seed=seed)
     w.run()
     check_ferry(s, w)
+
+
+# ------------------------------------------------------------------ a warm-up window
+def check_window(s, r):
+    """The accounts of a result measured over [warm-up, horizon] (``shuttle_sim.window``)
+    agree as those of a whole run do: every tanker-hour of the window in one state, the
+    ships' weather against the berths' and the sea's, and the per-call means against the
+    voyages completed in the window."""
+    k, W, H = r.kpis, r.warmup_h, r.horizon_h
+    span, n = H - W, len(r.tankers)
+    for t in r.tankers:
+        assert sum(v for key, v in t.items() if key.endswith("_h")) == pytest.approx(span, abs=TOL), t["tanker"]
+    assert k["voyages"] == len(r.voyages) == sum(t["voyages"] for t in r.tankers)
+    assert k["discharge_calls"] == len(r.voyages)
+    assert k["tanker_weather_frac"] * n * span == pytest.approx(k["weather_hold_h"], abs=TOL)
+    for state in ("queueing", "weather", "transferring", "anchorage_weather"):
+        assert k[f"tanker_{state}_frac"] * n * span == pytest.approx(sum(t[f"{state}_h"] for t in r.tankers), abs=TOL)
+    waits = [v.discharge_queue_h for v in r.voyages]
+    assert k["discharge_queue_wait_mean_h"] == pytest.approx(sum(waits) / len(waits) if waits else 0.0, abs=TOL)
+    assert k["discharge_queue_wait_max_h"] == pytest.approx(max(waits, default=0.0), abs=TOL)
+    for role, spec in (("load", s.load_port), ("discharge", s.discharge_port)):
+        busy = sum(k[f"{role}_berth_{x}_frac"] for x in ("berthing", "formalities", "transferring", "waiting_cargo",
+                                                       "waiting_ullage", "weather", "failed", "other_traffic"))
+        assert busy <= 1 + 1e-9 and k[f"{role}_berth_idle_frac"] == pytest.approx(1 - busy, abs=1e-9)
+        assert k[f"{role}_weather_hold_h"] == pytest.approx(k[f"{role}_berth_weather_frac"] * spec.berths * span,
+                                                            abs=TOL)
+
+
+@settings(max_examples=15, deadline=None)
+@given(d=policy_scenarios(), seed=st.integers(0, 2**32 - 1), frac=st.floats(0.05, 0.6))
+def test_window_accounts_agree(d, seed, frac):
+    hours = float(d["horizon"].split()[0])
+    d["warmup"] = f"{hours * frac!r} h"
+    s = build(d)
+    check_window(s, ss.simulate(s, seed=seed))
+
+
+def test_ferry_handling_stopped_by_the_port_before_a_long_breakdown_is_weather(tmp_path):
+    """Found by ``check_ferry``'s handling bound.  The ferry_dict ferry berths at 0 h, its
+    54 wagons reach the yard at 11 h and it starts 20 h of handling; the port's transfer
+    limit (15 m/s) is exceeded 20-24 h; the ferry is out of service 24-72 h (scripted),
+    longer than ``leave_berth_after`` (12 h), so it is towed off at 36 h.  Handling
+    works 11-20 h (9 h), is stopped by the weather 20-24 h (4 h) and by the breakdown
+    from 24 h.  The 20-24 h hours used to be charged as handling: the handling ran to
+    the breakdown in one timeout (meant for round-off only)."""
+    from .test_ferry import ferry_dict
+    from .test_mechanisms import write_hindcast
+
+    d = ferry_dict(port={"handling": "20 h", "weather_site": "K", "limits": {"transfer": {"max_wind": "15 m/s"}}},
+                   ferries={"breakdowns": {"mtbf": "1e6 h", "mttr": "1 h", "leave_berth_after": "12 h"}})
+    d.update(start_date="2025-01-01", disruptions=[{"target": "ferry", "index": 0, "start": "2025-01-02",
+                                                    "end": "2025-01-04"}],
+             weather={"source": "hindcast",
+                      "file": write_hindcast(tmp_path / "hc.csv", {"K": [(20, 24, 20.0, 0.5)]}, sites=("K",))})
+    s = ss.scenario_from_dict(d)
+    for horizon_h, weather_h, breakdown_h in ((22.0, 2.0, 0.0), (30.0, 4.0, 6.0), (40.0, 4.0, 16.0)):
+        w = World(s, horizon_h=horizon_h)
+        w.run()
+        b = w.ferry.budget_h
+        assert (b["waiting_wagons"], b["handling"], b["weather"], b["breakdown"]) == (11.0, 9.0, weather_h, breakdown_h)
+        assert w.ferry.handling_weather_h() == weather_h
+    assert w.ferry.left_berth_broken == 1
