@@ -354,3 +354,24 @@ def test_ferry_handling_stopped_by_the_port_before_a_long_breakdown_is_weather(t
         assert (b["waiting_wagons"], b["handling"], b["weather"], b["breakdown"]) == (11.0, 9.0, weather_h, breakdown_h)
         assert w.ferry.handling_weather_h() == weather_h
     assert w.ferry.left_berth_broken == 1
+
+
+def test_programme_waits_are_in_the_per_call_anchorage_measures():
+    """One ship on the 62 h cycle of ``conftest.cycle_dict`` with a programme of one
+    cargo a month at L (no cover rule): its second and third loadings wait at anchorage
+    for February (744 h) and March (1416 h), its fourth from 1478 h to the horizon
+    (1500 h) for April.  The ship's budget charges those waits to
+    ``anchorage_programme``, none to ``anchorage_cargo``; the voyage record's
+    ``load_anchorage_cargo_h`` and ``load_anchorage_wait_*`` count them (their labels
+    say so since this test)."""
+    from .conftest import cycle_dict, port
+
+    d = cycle_dict(horizon="1500 h", start_date="2025-01-01", load_port=port("L", dispatch={"programme": {
+        "cargoes": [1] * 12}}))
+    r = ss.simulate(build(d))
+    t = r.tankers[0]
+    assert (t["anchorage_cargo_h"], t["anchorage_programme_h"], t["queueing_h"]) == (0.0, 1314.0, 0.0)
+    # voyage 0 loads at 0 h and is back at 62 h: it waits to 744 h, then to 1416 h
+    assert [v.load_anchorage_cargo_h for v in r.voyages] == [0.0, 682.0, 610.0]
+    assert sum(v.load_anchorage_cargo_h for v in r.voyages) + 22.0 == t["anchorage_programme_h"]
+    assert r.kpis["load_anchorage_wait_max_h"] == 682.0
