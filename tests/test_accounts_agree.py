@@ -281,8 +281,26 @@ def check_ferry(s, w):
             open_ += ha + wa * (last.wagons + last.other_wagons + cap)
         open_ += hp + wp * (cap + cap)
     assert done - TOL <= b["handling"] <= done + open_ + TOL, (done, b["handling"], open_)
-    # oil wagons landed at the arrival port came on crossings that arrived
+    # oil wagons landed at the arrival port came on crossings that arrived; the rest of
+    # those recorded are still aboard
     assert fr.crossed_wagons <= sum(t.wagons for t in fr.trip_records if not math.isnan(t.arrive_h))
+    aboard = sum(fr.moving[f"ferry{f.i}_loaded"] for f in fr.ships)
+    assert fr.crossed_wagons <= sum(t.wagons for t in fr.trip_records) <= fr.crossed_wagons + aboard
+    # per ferry: a crossing back between two crossings out; at most max_wait at the yard
+    # per call; with no tow, one berthing and one unberthing (1 h each) per port call
+    n_calls = 0
+    manoeuvres_lo = manoeuvres_hi = 0.0
+    for f in fr.ships:
+        trips = [t for t in fr.trip_records if t.ferry == f.i]
+        for a, b_ in zip(trips, trips[1:]):
+            assert b_.leave_port_h - a.arrive_h >= crossing_h * (1 - 1e-12) - TOL
+        n_calls += len(trips) + 1
+        done = 2 * len(trips) + 2 * max(len(trips) - 1, 0)
+        manoeuvres_lo += done
+        manoeuvres_hi += done + 4
+    assert b["waiting_wagons"] <= n_calls * sp.ferries.max_wait_h + TOL
+    if fr.left_berth_broken == 0:
+        assert manoeuvres_lo - TOL <= b["berthing"] <= manoeuvres_hi + TOL, (manoeuvres_lo, b["berthing"])
 
 
 @settings(max_examples=25, deadline=None)
