@@ -48,6 +48,10 @@ def policy_scenarios(draw):
     ``leave_berth`` limits low enough to act, ``route.departure: passage_window`` with
     or without a forecast horizon, and ``leave_berth_after`` on the breakdowns."""
     d = draw(rich_scenarios())
+    if draw(st.booleans()):  # every step of a call fixed: the budgets then follow from the records
+        for key in ("load_port", "discharge_port"):
+            for x in ("arrival_formalities", "berthing", "pre_transfer", "post_transfer", "unberthing"):
+                d[key][x] = f"{draw(st.floats(0, 5))!r} h"
     for key in ("load_port", "discharge_port"):
         if draw(st.booleans()):
             ds = {"policy": draw(st.sampled_from(["free", "ready"]))}
@@ -167,9 +171,25 @@ def check_quiet(s, w, r):
         anch = f"{role}_anchorage_{'cargo' if role == 'load' else 'ullage'}_h"
         assert rec(anch) == pytest.approx(sum(term.dispatch_waits_h), abs=TOL)
     load_rate = s.load_port.transfer_rate_t_per_h
+    L, D = s.load_port, s.discharge_port
+    # fixed step durations: every call's steps are the voyage count times them (a storm
+    # departure or a tow adds a berthing, and perhaps an unberthing and formalities)
+    fixed = all(getattr(p, x).is_fixed for p in (L, D)
+                for x in ("arrival_formalities", "berthing", "pre_transfer", "post_transfer", "unberthing"))
+    again = w.load.storm_departures + w.load.left_berth_broken + w.discharge.storm_departures \
+        + w.discharge.left_berth_broken
+    per_voyage = {
+        "arrival_formalities": L.arrival_formalities.mean_h + D.arrival_formalities.mean_h,
+        "berthing": L.berthing.mean_h + L.unberthing.mean_h + D.berthing.mean_h + D.unberthing.mean_h,
+        "pre_transfer_formalities": L.pre_transfer.mean_h + D.pre_transfer.mean_h,
+        "post_transfer_formalities": L.post_transfer.mean_h + D.post_transfer.mean_h,
+    }
     for t in ships:
         vs = [v for v in r.voyages if v.tanker == t.name]
         b = t.budget_h
+        if fixed and again == 0:
+            for state, h in per_voyage.items():
+                assert b[state] == pytest.approx(len(vs) * h, rel=1e-12, abs=TOL), (t.name, state)
         # every laden passage done: its hours of way, the sheltering moved out of them
         assert b["sailing_laden"] == pytest.approx(len(vs) * t.laden_h, abs=TOL), t.name
         # transferring is the time at the requested rate (the farm's slowing is waiting_*)
