@@ -208,7 +208,7 @@ def check_quiet(s, w, r):
             sum(v.load_anchorage_cargo_h + v.discharge_anchorage_ullage_h for v in vs), abs=TOL), t.name
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(d=policy_scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_tanker_accounts_agree(d, seed):
     s = build(d)
@@ -323,7 +323,7 @@ def check_ferry(s, w):
         assert manoeuvres_lo - TOL <= b["berthing"] <= manoeuvres_hi + TOL, (manoeuvres_lo, b["berthing"])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(d=ferry_weather_scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_ferry_accounts_agree(d, seed):
     s = ss.scenario_from_dict(d)
@@ -358,7 +358,7 @@ def check_window(s, r):
                                                             abs=TOL)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(d=policy_scenarios(), seed=st.integers(0, 2**32 - 1), frac=st.floats(0.05, 0.6))
 def test_window_accounts_agree(d, seed, frac):
     hours = float(d["horizon"].split()[0])
