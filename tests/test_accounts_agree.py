@@ -250,6 +250,11 @@ def ferry_weather_scenarios(draw):
     if draw(st.booleans()):
         f["ferries"] = {**f["ferries"], "dry_dock": {"every": f"{draw(st.floats(50, 1000))!r} h",
                                                      "duration": f"{draw(st.floats(0, 60))!r} h"}}
+    if draw(st.booleans()):  # a load line and a depth that may limit the load
+        f["ferries"] = {**f["ferries"], "draft": {"light": "3 m", "loaded": "5 m"}}
+        f["port"]["depth"] = {"as_of": "2025-01-01", "berth_max_draft": f"{draw(st.floats(3.01, 5.5))!r} m"}
+        if draw(st.booleans()):
+            d["sea_level"] = {"trend_per_yr": f"{draw(st.floats(-3, 0))!r} m"}
     if draw(st.booleans()):
         f["other_cargo"] = {"wagons_per_day": draw(st.floats(1, 100)), "train_wagons": draw(st.integers(1, min(20, f["yard"]["capacity_wagons"]))),
                             "rail_to_port": "5 h"}
@@ -319,6 +324,9 @@ def check_ferry(s, w):
         manoeuvres_lo += done
         manoeuvres_hi += done + 4
     assert b["waiting_wagons"] <= n_calls * sp.ferries.max_wait_h + TOL
+    # draft-limited trips are counted as the yard call begins, recorded as the ferry leaves
+    limited = sum(1 for t in fr.trip_records if t.load_limit < sp.ferries.capacity_wagons)
+    assert limited <= fr.draft_limited_trips <= limited + sp.ferries.count
     if fr.left_berth_broken == 0:
         assert manoeuvres_lo - TOL <= b["berthing"] <= manoeuvres_hi + TOL, (manoeuvres_lo, b["berthing"])
 
