@@ -76,7 +76,7 @@ def policy_scenarios(draw):
 def _run(s, seed):
     w = World(s, seed=seed)
     w.run()
-    return w, collect(w, seed, 0, w.horizon_h, 0.0, closures=False)
+    return w, collect(w, seed, 0, w.horizon_h, 0.0)
 
 
 def _alongside(ship, term) -> bool:
@@ -115,6 +115,13 @@ def check_accounts(s, w, r):
         rec_anch = sum(getattr(v, f"{role}_anchorage_{'cargo' if role == 'load' else 'ullage'}_h") for v in r.voyages)
         assert rec_anch <= sum(term.dispatch_waits_h) + TOL
         anchorage_total += term.anchorage_weather_h
+    # the closure records against the closed fractions (the same timelines, two codes)
+    for role, _ in ports:
+        for op in ("berthing", "transfer", "unberthing"):
+            spells = [c for c in r.weather_closures if c.port == role and c.operation == op]
+            assert all(0 <= c.start_h < c.end_h <= w.horizon_h for c in spells)
+            assert sum(c.end_h - c.start_h for c in spells) == pytest.approx(
+                k[f"{role}_closed_{op}_frac"] * w.horizon_h, abs=TOL)
     # anchorage weather (charged as each wait begins) against the ships' budget (accrued)
     assert anchorage_total >= fleet["anchorage_weather"] - TOL
     if not any(t.clock.state == "anchorage_weather" for t in ships):
