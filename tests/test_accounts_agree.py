@@ -31,6 +31,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import shuttle_sim as ss
+from shuttle_sim.components.tanker import TANKER_STATES
 from shuttle_sim.model import World
 from shuttle_sim.results import collect
 
@@ -87,7 +88,7 @@ def _alongside(ship, term) -> bool:
 def check_accounts(s, w, r):
     k = r.kpis
     ships, ports = w.tankers, (("load", w.load), ("discharge", w.discharge))
-    fleet = {state: sum(t.budget_h[state] for t in ships) for state in ship_states(ships)}
+    fleet = {state: sum(t.budget_h[state] for t in ships) for state in TANKER_STATES}
     # calls: a voyage record is made as its discharge call ends
     assert w.discharge.ship_calls == len(r.voyages)
     assert 0 <= w.load.ship_calls - len(r.voyages) <= len(ships)
@@ -136,10 +137,6 @@ def check_accounts(s, w, r):
     # a ship's port weather is the berths' weather (the coupled clocks) plus its sea weather
     assert fleet["weather"] == pytest.approx(
         w.load.occupancy_h["weather"] + w.discharge.occupancy_h["weather"] + k["sea_weather_hold_h"], abs=TOL)
-
-
-def ship_states(ships):
-    return ships[0].budget_h.keys() if ships else ()
 
 
 QUIET = ("sailing_ballast", "off_hire", "positioning")  # no port call in progress, every call recorded
