@@ -341,7 +341,9 @@ class FerryRoute:
             yield p.sail("handling", work)
             remaining -= work
             if stop < end and remaining > EPS_H and self.env.now < stop:
-                yield self.env.timeout(stop - self.env.now)  # rounding: reach the breakdown
+                # the work is done up to the breakdown, but the port's transfer limits (or a
+                # short breakdown) may stop it before that: sheltering, not handling
+                yield p.sail_until("handling", stop)
         return req
 
     def _window(self, f: _Ship, key: str, op: str, duration_h: float):

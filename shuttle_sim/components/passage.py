@@ -73,6 +73,21 @@ class ShelteredPassage:
         ev.callbacks.append(self._arrived)
         return ev
 
+    def sail_until(self, state: str, end_h: float) -> Event:
+        """The timeout of a passage begun now in budget state ``state`` that ends at
+        ``end_h`` whatever way it makes: the hours the sea and the vessel allow are
+        ``state``, the rest sheltering, re-labelled as :meth:`sail`'s are (``weather`` as
+        far as the sea alone explains it, else ``breakdown``; exact at a horizon inside
+        it).  A ferry's handling runs up to a long breakdown by it (:mod:`.ferry`)."""
+        env = self.env
+        now: float = clock_now(env)
+        self.clock.enter(state, now)
+        ev = env.timeout(end_h - now)
+        if not self.simple:
+            self.state, self.start_h, self.end_h = state, now, end_h
+            ev.callbacks.append(self._arrived)
+        return ev
+
     def _arrived(self, _event: Event) -> None:
         self.settle(self.end_h)
 

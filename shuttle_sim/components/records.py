@@ -31,8 +31,11 @@ class Voyage(NamedTuple):
     ``*_weather_h`` the weather holds charged to the call (at anchorage waiting for a
     berthing window, before berthing, during the transfer, before unberthing, waiting
     for a passage window); ``load_anchorage_cargo_h`` and
-    ``discharge_anchorage_ullage_h`` the wait at anchorage for the farm to serve the
-    cargo (``dispatch: {policy: ready}``; 0 otherwise).
+    ``discharge_anchorage_ullage_h`` the wait at anchorage under ``dispatch`` before
+    the ship queues for a berth: for the farm to serve the cargo (``policy: ready``)
+    and for the month's nominated liftings (a ``programme``), which the ship's budget
+    splits into ``anchorage_cargo``/``anchorage_ullage`` and ``anchorage_programme``
+    (0 without dispatch).
     """
 
     tanker: str
