@@ -27,11 +27,16 @@ from typing import Any, Final, Union
 
 import simpy
 from simpy.core import EmptySchedule, StopSimulation
-from simpy.events import NORMAL, PENDING, URGENT
+from simpy import events as _simpy_events
 
 __all__ = ["Engine", "Event", "Timeout", "Waitable", "scheduled_events"]
 
 INF: Final = float("inf")
+# SimPy's constants as compile-time ones (a name imported from a Python module is a
+# dictionary lookup at each use in compiled code); PENDING is SimPy's own object
+PENDING: Final = _simpy_events.PENDING
+NORMAL: Final = 1
+URGENT = 0  # used once a run; as a Final, mypyc 1.13 fails to compile its use in run()
 #: the priority of an event whose callbacks a stop interrupted: first when the run resumes
 #: (SimPy 4.1's ``EventPriority(-1)`` in ``Environment.step``)
 RESUME: Final = -1

@@ -136,3 +136,12 @@ def test_run_until_checks_as_simpy_does():
     done = env.timeout(3, "three")
     assert env.run(until=done) == "three" and env.now == 9.0
     assert env.run(until=done) == "three"  # already processed: its value at once
+
+
+def test_its_priorities_are_simpys():
+    """The engine compiles SimPy's priorities in as constants: they must stay SimPy's."""
+    from simpy import events
+
+    from shuttle_sim import engine
+
+    assert (engine.NORMAL, engine.URGENT, engine.PENDING) == (events.NORMAL, events.URGENT, events.PENDING)
