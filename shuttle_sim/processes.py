@@ -20,7 +20,7 @@ from typing import Any
 
 from simpy.events import URGENT
 
-from .engine import Engine
+from .engine import Engine, Event
 
 
 def now(env: Engine) -> float:
@@ -44,32 +44,49 @@ class Driver:
     def __init__(self, env: Any, generator: Any) -> None:
         self.env = env  # an Engine, or a simpy.Environment
         self.generator = generator
+        self._resume = self.resume  # one bound method, appended to every event waited for
         start = env.event()  # SimPy's Initialize: triggered, urgent
-        start.callbacks = [self.resume]
+        start.callbacks = [self._resume]
         start._ok = True
         start._value = None
         env.schedule(start, URGENT)
 
     def resume(self, event: Any) -> None:
-        """The callback of every event the generator waits for."""
+        """The callback of every event the generator waits for.  The engine's own events
+        are read natively; others (SimPy's) through the object API."""
         generator = self.generator
         while True:
             try:
-                if event._ok:
+                if isinstance(event, Event):
+                    ev: Event = event
+                    if ev._ok:
+                        event = generator.send(ev._value)
+                    else:
+                        ev._defused = True
+                        event = generator.throw(_copy(ev._value))
+                elif event._ok:
                     event = generator.send(event._value)
                 else:
                     event._defused = True
-                    value = event._value
-                    exc = type(value)(*value.args)
-                    exc.__cause__ = value
-                    event = generator.throw(exc)
+                    event = generator.throw(_copy(event._value))
             except StopIteration as stop:
                 done = self.env.event()  # the finished Process's own event
                 done._ok = True
                 done._value = stop.value
                 self.env.schedule(done)
                 return
-            callbacks = event.callbacks
+            if isinstance(event, Event):
+                waiting: Event = event
+                callbacks = waiting.callbacks
+            else:
+                callbacks = event.callbacks
             if callbacks is not None:  # not yet processed: wait for it
-                callbacks.append(self.resume)
+                callbacks.append(self._resume)
                 return
+
+
+def _copy(failure: Any) -> BaseException:
+    """A failed event's exception, copied to be thrown in (as SimPy's ``Process`` does)."""
+    exc = type(failure)(*failure.args)
+    exc.__cause__ = failure
+    return exc
