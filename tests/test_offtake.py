@@ -56,9 +56,9 @@ def test_backlog_after_a_stop_clears_at_max_rate_then_geometrically():
 
 def test_nomination_is_clipped_to_min_and_max():
     s = spec(min_rate="40 t/h")
-    assert offtake.nomination(s, 0.0, 50_000.0) == 40.0
-    assert offtake.nomination(s, 1e6, 50_000.0) == 150.0
-    assert offtake.nomination(s, 52_000.0, 50_000.0) == pytest.approx(120.0)
+    assert offtake.nomination(offtake.OfftakeRule(s), 0.0, 50_000.0) == 40.0
+    assert offtake.nomination(offtake.OfftakeRule(s), 1e6, 50_000.0) == 150.0
+    assert offtake.nomination(offtake.OfftakeRule(s), 52_000.0, 50_000.0) == pytest.approx(120.0)
 
 
 def test_level_policy_needs_a_max_rate_and_an_ordered_range():
@@ -78,7 +78,7 @@ def test_level_policy_needs_a_max_rate_and_an_ordered_range():
 ])
 def test_split_between_outlets(rule, share, n, cap1, cap2, expected):
     s = spec(second={"max_rate": "50 t/h", "rule": rule, "share": share})
-    assert offtake.split(s, n, cap1, cap2) == pytest.approx(expected)
+    assert offtake.split(offtake.OfftakeRule(s), n, cap1, cap2) == pytest.approx(expected)
 
 
 def test_second_outlet_bypasses_a_stop_of_the_first():

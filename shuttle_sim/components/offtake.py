@@ -31,30 +31,45 @@ the level rises and so does N, and rate x stop length is what a stop takes away.
 
 from __future__ import annotations
 
-
 from ..engine import Engine
 from ..processes import Driver, now as clock_now
 from .outages import RateSchedule
 from .tank import Flow, TankFarm
 
 
-def nomination(spec, level_t: float, working_level_t: float) -> float:
+class OfftakeRule:
+    """The numbers of an offtake spec that nominate and split, read once: a model
+    field read from compiled code goes through pydantic's attribute hook (~600
+    instructions), and the controller used a dozen at every nomination."""
+
+    def __init__(self, spec) -> None:
+        sec = spec.second
+        self.rate_t_per_h: float = spec.rate_t_per_h
+        self.min_rate_t_per_h: float = spec.min_rate_t_per_h
+        self.catch_up_h: float = spec.catch_up_h
+        self.first_max_t_per_h: float = spec.first_max_t_per_h
+        self.has_second = sec is not None
+        self.second_max_t_per_h: float = sec.max_rate_t_per_h if sec is not None else 0.0
+        self.priority = sec is None or sec.rule == "priority"
+        self.share: float = sec.share if sec is not None else 0.0
+
+
+def nomination(rule: OfftakeRule, level_t: float, working_level_t: float) -> float:
     """The ``level`` policy's nominated rate (t/h) at level ``level_t``."""
-    top = spec.first_max_t_per_h + (spec.second.max_rate_t_per_h if spec.second is not None else 0.0)
-    want = spec.rate_t_per_h + (level_t - working_level_t) / spec.catch_up_h
-    return min(max(want, spec.min_rate_t_per_h), top)
+    top = rule.first_max_t_per_h + rule.second_max_t_per_h
+    want = rule.rate_t_per_h + (level_t - working_level_t) / rule.catch_up_h
+    return min(max(want, rule.min_rate_t_per_h), top)
 
 
-def split(spec, n: float, cap1: float, cap2: float) -> tuple[float, float]:
+def split(rule: OfftakeRule, n: float, cap1: float, cap2: float) -> tuple[float, float]:
     """Rates asked of the first and second outlet for a nomination ``n`` when they can
     take at most ``cap1`` and ``cap2`` now."""
-    sec = spec.second
-    if sec is None:
+    if not rule.has_second:
         return min(n, cap1), 0.0
-    if sec.rule == "priority":
+    if rule.priority:
         r1 = min(n, cap1)
         return r1, min(n - r1, cap2)
-    r2 = min(sec.share * n, cap2)
+    r2 = min(rule.share * n, cap2)
     r1 = min(n - r2, cap1)
     r2 = min(n - r1, cap2)  # what the first cannot take goes back to the second
     return r1, r2
@@ -91,6 +106,7 @@ class OfftakeController:
     def __init__(self, env: Engine, spec, tank: TankFarm, working_level_t: float,
                  changes1: list[tuple[float, float]], changes2: list[tuple[float, float]], until_h: float) -> None:
         self.env, self.spec, self.tank, self.working_level_t = env, spec, tank, working_level_t
+        self.rule = OfftakeRule(spec)
         self.flow: Flow = tank.sink("offtake", 0.0)
         self.flows = [self.flow]
         self.second: Flow | None = None
@@ -137,19 +153,19 @@ class OfftakeController:
             else:
                 nominate = True
         if nominate:
-            self.n = nomination(self.spec, self.tank.level_t, self.working_level_t)
+            self.n = nomination(self.rule, self.tank.level_t, self.working_level_t)
         self._set_rates()
 
     def _set_rates(self) -> None:
         now: float = clock_now(self.env)
         self._settle(now)
-        spec = self.spec
-        cap2 = spec.second.max_rate_t_per_h * self.f2 if spec.second is not None else 0.0
-        r1, r2 = split(spec, self.n, spec.first_max_t_per_h * self.f1, cap2)
+        rule = self.rule
+        cap2 = rule.second_max_t_per_h * self.f2 if rule.has_second else 0.0
+        r1, r2 = split(rule, self.n, rule.first_max_t_per_h * self.f1, cap2)
         self.tank.set_rate(self.flow, r1)
         if self.second is not None:
             self.tank.set_rate(self.second, r2)
-        self._unmet_rate = max(min(self.n, spec.rate_t_per_h) - r1 - r2, 0.0)
+        self._unmet_rate = max(min(self.n, rule.rate_t_per_h) - r1 - r2, 0.0)
         self.trace.append((now, self.n, r1, r2))
 
     def _settle(self, now: float) -> None:
