@@ -49,6 +49,7 @@ class Node:
         self.t = 0.0
         self.prio = 0
         self.eid = -1  # not scheduled
+        self.queued = False  # in the heap now (its key must not change while it is)
 
 
 class Entry(Node):
@@ -104,6 +105,14 @@ class Event(Node):
         self._value = value
         self.env._schedule_node(self, NORMAL, 0.0)
         return self
+
+    def trigger(self, event: Any) -> None:
+        """Trigger this event with the state and value of ``event`` (SimPy's ``trigger``)."""
+        if self._value is not PENDING:
+            raise RuntimeError(f"{self} has already been triggered")
+        self._ok = event._ok
+        self._value = event._value
+        self.env._schedule_node(self, NORMAL, 0.0)
 
     def fail(self, exception: BaseException) -> Event:
         if self._value is not PENDING:
@@ -186,9 +195,9 @@ class Engine:
 
     def schedule(self, event: Any, priority: int = NORMAL, delay: float = 0.0) -> None:
         """Schedule ``event`` (ours or SimPy's) ``delay`` from now, as SimPy does."""
-        if isinstance(event, Node):
+        if isinstance(event, Node) and not event.queued:
             self._schedule_node(event, priority, delay)
-        else:
+        else:  # SimPy's, or ours scheduled twice (SimPy then holds two entries): an entry
             self._schedule_node(Entry(event), priority, delay)
 
     def _schedule_node(self, node: Node, priority: int, delay: float) -> None:
@@ -196,6 +205,7 @@ class Engine:
         node.prio = priority
         node.eid = self._next_eid
         self._next_eid += 1
+        node.queued = True
         q = self._queue
         q.append(node)
         pos = len(q) - 1
@@ -246,6 +256,7 @@ class Engine:
         if not self._queue:
             raise EmptySchedule()
         node = self._pop()
+        node.queued = False
         self._now = node.t
         if isinstance(node, Event):
             callbacks = node.callbacks

@@ -145,3 +145,27 @@ def test_its_priorities_are_simpys():
     from shuttle_sim import engine
 
     assert (engine.NORMAL, engine.URGENT, engine.PENDING) == (events.NORMAL, events.URGENT, events.PENDING)
+
+
+@pytest.mark.parametrize("make", [Engine, simpy.Environment])
+def test_an_event_scheduled_twice_is_processed_twice_as_in_simpy(make):
+    """``env.schedule`` of an event already in the queue adds a second entry (SimPy's
+    semantics); the first entry keeps its place: the heap is not corrupted."""
+    env = make()
+    log = []
+    ev = env.event()
+    ev.callbacks.append(lambda e: log.append(env.now))
+    ev._ok, ev._value = True, None
+    env.schedule(ev, delay=5)
+    env.schedule(ev, delay=1)  # a second entry, earlier
+    env.timeout(3).callbacks.append(lambda e: log.append(("t", env.now)))
+    with pytest.raises(TypeError):  # the second processing finds callbacks None, in SimPy too
+        env.run()
+    assert log == [1, ("t", 3)] and env.now == 5  # at 1, the timeout at 3, then the entry at 5
+    env = make()
+    src = env.event()
+    src.fail(ValueError("copied"))
+    src.defused = True
+    dst = env.event()
+    dst.trigger(src)
+    assert dst.triggered and not dst.ok and isinstance(dst.value, ValueError)
