@@ -209,10 +209,11 @@ class Engine:
         q = self._queue
         q.append(node)
         pos = len(q) - 1
-        while pos > 0:  # sift up
+        t, prio, eid = node.t, node.prio, node.eid
+        while pos > 0:  # sift up (the comparison of _before, inlined: this runs at every event)
             parent = (pos - 1) >> 1
             p = q[parent]
-            if _before(node, p):
+            if t < p.t or (t == p.t and (prio < p.prio or (prio == p.prio and eid < p.eid))):
                 q[pos] = p
                 pos = parent
             else:

@@ -44,6 +44,7 @@ class Driver:
     def __init__(self, env: Any, generator: Any) -> None:
         self.env = env  # an Engine, or a simpy.Environment
         self.generator = generator
+        self._send = generator.send  # bound once: a method looked up by name at every resume costs more
         self._resume = self.resume  # one bound method, appended to every event waited for
         start = env.event()  # SimPy's Initialize: triggered, urgent
         start.callbacks = [self._resume]
@@ -60,12 +61,12 @@ class Driver:
                 if isinstance(event, Event):
                     ev: Event = event
                     if ev._ok:
-                        event = generator.send(ev._value)
+                        event = self._send(ev._value)
                     else:
                         ev._defused = True
                         event = generator.throw(_copy(ev._value))
                 elif event._ok:
-                    event = generator.send(event._value)
+                    event = self._send(event._value)
                 else:
                     event._defused = True
                     event = generator.throw(_copy(event._value))
