@@ -196,6 +196,28 @@ def test_ferry_broken_down_at_a_berth_longer_than_the_limit_leaves_it():
     assert [(t.ferry, t.leave_port_h) for t in w.ferry.trip_records] == [(0, 76.0), (1, 107.0)]
 
 
+def test_ferry_towed_off_when_ready_to_unberth_left_port_at_the_tow():
+    """One ferry, rail 16 h: the rake is in the yard at 17 h, handled by 24 h, when the
+    ferry breaks down until 48 h (a scripted outage); 24 h > the 12 h limit, so it is
+    towed off at 36 h, waits for its repair and sails at 48 h, arriving at 68 h.  The
+    record says it left Kuryk at the tow, 36 h (as a tanker's ``*_depart_h``), not at the
+    repair.  Without the limit it keeps the berth and unberths (1 h) from 48 to 49 h."""
+    brk = {"mtbf": "1e6 h", "mttr": "1 h", "leave_berth_after": "12 h"}
+    d = ferry_dict(rail_to_port="16 h", port={"unberthing": "1 h"}, ferries={"breakdowns": brk})
+    d["disruptions"] = [{"target": "ferry", "index": 0, "start": "2025-01-02", "end": "2025-01-03"}]
+    w = World(ss.scenario_from_dict(d), horizon_h=70.0)
+    w.run()
+    t = w.ferry.trip_records[0]
+    assert (t.leave_port_h, t.wagons, t.arrive_h) == (36.0, 54, 68.0)
+    assert w.ferry.left_berth_broken == 1
+    assert w.ferry.budget_h["breakdown"] == 24.0
+    d["ferry"]["ferries"]["breakdowns"] = {"mtbf": "1e6 h", "mttr": "1 h"}
+    w = World(ss.scenario_from_dict(d), horizon_h=70.0)
+    w.run()
+    t = w.ferry.trip_records[0]
+    assert (t.leave_port_h, t.arrive_h, w.ferry.left_berth_broken) == (49.0, 69.0, 0)
+
+
 # ------------------------------------------------------------------ conservation
 @st.composite
 def shared_scenarios(draw):
