@@ -86,17 +86,16 @@ def cargo_limit(scenario) -> Optional[Callable[[object, int, float], float]]:
     return limit
 
 
-def least_in_horizon_m(draft_at: Callable[[float], float], horizon_h: float) -> float:
-    """The least of a draft that moves linearly with time (``draft_at(t_h)``, the sea
-    level's trend) over ``[0, horizon_h]``: its value at one end or the other."""
-    return min(draft_at(0.0), draft_at(horizon_h))
-
-
-def _unfit(light_m: float, draft_at: Callable[[float], float], horizon_h: float) -> Optional[float]:
+def _unfit(light_m: float, drafts: PortDrafts, horizon_h: float, berth: Optional[int] = None) -> Optional[float]:
     """The rule tankers and ferries share: a ship whose light draft exceeds the greatest
-    draft allowed at some time in the horizon cannot float there even empty.  Returns
-    that least draft if so, else None."""
-    worst = least_in_horizon_m(draft_at, horizon_h)
+    draft a berth allows (``berth`` None: the port's shallowest) at some time in
+    ``[0, horizon_h]`` cannot float there even empty.  The draft moves linearly (the
+    sea level's trend), so its least is at one end or the other.  Returns that least if
+    the ship does not fit, else None."""
+    if berth is None:
+        worst = min(drafts.shallowest_m(0.0), drafts.shallowest_m(horizon_h))
+    else:
+        worst = min(drafts.max_draft_m(berth, 0.0), drafts.max_draft_m(berth, horizon_h))
     return worst if worst < light_m else None
 
 
@@ -131,7 +130,7 @@ def _tanker_fit_problems(s) -> list[tuple[tuple, str]]:
             continue
         for key, p, drafts in ports:
             for j in range(p.berths):
-                worst = _unfit(c.draft.light_m, lambda t, j=j: drafts.max_draft_m(j, t), s.horizon_h)
+                worst = _unfit(c.draft.light_m, drafts, s.horizon_h, j)
                 if worst is not None:
                     problems.append((("fleet", "tankers", i, "draft", "light"),
                                      f"expected tanker class {c.name!r} to fit {p.name} berth {j + 1} (max draft "
@@ -142,15 +141,15 @@ def _tanker_fit_problems(s) -> list[tuple[tuple, str]]:
 
 def _ferry_fit_problems(s) -> list[tuple[tuple, str]]:
     f = getattr(s, "ferry", None)
-    line = f.ferries.draft if f is not None else None
-    if line is None:
+    if f is None or f.ferries.draft is None:
         return []
+    line = f.ferries.draft
     problems: list[tuple[tuple, str]] = []
     for p in (f.port, f.arrival_port):
         drafts = _drafts(s, p)  # the berth list's length is checked with the route (config.ferry)
         if drafts is None:
             continue
-        worst = _unfit(line.light_m, drafts.shallowest_m, s.horizon_h)
+        worst = _unfit(line.light_m, drafts, s.horizon_h)
         if worst is not None:
             problems.append((("ferry", "ferries", "draft", "light"),
                              f"expected the ferries to fit {p.name} (max draft {worst:.2f} m in the horizon), "
