@@ -256,9 +256,12 @@ def ferry_weather_scenarios(draw):
                                                      "duration": f"{draw(st.floats(0, 60))!r} h"}}
     if draw(st.booleans()):  # a load line and a depth that may limit the load
         f["ferries"] = {**f["ferries"], "draft": {"light": "3 m", "loaded": "5 m"}}
-        f["port"]["depth"] = {"as_of": "2025-01-01", "berth_max_draft": f"{draw(st.floats(3.01, 5.5))!r} m"}
-        if draw(st.booleans()):
-            d["sea_level"] = {"trend_per_yr": f"{draw(st.floats(-3, 0))!r} m"}
+        trend = draw(st.floats(-3, 0)) if draw(st.booleans()) else None
+        # deep enough for the light ferries at the end of the horizon (else a config error)
+        fall_m = -trend * float(d["horizon"].split()[0]) / 8760 if trend is not None else 0.0
+        f["port"]["depth"] = {"as_of": "2025-01-01", "berth_max_draft": f"{draw(st.floats(3.01, 5.5)) + fall_m!r} m"}
+        if trend is not None:
+            d["sea_level"] = {"trend_per_yr": f"{trend!r} m"}
     if draw(st.booleans()):
         f["other_cargo"] = {"wagons_per_day": draw(st.floats(1, 100)), "train_wagons": draw(st.integers(1, min(20, f["yard"]["capacity_wagons"]))),
                             "rail_to_port": "5 h"}

@@ -12,6 +12,9 @@ from shuttle_sim.components.yard import Yard
 from shuttle_sim.engine import Engine
 from shuttle_sim.model import World
 
+from shuttle_sim.cli import main
+
+from .conftest import CONFIGS
 from .test_ferry import ferry_dict
 
 
@@ -119,8 +122,52 @@ def test_draft_limits_the_load_by_hand():
 def test_ferry_that_cannot_float_is_rejected():
     d = ferry_dict(ferries={"draft": {"light": "3.6 m", "loaded": "4.4 m"}},
                    arrival_port={"depth": {"as_of": "2025-01-01", "berth_max_draft": "3.0 m"}})
-    with pytest.raises(ss.ConfigError, match="expected the ferries .light draft 3.6 m. to fit Alat"):
+    with pytest.raises(ss.ConfigError, match=r"ferry.ferries.draft.light: expected the ferries to fit Alat "
+                                             r"\(max draft 3.00 m in the horizon\), found light draft 3.6 m"):
         ss.scenario_from_dict(d)
+
+
+def _kuryk_with_sea_level(tmp_path, trend: str):
+    """kuryk_ferry (light draft 3.6 m; Kuryk 4.35 m as of its start, 2025-01-01; 1 yr =
+    8,760 h) with the sea falling ``trend`` a year."""
+    p = tmp_path / "kuryk.yaml"
+    p.write_text((CONFIGS / "kuryk_ferry.yaml").read_text() + f"sea_level: {{trend_per_yr: {trend}}}\n")
+    return p
+
+
+def test_ferry_port_too_shallow_within_the_horizon_is_rejected(tmp_path, capsys):
+    """Kuryk allows 4.35 m on day 0, deep enough; with the sea falling 0.76 m a year it
+    allows 4.35 - 0.76 = 3.59 m at the end of the year, under the ferries' 3.6 m light
+    draft: a validation error (as for a tanker class, components.draft.fit_problems),
+    not a year of empty ferries.  Falling 0.74 m it ends at 3.61 m: accepted."""
+    bad = _kuryk_with_sea_level(tmp_path, "-0.76 m")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    line = next(i for i, ln in enumerate(bad.read_text().splitlines(), 1) if "draft: {light: 3.6 m" in ln)
+    assert err == [f"{bad}:{line}: ferry.ferries.draft.light: expected the ferries to fit Kuryk (max draft 3.59 m "
+                   "in the horizon), found light draft 3.6 m"]
+    ok = _kuryk_with_sea_level(tmp_path, "-0.74 m")
+    assert main(["validate", str(ok)]) == 0
+    s = ss.load_scenario(ok)
+    from shuttle_sim.components.ferrydraft import FerryDrafts
+
+    fd = FerryDrafts(s.ferry, s.start_date, -0.74)
+    assert fd.max_draft_m(s.horizon_h) == pytest.approx(3.61, abs=1e-12)
+    # the horizon decides, not the depth's date: 3.5 m as of 2027-01-01, two years after
+    # the start, is 4.98 m on day 0 and 4.24 m at the end: it fits; 4.35 m as of a year
+    # before the start (2024, 366 d) is 3.61 m on day 0 and 2.87 m at the end: it does not
+    s.with_changes({"ferry.port.depth": {"as_of": "2027-01-01", "berth_max_draft": "3.5 m"}})
+    with pytest.raises(ss.ConfigError, match="max draft 2.87 m in the horizon"):
+        s.with_changes({"ferry.port.depth.as_of": "2024-01-01"})
+
+
+def test_shipped_scenarios_fit_their_ports():
+    """Every shipped scenario floats its ships at every port through its horizon."""
+    from shuttle_sim.components.draft import fit_problems
+
+    for p in sorted(CONFIGS.glob("*.yaml")):
+        if p.stem != "costs":
+            assert fit_problems(ss.load_scenario(p)) == [], p.name
 
 
 # ------------------------------------------------------------------ leaving a berth broken down
@@ -147,6 +194,28 @@ def test_ferry_broken_down_at_a_berth_longer_than_the_limit_leaves_it():
     w = World(ss.scenario_from_dict(d), horizon_h=120.0)
     w.run()
     assert [(t.ferry, t.leave_port_h) for t in w.ferry.trip_records] == [(0, 76.0), (1, 107.0)]
+
+
+def test_ferry_towed_off_when_ready_to_unberth_left_port_at_the_tow():
+    """One ferry, rail 16 h: the rake is in the yard at 17 h, handled by 24 h, when the
+    ferry breaks down until 48 h (a scripted outage); 24 h > the 12 h limit, so it is
+    towed off at 36 h, waits for its repair and sails at 48 h, arriving at 68 h.  The
+    record says it left Kuryk at the tow, 36 h (as a tanker's ``*_depart_h``), not at the
+    repair.  Without the limit it keeps the berth and unberths (1 h) from 48 to 49 h."""
+    brk = {"mtbf": "1e6 h", "mttr": "1 h", "leave_berth_after": "12 h"}
+    d = ferry_dict(rail_to_port="16 h", port={"unberthing": "1 h"}, ferries={"breakdowns": brk})
+    d["disruptions"] = [{"target": "ferry", "index": 0, "start": "2025-01-02", "end": "2025-01-03"}]
+    w = World(ss.scenario_from_dict(d), horizon_h=70.0)
+    w.run()
+    t = w.ferry.trip_records[0]
+    assert (t.leave_port_h, t.wagons, t.arrive_h) == (36.0, 54, 68.0)
+    assert w.ferry.left_berth_broken == 1
+    assert w.ferry.budget_h["breakdown"] == 24.0
+    d["ferry"]["ferries"]["breakdowns"] = {"mtbf": "1e6 h", "mttr": "1 h"}
+    w = World(ss.scenario_from_dict(d), horizon_h=70.0)
+    w.run()
+    t = w.ferry.trip_records[0]
+    assert (t.leave_port_h, t.arrive_h, w.ferry.left_berth_broken) == (49.0, 69.0, 0)
 
 
 # ------------------------------------------------------------------ conservation

@@ -9,7 +9,9 @@ at the load berth it got and at the shallowest discharge berth, on the day it lo
     cargo = min(cargo_full, cargo_full * (max_draft - light) / (loaded - light))
 
 The berths and approach of both ports are those stated; a class with no ``draft`` and a
-port with no ``depth`` are never limited.
+port with no ``depth`` are never limited.  :func:`fit_problems` rejects a tanker class,
+or the ferries (:mod:`.ferrydraft`), that could not float even empty at a port at some
+time of the horizon: one rule for both routes.
 """
 
 from __future__ import annotations
@@ -84,10 +86,28 @@ def cargo_limit(scenario) -> Optional[Callable[[object, int, float], float]]:
     return limit
 
 
+def _unfit(light_m: float, drafts: PortDrafts, horizon_h: float, berth: Optional[int] = None) -> Optional[float]:
+    """The rule tankers and ferries share: a ship whose light draft exceeds the greatest
+    draft a berth allows (``berth`` None: the port's shallowest) at some time in
+    ``[0, horizon_h]`` cannot float there even empty.  The draft moves linearly (the
+    sea level's trend), so its least is at one end or the other.  Returns that least if
+    the ship does not fit, else None."""
+    if berth is None:
+        worst = min(drafts.shallowest_m(0.0), drafts.shallowest_m(horizon_h))
+    else:
+        worst = min(drafts.max_draft_m(berth, 0.0), drafts.max_draft_m(berth, horizon_h))
+    return worst if worst < light_m else None
+
+
 def fit_problems(scenario) -> list[tuple[tuple, str]]:
-    """``(key path, message)`` for every berth list of the wrong length and every tanker
-    class that cannot float, even empty, at a berth at some time of the horizon."""
-    s = scenario
+    """``(key path, message)`` for every berth list of the wrong length, every tanker
+    class that cannot float, even empty, at a berth at some time of the horizon, and
+    ferries that cannot float at a ferry port (its shallowest berth or approach: ferry
+    berths are anonymous) at some time of the horizon."""
+    return _tanker_fit_problems(scenario) + _ferry_fit_problems(scenario)
+
+
+def _tanker_fit_problems(s) -> list[tuple[tuple, str]]:
     problems: list[tuple[tuple, str]] = []
     if s.fleet is None:
         return problems
@@ -110,10 +130,28 @@ def fit_problems(scenario) -> list[tuple[tuple, str]]:
             continue
         for key, p, drafts in ports:
             for j in range(p.berths):
-                worst = min(drafts.max_draft_m(j, 0.0), drafts.max_draft_m(j, s.horizon_h))
-                if worst < c.draft.light_m:
+                worst = _unfit(c.draft.light_m, drafts, s.horizon_h, j)
+                if worst is not None:
                     problems.append((("fleet", "tankers", i, "draft", "light"),
                                      f"expected tanker class {c.name!r} to fit {p.name} berth {j + 1} (max draft "
                                      f"{worst:.2f} m in the horizon), found light draft {c.draft.light_m:g} m"))
                     break
+    return problems
+
+
+def _ferry_fit_problems(s) -> list[tuple[tuple, str]]:
+    f = getattr(s, "ferry", None)
+    if f is None or f.ferries.draft is None:
+        return []
+    line = f.ferries.draft
+    problems: list[tuple[tuple, str]] = []
+    for p in (f.port, f.arrival_port):
+        drafts = _drafts(s, p)  # the berth list's length is checked with the route (config.ferry)
+        if drafts is None:
+            continue
+        worst = _unfit(line.light_m, drafts, s.horizon_h)
+        if worst is not None:
+            problems.append((("ferry", "ferries", "draft", "light"),
+                             f"expected the ferries to fit {p.name} (max draft {worst:.2f} m in the horizon), "
+                             f"found light draft {line.light_m:g} m"))
     return problems

@@ -248,9 +248,9 @@ class FerryRoute:
             yield from self.yard.free(n + n_other)
             hours = sp.port.handling.sample(rng) + per_wagon_h[0] * (landed + n + n_other)
             req = yield from self._handle(f, "port", hours, req)
-            yield from self._unberth(f, "port", req)
-            trip = len(self.trip_records)  # recorded as it leaves; completed on arrival
-            self.trip_records.append(FerryTrip(i, trip, env.now, n, NAN, 0, n_other, want))
+            left_h = yield from self._unberth(f, "port", req)
+            trip = len(self.trip_records)  # recorded as it sails; completed on arrival
+            self.trip_records.append(FerryTrip(i, trip, left_h, n, NAN, 0, n_other, want))
             if wear is not None:
                 wear.before_passage(env.now, crossing_h)
             yield f.sea.sail("sailing", crossing_h)
@@ -289,36 +289,41 @@ class FerryRoute:
             f.clock.enter("queueing", env.now)
             req = self._berths(key).request()
             yield req
-            if (yield from self._left_broken(f, key, req)):
+            if (yield from self._left_broken(f, key, req)) is not None:
                 continue
             yield from self._window(f, key, "berthing", port.berthing.sample(f.rng))
             return req
 
     def _unberth(self, f: _Ship, key: str, req):
-        """Unberth and free the berth (a ferry towed off broken down has freed it)."""
-        if (yield from self._left_broken(f, key, req)):
-            return
+        """Unberth and free the berth (a ferry towed off broken down has freed it, and
+        waited for its repair); returns the moment it left the berth: the end of
+        unberthing, or the tow (a tanker's ``*_depart_h`` too)."""
+        towed_h = yield from self._left_broken(f, key, req)
+        if towed_h is not None:
+            return towed_h
         yield from self._window(f, key, "unberthing", getattr(self.spec, key).unberthing.sample(f.rng))
         self._berths(key).release(req)
+        return self.env.now
 
     def _left_broken(self, f: _Ship, key: str, req):
         """With ``leave_berth_after``: if the ferry is broken down now, to be repaired
         later than that, it stays that long, is towed off (the berth freed) and waits for
-        its repair; returns whether it left."""
+        its repair; returns the moment of the tow if it left, else None."""
         limit, env = self.leave_after_h, self.env
         if limit is None:
-            return False
+            return None
         now = env.now
         if tow_off_at(f.up, now, limit) == math.inf:  # the rule tankers share (.towoff)
-            return False
+            return None
         repaired = f.up.next_up(now)
         f.clock.enter("breakdown", now)
         yield env.timeout(limit)
+        towed_h = env.now
         self._berths(key).release(req)
         self.left_berth_broken += 1
         if repaired < math.inf:
             yield env.timeout(repaired - env.now)
-        return True
+        return towed_h
 
     def _handle(self, f: _Ship, key: str, hours: float, req):
         """Handling of ``hours`` of work at berth ``req``, paused by the port's transfer
@@ -332,7 +337,7 @@ class FerryRoute:
             if limit is None:
                 yield p.sail("handling", remaining)
                 return req
-            if (yield from self._left_broken(f, key, req)):
+            if (yield from self._left_broken(f, key, req)) is not None:
                 req = yield from self._berth(f, key)
                 continue
             end = p.sea_and_up.work_end(now, remaining)

@@ -24,7 +24,9 @@ class Voyage(NamedTuple):
 
     ``*_arrive_h`` is the arrival off the port, ``*_berth_h`` the moment a berth was
     assigned (the ship then berths, weather permitting), ``*_start_h``/``*_end_h`` the
-    cargo transfer, ``*_depart_h`` the end of unberthing.  ``load_berth`` and
+    cargo transfer, ``*_depart_h`` the moment the ship left the berth: the end of
+    unberthing, or the tow for a ship towed off broken down (:mod:`.towoff`; the
+    passage begins once it is repaired).  ``load_berth`` and
     ``discharge_berth`` are the indices (0-based) of the berths used at each end.
     ``*_queue_h`` is the wait for a berth; ``load_wait_cargo_h`` and
     ``discharge_wait_ullage_h`` the part of the transfer the tank farm slowed;
@@ -67,8 +69,10 @@ class Voyage(NamedTuple):
 class FerryTrip(NamedTuple):
     """One ferry crossing from the yard port and the call at the arrival port after it.
 
-    ``leave_port_h`` is the end of unberthing at the yard port with ``wagons`` loaded
-    oil wagons and ``other_wagons`` wagons of other shippers on board; ``arrive_h`` the
+    ``leave_port_h`` is the moment the ferry left its berth at the yard port with
+    ``wagons`` loaded oil wagons and ``other_wagons`` wagons of other shippers on board:
+    the end of unberthing, or, for a ferry towed off broken down (:mod:`.towoff`), the
+    tow (it sails once repaired), as a tanker's ``*_depart_h``; ``arrive_h`` the
     end of the crossing (NaN while still at sea at the horizon); ``empties_back`` the
     empty wagons taken on at the arrival port (0 until then); ``load_limit`` the wagons
     the ferry could take on this trip (its capacity, or fewer where the draft limits it).

@@ -140,10 +140,8 @@ class FerryRoute(Spec):
             if isinstance(d, tuple) and len(d) != getattr(self, key).berths:
                 raise ValueError(f"expected 1 or {getattr(self, key).berths} drafts in {key}.depth.berth_max_draft, "
                                  f"found {len(d)}")
-            line = self.ferries.draft
-            if depth is not None and line is not None and line.light_m > depth.shallowest_m():
-                raise ValueError(f"expected the ferries (light draft {line.light_m:g} m) to fit {getattr(self, key).name} "
-                                 f"(max draft {depth.shallowest_m():g} m)")
+            # ferries too deep for the port at some time of the horizon: a scenario check
+            # (components.draft.fit_problems, the tankers' rule), as it needs the sea level
         if self.station.rake_wagons > self.wagons.count:
             raise FieldError(("station", "rake_wagons"),
                              f"expected a rake no longer than the wagon fleet ({self.wagons.count}), found {self.station.rake_wagons}")
