@@ -17,8 +17,10 @@ work natively:
 
 The order is SimPy's, exactly: by time, then priority (urgent first), then the order in
 which the events were scheduled.  So every result is the same to the bit as on
-``simpy.Environment`` (``tests/test_engine.py`` runs the shipped scenarios on both;
-the golden file pins them).  ``benchmarks/bench_core.py`` measures what it saves.
+``simpy.Environment``: ``tests/test_engine.py`` runs random programs of SimPy operations
+on both and compares them event by event, and the golden file, made on
+``simpy.Environment``, pins the shipped scenarios.  ``benchmarks/bench_core.py`` measures
+what it saves (docs/model.md, "The engine").
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from __future__ import annotations
 from typing import Any, Final, Union
 
 import simpy
-from simpy.core import EmptySchedule, StopSimulation
 from simpy import events as _simpy_events
+from simpy.core import EmptySchedule, StopSimulation
 
 __all__ = ["Engine", "Event", "Timeout", "Waitable", "scheduled_events"]
 
