@@ -268,8 +268,14 @@ def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h:
         raise ValueError(f"horizon_h must be > 0, found {horizon_h}")
     # A replication allocates hundreds of thousands of short-lived objects (events,
     # records); the cyclic garbage collector would scan the live world again and again
-    # while it runs (about a tenth of the run time).  Off for the run, on again after:
-    # the next collection frees the finished world's cycles in one pass.
+    # while it runs (about a tenth of the run time).  Off for the run; after it, one
+    # collection of the young generations frees the finished worlds (a web of reference
+    # cycles: engine, processes, components) while they are still in the cache, and
+    # before the automatic collections promote them to the oldest generation, which
+    # CPython rarely collects.  That costs ~1.5 ms; leaving them to the automatic
+    # collections and a full one now and then cost ~4 ms a replication (one-year
+    # kcts_concept; benchmarks/bench_replication.py).  A caller who has the collector
+    # off keeps it off, and frees the worlds when it chooses.
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -277,6 +283,7 @@ def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h:
     finally:
         if collecting:
             gc.enable()
+            gc.collect(1)
 
 
 def _simulate(scenario: Scenario, seed: int, replication: int, horizon_h: float) -> Result:

@@ -8,7 +8,6 @@ wherever the executor puts it and returns one :class:`~.records.Record` per repl
 
 from __future__ import annotations
 
-import gc
 import json
 import time
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ __all__ = ["Task", "run_task", "LEVEL_TANKS"]
 
 #: Traces sampled into a record's daily levels, the first two a scenario has.
 LEVEL_TANKS = ("load_tank", "discharge_tank", "station_tank")
-COLLECT_EVERY = 64
 
 
 @dataclass(frozen=True)
@@ -52,23 +50,6 @@ def _scenario(sha: str, text: str) -> Scenario:
 def _lifted(sha: str, text: str, horizon_h: float) -> dict[str, Scenario]:
     s = _scenario(sha, text)
     return {role: lifted(s, role, horizon_h) for role in ROLES}
-
-
-_runs_since_collect = 0
-
-
-def _collect_garbage() -> None:
-    """A full collection every COLLECT_EVERY replications.  Each replication leaves a
-    web of reference cycles (environment, processes, components) that has usually been
-    promoted to the oldest generation while it ran; CPython collects that generation
-    only when the long-lived object count has grown by a quarter, which a study's slowly
-    growing results rarely do, so without this the dead worlds pile up and memory grows
-    with the number of replications."""
-    global _runs_since_collect
-    _runs_since_collect += 1
-    if _runs_since_collect >= COLLECT_EVERY:
-        _runs_since_collect = 0
-        gc.collect()
 
 
 def daily_levels(traces: dict, horizon_h: float) -> np.ndarray:
@@ -99,5 +80,4 @@ def run_task(task: Task) -> list[Record]:
             rec.error, rec.kpis, rec.levels = describe_error(e), {}, None
         rec.runtime_s = time.perf_counter() - t0
         out.append(rec)
-        _collect_garbage()
     return out
