@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Generator
 
 from ..engine import Waitable
 from ..processes import Driver
+from ..processes import now as clock_now
 from ..sampling import Sampler
 from ..units import HOURS_PER_YEAR
 from .timebudget import StateClock
@@ -43,23 +44,24 @@ def call(term: Terminal, hours: float) -> Generator[Waitable, Any, None]:
     env = term.env
     weather, window_h = term.weather["berthing"], term.berthing_window_h
     while True:
-        now: float = env.now
+        now: float = clock_now(env)
         start = weather.window(now, window_h)
         if start > now:
             yield env.timeout(start - now)
             continue
         b = yield term.berths.get()
-        if env.now == now or weather.window(env.now, window_h) == env.now:
+        t: float = clock_now(env)
+        if t == now or weather.window(t, window_h) == t:
             break
         term.release(b)  # the window closed meanwhile: the next in line may use it
     b.busy = True
-    now = env.now
+    now = clock_now(env)
     clock = StateClock(term.occupancy_h, "other_traffic", now)
     term.track(clock, None)
     work = b.work()
     end = now + hours if work is None else work.work_end(now, hours)
     yield env.timeout(end - now)
-    clock.enter("other_traffic", env.now)
+    clock.enter("other_traffic", clock_now(env))
     term.untrack(clock)
     term.other_calls += 1
     term.release(b)
