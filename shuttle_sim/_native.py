@@ -45,6 +45,7 @@ MODULES = (
     "shuttle_sim.components.tanker",
     "shuttle_sim.components.terminal",
     "shuttle_sim.components.timebudget",
+    "shuttle_sim.components.towoff",
     "shuttle_sim.components.traffic",
     "shuttle_sim.components.transfer",
     "shuttle_sim.engine",
