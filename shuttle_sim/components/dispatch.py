@@ -169,7 +169,7 @@ class ReadyDispatch:
             if self.programme is not None:
                 month = self._month_now()
                 self.lifted[month] = self.lifted.get(month, 0) + 1
-            a.event.succeed(a)
+            a.event.succeed()  # no value: as its value the admission and its event would be a reference cycle
         self._timer = None
 
     @property

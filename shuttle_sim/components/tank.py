@@ -107,7 +107,9 @@ class TankFarm:
         self._level_t = float(initial_t)
         self._t_h: float = clock_now(env)  # SimPy types its clock int | float: declared, it stays an unboxed float
         self._flows: list[Flow] = []
-        self._closed: list[Flow] = []
+        # the closed flows' offered and moved tonnes by name, added as each closes (the
+        # flows themselves are not kept: hundreds a year, each with its event)
+        self._closed_t: dict[str, float] = {}
         self._regime = NORMAL
         self._net_t_per_h = 0.0
         self._wake_event: Event | None = None  # the current wake-up; older ones, superseded, are ignored
@@ -185,16 +187,16 @@ class TankFarm:
         self._replan()
 
     def flows(self) -> list[Flow]:
-        """Every flow ever opened, open ones last (for accounting)."""
+        """The open flows, their accounts up to now."""
         self._advance()
-        return self._closed + self._flows
+        return list(self._flows)
 
     def totals(self) -> dict[str, float]:
-        """Offered and moved tonnes per flow name, summed over open and closed flows."""
-        out: dict[str, float] = {}
+        """Offered and moved tonnes per flow name (``<name>_offered_t``, ``<name>_moved_t``),
+        summed over the closed flows in the order they closed, then the open ones."""
+        out = dict(self._closed_t)
         for f in self.flows():
-            out[f"{f.name}_offered_t"] = out.get(f"{f.name}_offered_t", 0.0) + f.offered_t
-            out[f"{f.name}_moved_t"] = out.get(f"{f.name}_moved_t", 0.0) + f.moved_t
+            _add_flow(out, f)
         return out
 
     # ------------------------------------------------------------------ internals
@@ -211,7 +213,7 @@ class TankFarm:
     def _retire(self, flow: Flow) -> None:
         self._flows.remove(flow)
         flow.actual_t_per_h = 0.0
-        self._closed.append(flow)
+        _add_flow(self._closed_t, flow)  # final: a closed flow no longer moves
 
     def _set_rates(self) -> None:
         """Choose the regime and the achieved rate of every flow from the level now."""
@@ -343,4 +345,11 @@ class TankFarm:
             self._record()
         self._replan()
         for f, _ in finished:
-            f.done.succeed(f)
+            f.done.succeed()  # no value: the flow is at hand, and as its value the pair would be a reference cycle
+
+
+def _add_flow(totals: dict[str, float], f: Flow) -> None:
+    """Add ``f``'s offered and moved tonnes to ``totals`` (by ``<name>_offered_t``, ``<name>_moved_t``)."""
+    offered, moved = f"{f.name}_offered_t", f"{f.name}_moved_t"
+    totals[offered] = totals.get(offered, 0.0) + f.offered_t
+    totals[moved] = totals.get(moved, 0.0) + f.moved_t

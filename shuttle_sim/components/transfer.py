@@ -132,7 +132,7 @@ class CargoTransfer:
         self.left = True
         self.pending = None
         self.terminal.tank.close(self.flow)
-        self.flow.done.succeed(self.flow)
+        self.flow.done.succeed()
 
     def cancel(self) -> None:
         """The cargo is done: the next check, if still to come, has nothing to do."""
