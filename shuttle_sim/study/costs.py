@@ -61,7 +61,11 @@ COST_ITEMS = (
     "ships_capital", "ships_opex", "fuel", "port_dues", "demurrage", "berths", "tank_farms",
     "ferries", "wagons", "tariffs", "deferred_production",
 )
-#: tanker time-budget states that count against laytime
+#: tanker time-budget states that count against laytime.  Left out, as ASSUMPTIONS of
+#: the usual charter terms (COSTS.md has no charter party): the wait for the lifting
+#: programme's month (``anchorage_programme``: the ship came before its laycan, and laytime
+#: does not run before the laycan opens), weather (``weather``, ``anchorage_weather``:
+#: laytime in weather working days) and the ship's own breakdowns (the owner's time).
 PORT_STATES = ("queueing", "berthing", "arrival_formalities", "pre_transfer_formalities", "post_transfer_formalities",
                "transferring", "waiting_cargo", "waiting_ullage", "berth_failed",
                "anchorage_cargo", "anchorage_ullage",  # (dispatch: ready moves the cargo waits to anchorage)
