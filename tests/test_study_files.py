@@ -180,3 +180,22 @@ def test_readme_format_example_is_a_valid_study(tmp_path):
     p.write_text(block)
     s = load_study(p)
     assert len(s.cells) == 16 and s.spec.search.method == "adaptive"
+
+
+@pytest.mark.parametrize("scenario_warmup_h, study_warmup, measured_warmup_h", [
+    (0.0, None, 0.0), (720.0, None, 720.0), (0.0, "10 d", 240.0), (720.0, "10 d", 240.0)])
+def test_years_are_measured_years_whatever_the_warmup(tmp_path, scenario_warmup_h, study_warmup, measured_warmup_h):
+    """``years: 1`` is one measured year a replication: the horizon adds the warm-up left
+    out, the study's own ``warmup`` (set on the scenario) or else the scenario's.  (It was
+    ``years`` plus the study's warm-up only: over a scenario with a 30-day warm-up the
+    replications measured 335 days, and a study's warm-up was never left out.)"""
+    d = cycle_dict(horizon="2000 h", **({"warmup": f"{scenario_warmup_h} h"} if scenario_warmup_h else {}))
+    (tmp_path / "cycle.yaml").write_text(yaml.safe_dump(d))
+    text = STUDY + (f"warmup: {study_warmup}\n" if study_warmup else "")
+    (tmp_path / "study.yaml").write_text(text)
+    st = load_study(tmp_path / "study.yaml")
+    assert st.base.warmup_h == measured_warmup_h
+    assert st.horizon_h == st.base.horizon_h == 8760.0 + measured_warmup_h
+    for cell in st.cells:
+        s = st.scenario_for(cell)
+        assert s.horizon_h - s.warmup_h == 8760.0

@@ -127,10 +127,10 @@ class Study(Spec):
     design: Literal["grid", "list"] = "grid"
     cells: list[dict[str, Any]] = Field(default_factory=list, description="for design: list")
     replications: Union[PositiveInt, PrecisionRule]
-    years: PositiveInt = Field(default=1, description="simulated years per replication")
+    years: PositiveInt = Field(default=1, description="measured years per replication (the horizon adds the warm-up)")
     seed: NonNegativeInt = 1
     warmup_h: Optional[Hours] = Field(
-        default=None, alias="warmup", description="discarded start of each replication; horizon = years + warmup")
+        default=None, alias="warmup", description="discarded start of each replication (default: the scenario's); horizon = years + warmup")
     targets: dict[str, TargetSpec] = Field(min_length=1)
     confidence: float = Field(default=0.9, gt=0.5, lt=1)
     objective: Objective
@@ -228,6 +228,18 @@ class _Problems:
             raise ConfigError(self.items)
 
 
+def _warmup_h(base: Scenario, overrides: dict) -> float:
+    """The scenario's warm-up (hours) once ``overrides`` apply: an override of ``warmup``
+    that is not a time is left for the scenario's validation to report."""
+    raw = overrides.get("warmup")
+    if raw is None:
+        return base.warmup_h
+    try:
+        return units.parse_quantity(raw, ("time",)).value
+    except units.UnitError:
+        return base.warmup_h
+
+
 def load_study(path: str | Path) -> LoadedStudy:
     """Read and validate a study file, its base scenario, cells, costs and targets.
 
@@ -254,14 +266,20 @@ def load_study(path: str | Path) -> LoadedStudy:
         pr.raise_if_any()
     base = load_scenario(scen_path)
     base_dir = scen_path.resolve().parent
-    horizon_h = spec.years * units.HOURS_PER_YEAR + (spec.warmup_h or 0.0)
+    # `years` are measured years: the horizon adds the warm-up the replications leave out,
+    # the study's own (which it sets on the scenario) or else the scenario's as overridden
+    warmup_h = spec.warmup_h if spec.warmup_h is not None else _warmup_h(base, ref.overrides)
+    horizon_h = spec.years * units.HOURS_PER_YEAR + warmup_h
     changes = {**ref.overrides, "horizon": f"{horizon_h!r} h"}
+    if spec.warmup_h is not None:
+        changes["warmup"] = f"{spec.warmup_h!r} h"
     try:
         base = with_changes(base, changes, source, base_dir=base_dir)
     except ConfigError as e:
         for p in e.problems:
             written = p.path[0] if p.path else ""
-            key = ("scenario", "overrides", written) if written in ref.overrides else ("years",)
+            key = (("scenario", "overrides", written) if written in ref.overrides
+                   else ("warmup",) if written == "warmup" else ("years",))
             pr.add(key, p.message)
         pr.raise_if_any()
 
