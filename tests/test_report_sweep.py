@@ -95,3 +95,46 @@ def test_not_a_sweep_written_by_shuttle_sim_is_one_line_error(swept, tmp_path):
     with pytest.raises(rdata.ReportError, match="expected columns cell, status, verdict"):
         build_report(bad, out=tmp_path / "rep")
     assert not (tmp_path / "rep").exists()
+
+
+def test_quantity_levels_and_conditions_read_as_written(tmp_path):
+    """Levels with units (``300 kt``) are numbers to plot and order and read as written; a
+    block of disruptions reads by its note; Figure 1 draws one line per condition.  (The
+    shipped storage_buffer report had a blank Figure 1, its tankage levels being text, and
+    printed its disruptions as Python dicts.)"""
+    from matplotlib.lines import Line2D
+
+    from shuttle_sim.report.style import COST_COLOURS
+    from shuttle_sim.study.costs import COST_ITEMS
+
+    from .conftest import cycle_dict, port
+
+    text = STUDY.replace("  load_port.berths: [1, 2]\n", (
+        "  load_port.berths: [1, 2]\n"
+        "  load_port.tank_farm.capacity: [300 kt, 1.5 Mt]\n"
+        "  disruptions:\n"
+        "    - [{target: offtake, start: 2025-02-01, end: 2025-02-05, factor: 0, note: short stop}]\n"
+        "    - [{target: offtake, start: 2025-02-01, end: 2025-02-20, factor: 0}]\n"
+        "conditions: [disruptions]\n"))
+    load = port("L", capacity="2 Mt", level="100 kt")
+    load["tank_farm"]["working_level"] = "100 kt"
+    scenario = cycle_dict(start_date="2025-01-01", load_port=load)
+    out = tmp_path / "out"
+    assert main(["sweep", str(toy(tmp_path, text, scenario)), "--out", str(out), "--workers", "1", "--quiet",
+                 "--report"]) == 0
+    d = rdata.load(out)
+    f = "load_port.tank_farm.capacity"
+    assert sorted(set(d.cells[f])) == [3e5, 1.5e6]
+    assert (d.level(f, 3e5), d.level(f, 1.5e6)) == ("300 kt", "1.5 Mt")
+    page = _check_page(out / "report" / "index.html")
+    assert "disruption short stop" in page
+    assert "disruption target offtake, start 2025-02-01, end 2025-02-20, factor 0" in page
+    assert "{'target'" not in page and "&quot;target&quot;" not in page and '{"target"' not in page
+    fig = fsweep.kpis_vs_factors(d)
+    drawn = [a for a in fig.axes if a.has_data()]
+    assert len(drawn) == len(fsweep.SWEEP_KPIS) * 3  # ships, berths and tankage: every numeric design factor
+    tank_axes = [a for a in drawn if a.get_xlabel() == "load-port tankage"]
+    assert [t.get_text() for t in tank_axes[0].get_xticklabels()] == ["300 kt", "1.5 Mt"]
+    assert all(len([ln for ln in a.get_lines() if isinstance(ln, Line2D) and ln.get_marker() == "o"]) == 2
+               for a in drawn)  # one line per condition
+    assert set(COST_COLOURS) == set(COST_ITEMS) and len(set(COST_COLOURS.values())) == len(COST_ITEMS)

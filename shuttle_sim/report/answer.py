@@ -87,10 +87,9 @@ def study_answer(d) -> tuple[str, str]:
 
 
 def _levels(d, overrides: dict) -> str:
-    from .figures.sweep import _fmt_level, factor_label
+    from .figures.sweep import settings_words
 
-    return ", ".join(f"{_fmt_level(v)} {factor_label(k)}" if isinstance(v, (int, float)) else f"{factor_label(k)} = {v}"
-                     for k, v in overrides.items() if k in d.design_factors or k not in d.conditions)
+    return settings_words(d, {k: v for k, v in overrides.items() if k in d.design_factors or k not in d.conditions})
 
 
 def _assessment(t: dict, conf: float) -> str:
@@ -99,7 +98,8 @@ def _assessment(t: dict, conf: float) -> str:
     k = catalogue.info(t["kpi"]) if catalogue.known(t["kpi"]) else None
     sc, unit = (k.scale, k.unit) if k else (1.0, "")
     lo, hi = t.get("low"), t.get("high")
-    ci = (f" (one-sided {100 * conf:.0f}% bounds {_num(lo * sc)} to {_num(hi * sc)})" if lo is not None and hi is not None
+    ci = (f" (above {_num(lo * sc)} and below {_num(hi * sc)}, each with {100 * conf:.0f}% confidence)"
+          if lo is not None and hi is not None
           and math.isfinite(lo) and math.isfinite(hi) else "")
     verdict = {"met": "met", "missed": "missed", "undecided": "not yet decided"}.get(t["verdict"], t["verdict"])
     return f"{target_words(t, t['kpi'])}: {statistic_words(t)} {_num(t['estimate'] * sc)} {unit}{ci}, <b>{verdict}</b>"
@@ -157,11 +157,11 @@ def sweep_answer(d) -> tuple[str, str]:
         return q, "The sweep directory has no answer.json answers (an interrupted sweep?)."
     if len(ans) == 1 and not d.conditions:
         return q, sweep_one(d, ans[0])
-    from .figures.sweep import _fmt_level, factor_label
+    from .figures.sweep import settings_words
 
     parts = []
     for a in ans:
-        cond = ", ".join(f"{factor_label(k)} {_fmt_level(v)}" for k, v in (a.get("condition") or {}).items())
+        cond = settings_words(d, a.get("condition") or {})
         parts.append(f"<li><i>Under {cond}:</i> {sweep_one(d, a)}</li>")
     return q, "One answer per condition (conditions are not design choices):<ul>" + "".join(parts) + "</ul>"
 

@@ -179,8 +179,10 @@ def _study_figures(d) -> list[FigureSpec]:
 def _sweep_figures(d) -> list[FigureSpec]:
     tk = sweep.target_kpi(d)
     out = [FigureSpec("kpis-vs-factors", "Each KPI against each factor", sweep.kpis_vs_factors, lambda d: (
-        "Rows: delivered Mt/yr, deferred production and total annual cost; columns: the sweep's factors, the others "
-        "held at the recommended cell (the nearest one when none meets the targets). Bands are 95% CIs of the mean "
+        "Rows: delivered Mt/yr, deferred production and total annual cost; columns: the sweep's numeric design factors, "
+        "the others held at the recommended cell (the nearest one when none meets the targets); with conditions, one "
+        "line per condition, at its own recommended cell. A level an adaptive search did not need to run has no "
+        "point. Bands are 95% CIs of the mean "
         "over the cell's simulated years: where neighbouring bands overlap the step makes no clear difference. "
         "Dashed red lines are targets."))]
     if tk is not None and len([f for f in d.design_factors if sweep._numeric(d, f)]) >= 2:
@@ -207,12 +209,12 @@ def _sweep_figures(d) -> list[FigureSpec]:
 def _sweep_sections(d) -> list[tuple[str, str]]:
     out = []
     if len(d.answers) > 1 or d.conditions:
-        from .figures.sweep import _fmt_level, factor_label
+        from .figures.sweep import factor_label
 
         rows = []
         for a in d.answers:
             c = a.get("best") if a.get("feasible") else a.get("nearest") or {}
-            rows.append({**{factor_label(k): _fmt_level(v) for k, v in (a.get("condition") or {}).items()},
+            rows.append({**{factor_label(k): d.level(k, v) for k, v in (a.get("condition") or {}).items()},
                          "meets targets": "yes" if a.get("feasible") else "no (nearest cell)",
                          "configuration": sweep.cell_label(d, d.cells[d.cells["cell"] == c.get("name")].iloc[0], design_only=True)
                          if (d.cells["cell"] == c.get("name")).any() else "",
@@ -256,7 +258,7 @@ def _facts(d) -> list[tuple[str, str]]:
     if m.get("horizon_h"):
         w = d.scenario.warmup_h if d.scenario is not None else 0.0
         measured = m["horizon_h"] - w
-        f.append(("Measured period", f"{measured / 8760.0:g} yr ({measured:,.0f} h) per replication"
+        f.append(("Measured period", f"{measured / 8760.0:.3g} yr ({measured:,.0f} h) per replication"
                   + (f", after a warm-up of {w / 24:g} d ({w:,.0f} h) left out of every measure" if w else "")))
     f += [("Package version", str(m.get("package_version", ""))), ("Scenario hash (SHA-256)", m.get("scenario_sha256", "")),
           ("Executor", str(m.get("executor", ""))), ("Started", str(m.get("started", ""))),

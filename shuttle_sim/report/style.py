@@ -19,6 +19,14 @@ BLACK, ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE = (
     "#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 OKABE_ITO = (ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE, BLACK)
 
+#: One colour per cost item (study.costs.COST_ITEMS), the same in every report: eleven
+#: items are more than the eight Okabe-Ito colours, so three are greys and a brown.
+COST_COLOURS: dict[str, str] = {
+    "ships_capital": BLUE, "ships_opex": SKY, "fuel": "#7F7F7F", "port_dues": YELLOW, "demurrage": ORANGE,
+    "berths": VERMILLION, "tank_farms": PURPLE, "ferries": GREEN, "wagons": "#C8C8C8", "tariffs": BLACK,
+    "deferred_production": "#8C510A",
+}
+
 #: Time-budget states of tankers, ferries and berths (names as in the KPI catalogue).
 STATE_COLOURS: dict[str, str] = {
     "sailing_laden": BLUE,

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .. import units
 from .data import ReportError, ScenarioInfo, _csv, _json, _resolved
 from .source import ScenarioSource, read_source
 
@@ -51,6 +53,18 @@ class SweepData:
     target_mt_per_year: float | None = None
     kind: str = "sweep"
     skipped: pd.DataFrame = field(default_factory=pd.DataFrame)  # cells an adaptive search did not run
+    #: per factor whose levels are quantities ('500 kt'): each level's value in its canonical
+    #: unit (the number :attr:`cells` holds, to order and plot) -> the level as written
+    level_text: dict = field(default_factory=dict)
+
+    def level(self, factor: str, v) -> str:
+        """A level of ``factor`` in words: as the study wrote it (``1.5 Mt``), a block of
+        disruptions by their notes, a number as a number."""
+        if isinstance(v, (int, float, np.integer, np.floating)):
+            text = self.level_text.get(factor, {}).get(float(v))
+            if text is not None:
+                return text
+        return level_words(v)
 
     @property
     def conditions(self) -> list[str]:
@@ -116,6 +130,61 @@ def _factor_level(v):
     return v
 
 
+def quantity_value(v) -> float | None:
+    """A level that is a number, or a quantity such as ``500 kt`` in its canonical unit
+    (tonnes, hours ...: shuttle_sim.units); None for anything else."""
+    if isinstance(v, (bool, np.bool_)):
+        return None
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            pass
+        try:
+            return units.parse_quantity(v, tuple(units.DIMENSIONS)).value
+        except units.UnitError:
+            return None
+    return None
+
+
+def level_words(v) -> str:
+    """A factor level in words: a number as a number, a block of scenario items (a list of
+    disruptions, as cells.csv writes it in JSON or answer.json as data) by their ``note``s,
+    or its fields where an item has none; anything else as written."""
+    if isinstance(v, str) and v[:1] in "[{":
+        try:
+            v = json.loads(v)
+        except ValueError:
+            return v
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
+        return f"{v:,g}"
+    if isinstance(v, dict):
+        v = [v]
+    if isinstance(v, list) and all(isinstance(x, dict) for x in v):
+        if not v:
+            return "none"
+        return "; ".join(str(x["note"]) if x.get("note") else ", ".join(f"{k} {x[k]}" for k in x) for x in v)
+    return str(v)
+
+
+def _quantities(cells: pd.DataFrame, skipped: pd.DataFrame, factors: list[str]) -> dict:
+    """Make numbers of the factors whose levels are all quantities ('300 kt', '600 kt'), in
+    ``cells`` and ``skipped`` in place; return each one's {value: level as written}."""
+    out: dict = {}
+    for f in factors:
+        written = list(cells[f]) + (list(skipped[f]) if f in skipped else [])
+        values = [quantity_value(x) for x in written]
+        if not written or any(x is None for x in values) or all(not isinstance(x, str) for x in written):
+            continue
+        out[f] = {val: str(x) for val, x in zip(values, written)}
+        cells[f] = cells[f].map(quantity_value)
+        if f in skipped:
+            skipped[f] = skipped[f].map(quantity_value)
+    return out
+
+
 def load_sweep(p: Path, target=None) -> SweepData:
     m = _json(p / "manifest.json")
     cells = _csv(p / "cells.csv", dtype={"verdict": str, "status": str}, keep_default_na=False,
@@ -132,6 +201,7 @@ def load_sweep(p: Path, target=None) -> SweepData:
     evaluated = cells["status"].astype(str) == "evaluated"
     skipped = cells[~evaluated].reset_index(drop=True)
     cells = cells[evaluated].reset_index(drop=True)
+    level_text = _quantities(cells, skipped, factors)
     reps = None
     if (p / "replications.csv").exists():
         reps = _csv(p / "replications.csv", dtype={"error": str}, keep_default_na=False, na_values=["nan", "NaN", ""])
@@ -149,6 +219,6 @@ def load_sweep(p: Path, target=None) -> SweepData:
             rm = _json(rp / "manifest.json")
             info = _resolved(rp, rm)
             src = read_source(rp, rm, info.name)
-    return SweepData(p, m, cells, factors, reps, answer, info, src, target, skipped=skipped)
+    return SweepData(p, m, cells, factors, reps, answer, info, src, target, skipped=skipped, level_text=level_text)
 
 

@@ -10,12 +10,13 @@ recommended cell's levels (or the cheapest cell's, when no cell is feasible).
 from __future__ import annotations
 
 import re
+import textwrap
 
 import numpy as np
 import pandas as pd
 
 from ... import kpis as catalogue
-from ..style import BLUE, MARK_COLOURS, OKABE_ITO, legend_below, new_axes, new_figure, styled
+from ..style import BLUE, COST_COLOURS, MARK_COLOURS, OKABE_ITO, legend_below, new_axes, new_figure, styled
 
 SWEEP_KPIS = ("delivered_mt_per_year", "deferred_t", "total_annual_cost_usd")
 _SHORT = {"delivered_mt_per_year": "Delivered", "deferred_t": "Deferred", "total_annual_cost_usd": "Annual cost"}
@@ -28,14 +29,15 @@ def factor_label(path: str) -> str:
     if m:
         return f"{m.group(1)} ships"
     words = {"load_port.berths": "load-port berths", "discharge_port.berths": "discharge-port berths",
-             "load_port.tank_farm.capacity": "load-port tankage", "discharge_port.tank_farm.capacity": "discharge-port tankage"}
+             "load_port.tank_farm.capacity": "load-port tankage", "discharge_port.tank_farm.capacity": "discharge-port tankage",
+             "disruptions": "disruption", "costs.deferred_production.valuation": "deferred production valued as"}
     return words.get(path, path)
 
 
-def _fmt_level(v) -> str:
-    if isinstance(v, (int, float, np.integer, np.floating)) and np.isfinite(v):
-        return f"{v / 1e3:g} kt" if abs(v) >= 1e4 else f"{v:g}"
-    return str(v)
+def settings_words(data, levels: dict) -> str:
+    """``{factor: level}`` in words: ``500 kt load-port tankage, disruption 30-day BTC stop``."""
+    return ", ".join(f"{data.level(f, v)} {factor_label(f)}" if _numeric(data, f) else f"{factor_label(f)} {data.level(f, v)}"
+                     for f, v in levels.items())
 
 
 def anchor(data) -> pd.Series:
@@ -72,36 +74,63 @@ def _scaled(name: str):
     return k.scale, k.unit
 
 
+def condition_anchors(data) -> list[tuple[str, pd.Series]]:
+    """``(condition in words, its anchor cell)`` for each answer: the cell it recommends, or
+    its nearest one; one ``("", anchor)`` for a sweep without conditions."""
+    c = data.cells
+    out = []
+    if data.conditions:
+        for a in data.answers:
+            cell = (a.get("best") if a.get("feasible") else None) or a.get("nearest") or {}
+            name = cell.get("name")
+            if name is not None and (c["cell"] == name).any():
+                out.append((settings_words(data, a.get("condition") or {}), c[c["cell"] == name].iloc[0]))
+    return out or [("", anchor(data))]
+
+
 @styled
 def kpis_vs_factors(data, ax=None):
-    """Each headline KPI (rows) against each numeric factor (columns): mean and 95% CI band."""
+    """Each headline KPI (rows) against each numeric design factor (columns): mean and 95%
+    CI band, the other factors at the recommended cell; with conditions, one line for each
+    condition, the others at that condition's recommended (or nearest) cell."""
     names = [n for n in SWEEP_KPIS if f"{n}.mean" in data.cells]
-    facs = [f for f in data.factors if _numeric(data, f)][:4]
+    facs = [f for f in data.design_factors if _numeric(data, f)][:4]
+    lines = condition_anchors(data)
     if ax is None:
-        fig = new_figure((max(3.0 * len(facs), 6.0), 2.0 * len(names) + 0.8))
+        fig = new_figure((max(3.0 * len(facs), 6.0), 2.0 * len(names) + 0.8 + 0.25 * (len(lines) if lines[0][0] else 0)))
         axes = fig.subplots(len(names), max(len(facs), 1), sharex="col", squeeze=False)
     else:
         axes = np.asarray(ax).reshape(len(names), len(facs))
         fig = axes.flat[0].figure
+    if not facs:
+        for a in axes.flat:
+            a.set_axis_off()
+        axes[0, 0].text(0.5, 0.5, "no numeric design factor to plot against", ha="center", transform=axes[0, 0].transAxes)
+        return fig
     for i, n in enumerate(names):
         scale, unit = _scaled(n)
         tgt = data.target_of(n)
         for j, f in enumerate(facs):
             a = axes[i, j]
-            sl = slice_along(data, f)
-            x = sl[f].to_numpy(dtype=float)
-            xs = 1e-3 if np.nanmax(np.abs(x), initial=0) >= 1e4 else 1.0
-            m = sl[f"{n}.mean"].to_numpy(dtype=float) * scale
-            hw = sl[f"{n}.ci95"].fillna(0).to_numpy(dtype=float) * scale if f"{n}.ci95" in sl else 0 * m
-            a.fill_between(x * xs, m - hw, m + hw, color=BLUE, alpha=0.25, lw=0)
-            a.plot(x * xs, m, "o-", color=BLUE, ms=3.5, lw=1.2)
+            for k, (label, at) in enumerate(lines):
+                sl = slice_along(data, f, at)
+                x = sl[f].to_numpy(dtype=float)
+                m = sl[f"{n}.mean"].to_numpy(dtype=float) * scale
+                hw = sl[f"{n}.ci95"].fillna(0).to_numpy(dtype=float) * scale if f"{n}.ci95" in sl else 0 * m
+                colour = BLUE if len(lines) == 1 else OKABE_ITO[k % len(OKABE_ITO)]
+                a.fill_between(x, m - hw, m + hw, color=colour, alpha=0.2, lw=0)
+                a.plot(x, m, "o-", color=colour, ms=3.5, lw=1.2, label=label or None)
             if tgt is not None:
                 a.axhline(tgt["threshold"] * scale, color=MARK_COLOURS["target"], lw=1, ls="--")
             if i == len(names) - 1:
-                a.set_xlabel(factor_label(f) + (" (kt)" if xs != 1.0 else ""))
+                a.set_xlabel(factor_label(f))
             if j == 0:
                 a.set_ylabel(f"{_SHORT[n]} ({unit})")
-            a.set_xticks(np.unique(x * xs))
+            levels = np.unique(data.cells[f].to_numpy(dtype=float))
+            a.set_xticks(levels, [data.level(f, v) for v in levels])
+    if len(lines) > 1:
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, [textwrap.shorten(t, 70) for t in labels], loc="outside lower center", ncol=1, fontsize=8)
     return fig
 
 
@@ -134,7 +163,12 @@ def _target_grid(data, kpi: str):
 
 
 def _num(v: float) -> str:
-    return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
+    return "0" if v == 0 else f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
+
+
+def _threshold(v: float) -> str:
+    """A target's threshold as written by a person: ``19.5``, ``300,000``, never ``1e+06``."""
+    return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:,.4g}"
 
 
 def statistic_words(t: dict | None) -> str:
@@ -164,9 +198,9 @@ def target_words(t: dict | None, kpi: str) -> str:
     thr = t["threshold"] * (k.scale if k else 1)
     if t["kind"] in ("at_least", "at_most"):
         p = t.get("fraction") or 0.0
-        return (f"{label} {'at least' if t['kind'] == 'at_least' else 'at most'} {thr:,.4g} {unit} in "
+        return (f"{label} {'at least' if t['kind'] == 'at_least' else 'at most'} {_threshold(thr)} {unit} in "
                 f"{100 * p:.0f}% of years")
-    return f"mean {label} {'at least' if t['kind'] == 'mean_at_least' else 'at most'} {thr:,.4g} {unit}"
+    return f"mean {label} {'at least' if t['kind'] == 'mean_at_least' else 'at most'} {_threshold(thr)} {unit}"
 
 
 @styled
@@ -187,8 +221,8 @@ def target_heatmap(data, ax=None):
     thr = t["threshold"] * scale if t else np.nanmedian(v)
     span = np.nanmax(np.abs(v - thr)) if np.isfinite(v).any() else 1.0
     im = ax.imshow(v, cmap="PuOr", vmin=thr - span, vmax=thr + span, aspect="auto")
-    ax.set_xticks(range(est.shape[1]), [_fmt_level(x) for x in est.columns])
-    ax.set_yticks(range(est.shape[0]), [_fmt_level(x) for x in est.index])
+    ax.set_xticks(range(est.shape[1]), [data.level(f1, x) for x in est.columns])
+    ax.set_yticks(range(est.shape[0]), [data.level(f2, x) for x in est.index])
     for (r, c), val in np.ndenumerate(v):
         vd = ver.iat[r, c]
         if np.isfinite(val):
@@ -248,20 +282,18 @@ def cost_vs_throughput(data, ax=None):
 
 
 def best_cells(data, n: int = 5) -> pd.DataFrame:
-    """The ``n`` cheapest cells that meet every target (chosen ones first); when none does,
-    the ``n`` cheapest cells."""
+    """The ``n`` cheapest cells that meet every target (chosen ones first, all of them
+    however many conditions there are); when none does, the ``n`` cheapest cells."""
     f = data.feasible()
     c = data.cells[f] if f.any() else data.cells
     if "objective" in c:
         c = c.sort_values("objective", kind="stable")
     first = c["cell"].isin(data.chosen())
-    return pd.concat([c[first], c[~first]]).head(n)
+    return pd.concat([c[first], c[~first]]).head(max(n, int(first.sum())))
 
 
 def cell_label(data, row: pd.Series, design_only: bool = False) -> str:
-    fs = data.design_factors if design_only else data.factors
-    return ", ".join(f"{_fmt_level(row[f])} {factor_label(f)}" if _numeric(data, f) else f"{factor_label(f)} {row[f]}"
-                     for f in fs)
+    return settings_words(data, {f: row[f] for f in (data.design_factors if design_only else data.factors)})
 
 
 def cost_items(data) -> list[str]:
@@ -273,21 +305,23 @@ def cost_items(data) -> list[str]:
 def cost_breakdown(data, ax=None):
     """Annual cost by item of the cheapest cells that meet the targets (items that are zero
     in all of them left out)."""
-    fig, ax = new_axes(ax, (8.0, 3.6))
     b = best_cells(data)
+    labels = [textwrap.fill(cell_label(data, r), 34, break_on_hyphens=False)  # a long label would squeeze the bars
+              for _, r in b.iterrows()]
+    fig, ax = new_axes(ax, (8.0, max(3.6, 1.6 + 0.3 * sum(lb.count("\n") + 1 for lb in labels))))
     items = [it for it in cost_items(data) if (b[f"{it}.mean"].fillna(0).abs() > 0).any()]
     if not items or not len(b):
         ax.text(0.5, 0.5, "no cost items in cells.csv", ha="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
-    labels = [cell_label(data, r) for _, r in b.iterrows()]
     left = np.zeros(len(b))
     neg = np.zeros(len(b))
     for k, it in enumerate(items):
         w = b[f"{it}.mean"].fillna(0).to_numpy(dtype=float) / 1e6
         base = np.where(w >= 0, left, neg)
         name = catalogue.info(it).label.replace("Cost: ", "") if catalogue.known(it) else it
-        ax.barh(labels[::-1], w[::-1], left=base[::-1], color=OKABE_ITO[k % len(OKABE_ITO)], label=name,
+        colour = COST_COLOURS.get(it[len("cost_"):-len("_usd_per_year")], OKABE_ITO[k % len(OKABE_ITO)])
+        ax.barh(labels[::-1], w[::-1], left=base[::-1], color=colour, label=name,
                 edgecolor="white")
         left += np.where(w >= 0, w, 0)
         neg += np.where(w < 0, w, 0)
@@ -317,7 +351,7 @@ def marginal_values(data) -> pd.DataFrame:
         up = sl[sl[f] > a[f]]
         step = next(((w, s) for pat, w, s in _STEPS if re.fullmatch(pat, f)), None)
         row = {"change": step[0] if step else f"next level of {f}", "factor": factor_label(f),
-               "from": _fmt_level(a[f]), "to": _fmt_level(up.iloc[0][f]) if len(up) else "highest level swept"}
+               "from": data.level(f, a[f]), "to": data.level(f, up.iloc[0][f]) if len(up) else "highest level swept"}
         per = (up.iloc[0][f] - a[f]) / step[1] if len(up) and step else 1.0
         for n in MARGINAL_KPIS:
             col = f"{n}.mean"
@@ -347,7 +381,7 @@ def cell_table(data) -> tuple[pd.DataFrame, dict[str, str]]:
         c[f"target.{t}.verdict"] = c[f"target.{t}.verdict"].map(lambda v: _VERDICT.get(str(v), str(v)))
         named[f"target.{t}.verdict"] = f"target on {(catalogue.info(t).label if catalogue.known(t) else t).lower()}"
     for f in data.factors:
-        c[f] = c[f].map(_fmt_level)
+        c[f] = c[f].map(lambda v, f=f: data.level(f, v))
     cols = [*data.factors, *[k for k in named if k in c], "meets targets"]
     out = c[cols].rename(columns={**named, **{f: factor_label(f) for f in data.factors}})
     fmt = {"delivered (Mt/yr)": "{:,.2f}", "deferred (kt)": "{:,.0f}", "annual cost (M USD/yr)": "{:,.1f}",
