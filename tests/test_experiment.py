@@ -134,10 +134,10 @@ def test_failed_replication_is_recorded_and_the_study_goes_on(monkeypatch):
 
     real = ex.simulate
 
-    def flaky(scenario, seed, replication, horizon_h):
+    def flaky(scenario, seed, replication, horizon_h, closures=True):
         if replication == 2:
             raise RuntimeError("boom")
-        return real(scenario, seed=seed, replication=replication, horizon_h=horizon_h)
+        return real(scenario, seed=seed, replication=replication, horizon_h=horizon_h, closures=closures)
 
     monkeypatch.setattr(ex, "simulate", flaky)
     exp = run_experiment(noisy(), 5, seed=1)
@@ -310,3 +310,14 @@ def test_simulate_frees_its_worlds_before_it_returns():
         gc.enable()
     gc.collect()
     assert worlds() == 0
+
+
+def test_a_study_skips_the_closure_spells_and_nothing_else():
+    """``simulate(closures=False)`` (what a study's worker runs) leaves out only the list of
+    weather-closure spells: KPIs, voyages and traces are the same to the bit."""
+    s = ss.load_scenario(CONFIGS / "kcts_concept.yaml")
+    full = ss.simulate(s, seed=3, horizon_h=s.warmup_h + 2000.0)
+    lean = ss.simulate(s, seed=3, horizon_h=s.warmup_h + 2000.0, closures=False)
+    assert full.weather_closures and not lean.weather_closures
+    assert lean.kpis == full.kpis and lean.voyages == full.voyages and lean.tankers == full.tankers
+    assert all(np.array_equal(lean.traces[k][i], full.traces[k][i]) for k in full.traces for i in (0, 1))

@@ -45,7 +45,7 @@ def storage_kpis(scenario: Scenario, lifted_by_role: dict[str, Scenario], seed: 
     """Peak stock and remaining deferral of one replication with each farm lifted."""
     out = {}
     for role in ROLES:
-        res = simulate(lifted_by_role[role], seed=seed, replication=replication, horizon_h=horizon_h)
+        res = simulate(lifted_by_role[role], seed=seed, replication=replication, horizon_h=horizon_h, closures=False)
         out[f"{role}_tank_peak_needed_t"] = res.kpis[f"{role}_tank_level_max_t"]
         out[f"{role}_tank_peak_deferred_t"] = res.kpis["deferred_t"]
     return out

@@ -69,7 +69,7 @@ def run_task(task: Task) -> list[Record]:
         rec = Record(r, task.seed, cell=task.cell)
         t0 = time.perf_counter()
         try:
-            res = simulate(scenario, seed=task.seed, replication=r, horizon_h=task.horizon_h)
+            res = simulate(scenario, seed=task.seed, replication=r, horizon_h=task.horizon_h, closures=False)
             kpis = dict(res.kpis)
             levels = daily_levels(res.traces, task.horizon_h)
             if task.storage:
