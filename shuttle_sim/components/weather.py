@@ -34,16 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-
-def lfilter(b, a, x):
-    """:func:`scipy.signal.lfilter`, imported on first use: ``scipy.signal`` costs about
-    0.75 s to import, which ``--help``, ``validate`` and runs without synthetic weather
-    should not pay."""
-    from scipy.signal import lfilter as _lfilter
-
-    return _lfilter(b, a, x)
-
-
+from ..linear_filter import lfilter  # scipy.signal.lfilter, without scipy.signal's 0.5 s import
 from ..rng import Stream, Streams
 from .availability import Availability
 
