@@ -32,6 +32,20 @@ def source_id(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
+_WORD = 2**32
+
+
+def _entropy(words: tuple[int, ...]):
+    """``words`` as SeedSequence entropy.  SeedSequence turns a list of ints into 32-bit
+    words, one per int below 2**32, one by one; a uint32 array of the same words is taken
+    as it is: the same pool, the same streams (``tests/test_crn.py``), and a generator in
+    ~10.5 µs instead of ~13.4 (about 38 a replication).  An int of 2**32 or more spans
+    several words: the list form then."""
+    if all(0 <= w < _WORD for w in words):
+        return np.array(words, dtype=np.uint32)
+    return list(words)
+
+
 class Streams:
     """Factory of named generators for one (root seed, replication) pair."""
 
@@ -43,8 +57,8 @@ class Streams:
 
     def generator(self, name: str, index: int = 0) -> np.random.Generator:
         """The numpy generator of source ``name``, entity ``index``; a fresh one each call."""
-        seq = np.random.SeedSequence([self.root_seed, self.replication, source_id(name), int(index)])
-        return np.random.Generator(np.random.PCG64(seq))
+        words = (self.root_seed, self.replication, source_id(name), int(index))
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(_entropy(words))))
 
     def get(self, name: str, index: int = 0) -> "Stream":
         """The scalar stream of source ``name``, entity ``index`` (see :class:`Stream`)."""

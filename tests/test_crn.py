@@ -6,6 +6,8 @@ berth, site), so a variant that adds a ship changes only the draws of what it ad
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from shuttle_sim.model import World
@@ -86,3 +88,17 @@ def test_a_sites_weather_does_not_depend_on_which_other_sites_a_scenario_has():
             continue
         assert np.array_equal(wa.weather.wind_m_per_s[site], wc.weather.wind_m_per_s[site]), site
         assert np.array_equal(wa.weather.hs_m[site], wc.weather.hs_m[site]), site
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**40), st.integers(0, 2**33), st.text(max_size=12), st.integers(0, 2**33))
+def test_a_streams_seed_is_numpys_seedsequence_of_its_four_numbers(seed, replication, name, index):
+    """``Streams.generator`` seeds PCG64 from ``SeedSequence([seed, replication, crc32(name),
+    index])`` exactly as written in ``rng.py``: handing SeedSequence the numbers as a uint32
+    array (the fast path, every number below 2**32) or as a list (any of them larger) gives
+    the same draws as the plain list."""
+    from shuttle_sim.rng import Streams, source_id
+
+    ours = Streams(seed, replication).generator(name, index)
+    plain = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, replication, source_id(name), index])))
+    assert np.array_equal(ours.random(4), plain.random(4))
