@@ -143,3 +143,18 @@ def test_window_by_hand(mask, t, L, start):
 ])
 def test_work_end_by_hand(mask, t, work, end):
     assert Availability.from_mask(np.array(mask)).work_end(t, work) == end
+
+
+@settings(max_examples=300, deadline=None)
+@given(mask=st.lists(st.booleans(), min_size=0, max_size=40), step=st.sampled_from([1.0, 0.5, 3.0]))
+def test_from_mask_is_the_masks_runs_of_up_hours(mask, step):
+    """Up intervals are the runs of True, each ``[i, j) * step``; the time after the series
+    is up (joined to a final run of True).  Brute force, hour by hour."""
+    starts, ends = [], []
+    for i, ok in enumerate(mask + [True]):
+        if ok and (i == 0 or not mask[i - 1]):
+            starts.append(i * step)
+        if not ok and i > 0 and mask[i - 1]:
+            ends.append(i * step)
+    a = Availability.from_mask(np.array(mask, dtype=bool), step)
+    assert (a.starts, a.ends) == (starts, ends + [math.inf])

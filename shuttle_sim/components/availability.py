@@ -98,11 +98,15 @@ class Availability:
         """From a boolean series on a regular grid: ``up[i]`` holds on
         ``[i * step_h, (i + 1) * step_h)``; after the series the timeline is up."""
         up = np.asarray(up, dtype=bool)
-        padded = np.concatenate(([False], up, [True])).astype(np.int8)
-        d = np.diff(padded)
-        starts = (np.flatnonzero(d == 1) * step_h).tolist()
-        ends = (np.flatnonzero(d == -1) * step_h).tolist() + [INF]
-        return cls(starts, ends)
+        n = up.size
+        edges = np.flatnonzero(up[1:] != up[:-1]) + 1  # where the series changes (one pass)
+        rising = up[edges]
+        starts = edges[rising]
+        if n and up[0]:
+            starts = np.concatenate(([0], starts))
+        if not n or not up[-1]:
+            starts = np.concatenate((starts, [n]))  # up after the series
+        return cls((starts * step_h).tolist(), (edges[~rising] * step_h).tolist() + [INF])
 
     @classmethod
     def from_downs(cls, downs: Iterable[tuple[float, float]]) -> "Availability":
