@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -106,6 +107,19 @@ class Kpi:
     unit: str
     headline: bool = False
     params: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The values the KPI can take, by what it measures: a fraction of time in [0, 1];
+        a stock change or a cost (items may be credits) any real; every other KPI (an
+        amount, a count, hours, a level, a rate) >= 0.  A confidence bound on a mean is
+        clipped to them (:mod:`shuttle_sim.study.targets`): a mean deferral is never below
+        0 t, whatever a t interval says."""
+        if self.pattern in _SIGNED or self.group == "costs":
+            return -math.inf, math.inf
+        if self.name.endswith("_frac"):
+            return 0.0, 1.0
+        return 0.0, math.inf
 
     @property
     def scale(self) -> float:
@@ -211,6 +225,9 @@ _ENTRIES: tuple[tuple[str, str, str, str, bool], ...] = (
     ("cost_per_tonne_usd", "costs", "Cost per tonne delivered", "USD/t", True),
     ("cost_{item}_usd_per_year", "costs", "Cost: {item}", "USD/yr", False),
 )
+
+#: Patterns whose KPI can be negative (the catalogue's other KPIs, costs aside, cannot).
+_SIGNED = frozenset({"{role}_stock_change_t", "station_stock_change_t"})
 
 _PLACEHOLDER = {
     "role": "(?P<role>load|discharge)",

@@ -15,8 +15,9 @@ from .conftest import CONFIGS
 
 
 @pytest.fixture(scope="module")
-def produced() -> dict[str, list[str]]:
-    return {p.stem: list(ss.simulate(ss.load_scenario(p), seed=1, horizon_h=24 * 60).kpis)
+def produced() -> dict[str, dict[str, float]]:
+    """Each shipped scenario's KPIs (name -> value) over 60 days."""
+    return {p.stem: dict(ss.simulate(ss.load_scenario(p), seed=1, horizon_h=24 * 60).kpis)
             for p in sorted(CONFIGS.glob("*.yaml")) if p.stem != "costs"}
 
 
@@ -28,6 +29,17 @@ def test_every_kpi_of_every_shipped_scenario_is_catalogued_exactly_once(produced
             # a name may match a generic pattern too, but the first match must be the only
             # exact-name entry or the intended pattern: no two *exact* entries for one name
             assert sum(1 for p in matches if "{" not in p) <= 1, (n, matches)
+
+
+def test_every_value_lies_within_its_kpis_bounds(produced):
+    """The bounds a confidence bound is clipped to (``Kpi.bounds``) hold for what the model
+    produces: a KPI called non-negative never comes out negative, a fraction never above 1."""
+    for scenario, values in produced.items():
+        for n, v in values.items():
+            lo, hi = kpis.info(n).bounds
+            assert lo <= v <= hi, (scenario, n, v, (lo, hi))
+    signed = [n for values in produced.values() for n in values if kpis.info(n).bounds[0] < 0]
+    assert "load_stock_change_t" in signed  # a stock can fall: not bounded below
 
 
 def test_units_follow_the_name_suffix(produced):

@@ -138,3 +138,74 @@ def test_quantity_levels_and_conditions_read_as_written(tmp_path):
     assert all(len([ln for ln in a.get_lines() if isinstance(ln, Line2D) and ln.get_marker() == "o"]) == 2
                for a in drawn)  # one line per condition
     assert set(COST_COLOURS) == set(COST_ITEMS) and len(set(COST_COLOURS.values())) == len(COST_ITEMS)
+
+
+def test_conditions_read_by_colour_and_valuations_by_line_style(tmp_path):
+    """Figure 1: a colour per simulated condition (a disruption), a line style per cost-model
+    condition (a valuation), and a simulated KPI's line drawn once for both valuations (it is
+    the same: the cells share their replications); the cost row keeps both.  Figure 2: each
+    condition's own Pareto front, never a line from one condition's cell to another's.
+    The storage_buffer report had six overlapping lines for three and one front across
+    three disruptions."""
+    from .conftest import cycle_dict
+
+    text = STUDY.replace("  load_port.berths: [1, 2]\n", (
+        "  load_port.berths: [1, 2]\n"
+        "  disruptions:\n"
+        "    - [{target: offtake, start: 2025-02-01, end: 2025-02-05, factor: 0, note: short stop}]\n"
+        "    - [{target: tanker, index: 0, start: 2025-02-01, end: 2025-06-01, factor: 0, note: ship laid up}]\n"
+        "  costs.deferred_production.valuation: [deferred, lost]\n"
+        "conditions: [disruptions, costs.deferred_production.valuation]\n"))
+    out = tmp_path / "out"
+    assert main(["sweep", str(toy(tmp_path, text, cycle_dict(start_date="2025-01-01"))), "--out", str(out),
+                 "--workers", "1", "--quiet", "--grid"]) == 0
+    d = rdata.load(out)
+    assert len(d.answers) == 4 and d.conditions == ["disruptions", "costs.deferred_production.valuation"]
+    fig = fsweep.kpis_vs_factors(d)
+    rows = [a for a in fig.axes if a.has_data()]
+    lines = {a: [ln for ln in a.get_lines() if ln.get_marker() == "o"] for a in rows}
+    names = [n for n in fsweep.SWEEP_KPIS if f"{n}.mean" in d.cells]
+    cost_axes = [a for a in rows if names[a.get_subplotspec().rowspan.start] == "total_annual_cost_usd"]
+    assert cost_axes and all(len(lines[a]) == 4 for a in cost_axes)  # every condition
+    assert all({ln.get_linestyle() for ln in lines[a]} == {"-", "--"} for a in cost_axes)
+    for a in rows:
+        colours = {ln.get_color() for ln in lines[a]}
+        assert len(colours) == 2  # one per disruption, in every row
+        if a not in cost_axes:
+            # the anchors of both valuations hold the other factor at the same level here (the
+            # toy defers nothing, so both valuations cost the same): one line per disruption
+            assert len(lines[a]) == 2, a.get_ylabel()
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == ["disruption short stop", "disruption ship laid up", "deferred production valued as deferred",
+                      "deferred production valued as lost", "target"]
+
+    fig2 = fsweep.cost_vs_throughput(d)
+    ax = fig2.axes[0]
+    c = d.cells
+    conds: dict = {}  # (x, y) -> the conditions with a cell there (valuations coincide: nothing is deferred)
+    for x, y, (_, r) in zip(c["delivered_mt_per_year.mean"], c["total_annual_cost_usd.mean"] / 1e6, c.iterrows()):
+        conds.setdefault((round(x, 9), round(y, 9)), set()).add((r["disruptions"], r["costs.deferred_production.valuation"]))
+    assert len({frozenset(v) for v in conds.values()}) >= 2  # the disruptions move the cells: a front could mix them
+    fronts = [ln for ln in ax.get_lines() if ln.get_marker() in ("None", "", None) and len(set(ln.get_xdata())) > 1]
+    assert fronts
+    for ln in fronts:
+        shared = set.intersection(*[conds[(round(x, 9), round(y, 9))] for x, y in zip(ln.get_xdata(), ln.get_ydata())])
+        assert shared, "a Pareto front joins cells of different conditions"
+
+
+def test_an_answer_leaves_out_a_bound_at_the_kpis_own_limit():
+    """A mean deferral's lower bound clipped to 0 t says nothing ("above 0"), and a KPI the
+    same in every year has no interval to speak of (the storage_buffer answer read "above
+    -2,198" and "above 0 and below 0")."""
+    from shuttle_sim.report.answer import _assessment
+
+    t = {"kpi": "deferred_t", "kind": "mean_at_most", "threshold": 1e6, "fraction": None, "verdict": "met"}
+    assert "(below 21,583 with 90% confidence), <b>met</b>" in _assessment({**t, "estimate": 9693.0, "low": 0.0,
+                                                                            "high": 21583.0}, 0.9)
+    both = _assessment({**t, "estimate": 930444.0, "low": 897993.0, "high": 962896.0}, 0.9)
+    assert "(above 897,993 and below 962,896, each with 90% confidence)" in both
+    assert "mean 0 t (the same in every simulated year)" in _assessment({**t, "estimate": 0.0, "low": 0.0, "high": 0.0},
+                                                                         0.9)
+    f = {"kpi": "tanker_weather_frac", "kind": "mean_at_least", "threshold": 0.5, "fraction": None, "verdict": "met",
+         "estimate": 0.97, "low": 0.93, "high": 1.0}
+    assert "(above 93.00 with 90% confidence)" in _assessment(f, 0.9)  # a fraction's mean is at most 100%

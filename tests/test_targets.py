@@ -78,6 +78,25 @@ def test_mean_target_by_hand():
     assert stats.t.ppf(0.9, n - 1) * math.sqrt(10 / n) < 1 <= stats.t.ppf(0.9, n - 2) * math.sqrt(10 / (n - 1))
 
 
+def test_mean_bounds_are_clipped_to_the_kpis_range():
+    """Deferral in 1 year of 5: the t interval reaches below 0 t, a mean deferral cannot.
+    By hand: mean 20, sd sqrt(2000) = 44.72, half-width t(0.9, 4) 44.72 / sqrt(5) = 30.66."""
+    y = [0.0, 0.0, 100.0, 0.0, 0.0]
+    hw = stats.t.ppf(0.9, 4) * math.sqrt(2000) / math.sqrt(5)
+    a = assess(y, T("deferred_t", "mean_at_most", 60.0), 0.9)
+    assert (a.estimate, a.low, a.high) == pytest.approx((20.0, 0.0, 20 + hw))
+    assert 20 - hw < 0 and a.verdict == "met"
+    # ... a target at its boundary is then decided, as it must be: a mean deferral >= 0 t
+    assert assess(y, T("deferred_t", "mean_at_least", 0.0), 0.9).verdict == "met"
+    # a fraction's mean is at most 1; a stock change may be negative (not clipped)
+    f = assess([1.0, 1.0, 0.9], T("tanker_weather_frac", "mean_at_least", 0.5), 0.9)
+    assert f.high == 1.0 and f.low < 1.0
+    s = assess(y, T("load_stock_change_t", "mean_at_most", 60.0), 0.9)
+    assert s.low == pytest.approx(20 - hw)
+    # a KPI the catalogue does not know keeps its t bounds
+    assert assess(y, T("my_own_kpi", "mean_at_most", 60.0), 0.9).low == pytest.approx(20 - hw)
+
+
 def toy_cells():
     """A deterministic toy: throughput min(5 x ships, 4 x berths) Mt/yr, cost 3 per ship
     + 2 per berth.  Target 11 Mt/yr: feasible cells need ships >= 3 and berths >= 3; the

@@ -98,9 +98,16 @@ def _assessment(t: dict, conf: float) -> str:
     k = catalogue.info(t["kpi"]) if catalogue.known(t["kpi"]) else None
     sc, unit = (k.scale, k.unit) if k else (1.0, "")
     lo, hi = t.get("low"), t.get("high")
-    ci = (f" (above {_num(lo * sc)} and below {_num(hi * sc)}, each with {100 * conf:.0f}% confidence)"
-          if lo is not None and hi is not None
-          and math.isfinite(lo) and math.isfinite(hi) else "")
+    if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
+        ci = ""
+    elif lo == hi == t["estimate"] and t["kind"].startswith("mean"):
+        ci = " (the same in every simulated year)"  # no spread: a t bound has nothing to say
+    else:
+        floor, ceiling = k.bounds if k else (-math.inf, math.inf)
+        sides = ([f"above {_num(lo * sc)}"] if lo > floor else []) + ([f"below {_num(hi * sc)}"] if hi < ceiling else [])
+        # a bound at the KPI's own limit (a mean deferral is above 0 t) says nothing: left out
+        ci = (f" ({' and '.join(sides)}{', each' if len(sides) == 2 else ''} with {100 * conf:.0f}% confidence)"
+              if sides else "")
     verdict = {"met": "met", "missed": "missed", "undecided": "not yet decided"}.get(t["verdict"], t["verdict"])
     return f"{target_words(t, t['kpi'])}: {statistic_words(t)} {_num(t['estimate'] * sc)} {unit}{ci}, <b>{verdict}</b>"
 

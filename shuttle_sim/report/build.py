@@ -181,7 +181,9 @@ def _sweep_figures(d) -> list[FigureSpec]:
     out = [FigureSpec("kpis-vs-factors", "Each KPI against each factor", sweep.kpis_vs_factors, lambda d: (
         "Rows: delivered Mt/yr, deferred production and total annual cost; columns: the sweep's numeric design factors, "
         "the others held at the recommended cell (the nearest one when none meets the targets); with conditions, one "
-        "line per condition, at its own recommended cell. A level an adaptive search did not need to run has no "
+        "line per condition, at its own recommended cell: its colour is the simulated condition (a disruption), its "
+        "line style the cost model's (a valuation), which changes costs only, so delivered and deferred tonnes show "
+        "one line for each colour. A level an adaptive search did not need to run has no "
         "point. Bands are 95% CIs of the mean "
         "over the cell's simulated years: where neighbouring bands overlap the step makes no clear difference. "
         "Dashed red lines are targets."))]
@@ -197,7 +199,9 @@ def _sweep_figures(d) -> list[FigureSpec]:
             FigureSpec("cost-throughput", "Cost against throughput", sweep.cost_vs_throughput, lambda d: (
                 "Each point is a cell (means over its simulated years): filled ones meet every target with the study's "
                 "confidence. The line joins cells no other cell beats on both throughput and cost (the Pareto front); "
-                "the star is the recommendation (one per condition).")),
+                "with conditions, each condition has its own points and front, in its colour and line style as in "
+                "Figure 1 (a front joins designs one can choose between, under one condition). "
+                "The star is the recommendation (one per condition).")),
             FigureSpec("cost-breakdown", "Cost breakdown", sweep.cost_breakdown, lambda d: (
                 "Annual cost by item of the cheapest cells that meet every target, recommended first (the cheapest cells "
                 "when none does): which items separate them. Items that are zero in all of them are left out; a "

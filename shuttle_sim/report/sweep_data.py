@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,10 @@ class SweepData:
     #: per factor whose levels are quantities ('500 kt'): each level's value in its canonical
     #: unit (the number :attr:`cells` holds, to order and plot) -> the level as written
     level_text: dict = field(default_factory=dict)
+    #: how a study file names a factor of the cost model (``costs.deferred_production.valuation``):
+    #: it changes costs, never a simulated KPI (``shuttle_sim.config.study.COST_PREFIX``, which
+    #: this layer does not import: it would load the config layer)
+    COST_PREFIX: ClassVar[str] = "costs."
 
     def level(self, factor: str, v) -> str:
         """A level of ``factor`` in words: as the study wrote it (``1.5 Mt``), a block of

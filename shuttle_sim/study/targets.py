@@ -27,6 +27,8 @@ from typing import Mapping, Optional, Protocol, Sequence
 import numpy as np
 from scipy import stats as _st
 
+from .. import kpis as catalogue
+
 __all__ = [
     "TargetLike", "Assessment", "assess", "assess_cell", "cell_verdict", "quantile_bounds", "answer", "answers_by_condition",
     "supply_ceiling_t_per_year", "check_supply", "limiting_factor",
@@ -118,6 +120,16 @@ def _mean_bounds(y: np.ndarray, c: float) -> tuple[float, float, float]:
     return m, m - hw, m + hw
 
 
+def _clipped(kpi: str, low: float, high: float) -> tuple[float, float]:
+    """A mean's t bounds clipped to the values the KPI can take (``Kpi.bounds``: a mean
+    deferral is never below 0 t).  Each one-sided bound keeps its confidence: the mean
+    lies within the KPI's range with certainty, so ``P(max(low, a) <= mu) = P(low <= mu)``."""
+    if not catalogue.known(kpi):
+        return low, high
+    a, b = catalogue.info(kpi).bounds
+    return min(max(low, a), b), max(min(high, b), a)
+
+
 def _mean_to_settle(y: np.ndarray, threshold: float, c: float) -> Optional[int]:
     n = y.size
     if n < 2:
@@ -138,6 +150,7 @@ def assess(values: Sequence[float], target: TargetLike, confidence: float) -> As
     n, t, c = int(y.size), target, confidence
     if t.kind in MEAN_KINDS:
         est, lo, hi = _mean_bounds(y, c)
+        lo, hi = _clipped(t.kpi, lo, hi)
         if t.kind == "mean_at_least":
             verdict = "met" if lo >= t.threshold else "missed" if hi < t.threshold else "undecided"
         else:

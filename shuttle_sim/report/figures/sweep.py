@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ... import kpis as catalogue
-from ..style import BLUE, COST_COLOURS, MARK_COLOURS, OKABE_ITO, legend_below, new_axes, new_figure, styled
+from ..style import (BLUE, COST_COLOURS, MARK_COLOURS, OKABE_ITO, VERMILLION, YELLOW, legend_below, new_axes, new_figure,
+                     styled)
 
 SWEEP_KPIS = ("delivered_mt_per_year", "deferred_t", "total_annual_cost_usd")
 _SHORT = {"delivered_mt_per_year": "Delivered", "deferred_t": "Deferred", "total_annual_cost_usd": "Annual cost"}
@@ -51,14 +52,18 @@ def anchor(data) -> pd.Series:
     return c.sort_values("objective").iloc[0] if "objective" in c and len(c) else c.iloc[0]
 
 
-def slice_along(data, factor: str, others_at: pd.Series | None = None) -> pd.DataFrame:
-    """Cells varying ``factor`` with every other factor at the anchor's level, by level."""
+def slice_along(data, factor: str, others_at: pd.Series | None = None, free: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Cells varying ``factor`` with every other factor at the anchor's level, by level;
+    factors in ``free`` may be at any level, the first cell found at each level of
+    ``factor`` kept (for a simulated KPI, the cost model's conditions: cells that differ
+    only in them share their replications, so any one of them will do)."""
     a = anchor(data) if others_at is None else others_at
     m = pd.Series(True, index=data.cells.index)
     for f in data.factors:
-        if f != factor:
+        if f != factor and f not in free:
             m &= data.cells[f] == a[f]
-    return data.cells[m].sort_values(factor)
+    out = data.cells[m].sort_values(factor, kind="stable")
+    return out.drop_duplicates(factor) if free else out
 
 
 def _numeric(data, f: str) -> bool:
@@ -74,9 +79,9 @@ def _scaled(name: str):
     return k.scale, k.unit
 
 
-def condition_anchors(data) -> list[tuple[str, pd.Series]]:
-    """``(condition in words, its anchor cell)`` for each answer: the cell it recommends, or
-    its nearest one; one ``("", anchor)`` for a sweep without conditions."""
+def condition_anchors(data) -> list[tuple[dict, pd.Series]]:
+    """``(condition {factor: level}, its anchor cell)`` for each answer: the cell it
+    recommends, or its nearest one; one ``({}, anchor)`` for a sweep without conditions."""
     c = data.cells
     out = []
     if data.conditions:
@@ -84,20 +89,62 @@ def condition_anchors(data) -> list[tuple[str, pd.Series]]:
             cell = (a.get("best") if a.get("feasible") else None) or a.get("nearest") or {}
             name = cell.get("name")
             if name is not None and (c["cell"] == name).any():
-                out.append((settings_words(data, a.get("condition") or {}), c[c["cell"] == name].iloc[0]))
-    return out or [("", anchor(data))]
+                out.append((dict(a.get("condition") or {}), c[c["cell"] == name].iloc[0]))
+    return out or [({}, anchor(data))]
+
+
+#: line styles of the cost model's own conditions (``costs.`` factors: a valuation of deferred
+#: production ...), which change costs but no simulated KPI
+_DASHES = ("-", "--", ":", "-.")
+#: colours of the simulated conditions: Okabe-Ito without the target's vermillion, yellow
+#: (faint on white) last
+_CONDITION_COLOURS = tuple(c for c in OKABE_ITO if c not in (VERMILLION, YELLOW)) + (YELLOW,)
+
+
+def condition_styles(data, conditions: list[dict]) -> tuple[list[tuple[str, str]], list, list[str]]:
+    """How Figure 1 draws each condition: its colour says the simulated condition (a
+    disruption ...), its line style the cost model's (factors under ``costs.``), so that
+    conditions that differ in valuation only, and so share every simulated KPI, read as one
+    colour.  Returns each condition's ``(colour, line style)``, the legend handles and
+    their labels."""
+    from matplotlib.lines import Line2D
+
+    costs = [f for f in data.conditions if f.startswith(data.COST_PREFIX)]
+    sims = [f for f in data.conditions if f not in costs]
+    key = lambda cond, fs: tuple(repr(cond.get(f)) for f in fs)  # noqa: E731 (levels may be lists)
+    sim_keys = list(dict.fromkeys(key(c, sims) for c in conditions))
+    cost_keys = list(dict.fromkeys(key(c, costs) for c in conditions))
+    one = len(sim_keys) == 1
+    styles = [(BLUE if one else _CONDITION_COLOURS[sim_keys.index(key(c, sims)) % len(_CONDITION_COLOURS)],
+               _DASHES[cost_keys.index(key(c, costs)) % len(_DASHES)]) for c in conditions]
+    handles, labels = [], []
+    if sims and not one:
+        for k in sim_keys:
+            i = [key(c, sims) for c in conditions].index(k)
+            handles.append(Line2D([], [], color=styles[i][0], marker="o", ms=3.5, lw=1.2))
+            labels.append(settings_words(data, {f: conditions[i][f] for f in sims if f in conditions[i]}))
+    if costs and len(cost_keys) > 1:
+        for k in cost_keys:
+            i = [key(c, costs) for c in conditions].index(k)
+            handles.append(Line2D([], [], color="#555555", ls=styles[i][1], lw=1.2))
+            labels.append(settings_words(data, {f: conditions[i][f] for f in costs if f in conditions[i]}))
+    return styles, handles, labels
 
 
 @styled
 def kpis_vs_factors(data, ax=None):
     """Each headline KPI (rows) against each numeric design factor (columns): mean and 95%
     CI band, the other factors at the recommended cell; with conditions, one line for each
-    condition, the others at that condition's recommended (or nearest) cell."""
+    condition, the others at that condition's recommended (or nearest) cell: a colour for
+    each simulated condition, a line style for each of the cost model's (a line that a
+    simulated KPI draws twice, for two valuations, is drawn once)."""
     names = [n for n in SWEEP_KPIS if f"{n}.mean" in data.cells]
     facs = [f for f in data.design_factors if _numeric(data, f)][:4]
     lines = condition_anchors(data)
+    styles, handles, labels = condition_styles(data, [c for c, _ in lines])
+    free = tuple(c for c in data.conditions if c.startswith(data.COST_PREFIX))
     if ax is None:
-        fig = new_figure((max(3.0 * len(facs), 6.0), 2.0 * len(names) + 0.8 + 0.25 * (len(lines) if lines[0][0] else 0)))
+        fig = new_figure((max(3.0 * len(facs), 6.0), 2.0 * len(names) + 0.8 + 0.25 * len(handles)))
         axes = fig.subplots(len(names), max(len(facs), 1), sharex="col", squeeze=False)
     else:
         axes = np.asarray(ax).reshape(len(names), len(facs))
@@ -110,16 +157,21 @@ def kpis_vs_factors(data, ax=None):
     for i, n in enumerate(names):
         scale, unit = _scaled(n)
         tgt = data.target_of(n)
+        simulated = catalogue.info(n).group != "costs"  # the same whatever the valuation
         for j, f in enumerate(facs):
             a = axes[i, j]
-            for k, (label, at) in enumerate(lines):
-                sl = slice_along(data, f, at)
+            drawn: list[tuple[str, bytes, bytes]] = []
+            for (_, at), (colour, dash) in zip(lines, styles):
+                sl = slice_along(data, f, at, free if simulated else ())
                 x = sl[f].to_numpy(dtype=float)
                 m = sl[f"{n}.mean"].to_numpy(dtype=float) * scale
                 hw = sl[f"{n}.ci95"].fillna(0).to_numpy(dtype=float) * scale if f"{n}.ci95" in sl else 0 * m
-                colour = BLUE if len(lines) == 1 else OKABE_ITO[k % len(OKABE_ITO)]
+                seen = (colour, x.tobytes(), m.tobytes())
+                if simulated and seen in drawn:
+                    continue  # another valuation of the same simulated line: drawn already
+                drawn.append(seen)
                 a.fill_between(x, m - hw, m + hw, color=colour, alpha=0.2, lw=0)
-                a.plot(x, m, "o-", color=colour, ms=3.5, lw=1.2, label=label or None)
+                a.plot(x, m, marker="o", ls=dash, color=colour, ms=3.5, lw=1.2)
             if tgt is not None:
                 a.axhline(tgt["threshold"] * scale, color=MARK_COLOURS["target"], lw=1, ls="--")
             if i == len(names) - 1:
@@ -128,8 +180,13 @@ def kpis_vs_factors(data, ax=None):
                 a.set_ylabel(f"{_SHORT[n]} ({unit})")
             levels = np.unique(data.cells[f].to_numpy(dtype=float))
             a.set_xticks(levels, [data.level(f, v) for v in levels])
-    if len(lines) > 1:
-        handles, labels = axes[0, 0].get_legend_handles_labels()
+    targets = [data.target_of(n) for n in names if data.target_of(n) is not None]
+    if handles and targets:
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], color=MARK_COLOURS["target"], ls="--", lw=1))
+        labels.append("target" if len(targets) == 1 else "targets")
+    if handles:
         fig.legend(handles, [textwrap.shorten(t, 70) for t in labels], loc="outside lower center", ncol=1, fontsize=8)
     return fig
 
@@ -252,8 +309,11 @@ def pareto(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 @styled
 def cost_vs_throughput(data, ax=None):
-    """Annual cost against throughput: feasible cells filled, the Pareto front, the choice."""
-    fig, ax = new_axes(ax, (8.0, 4.0))
+    """Annual cost against throughput: feasible cells filled, the Pareto front, the choice.
+    With conditions, each condition's cells and front in that condition's colour and line
+    style (as Figure 1): a front joins designs that can be chosen between, so it never joins
+    a cell of one disruption to a cell of another."""
+    fig, ax = new_axes(ax, (8.0, 4.0 + 0.2 * len(data.conditions)))
     c = data.cells
     if "total_annual_cost_usd.mean" not in c or "delivered_mt_per_year.mean" not in c:
         ax.text(0.5, 0.5, "no costs in cells.csv", ha="center", transform=ax.transAxes)
@@ -262,22 +322,45 @@ def cost_vs_throughput(data, ax=None):
     x = c["delivered_mt_per_year.mean"].to_numpy(dtype=float)
     y = c["total_annual_cost_usd.mean"].to_numpy(dtype=float) / 1e6
     ok = data.feasible().to_numpy()
-    ax.scatter(x[~ok], y[~ok], facecolors="none", edgecolors="#777777", s=24, label="fails a target (or not shown to meet it)")
-    ax.scatter(x[ok], y[ok], color=BLUE, s=24, label="meets every target")
-    fr = pareto(x, y)
-    fr = fr[np.argsort(x[fr])]
-    ax.plot(x[fr], y[fr], color="black", lw=1, label="Pareto front")
+    groups = condition_anchors(data)
+    styles, handles, labels = condition_styles(data, [g for g, _ in groups])
+    for (_, at), (colour, dash) in zip(groups, styles):
+        if data.conditions:
+            mine = np.ones(len(c), dtype=bool)
+            for f in data.conditions:
+                mine &= (c[f] == at[f]).to_numpy()
+        else:
+            mine = np.ones(len(c), dtype=bool)
+        i = np.flatnonzero(mine)
+        ax.scatter(x[i[~ok[i]]], y[i[~ok[i]]], facecolors="none", edgecolors=colour, s=24, zorder=3)
+        ax.scatter(x[i[ok[i]]], y[i[ok[i]]], color=colour, s=24, zorder=3)
+        fr = i[pareto(x[i], y[i])]
+        fr = fr[np.argsort(x[fr])]
+        ax.plot(x[fr], y[fr], color=colour if data.conditions else "black", ls=dash, lw=1, zorder=2)
+    from matplotlib.lines import Line2D
+
+    grey = "#555555" if data.conditions else BLUE
+    handles += [Line2D([], [], ls="", marker="o", color=grey, ms=5),
+                Line2D([], [], ls="", marker="o", mfc="none", mec=grey, ms=5),
+                Line2D([], [], color="#555555" if data.conditions else "black", lw=1)]
+    labels += ["meets every target", "fails a target (or not shown to meet it)",
+               "Pareto front" + (" of each condition" if data.conditions else "")]
     names = c["cell"].to_numpy()
     for n in sorted(data.chosen()):
         i = int(np.flatnonzero(names == n)[0])
-        ax.plot(x[i], y[i], "*", color=MARK_COLOURS["target"], ms=15, mec="black", mew=0.5,
-                label="recommended" if n == data.recommended else None)
+        ax.plot(x[i], y[i], "*", color=MARK_COLOURS["target"], ms=15, mec="black", mew=0.5, zorder=4)
+    if data.chosen():
+        handles.append(Line2D([], [], ls="", marker="*", color=MARK_COLOURS["target"], mec="black", mew=0.5, ms=12))
+        labels.append("recommended" + (" (one per condition)" if len(data.chosen()) > 1 else ""))
     t = data.target_of("delivered_mt_per_year")
     if t is not None:
-        ax.axvline(t["threshold"], color=MARK_COLOURS["target"], lw=1, ls="--", label="throughput target")
+        ax.axvline(t["threshold"], color=MARK_COLOURS["target"], lw=1, ls="--")
+        handles.append(Line2D([], [], color=MARK_COLOURS["target"], lw=1, ls="--"))
+        labels.append("throughput target")
     ax.set_xlabel("Delivered, mean (Mt/yr)")
     ax.set_ylabel("Total annual cost (million USD/yr)")
-    legend_below(ax, ncol=3)
+    fig.legend(handles, [textwrap.shorten(t, 70) for t in labels], loc="outside lower center",
+               ncol=1 if data.conditions else 3, fontsize=8)
     return fig
 
 
