@@ -32,6 +32,7 @@ import copy
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -52,7 +53,8 @@ MODULES: dict[str, list[str]] = {
     "shuttle_sim/components/terminal.py": ["tests/test_terminal.py"] + MODEL_TESTS,
     "shuttle_sim/components/tanker.py": MODEL_TESTS,
     # ship physics shared by tankers and ferries (split out of tanker.py)
-    "shuttle_sim/components/passage.py": ["tests/test_ship_physics.py"] + MODEL_TESTS + ["tests/test_ferry.py"],
+    "shuttle_sim/components/passage.py": ["tests/test_ship_physics.py"] + MODEL_TESTS + ["tests/test_ferry.py",
+                                                                                         "tests/test_accounts_agree.py"],
     "shuttle_sim/components/drydock.py": ["tests/test_ship_physics.py"] + MODEL_TESTS + ["tests/test_ferry.py"],
     # port-call steps and the cargo transfer (split out of terminal.py)
     "shuttle_sim/components/steps.py": ["tests/test_terminal.py"] + MODEL_TESTS,
@@ -73,8 +75,20 @@ MODULES: dict[str, list[str]] = {
     "shuttle_sim/sampling.py": ["tests/test_distributions.py"],
     # the study layer (experiment.py is now a re-export of shuttle_sim/study)
     "shuttle_sim/study/experiment.py": ["tests/test_experiment.py"],
-    "shuttle_sim/study/stopping.py": ["tests/test_experiment.py"],
+    "shuttle_sim/study/stopping.py": ["tests/test_study.py", "tests/test_experiment.py"],
     "shuttle_sim/study/storage.py": ["tests/test_experiment.py"],
+    # added 2026-12-01: components and layers written after the first mutation run
+    "shuttle_sim/engine.py": ["tests/test_engine.py"] + MODEL_TESTS,
+    "shuttle_sim/components/berths.py": ["tests/test_terminal.py"] + MODEL_TESTS,
+    "shuttle_sim/components/dispatch.py": ["tests/test_dispatch.py"] + MODEL_TESTS,
+    "shuttle_sim/components/draft.py": ["tests/test_draft.py", "tests/test_ferry_cargo.py"] + MODEL_TESTS,
+    "shuttle_sim/components/towoff.py": ["tests/test_tanker_leave_berth.py", "tests/test_accounts_agree.py"]
+    + MODEL_TESTS,
+    "shuttle_sim/components/traffic.py": ["tests/test_terminal.py", "tests/test_dispatch.py"] + MODEL_TESTS,
+    "shuttle_sim/components/wear.py": ["tests/test_wear.py"] + MODEL_TESTS,
+    "shuttle_sim/window.py": ["tests/test_warmup.py", "tests/test_ferry.py"],
+    "shuttle_sim/study/targets.py": ["tests/test_targets.py", "tests/test_sweep.py"],
+    "shuttle_sim/study/costs.py": ["tests/test_costs.py"],
 }
 # tests too slow for a mutant run or that need the network of processes (deselected)
 DESELECT = ["tests/test_experiment.py::test_resume_after_a_killed_process",
@@ -340,11 +354,15 @@ def run_tests(work: Path, tests: list[str], timeout_s: float) -> tuple[bool, flo
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *FAST, *tests,
            *[f"--deselect={t}" for t in DESELECT]]
     t0 = time.perf_counter()
+    # its own process group: a timeout kills the tests' own subprocesses too (a mutant that
+    # loops for ever inside a probe process would otherwise outlive the run, eating a core)
+    p = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
     try:
-        p = subprocess.run(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           timeout=timeout_s)
-        return p.returncode == 0, time.perf_counter() - t0
+        return p.wait(timeout=timeout_s) == 0, time.perf_counter() - t0
     except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
         return False, time.perf_counter() - t0
 
 
