@@ -102,6 +102,23 @@ def test_every_kpi_has_a_window_rule_and_oil_balances_over_the_window(name):
         assert k["discharge_tank_level_min_t"] <= sel.min() + 1e-6
 
 
+@pytest.mark.parametrize("name", ["aktau_current", "kcts_concept"])
+def test_weather_holds_by_operation_add_up_to_the_berths_weather_over_any_window(name):
+    """The holds by operation are charged as each hold begins, the berths' weather hours as
+    they pass; a warm-up's end or a horizon inside a hold takes back the rest of it, so the
+    two agree over the window whatever moment the warm-up ends.  (They did not: a hold
+    begun before the warm-up's end was left out of the window whole, one begun before the
+    horizon counted whole.)"""
+    d = resolved_dict(ss.load_scenario(CONFIGS / f"{name}.yaml"))
+    rng = np.random.default_rng(5)
+    for i in range(12):
+        d["warmup"] = f"{float(rng.uniform(5, 60) * 24)!r} h"
+        r = ss.simulate(ss.scenario_from_dict(d), seed=i, horizon_h=float(rng.uniform(90, 150) * 24))
+        for role in ("load", "discharge"):
+            by_op = sum(r.kpis[f"{role}_weather_hold_{op}_h"] for op in ("berthing", "transfer", "unberthing"))
+            assert by_op == pytest.approx(r.kpis[f"{role}_weather_hold_h"], abs=1e-6), (i, role)
+
+
 def test_warmup_must_leave_a_measured_period():
     d = cycle_dict(warmup="700 h")
     with pytest.raises(ConfigError, match="warm-up shorter than the horizon"):

@@ -116,8 +116,7 @@ class CargoTransfer:
                 due = self.leave_at
             if not term.weather["transfer"].is_up(now):
                 cause = "weather"
-                self.rec.weather_h += due - now
-                term.hold_h["transfer"] += due - now
+                term.prepay(self.ship, self.rec, "transfer", now, due)
             elif not self.berth_obj.up.is_up(now):
                 cause = "berth_failed"
             else:
