@@ -123,8 +123,34 @@ def test_warmup_must_leave_a_measured_period():
     d = cycle_dict(warmup="700 h")
     with pytest.raises(ConfigError, match="warm-up shorter than the horizon"):
         build(d)
-    with pytest.raises(ValueError, match="warm-up"):
-        ss.simulate(_cycle(warmup="124 h"), seed=0, horizon_h=100.0)
+    for horizon_h in (100.0, 124.0):  # longer than the horizon, or as long: nothing left to measure
+        with pytest.raises(ValueError, match="warm-up"):
+            ss.simulate(_cycle(warmup="124 h"), seed=0, horizon_h=horizon_h)
+
+
+def test_a_window_without_a_completed_call_has_no_wait_to_average():
+    """The 62 h cycle with a 124 h warm-up, measured to 130 h: the third load call (berths
+    at 124 h) is still under way, so no call's wait falls in the window: the mean and the
+    longest wait for a berth are 0 h, not carried over from the warm-up."""
+    r = ss.simulate(_cycle(warmup="124 h"), seed=0, horizon_h=130.0)
+    for role in ("load", "discharge"):
+        assert r.kpis[f"{role}_queue_wait_mean_h"] == 0.0 and r.kpis[f"{role}_queue_wait_max_h"] == 0.0
+    assert r.voyages == []
+
+
+def test_the_yard_s_most_wagons_are_over_the_window_from_the_level_at_its_start():
+    """kuryk_ferry with warm-ups ending at random moments: the most wagons in the yard over
+    the window are the largest value the (step) trace takes on [warm-up, horizon]: the
+    value it holds at the warm-up's end, then every value it steps to after."""
+    base = resolved_dict(ss.load_scenario(CONFIGS / "kuryk_ferry.yaml"))
+    rng = np.random.default_rng(11)
+    for i in range(20):  # short windows, so that the yard often empties from a level it held before
+        d = dict(base, warmup=f"{float(rng.uniform(2, 20) * 24)!r} h")
+        w_h = ss.scenario_from_dict(d).warmup_h
+        r = ss.simulate(ss.scenario_from_dict(d), seed=i, horizon_h=w_h + float(rng.uniform(1, 12)))
+        t, n = r.traces["yard_wagons"]
+        held = [n[j] for j in range(len(t)) if t[j] <= w_h][-1]  # the step the trace is on at the warm-up's end
+        assert r.kpis["yard_wagons_max"] == max([held] + [n[j] for j in range(len(t)) if t[j] > w_h]), i
 
 
 @pytest.mark.slow
