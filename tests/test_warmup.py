@@ -193,6 +193,31 @@ def test_suggested_warmup_sees_a_start_far_from_the_steady_state():
     assert far["warmup_h"] >= far["load_tank"]
 
 
+def test_suggested_warmup_truncates_the_daily_levels_in_hours(monkeypatch):
+    """What ``suggest_warmup`` hands MSER-5 and how it reads the answer: for each tank farm,
+    the level at 00:00 of each day (the trace interpolated, averaged over the pilot
+    replications) and the deliveries per day; a truncation of d observations is d days,
+    24 d hours.  MSER itself is tested on hand series above."""
+    from shuttle_sim import stats, window
+
+    s = ss.load_scenario(CONFIGS / "aktau_current.yaml")
+    seen = {}
+
+    def fake_mser(x):
+        seen[len(seen)] = np.asarray(x)
+        return 7  # days, whatever the series
+
+    monkeypatch.setattr(stats, "mser", fake_mser)
+    out = window.suggest_warmup(s, replications=2, seed=1, horizon_h=40 * 24.0)
+    assert out == {"load_tank": 168.0, "discharge_tank": 168.0, "delivered": 168.0, "warmup_h": 168.0}
+    pilot = window.with_warmup(s, 0.0)
+    runs = [ss.simulate(pilot, seed=1, replication=r, horizon_h=40 * 24.0) for r in range(2)]
+    days = np.arange(40) * 24.0
+    for i, key in enumerate(("load_tank", "discharge_tank")):
+        by_hand = np.mean([np.interp(days, *r.traces[key]) for r in runs], axis=0)
+        assert seen[i] == pytest.approx(by_hand, rel=1e-12)
+
+
 def test_cli_years_are_measured_after_the_warmup(capsys, tmp_path):
     """--years is the measured period: the scenario's 30-day warm-up runs before it; a
     warm-up as long as the scenario's own horizon (no --years) is refused in one line."""
