@@ -101,6 +101,60 @@ def test_formalities_of_every_kind_count_against_laytime():
     pd.testing.assert_frame_equal(out, cost_table(scenario(), legacy, c))
 
 
+@pytest.mark.parametrize("state, counts", [(s, True) for s in (
+    "queueing", "berthing", "arrival_formalities", "pre_transfer_formalities", "post_transfer_formalities",
+    "transferring", "waiting_cargo", "waiting_ullage", "berth_failed", "anchorage_cargo", "anchorage_ullage")]
+    + [(s, False) for s in ("anchorage_programme", "weather", "anchorage_weather", "breakdown", "sailing_laden")])
+def test_laytime_counts_the_port_states_and_leaves_out_weather_programme_and_breakdowns(state, counts):
+    """Row 1 of the hand table (40 h in port, laytime 5 voyages x 10 h = 50 h) with 30 h
+    more in ``state``: 20 h over at 1 kUSD/h, twice a year, if the state counts against
+    laytime (study/costs.PORT_STATES, and the assumptions stated there), else none."""
+    t = table()
+    col = f"class[T]_{state}_h"
+    t[col] = (t[col] if col in t else 0.0) + pd.Series([0.0, 30.0])
+    out = cost_table(scenario(), t, costs_from_dict(COSTS))
+    assert out["cost_demurrage_usd_per_year"][1] == pytest.approx(20 * 1000 * 2 if counts else 0.0)
+
+
+def test_ferry_costs_by_hand():
+    """kuryk_ferry (4 ferries, 1,500 tank cars) measured over 8,760 h: ferries owned (50 MUSD,
+    25 yr, r = 0: 2 MUSD/yr each), opex 10 kUSD/d, fuel 48 t/d sailing and 4.8 t/d
+    otherwise on hire at 500 USD/t; dues of 2 kUSD at each end of a crossing; leased wagons
+    at 20 USD/d; 10 USD/t by ferry.  Row: 40% of ferry time sailing, 5% off hire, 5% broken
+    down; 600 crossings; 1 Mt by ferry; 2,000 t of rail deferral at 100 USD/t (lost)."""
+    from shuttle_sim import load_scenario
+
+    s = load_scenario(CONFIGS / "kuryk_ferry.yaml").with_changes({"horizon": "8790 h", "warmup": "30 h"})
+    spec = {
+        "fuel_price": "500 USD/t",
+        "ferries": {"ownership": {"capex": "50 MUSD", "life": "25 yr", "discount_rate": 0.0}, "opex": "10 kUSD/d",
+                    "fuel": {"laden": "48 t/d", "ballast": "48 t/d", "in_port": "4.8 t/d"}},
+        "ferry_port_dues": "2 kUSD", "wagons": {"lease": "20 USD/d"},
+        "tariffs": {"ferry_route": "10 USD/t"},
+        "deferred_production": {"valuation": "lost", "lost": "100 USD/t", "deferred": "1 USD/t"},
+    }
+    c = costs_from_dict(spec)
+    t = pd.DataFrame({"delivered_t": [1e6], "ferry_delivered_t": [1e6], "ferry_trips": [600.0], "deferred_t": [0.0],
+                      "rail_deferred_t": [2000.0], "ferry_sailing_frac": [0.40], "ferry_off_hire_frac": [0.05],
+                      "ferry_breakdown_frac": [0.05]})
+    out = cost_table(s, t, c)
+    fleet_h = 4 * 8760.0
+    sailing_h, other_h = 0.40 * fleet_h, (1 - 0.40 - 0.05) * fleet_h  # off hire burns nothing
+    fuel = (sailing_h * 2.0 + other_h * 0.2) * 500  # 48 t/d = 2 t/h; 4.8 t/d = 0.2 t/h
+    dues = 2 * 600 * 2000  # a call at each end of every crossing
+    assert out["cost_ferries_usd_per_year"][0] == pytest.approx(4 * 2e6 + 4 * 10_000 * 365 + fuel + dues, rel=1e-12)
+    assert out["cost_wagons_usd_per_year"][0] == pytest.approx(1500 * 20 * 365)
+    assert out["cost_tariffs_usd_per_year"][0] == pytest.approx(1e6 * 10)
+    assert out["cost_deferred_production_usd_per_year"][0] == pytest.approx(2000 * 100)
+    assert out["cost_ships_capital_usd_per_year"][0] == 0.0  # no tankers on this route
+    # chartered instead at 30 kUSD/d: hire is paid on hire only, off hire and broken down excluded
+    ferries = {k: v for k, v in spec["ferries"].items() if k != "ownership"} | {"time_charter": "30 kUSD/d"}
+    chartered = costs_from_dict(spec | {"ferries": ferries})
+    hire = (1 - 0.05 - 0.05) * fleet_h / 24 * 30_000
+    assert cost_table(s, t, chartered)["cost_ferries_usd_per_year"][0] == pytest.approx(
+        hire + 4 * 10_000 * 365 + fuel + dues, rel=1e-12)
+
+
 def test_charter_pays_hire_on_hire_only_and_deferred_valuation():
     d = merge(COSTS, {"deferred_production": {"valuation": "deferred"}})
     d["tankers"]["T"] = {k: v for k, v in d["tankers"]["T"].items() if k != "ownership"} | {"time_charter": "24 kUSD/d"}

@@ -207,6 +207,43 @@ def test_third_party_calls_wait_for_the_berthing_window_and_pause_while_the_bert
     assert term.occupancy_h["other_traffic"] == 13.0
 
 
+def test_a_third_party_call_handed_a_berth_in_a_berthing_closure_passes_it_on_and_waits():
+    """Berthing closed on [10, 20).  Call A (12 h) berths at 0 and leaves at 12; call B,
+    queueing since 1, is handed the berth at 12, inside the closure: it gives it back and
+    waits for the window, berths at 20 and leaves at 25 (not 17: it may not berth at 12)."""
+    s = build(cycle_dict())
+    env = Engine(0.0)
+    tank = TankFarm(env, "t", 1e6, 5e5)
+    term = Terminal(env, s.load_port, "load", tank, None, weather={"berthing": Availability.from_downs([(10.0, 20.0)])})
+    done = {}
+
+    def call(name, at, hours):
+        yield env.timeout(at)
+        yield from traffic.call(term, hours)
+        done[name] = env.now
+
+    env.process(call("A", 0.0, 12.0))
+    env.process(call("B", 1.0, 5.0))
+    env.run(until=100.0)
+    assert done == {"A": 12.0, "B": 25.0} and term.other_calls == 2
+    assert term.occupancy_h["other_traffic"] == 17.0
+
+
+def test_a_ship_leaves_ahead_of_a_storm_also_where_no_transfer_limit_stops_it(tmp_path):
+    """The storm departure below with no transfer limit at the port: nothing would pause
+    the cargo, so only the leave-berth limit's forecast can stop it (loaded 2-5, off the
+    berth 5-6, back at 12, the rest 14-23)."""
+    limits = {k: v for k, v in LIMITS.items() if k != "transfer"}
+    d = cycle_dict(start_date="2025-01-01", horizon="200 h",
+                   weather={"source": "hindcast", "file": _hindcast(tmp_path / "hc.csv", {"port": [(8, 12, 28.0)]})},
+                   load_port=port("L", weather_site="port", limits=limits),
+                   route={"distance": "200 nmi", "weather_site": "sea", "passage_limits": {"max_wind": "20 m/s"}})
+    r = simulate(build(d))
+    v = r.voyages[0]
+    assert (v.load_start_h, v.load_end_h, v.load_depart_h) == (2.0, 23.0, 24.0)
+    assert r.kpis["load_storm_departures"] == 1.0
+
+
 def test_a_ship_leaves_the_berth_ahead_of_a_storm_and_comes_back_after(tmp_path):
     """28 m/s at the port for hours 8-12, above the leave-berth limit (26 m/s, DOMAIN.md
     [64]), forecast: with the default lead of 3 h the ship stops loading at 5 (3 h x

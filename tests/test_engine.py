@@ -169,3 +169,27 @@ def test_an_event_scheduled_twice_is_processed_twice_as_in_simpy(make):
     dst = env.event()
     dst.trigger(src)
     assert dst.triggered and not dst.ok and isinstance(dst.value, ValueError)
+
+
+@pytest.mark.parametrize("make", [Engine, simpy.Environment])
+def test_a_run_stopped_inside_an_events_callbacks_resumes_the_rest_first_at_the_same_time(make):
+    """SimPy 4.1: a callback that stops the run (``StopSimulation``) leaves the event's
+    later callbacks for the next run, which calls them first, at the same time, before
+    anything else due then.  (The random programs above stop only at their ``until``
+    events, whose one callback is the stop: they never reach this case.)"""
+    from simpy.core import StopSimulation
+
+    env = make()
+    log = []
+
+    def stop(e):
+        log.append(("stop", env.now))
+        raise StopSimulation("stopped")
+
+    ev = env.timeout(2)
+    ev.callbacks += [stop, lambda e: log.append(("rest", env.now))]
+    env.timeout(2).callbacks.append(lambda e: log.append(("next", env.now)))
+    env.timeout(3).callbacks.append(lambda e: log.append(("later", env.now)))
+    assert env.run() == "stopped" and env.now == 2
+    env.run()
+    assert log == [("stop", 2), ("rest", 2), ("next", 2), ("later", 3)]

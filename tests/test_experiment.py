@@ -238,6 +238,7 @@ def test_storage_unbounded_farm_holds_everything_supplied(factor):
     d = cycle_dict(horizon="500 h", supply={"rate": "1000 t/h"}, start_date="2025-01-01",
                    load_port=port("L", 1, capacity="10000 t", level="2000 t", transfer_rate="1 t/h"))
     d["fleet"]["tankers"][0]["cargo"] = "10000 t"
+    d["offtake"] = {"rate": "10 t/h"}  # far below the supply: the load farm's bound is the supply's, not this
     if factor != 1:  # scripted extra supply for the whole horizon (21 days)
         d["disruptions"] = [{"target": "supply", "start": "2025-01-01", "end": "2025-01-22", "factor": factor}]
     exp = ss.run_experiment(build(d), replications=1, seed=1, storage=True)

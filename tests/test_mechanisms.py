@@ -344,6 +344,29 @@ def test_scripted_berth_outage_is_not_assigned_and_pauses_a_transfer():
     assert r.tankers[0]["berthing_h"] == pytest.approx(2 + 1 + 3, rel=1e-12)
 
 
+@pytest.mark.parametrize("tanker_down, berth_down, breakdown_h, berth_failed_h", [
+    (("2025-01-02", "2025-01-03"), ("2025-01-03", "2025-01-04"), 24.0, 24.0),  # breakdown 24-48, then the berth 48-72
+    (("2025-01-02", "2025-01-04"), ("2025-01-02", "2025-01-03"), 24.0, 24.0),  # both from 24: the berth's to 48
+])
+def test_a_transfer_pause_is_charged_to_each_cause_while_it_holds(tanker_down, berth_down, breakdown_h, berth_failed_h):
+    """The ship loads 150,000 t at 5,000 t/h from 2 h (30 h of pumping): 22 h by 24 h,
+    paused to 72 h, 8 h more to 80 h.  The pause has two causes one after the other, the
+    berth's failure first where both hold: each is charged its own hours (the pause used
+    to be charged whole to the cause found as it began: 48 h of one)."""
+    d = distinct(horizon="100 h", start_date="2025-01-01",
+                 load_port={"tank_farm": {"capacity": "1e12 t", "initial_level": "5e11 t"}},
+                 disruptions=[{"target": "tanker", "index": 0, "start": tanker_down[0], "end": tanker_down[1]},
+                              {"target": "load_berth", "index": 0, "start": berth_down[0], "end": berth_down[1]}])
+    d["fleet"]["tankers"][0]["cargo"] = "150000 t"
+    r = ss.simulate(build(d))
+    t = r.tankers[0]
+    assert t["transferring_h"] == pytest.approx(30.0, rel=1e-12)
+    assert (t["breakdown_h"], t["berth_failed_h"]) == pytest.approx((breakdown_h, berth_failed_h), rel=1e-12)
+    assert t["sailing_laden_h"] == pytest.approx(16.0, rel=1e-12)  # unberthed 80-81, at sea 81-97
+    # the berth follows the ship: 'failed' under a broken-down ship as under its own failure
+    assert r.kpis["load_berth_failed_frac"] == pytest.approx((breakdown_h + berth_failed_h) / 100, rel=1e-12)
+
+
 def test_scripted_supply_and_offtake_factors():
     """Supply x1.5 on 2-3 January (24-72 h) and x0.25 on 6 January (120-144 h),
     offtake stopped on 4 January (72-96 h)."""

@@ -52,6 +52,11 @@ def test_backlog_after_a_stop_clears_at_max_rate_then_geometrically():
     # the stop took the base nomination (100 t/h for 240 h), not the risen one
     assert c.integral(1200.0, below=True) == pytest.approx(100.0 * 240.0, rel=1e-12)
     assert c.nominated_t(1200.0) > tank.totals()["offtake_offered_t"]
+    # the nominated tonnes are the nomination integrated over time: a hand sum over the
+    # recorded nominations, each held to the next change (the last one to the horizon)
+    times = [t for t, *_ in c.trace] + [1200.0]
+    by_hand = sum(n * (b - a) for (a, n, *_), b in zip(c.trace, times[1:]))
+    assert times[-2] < 1200.0 and c.nominated_t(1200.0) == pytest.approx(by_hand, rel=1e-12)
 
 
 def test_nomination_is_clipped_to_min_and_max():

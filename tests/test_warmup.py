@@ -102,12 +102,55 @@ def test_every_kpi_has_a_window_rule_and_oil_balances_over_the_window(name):
         assert k["discharge_tank_level_min_t"] <= sel.min() + 1e-6
 
 
+@pytest.mark.parametrize("name", ["aktau_current", "kcts_concept"])
+def test_weather_holds_by_operation_add_up_to_the_berths_weather_over_any_window(name):
+    """The holds by operation are charged as each hold begins, the berths' weather hours as
+    they pass; a warm-up's end or a horizon inside a hold takes back the rest of it, so the
+    two agree over the window whatever moment the warm-up ends.  (They did not: a hold
+    begun before the warm-up's end was left out of the window whole, one begun before the
+    horizon counted whole.)"""
+    d = resolved_dict(ss.load_scenario(CONFIGS / f"{name}.yaml"))
+    rng = np.random.default_rng(5)
+    for i in range(12):
+        d["warmup"] = f"{float(rng.uniform(5, 60) * 24)!r} h"
+        r = ss.simulate(ss.scenario_from_dict(d), seed=i, horizon_h=float(rng.uniform(90, 150) * 24))
+        for role in ("load", "discharge"):
+            by_op = sum(r.kpis[f"{role}_weather_hold_{op}_h"] for op in ("berthing", "transfer", "unberthing"))
+            assert by_op == pytest.approx(r.kpis[f"{role}_weather_hold_h"], abs=1e-6), (i, role)
+
+
 def test_warmup_must_leave_a_measured_period():
     d = cycle_dict(warmup="700 h")
     with pytest.raises(ConfigError, match="warm-up shorter than the horizon"):
         build(d)
-    with pytest.raises(ValueError, match="warm-up"):
-        ss.simulate(_cycle(warmup="124 h"), seed=0, horizon_h=100.0)
+    for horizon_h in (100.0, 124.0):  # longer than the horizon, or as long: nothing left to measure
+        with pytest.raises(ValueError, match="warm-up"):
+            ss.simulate(_cycle(warmup="124 h"), seed=0, horizon_h=horizon_h)
+
+
+def test_a_window_without_a_completed_call_has_no_wait_to_average():
+    """The 62 h cycle with a 124 h warm-up, measured to 130 h: the third load call (berths
+    at 124 h) is still under way, so no call's wait falls in the window: the mean and the
+    longest wait for a berth are 0 h, not carried over from the warm-up."""
+    r = ss.simulate(_cycle(warmup="124 h"), seed=0, horizon_h=130.0)
+    for role in ("load", "discharge"):
+        assert r.kpis[f"{role}_queue_wait_mean_h"] == 0.0 and r.kpis[f"{role}_queue_wait_max_h"] == 0.0
+    assert r.voyages == []
+
+
+def test_the_yard_s_most_wagons_are_over_the_window_from_the_level_at_its_start():
+    """kuryk_ferry with warm-ups ending at random moments: the most wagons in the yard over
+    the window are the largest value the (step) trace takes on [warm-up, horizon]: the
+    value it holds at the warm-up's end, then every value it steps to after."""
+    base = resolved_dict(ss.load_scenario(CONFIGS / "kuryk_ferry.yaml"))
+    rng = np.random.default_rng(11)
+    for i in range(20):  # short windows, so that the yard often empties from a level it held before
+        d = dict(base, warmup=f"{float(rng.uniform(2, 20) * 24)!r} h")
+        w_h = ss.scenario_from_dict(d).warmup_h
+        r = ss.simulate(ss.scenario_from_dict(d), seed=i, horizon_h=w_h + float(rng.uniform(1, 12)))
+        t, n = r.traces["yard_wagons"]
+        held = [n[j] for j in range(len(t)) if t[j] <= w_h][-1]  # the step the trace is on at the warm-up's end
+        assert r.kpis["yard_wagons_max"] == max([held] + [n[j] for j in range(len(t)) if t[j] > w_h]), i
 
 
 @pytest.mark.slow
@@ -148,6 +191,31 @@ def test_suggested_warmup_sees_a_start_far_from_the_steady_state():
     assert near["load_tank"] <= 30 * 24.0
     assert far["load_tank"] >= 90 * 24.0
     assert far["warmup_h"] >= far["load_tank"]
+
+
+def test_suggested_warmup_truncates_the_daily_levels_in_hours(monkeypatch):
+    """What ``suggest_warmup`` hands MSER-5 and how it reads the answer: for each tank farm,
+    the level at 00:00 of each day (the trace interpolated, averaged over the pilot
+    replications) and the deliveries per day; a truncation of d observations is d days,
+    24 d hours.  MSER itself is tested on hand series above."""
+    from shuttle_sim import stats, window
+
+    s = ss.load_scenario(CONFIGS / "aktau_current.yaml")
+    seen = {}
+
+    def fake_mser(x):
+        seen[len(seen)] = np.asarray(x)
+        return 7  # days, whatever the series
+
+    monkeypatch.setattr(stats, "mser", fake_mser)
+    out = window.suggest_warmup(s, replications=2, seed=1, horizon_h=40 * 24.0)
+    assert out == {"load_tank": 168.0, "discharge_tank": 168.0, "delivered": 168.0, "warmup_h": 168.0}
+    pilot = window.with_warmup(s, 0.0)
+    runs = [ss.simulate(pilot, seed=1, replication=r, horizon_h=40 * 24.0) for r in range(2)]
+    days = np.arange(40) * 24.0
+    for i, key in enumerate(("load_tank", "discharge_tank")):
+        by_hand = np.mean([np.interp(days, *r.traces[key]) for r in runs], axis=0)
+        assert seen[i] == pytest.approx(by_hand, rel=1e-12)
 
 
 def test_cli_years_are_measured_after_the_warmup(capsys, tmp_path):

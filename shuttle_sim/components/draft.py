@@ -36,16 +36,17 @@ class PortDrafts:
     ----------
     depth : PortDepth
     berths : int
-    start_date : datetime.date
-        Calendar date of simulation hour 0.
+    start_date : datetime.date or None
+        Calendar date of simulation hour 0 (None: the depths' own date).
     trend_m_per_yr : float
         Sea-level change per year (0: constant).
     """
 
-    def __init__(self, depth, berths: int, start_date: _dt.date, trend_m_per_yr: float) -> None:
+    def __init__(self, depth, berths: int, start_date: Optional[_dt.date], trend_m_per_yr: float) -> None:
         self.at_datum_m = depth.berth_drafts_m(berths)
         self.trend_m_per_h = trend_m_per_yr / HOURS_PER_YEAR
-        self.datum_h = (depth.as_of - start_date).days * HOURS_PER_DAY  # simulation hour of the depths' date
+        # simulation hour of the depths' date
+        self.datum_h = (depth.as_of - start_date).days * HOURS_PER_DAY if start_date is not None else 0.0
 
     def offset_m(self, t_h: float) -> float:
         """Sea level at hour ``t_h`` above that of the depths' date."""

@@ -9,15 +9,15 @@ decides::
 
     wagons = min(capacity, floor(capacity * (depth - light) / (loaded - light)))
 
-No load line or no depth: the capacity.  (The tanker route's draft module applies the
-same linear load line to tonnes of cargo; the two can share one definition.)
+No load line or no depth: the capacity.  A port's allowed draft over time is the tanker
+route's own :class:`~.draft.PortDrafts` (its shallowest berth: ferry berths are anonymous).
 """
 
 from __future__ import annotations
 
 import math
 
-from ..units import HOURS_PER_DAY, HOURS_PER_YEAR
+from .draft import PortDrafts
 
 __all__ = ["FerryDrafts"]
 
@@ -37,18 +37,12 @@ class FerryDrafts:
     def __init__(self, spec, start_date, trend_m_per_yr: float = 0.0) -> None:
         self.capacity = spec.ferries.capacity_wagons
         self.line = spec.ferries.draft
-        rate = trend_m_per_yr / HOURS_PER_YEAR
-        self.ports: list[tuple[float, float]] = []  # (allowed draft at hour 0, change per hour)
-        for port in (spec.port, spec.arrival_port):
-            d = port.depth
-            if d is None:
-                continue
-            datum_h = (d.as_of - start_date).days * HOURS_PER_DAY if start_date is not None else 0.0
-            self.ports.append((d.shallowest_m() - rate * datum_h, rate))
+        self.ports = [PortDrafts(p.depth, p.berths, start_date, trend_m_per_yr)
+                      for p in (spec.port, spec.arrival_port) if p.depth is not None]
 
     def max_draft_m(self, t_h: float) -> float:
         """The controlling draft at hour ``t_h`` (inf with no depth stated)."""
-        return min((a + rate * t_h for a, rate in self.ports), default=math.inf)
+        return min((p.shallowest_m(t_h) for p in self.ports), default=math.inf)
 
     def load_limit(self, t_h: float) -> int:
         """Wagons a ferry may load at hour ``t_h``."""

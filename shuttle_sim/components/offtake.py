@@ -144,6 +144,7 @@ class OfftakeController:
             self._act(acts)
 
     def _act(self, acts: list) -> None:
+        self._settle(clock_now(self.env))  # the nomination so far, before it changes
         nominate = False
         for kind, f in acts:
             if kind == "f1":

@@ -136,6 +136,20 @@ class BookedSteps:
             i += 1
         self._next = i
 
+    def refund(self, now_h: float) -> None:
+        """A horizon at ``now_h`` inside a weather hold already booked (in full, as it
+        began): take back its hours after ``now_h`` from the terminal's holds and the
+        call's weather, so that they count the hold up to the horizon, as the clocks do."""
+        i = self._hold_at
+        if i < 0 or i >= self._next or not self._hold_weather:
+            return
+        rest = self._times[i] + self._hold_wait - now_h
+        if rest > 0.0:
+            self.hold_h[self._hold_op] -= rest
+            rec = self.rec
+            if rec is not None:
+                rec.weather_h -= rest
+
     def run(self, env: Engine, ship: Tanker) -> Generator[Waitable, Any, float]:
         """Sleep through the planned steps and book them; returns the planned end.
 

@@ -210,7 +210,9 @@ class Tanker:
 
     def close(self) -> None:
         """Charge the current state up to now (end of the horizon)."""
-        if self.steps is not None:  # inside a run of port steps: its changes before now
-            self.steps.book(clock_now(self.env))
+        steps = self.steps
+        if steps is not None:  # inside a run of port steps: its changes before now, a hold up to now
+            steps.book(clock_now(self.env))
+            steps.refund(clock_now(self.env))
         self.clock.enter(self.clock.state, clock_now(self.env))
         self.passage.close()

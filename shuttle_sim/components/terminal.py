@@ -125,7 +125,13 @@ class Terminal:
         self.berth_list = [Berth(j, up, self.weather["transfer"]) for j, up in enumerate(ups)]
         self.berths = BerthPool(env, self.berth_list)
         self.occupancy_h = budget(BERTH_STATES)
-        self.hold_h = budget(OPERATIONS)  # weather holds by operation, charged when they begin
+        # weather holds by operation, charged when they begin (the rest of one in progress
+        # taken back by close(): a horizon inside a hold counts it up to the horizon)
+        self.hold_h = budget(OPERATIONS)
+        # each ship's last wait charged in full as it began (at anchorage for a berthing window,
+        # a transfer paused by weather): until when, its call, and the account ('anchorage' or
+        # 'transfer'); what runs past the horizon is taken back by close()
+        self._prepaid: dict[Tanker, tuple[float, PortCall, str]] = {}
         self.queue_waits_h: list[float] = []
         self.dispatch_waits_h: list[float] = []  # hours at anchorage for cargo or ullage (dispatch: ready)
         self.anchorage_weather_h = 0.0  # ship-hours at anchorage waiting for a berthing window
@@ -325,8 +331,7 @@ class Terminal:
                     ship_clock.enter("breakdown", now)
                 else:
                     ship_clock.enter("anchorage_weather", now)
-                    rec.weather_h += d
-                    self.anchorage_weather_h += d
+                    self.prepay(ship, rec, "anchorage", now, back)
                 yield env.timeout(d)
                 now += d
             berthing_h = self._berthing.sample(rng)
@@ -398,8 +403,7 @@ class Terminal:
                 d = start - now
                 clock.enter("anchorage_weather" if by_weather else "breakdown", now)
                 if by_weather:
-                    rec.weather_h += d
-                    self.anchorage_weather_h += d
+                    self.prepay(ship, rec, "anchorage", now, start)
                 yield env.timeout(d)
                 now += d  # (an ulp short of the window at worst: step 3 holds that ulp)
             clock.enter("queueing", now)
@@ -465,6 +469,19 @@ class Terminal:
         else:
             self.berths.put(b)
 
+    def prepay(self, ship: Tanker, rec: PortCall, account: str, now_h: float, until_h: float) -> None:
+        """Charge a weather wait of ``ship`` from now to ``until_h`` in full as it begins:
+        to its call's ``weather_h`` and to ``account``, the port's ``anchorage`` weather or
+        its weather holds of the cargo ``transfer``.  A horizon inside it takes back the
+        rest (:meth:`close`), so the accounts are exact over any window."""
+        d = until_h - now_h
+        rec.weather_h += d
+        if account == "anchorage":
+            self.anchorage_weather_h += d
+        else:
+            self.hold_h[account] += d
+        self._prepaid[ship] = (until_h, rec, account)
+
     # ----------------------------------------------------------------- end of run
     def close(self) -> None:
         """Charge the berths' unfinished activities up to now (end of the horizon).
@@ -481,3 +498,12 @@ class Terminal:
                 clock.move(starved, "transferring", self._starved_state)
                 ship.clock.move(starved, "transferring", self._starved_state)
         self._active.clear()
+        for until_h, rec, account in self._prepaid.values():  # waits charged in full, not over
+            if until_h > now:
+                rest = until_h - now
+                rec.weather_h -= rest
+                if account == "anchorage":
+                    self.anchorage_weather_h -= rest
+                else:
+                    self.hold_h[account] -= rest
+        self._prepaid.clear()

@@ -100,7 +100,8 @@ class CargoTransfer:
             if due > self.leave_at:
                 due = self.leave_at
         else:
-            term.tank.set_rate(flow, 0.0)
+            if flow.requested_t_per_h != 0.0:  # (a recheck on a change of cause leaves the farm alone)
+                term.tank.set_rate(flow, 0.0)
             due = common_window(self.gates, now, 0.0)  # all gates up again
             limit = self.ship.leave_berth_after_h
             if limit < INF and self.tow_at == INF:
@@ -114,15 +115,26 @@ class CargoTransfer:
                 due = self.tow_at
             if due > self.leave_at:
                 due = self.leave_at
-            if not term.weather["transfer"].is_up(now):
+            # The pause is charged to the first of weather, the berth's failure and the
+            # ship's breakdown that is down, until that changes: the check comes back when
+            # the cause ends or one before it in that order goes down (as a sheltering
+            # passage is weather as far as the sea alone explains it).
+            weather, berth_up, ship_up = term.weather["transfer"], self.berth_obj.up, self.ship.up
+            if not weather.is_up(now):
                 cause = "weather"
-                self.rec.weather_h += due - now
-                term.hold_h["transfer"] += due - now
-            elif not self.berth_obj.up.is_up(now):
+                change = weather.next_up(now)
+            elif not berth_up.is_up(now):
                 cause = "berth_failed"
+                change = min(berth_up.next_up(now), weather.up_until(now))
             else:
                 cause = "breakdown"
-            self.ship.clock.enter(cause, now)  # the berth follows: weather or failed
+                change = min(ship_up.next_up(now), weather.up_until(now), berth_up.up_until(now))
+            if change < due:
+                due = change
+            if cause == "weather":
+                term.prepay(self.ship, self.rec, "transfer", now, due)
+            if self.ship.clock.state != cause:
+                self.ship.clock.enter(cause, now)  # the berth follows: weather or failed
         self.pending = env.timeout(due - now)
         self.pending.callbacks.append(self.check)
 
