@@ -58,7 +58,7 @@ MODULES: dict[str, list[str]] = {
     "shuttle_sim/components/drydock.py": ["tests/test_ship_physics.py"] + MODEL_TESTS + ["tests/test_ferry.py"],
     # port-call steps and the cargo transfer (split out of terminal.py)
     "shuttle_sim/components/steps.py": ["tests/test_terminal.py"] + MODEL_TESTS,
-    "shuttle_sim/components/transfer.py": ["tests/test_terminal.py"] + MODEL_TESTS,
+    "shuttle_sim/components/transfer.py": ["tests/test_terminal.py", "tests/test_dispatch.py"] + MODEL_TESTS,
     # the offtake and its policies (moved out of model.py)
     "shuttle_sim/components/offtake.py": ["tests/test_offtake.py"] + MODEL_TESTS,
     "shuttle_sim/components/tank.py": ["tests/test_tank.py"] + MODEL_TESTS,

@@ -59,6 +59,19 @@ def test_backlog_after_a_stop_clears_at_max_rate_then_geometrically():
     assert times[-2] < 1200.0 and c.nominated_t(1200.0) == pytest.approx(by_hand, rel=1e-12)
 
 
+@pytest.mark.parametrize("horizon_h", [5.0, 10.25, 30.0])
+def test_the_stopped_tonnes_are_the_base_nomination_over_the_stop_however_short(horizon_h):
+    """The pipeline stops for half an hour, 10-10.5 h (a factor timeline as outages make
+    it): 100 t/h x 0.5 h = 50 t of the base nomination is lost; a horizon inside the stop
+    counts it up to the horizon (25 t at 10.25 h); before it, nothing."""
+    env = Engine(0.0)
+    tank = farm(env)
+    c = offtake.OfftakeController(env, spec(), tank, 100_000.0, [(0.0, 1.0), (10.0, 0.0), (10.5, 1.0)], [], 100.0)
+    env.run(until=horizon_h)
+    lost = 100.0 * min(max(horizon_h - 10.0, 0.0), 0.5)
+    assert c.integral(horizon_h, below=True) == pytest.approx(lost, rel=1e-12, abs=1e-12)
+
+
 def test_nomination_is_clipped_to_min_and_max():
     s = spec(min_rate="40 t/h")
     assert offtake.nomination(offtake.OfftakeRule(s), 0.0, 50_000.0) == 40.0
