@@ -204,3 +204,25 @@ def test_a_bad_limit_is_a_one_line_error(tmp_path, capsys, value, words):
     err = capsys.readouterr().err
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if "leave_berth_after" in ln)
     assert err.strip() == f"{path}:{line}: fleet.tankers[0].breakdowns.leave_berth_after: {words}"
+
+
+def test_the_tow_off_rule_on_hand_timelines():
+    """``towoff`` by hand.  Down on [10, 30) and [50, 52): ready at 12 with an 18 h repair
+    ahead, a 18 h limit keeps the ship at the berth (the repair is not *more* than the
+    limit away), a 17.5 h limit tows it off at 29.5; up at 40, nothing to tow.  During
+    work on [0, t_end): the first spell longer than the limit counts, from its start (or
+    from the work's start, for one under way); one that begins at or after the work's end
+    is not the work's."""
+    from shuttle_sim.components.availability import Availability
+    from shuttle_sim.components.towoff import long_down_start, tow_off_at
+
+    up = Availability.from_downs([(10.0, 30.0), (50.0, 52.0)])
+    inf = float("inf")
+    assert tow_off_at(up, 12.0, 18.0) == inf  # repaired exactly at the limit: stays
+    assert tow_off_at(up, 12.0, 17.5) == 29.5
+    assert tow_off_at(up, 40.0, 1.0) == inf and tow_off_at(up, 12.0, inf) == inf
+    assert long_down_start(up, 0.0, 60.0, 5.0) == 10.0  # [10, 30) lasts 20 h > 5 h
+    assert long_down_start(up, 0.0, 60.0, 20.0) == inf  # 20 h is not more than 20 h; [50, 52) is 2 h
+    assert long_down_start(up, 15.0, 60.0, 5.0) == 15.0  # under way at the work's start: counts from it
+    assert long_down_start(up, 31.0, 50.0, 1.0) == inf  # [50, 52) begins at the end: not this work's
+    assert long_down_start(up, 0.0, 8.0, 5.0) == inf  # [10, 30) begins after the work
