@@ -89,6 +89,14 @@ MODULES: dict[str, list[str]] = {
     "shuttle_sim/window.py": ["tests/test_warmup.py", "tests/test_ferry.py"],
     "shuttle_sim/study/targets.py": ["tests/test_targets.py", "tests/test_sweep.py"],
     "shuttle_sim/study/costs.py": ["tests/test_costs.py"],
+    # the ferry route, the operating policies, the search
+    "shuttle_sim/components/ferry.py": ["tests/test_ferry.py", "tests/test_ferry_cargo.py", "tests/test_wear.py",
+                                        "tests/test_accounts_agree.py"],
+    "shuttle_sim/components/yard.py": ["tests/test_ferry.py", "tests/test_ferry_cargo.py", "tests/test_accounts_agree.py"],
+    "shuttle_sim/components/split.py": ["tests/test_split.py", "tests/test_conservation.py"],
+    "shuttle_sim/components/stress.py": ["tests/test_stress.py"],
+    "shuttle_sim/study/search.py": ["tests/test_search.py", "tests/test_sweep.py"],
+    "shuttle_sim/study/paired.py": ["tests/test_search.py", "tests/test_sweep.py", "tests/test_design.py"],
 }
 # tests too slow for a mutant run or that need the network of processes (deselected)
 DESELECT = ["tests/test_experiment.py::test_resume_after_a_killed_process",

@@ -157,6 +157,8 @@ def test_wagons_and_oil_are_conserved_and_limits_hold(d, seed):
     k = r.kpis
     assert k["yard_wagons_max"] <= s.ferry.yard.capacity_wagons
     assert fr.yard.total == census["yard_loaded"] <= s.ferry.yard.capacity_wagons  # only wagons at the port
+    # the yard's trace ends at what the yard holds (several changes at one instant: the last)
+    assert fr.yard.trace_n[-1] == fr.yard.total
     # oil: loaded into wagons = delivered + in full undelivered wagons + rakes being filled
     # (a rake whose last tonne went in exactly at the horizon is still being filled: its
     # done event has not fired, so it is not yet a loaded wagon)
@@ -248,3 +250,60 @@ def test_ferry_sheltering_split_is_exact_whatever_the_horizon():
             assert b[state] >= last[state] - 1e-9, (h, state, b[state], last[state])
             last[state] = b[state]
     assert last["weather"] > 0 and last["breakdown"] > 0
+
+
+def test_wagons_taken_the_instant_they_arrive_never_count_as_in_the_yard():
+    """The wagon cycle above: the ferry waits at Kuryk, and the rake that reaches the yard
+    at 11 h (and at 242 h) is taken on board the same instant.  The yard's trace holds the
+    state after every change of an instant: 0 wagons at 11 h, never 54; so the most
+    wagons in the yard is 0."""
+    r = ss.simulate(ss.scenario_from_dict(ferry_dict()), horizon_h=300.0)
+    t, n = r.traces["yard_wagons"]
+    assert list(t) == [0.0, 11.0, 89.0, 167.0, 242.0] and not n.any()
+    assert r.kpis["yard_wagons_max"] == 0.0
+
+
+def test_a_crossing_under_way_at_the_horizon_has_not_arrived_nor_taken_empties():
+    """The wagon cycle cut at 30 h: the ferry left Kuryk at 18 h with 54 wagons and is at
+    sea (Alat at 45 h): its record has no arrival yet and no empties taken back."""
+    r = ss.simulate(ss.scenario_from_dict(ferry_dict()), horizon_h=30.0)
+    (t,) = r.ferry_trips
+    assert (t.leave_port_h, t.wagons, t.empties_back) == (18.0, 54, 0) and t.arrive_h != t.arrive_h  # NaN
+
+
+def test_idle_wagon_hours_by_hand():
+    """108 wagons, one loading track: the first rake loads 0-1 h while the second's 54
+    wagons wait empty at the station; then both are on the rails until the horizon at
+    100 h (the first empties are back at 231 h): 54 idle wagon-hours, utilisation
+    1 - 54 / (108 x 100)."""
+    d = ferry_dict(wagons={"count": 108})
+    w = World(ss.scenario_from_dict(d), horizon_h=100.0)
+    w.run()
+    assert w.ferry.idle_wagon_hours() == 54.0
+    r = ss.simulate(ss.scenario_from_dict(d), horizon_h=100.0)
+    assert r.kpis["wagon_fleet_utilisation_frac"] == pytest.approx(1 - 54 / (108 * 100), rel=1e-12)
+
+
+def test_other_shippers_wagons_reach_the_yard_cross_and_are_counted():
+    """Other cargo at 30 wagons a day in trains of 10, 10 h from origin to the yard: over
+    2,000 h about 2,500 arrive; the ferries (one rake of oil wagons on the route) carry
+    them across, so nearly all are delivered, and the crossings' records add up to the
+    count."""
+    d = ferry_dict(ferries={"count": 2})
+    d["ferry"]["other_cargo"] = {"wagons_per_day": 30, "train_wagons": 10, "rail_to_port": "10 h"}
+    r = ss.simulate(ss.scenario_from_dict(d))
+    k = r.kpis
+    assert 2000 < k["other_wagons_arrived"] < 3000
+    assert k["other_wagons_delivered"] > 0.9 * k["other_wagons_arrived"]
+    landed = sum(t.other_wagons for t in r.ferry_trips if t.arrive_h == t.arrive_h)  # (not NaN: landed)
+    assert k["other_wagons_delivered"] == landed
+
+
+def test_the_shipped_ferry_yard_fills_to_its_capacity_and_never_beyond():
+    """kuryk_ferry's yard is full at times in a year (700 wagons, as in November 2025 [37]);
+    the oil rakes and the other shippers' trains wait for room, so it never holds more."""
+    from .conftest import CONFIGS
+
+    r = ss.simulate(ss.load_scenario(CONFIGS / "kuryk_ferry.yaml"), seed=1)
+    t, n = r.traces["yard_wagons"]
+    assert n.max() == 700 and r.kpis["yard_wagons_max"] == 700

@@ -210,6 +210,7 @@ def test_ferry_towed_off_when_ready_to_unberth_left_port_at_the_tow():
     t = w.ferry.trip_records[0]
     assert (t.leave_port_h, t.wagons, t.arrive_h) == (36.0, 54, 68.0)
     assert w.ferry.left_berth_broken == 1
+    assert w.ferry.port_berths.count == 0  # the tow freed Kuryk's berth (the ferry is at Alat)
     assert w.ferry.budget_h["breakdown"] == 24.0
     d["ferry"]["ferries"]["breakdowns"] = {"mtbf": "1e6 h", "mttr": "1 h"}
     w = World(ss.scenario_from_dict(d), horizon_h=70.0)
