@@ -294,3 +294,34 @@ def test_falling_sea_level_cuts_the_ferry_load_by_hand():
     assert fd.max_draft_m(8760.0) == pytest.approx(4.15, abs=1e-12)
     assert FerryDrafts(spec, dt.date(2026, 1, 1), -0.2).load_limit(0.0) == 37
     assert FerryDrafts(spec, dt.date(2025, 1, 1), 0.0).load_limit(1e6) == 50
+
+
+def test_a_long_breakdown_beginning_in_a_weather_hold_before_unberthing_tows_the_ferry_off(tmp_path):
+    """The ferry_dict ferry is handled 11-18 h; 20 m/s at Kuryk from 16 to 80 h is above
+    its unberthing limit (15 m/s), so it is held at the berth from 18 h; it breaks down at
+    24 h (out of service to 72 h), 48 h > the 12 h limit: towed off at 36 h, as during
+    handling.  Weather 18-24 h, breakdown 24-72 h; the trip left Kuryk at the tow and
+    crosses (20 h) after the repair: at Alat at 92 h.  Without the limit it is held until
+    the wind drops at 80 h and unberths 80-81 h."""
+    from .test_mechanisms import write_hindcast
+
+    def run(breakdowns):
+        d = ferry_dict(port={"unberthing": "1 h", "weather_site": "K", "limits": {"unberthing": {"max_wind": "15 m/s"}}},
+                       ferries={"breakdowns": breakdowns})
+        d.update(start_date="2025-01-01", disruptions=[{"target": "ferry", "index": 0, "start": "2025-01-02",
+                                                        "end": "2025-01-04"}],
+                 weather={"source": "hindcast",
+                          "file": write_hindcast(tmp_path / "hc.csv", {"K": [(16, 80, 20.0, 0.5)]}, sites=("K",))})
+        w = World(ss.scenario_from_dict(d), horizon_h=95.0)
+        w.run()
+        return w
+
+    w = run({"mtbf": "1e6 h", "mttr": "1 h", "leave_berth_after": "12 h"})
+    t = w.ferry.trip_records[0]
+    assert (t.leave_port_h, t.wagons, t.arrive_h) == (36.0, 54, 92.0)
+    assert w.ferry.left_berth_broken == 1 and w.ferry.port_berths.count == 0
+    b = w.ferry.budget_h
+    # handling: 7 h at Kuryk and 3 h at Alat before the horizon (95 h)
+    assert (b["waiting_wagons"], b["handling"], b["weather"], b["breakdown"]) == (11.0, 7.0 + 3.0, 6.0, 48.0)
+    t = run({"mtbf": "1e6 h", "mttr": "1 h"}).ferry.trip_records[0]
+    assert t.leave_port_h == 81.0 and t.arrive_h != t.arrive_h  # at sea at the horizon (Alat at 101 h)

@@ -226,3 +226,34 @@ def test_the_tow_off_rule_on_hand_timelines():
     assert long_down_start(up, 15.0, 60.0, 5.0) == 15.0  # under way at the work's start: counts from it
     assert long_down_start(up, 31.0, 50.0, 1.0) == inf  # [50, 52) begins at the end: not this work's
     assert long_down_start(up, 0.0, 8.0, 5.0) == inf  # [10, 30) begins after the work
+
+
+def test_a_long_breakdown_beginning_in_a_weather_hold_before_unberthing_tows_the_ship_off(tmp_path):
+    """25 m/s at L from 10 to 60 h: too much to unberth (20 m/s), not to load (30 m/s) nor
+    to send the ship off the berth (26 m/s).  T loads 2-14 h, is ready to unberth at 14 and
+    held by the weather; it breaks down at 24 h (out of service to 72 h), 48 h > the 12 h
+    limit: towed off at 36 h, as a breakdown beginning during the transfer is.  Weather
+    holds it 14-24 (10 h), the breakdown 24-72 (12 h at the berth, 36 h at anchorage), then
+    the 16 h passage: at D at 88 h.  Without the limit it unberths after the repair, 72-73."""
+    from .test_dispatch import _hindcast
+
+    limits = {"berthing": {"max_wind": "15 m/s"}, "transfer": {"max_wind": "30 m/s"},
+              "unberthing": {"max_wind": "20 m/s"}}
+
+    def run(breakdowns):
+        d = cycle_dict(start_date="2025-01-01", horizon="200 h", disruptions=OUTAGE,
+                       weather={"source": "hindcast", "file": _hindcast(tmp_path / "hc.csv", {"port": [(10, 60, 25.0)]})},
+                       load_port=port("L", weather_site="port", limits=limits))
+        d["fleet"]["tankers"][0]["breakdowns"] = breakdowns
+        return ss.simulate(build(d))
+
+    r = run(LIMIT)
+    v = r.voyages[0]
+    assert (v.load_end_h, v.load_depart_h, v.discharge_arrive_h) == (14.0, 36.0, 88.0)
+    assert v.load_weather_h == 10.0
+    k = r.kpis
+    assert (k["load_left_berth_broken"], k["load_weather_hold_unberthing_h"]) == (1.0, 10.0)
+    assert r.tankers[0]["breakdown_h"] == 48.0 and r.tankers[0]["weather_h"] == 10.0
+    assert k["load_berth_failed_frac"] * 200 == pytest.approx(12.0)  # the berth under the broken ship, 24-36 h
+    v = run({"mtbf": "1e6 h", "mttr": "1 h"}).voyages[0]
+    assert (v.load_depart_h, v.discharge_arrive_h) == (73.0, 89.0)

@@ -301,7 +301,9 @@ class FerryRoute:
         towed_h = yield from self._left_broken(f, key, req)
         if towed_h is not None:
             return towed_h
-        yield from self._window(f, key, "unberthing", getattr(self.spec, key).unberthing.sample(f.rng))
+        towed_h = yield from self._window(f, key, "unberthing", getattr(self.spec, key).unberthing.sample(f.rng), req)
+        if towed_h is not None:
+            return towed_h
         self._berths(key).release(req)
         return self.env.now
 
@@ -351,19 +353,35 @@ class FerryRoute:
                 yield p.sail_until("handling", stop)
         return req
 
-    def _window(self, f: _Ship, key: str, op: str, duration_h: float):
+    def _window(self, f: _Ship, key: str, op: str, duration_h: float, berth_req=None):
         """Berth or unberth (``op``) for ``duration_h``, once the port's weather and the
-        ferry allow it unbroken (:func:`operation_start`, the tankers' rule too)."""
+        ferry allow it unbroken (:func:`operation_start`, the tankers' rule too).  Held at
+        the berth ``berth_req`` before unberthing, a breakdown longer than
+        ``leave_berth_after`` that begins in the hold tows the ferry off that long after
+        it begins (as one during handling does): returns the moment of the tow, after
+        the repair; else None."""
         env, port = self.env, getattr(self.spec, key)
         gate = (self.weather.get(key) or {}).get(op) or self._always
         now = env.now
         start, by_weather = operation_start(gate, f.up, now, max(duration_h, getattr(port.limits, op).window_h))
         if start > now:
+            limit = self.leave_after_h
+            s = long_down_start(f.up, now, start, limit) if berth_req is not None and limit is not None else math.inf
             f.clock.enter("weather" if by_weather else "breakdown", now)
+            if s < math.inf:  # (s > now: a long breakdown under way now is _left_broken's)
+                yield env.timeout(s - now)
+                f.clock.enter("breakdown", env.now)
+                yield env.timeout(limit)
+                towed_h = env.now
+                self._berths(key).release(berth_req)
+                self.left_berth_broken += 1
+                yield env.timeout(f.up.next_up(towed_h) - towed_h)  # its repair, off the berth
+                return towed_h
             yield env.timeout(start - now)
         if duration_h > 0:
             f.clock.enter("berthing", env.now)
             yield env.timeout(duration_h)
+        return None
 
     # --------------------------------------------------------------- accounts
     LOADED_PLACES = ("loaded_at_station", "rail_to_port", "rail_held", "yard_loaded", "rail_onward")

@@ -38,7 +38,7 @@ from .tank import TankFarm
 from .steps import BookedSteps
 from .transfer import CargoTransfer
 from .timebudget import StateClock, budget
-from .towoff import tow_off_at
+from .towoff import long_down_start, tow_off_at
 
 if TYPE_CHECKING:  # only Tankers call at a terminal; typed so the compiled call reads its fields directly
     from .tanker import Tanker
@@ -365,9 +365,22 @@ class Terminal:
         # 8 hold before unberthing, 9 unberthing: with 7, one run; or, broken down when
         # ready to unberth and to stay so longer than leave_berth_after, towed off after it
         unberthing_h = self._unberthing.sample(rng)
-        tow_h = tow_off_at(ship.up, steps.t, ship.leave_berth_after_h)
+        limit_h = ship.leave_berth_after_h
+        tow_h = tow_off_at(ship.up, steps.t, limit_h)
         if tow_h == INF:
-            self._plan_manoeuvre(ship, steps, "unberthing", unberthing_h)
+            t = steps.t
+            start, by_weather = self._manoeuvre_start(ship, "unberthing", t, unberthing_h)
+            # held at the berth (by the weather, or a short breakdown) until `start`: a
+            # breakdown longer than the limit beginning in that hold tows the ship off
+            # `limit` after it begins, as one beginning during the transfer does
+            s = long_down_start(ship.up, t, start, limit_h) if limit_h < INF and start > t else INF
+            if s < INF:  # (s > t: a long breakdown under way at t is tow_off_at's)
+                steps.hold("weather" if by_weather else "breakdown", "unberthing", s - t, by_weather)
+                steps.enter("breakdown")
+                steps.wait(limit_h)
+                tow_h = s + limit_h
+            else:
+                self._plan_manoeuvre(ship, steps, "unberthing", unberthing_h, start, by_weather)
         elif tow_h > steps.t:
             steps.hold("breakdown", "unberthing", tow_h - steps.t, False)
         now = yield from steps.run(env, ship)
@@ -415,12 +428,26 @@ class Terminal:
                 return berth
             self._release(berth)  # the window closed meanwhile: the next in line may use it
 
-    def _plan_manoeuvre(self, ship: Tanker, steps: BookedSteps, op: str, duration_h: float) -> None:
+    def _plan_manoeuvre(self, ship: Tanker, steps: BookedSteps, op: str, duration_h: float, start: float = -INF,
+                        by_weather: bool = False) -> None:
         """Plan berthing or unberthing (``op``, steps 3-4 and 8-9) at the end of
         ``steps``: a hold until an unbroken window for it, charged as it begins (the
         ship's ``weather`` or ``breakdown``; the berth follows), then the manoeuvre for
-        ``duration_h`` (ship state ``berthing``)."""
+        ``duration_h`` (ship state ``berthing``).  ``start`` and ``by_weather``: the
+        window, if already found (:meth:`_manoeuvre_start`)."""
         t = steps.t
+        if start == -INF:
+            start, by_weather = self._manoeuvre_start(ship, op, t, duration_h)
+        if start > t:
+            steps.hold("weather" if by_weather else "breakdown", op, start - t, by_weather)
+        if duration_h > 0:
+            steps.enter("berthing")
+            steps.wait(duration_h)
+
+    def _manoeuvre_start(self, ship: Tanker, op: str, t: float, duration_h: float) -> tuple[float, bool]:
+        """When berthing or unberthing (``op``) of ``duration_h`` can start at the
+        earliest from ``t``, and whether the weather (rather than the ship's breakdown)
+        is what holds it until then."""
         weather, up, length_h = self.weather[op], ship.up, max(duration_h, self._window_h[op])
         start, by_weather = operation_start(weather, up, t, length_h)
         if op == "unberthing" and ship.depart_window:
@@ -438,11 +465,7 @@ class Terminal:
                 if not later > start:  # round-off: within an ulp of the window
                     break
                 start = operation_start(weather, up, later, length_h)[0]
-        if start > t:
-            steps.hold("weather" if by_weather else "breakdown", op, start - t, by_weather)
-        if duration_h > 0:
-            steps.enter("berthing")
-            steps.wait(duration_h)
+        return start, by_weather
 
     @property
     def berthing_window_h(self) -> float:
