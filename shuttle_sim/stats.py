@@ -28,6 +28,33 @@ def summarize(values: Iterable[float]) -> dict[str, float | None]:
     return {"mean": float(x.mean()), "ci95_halfwidth": hw, "p10": float(p10), "p50": float(p50), "p90": float(p90)}
 
 
+def quantile_bounds(y: Sequence[float], pi: float, confidence: float) -> tuple[float, float, float]:
+    """The ``pi`` quantile of ``y`` with distribution-free one-sided bounds.
+
+    Returns ``(estimate, low, high)``: ``P(low <= xi_pi) >= confidence`` and
+    ``P(xi_pi <= high) >= confidence`` for any continuous distribution; ``-inf`` /
+    ``inf`` when ``n`` is too small for such a bound.  The bounds are order statistics
+    ``Y_(r)`` and ``Y_(s)`` with ``P(Bin(n, pi) >= r) >= c`` and ``P(Bin(n, pi) <= s - 1)
+    >= c`` (Hahn & Meeker, *Statistical Intervals*, 1991, ch. 5); the two at ``c = 1 -
+    (1 - level) / 2`` make a two-sided ``level`` interval.  Used by the study's quantile
+    targets and by the report's answer.
+    """
+    from scipy.stats import binom  # (here: this module is imported where SciPy is not needed)
+
+    x = np.sort(np.asarray(y, dtype=float))
+    n = x.size
+    if n == 0:
+        return math.nan, -math.inf, math.inf
+    est = float(np.quantile(x, pi, method="inverted_cdf"))
+    r = np.arange(1, n + 1)
+    # P(Y_(r) <= xi) = P(Bin(n, pi) >= r); P(xi <= Y_(s)) = P(Bin(n, pi) <= s - 1)
+    ok_low = binom.sf(r - 1, n, pi) >= confidence
+    ok_high = binom.cdf(r - 1, n, pi) >= confidence
+    low = float(x[r[ok_low][-1] - 1]) if ok_low.any() else -math.inf
+    high = float(x[r[ok_high][0] - 1]) if ok_high.any() else math.inf
+    return est, low, high
+
+
 def level_stats(t_h: Sequence[float], level_t: Sequence[float], capacity_t: float) -> dict[str, float]:
     """Exact time-weighted measures of a piecewise-linear level trace.
 

@@ -210,3 +210,23 @@ def test_pareto_front():
     x = np.array([1.0, 2.0, 2.0, 3.0, 0.5])
     y = np.array([1.0, 3.0, 2.0, 5.0, 2.0])
     assert sorted(pareto(x, y).tolist()) == [0, 2, 3]
+
+
+def test_the_answers_quantile_ci_leaves_out_an_end_too_few_years_can_bound():
+    """The 95% CI of the 10th percentile from 20 years, by hand: its lower end would be the
+    smallest year, Y(1), and P(Y(1) <= xi_0.1) = 1 - 0.9^20 = 0.878 < 0.975: no order
+    statistic bounds it from below; the upper end is Y(6), the first s with
+    P(Bin(20, 0.1) <= s - 1) >= 0.975 (0.9568 at 4, 0.9887 at 5).  From 40 years
+    (1 - 0.9^40 = 0.985) Y(1) bounds it.  The answer says which end is missing (it used to
+    print the smallest year as the lower end)."""
+    from math import comb
+
+    from shuttle_sim.report.answer import _ci_words, quantile_ci
+
+    cdf = lambda k, n, p: sum(comb(n, j) * p**j * (1 - p) ** (n - j) for j in range(k + 1))  # noqa: E731
+    assert cdf(4, 20, 0.1) < 0.975 <= cdf(5, 20, 0.1) and 1 - 0.9**20 < 0.975 <= 1 - 0.9**40
+    years = np.arange(1.0, 21.0)[::-1]  # Y(k) = k
+    assert quantile_ci(years, 0.10) == (-np.inf, 6.0)
+    assert quantile_ci(np.arange(1.0, 41.0), 0.10)[0] == 1.0
+    assert _ci_words(-np.inf, 19.82, 20) == " (95% CI up to 19.82; 20 years are too few for its lower end)"
+    assert _ci_words(19.49, 19.82, 40) == " (95% CI 19.49 to 19.82)"

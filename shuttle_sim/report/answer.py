@@ -5,23 +5,32 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats as _st
 
 from .. import kpis as catalogue
+from ..stats import quantile_bounds
 
 PCT_WORDS = {"p10": "exceeded in 90% of years", "p50": "median year", "p90": "exceeded in 10% of years"}
 
 
 def quantile_ci(x, q: float, level: float = 0.95) -> tuple[float, float]:
-    """Distribution-free CI of the ``q`` quantile from order statistics (binomial),
-    e.g. Hahn & Meeker, *Statistical Intervals* (1991), sec. 5.2; NaN if too few values."""
-    x = np.sort(np.asarray(x, dtype=float)[np.isfinite(x)])
-    n = x.size
-    if n < 5:
-        return math.nan, math.nan
-    lo = int(_st.binom.ppf((1 - level) / 2, n, q))
-    hi = int(_st.binom.ppf(1 - (1 - level) / 2, n, q)) + 1
-    return float(x[max(lo - 1, 0)]), float(x[min(hi - 1, n - 1)])
+    """Distribution-free two-sided ``level`` CI of the ``q`` quantile: the one-sided
+    bounds of :func:`shuttle_sim.stats.quantile_bounds` at ``1 - (1 - level) / 2`` each;
+    ``-inf`` (``inf``) where too few values bound it from below (above): 20 years bound
+    the 10th percentile only from above."""
+    x = np.asarray(x, dtype=float)
+    _, lo, hi = quantile_bounds(x[np.isfinite(x)], q, 1 - (1 - level) / 2)
+    return lo, hi
+
+
+def _ci_words(lo: float, hi: float, n: int) -> str:
+    """A quantile's 95% CI in words, saying which end ``n`` years are too few for."""
+    if math.isfinite(lo) and math.isfinite(hi):
+        return f" (95% CI {lo:,.2f} to {hi:,.2f})"
+    if math.isfinite(hi):
+        return f" (95% CI up to {hi:,.2f}; {n} years are too few for its lower end)"
+    if math.isfinite(lo):
+        return f" (95% CI from {lo:,.2f}; {n} years are too few for its upper end)"
+    return ""
 
 
 def _years(h: float) -> str:
@@ -55,7 +64,7 @@ def study_answer(d) -> tuple[str, str]:
     st = d.stat("delivered_mt_per_year")
     l10, h10 = quantile_ci(x, 0.10)
     l50, h50 = quantile_ci(x, 0.50)
-    ci = (lambda lo, hi: f" (95% CI {lo:,.2f} to {hi:,.2f})" if math.isfinite(lo) else "")
+    ci = (lambda lo, hi: _ci_words(lo, hi, n))  # noqa: E731
     q = f"How much crude can {s.name} deliver per year, and how reliably?"
     a = (f"In 9 years of 10 it delivers at least <b>{st['p10']:,.2f} Mt/yr</b>{ci(l10, h10)}; the median year "
          f"delivers <b>{st['p50']:,.2f} Mt/yr</b>{ci(l50, h50)}")

@@ -28,6 +28,7 @@ import numpy as np
 from scipy import stats as _st
 
 from .. import kpis as catalogue
+from ..stats import quantile_bounds
 
 __all__ = [
     "TargetLike", "Assessment", "assess", "assess_cell", "cell_verdict", "quantile_bounds", "answer", "answers_by_condition",
@@ -67,27 +68,6 @@ class Assessment:
 
 
 # ----------------------------------------------------------------- quantiles
-def quantile_bounds(y: Sequence[float], pi: float, confidence: float) -> tuple[float, float, float]:
-    """The ``pi`` quantile of ``y`` with distribution-free one-sided bounds.
-
-    Returns ``(estimate, low, high)``: ``P(low <= xi_pi) >= confidence`` and
-    ``P(xi_pi <= high) >= confidence`` for any continuous distribution; ``-inf`` /
-    ``inf`` when ``n`` is too small for such a bound.
-    """
-    x = np.sort(np.asarray(y, dtype=float))
-    n = x.size
-    if n == 0:
-        return math.nan, -math.inf, math.inf
-    est = float(np.quantile(x, pi, method="inverted_cdf"))
-    r = np.arange(1, n + 1)
-    # P(Y_(r) <= xi) = P(Bin(n, pi) >= r); P(xi <= Y_(s)) = P(Bin(n, pi) <= s - 1)
-    ok_low = _st.binom.sf(r - 1, n, pi) >= confidence
-    ok_high = _st.binom.cdf(r - 1, n, pi) >= confidence
-    low = float(x[r[ok_low][-1] - 1]) if ok_low.any() else -math.inf
-    high = float(x[r[ok_high][0] - 1]) if ok_high.any() else math.inf
-    return est, low, high
-
-
 def _share_verdict(k: int, n: int, p: float, c: float) -> str:
     """Successes ``k`` of ``n`` against the required share ``p``: exact binomial tests."""
     if n == 0:
