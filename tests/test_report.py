@@ -230,3 +230,25 @@ def test_the_answers_quantile_ci_leaves_out_an_end_too_few_years_can_bound():
     assert quantile_ci(np.arange(1.0, 41.0), 0.10)[0] == 1.0
     assert _ci_words(-np.inf, 19.82, 20) == " (95% CI up to 19.82; 20 years are too few for its lower end)"
     assert _ci_words(19.49, 19.82, 40) == " (95% CI 19.49 to 19.82)"
+
+
+@pytest.mark.parametrize("deferred_kt, words", [
+    ([0.0] * 20, "No production is deferred (load-port tank farm full) in any simulated year."),
+    ([0.0] * 19 + [45.0], "Production is deferred (load-port tank farm full) in 5% of years, fewer than 1 in 10 "
+                          "(at most 45 kt in a year)."),
+    ([0.0] * 17 + [5.0, 10.0, 45.0], "Production is deferred (load-port tank farm full) in 15% of years: median 0 kt, "
+                                     "more than 6 kt in 1 year of 10."),
+])
+def test_the_study_answer_words_the_years_with_deferral_by_hand(deferred_kt, words):
+    """Twenty years with the deferrals given: the share of years with any (1 of 20 is 5%, 3
+    of 20 is 15%), and with 3 the 90th percentile by linear interpolation between the 18th
+    and 19th smallest, 5 + 0.1 x (10 - 5) = 5.5 kt, which the answer rounds to 6."""
+    from types import SimpleNamespace
+
+    from shuttle_sim.report.answer import study_answer
+    from shuttle_sim.stats import summarize
+
+    ok = pd.DataFrame({"delivered_mt_per_year": np.linspace(19.0, 20.0, 20), "deferred_t": np.array(deferred_kt) * 1e3})
+    d = SimpleNamespace(ok=ok, stat=lambda n: summarize(ok[n]), target_mt_per_year=None,
+                        scenario=SimpleNamespace(name="toy", warmup_h=0.0, measured_h=8760.0))
+    assert study_answer(d)[1].endswith(" " + words)

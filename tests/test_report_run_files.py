@@ -133,6 +133,7 @@ def test_a_ferry_run_writes_the_yard_and_keeps_levels_to_tanks(ferry_run):
     t, n = r.traces["yard_wagons"]
     assert list(y.columns) == ["t_h", "wagons"] and y["t_h"].tolist() == t.tolist() and y["wagons"].tolist() == n.tolist()
     assert "yard_wagons.csv" in m["files"]
+    assert (m["replications"], m["seed"], m["executor"]) == (1, 3, "in-process")  # one run, as the manifest says
     assert set(pd.read_csv(ferry_run / "tank_levels.csv")["tank"]) == {"station_tank"}
     ports = {c.port for c in r.weather_closures}
     assert ports <= {"ferry_port", "ferry_arrival_port"}
