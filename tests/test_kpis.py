@@ -59,6 +59,8 @@ def test_units_follow_the_name_suffix(produced):
      {"role": "load", "state": "waiting_cargo"}),
     ("discharge_tank_level_max_t", "tanks", "Discharge port tank farm: highest level",
      {"role": "discharge", "stat": "max"}),
+    ("load_tank_level_mean_t", "tanks", "Load port tank farm: mean level", {"role": "load", "stat": "mean"}),
+    ("load_tank_level_min_t", "tanks", "Load port tank farm: lowest level", {"role": "load", "stat": "min"}),
     ("discharge_weather_hold_unberthing_h", "weather", "Discharge port: weather hold before unberthing",
      {"role": "discharge", "op": "unberthing"}),
     ("discharge_weather_hold_h", "weather", "Discharge port: berth-hours held by weather", {"role": "discharge"}),
@@ -124,3 +126,15 @@ def test_the_catalogue_does_not_import_the_engine():
     out = subprocess.run([sys.executable, "-c", code.format(kpis.__file__)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     assert re.search(r"^(import simpy|from \\.(model|components))", open(kpis.__file__).read(), re.M) is None
+
+
+def test_the_short_table_shows_the_headline_kpis_and_only_fractions_are_scaled():
+    """The short summary table (the CLI's and the report's key figures) shows the headline
+    KPIs: throughput, deferral and shortfall, the mean wait for a berth, all weather holds
+    and the costs; nothing else.  Only fractions change scale for display (x 100, %): a
+    count of calls, voyages or wagons shows as counted."""
+    headline = {p for p, _group, _label, _unit, head in kpis._ENTRIES if head}
+    assert headline == {"delivered_mt_per_year", "delivered_kbpd", "voyages", "deferred_t", "offtake_shortfall_t",
+                        "rail_deferred_t", "{role}_queue_wait_mean_h", "weather_hold_h", "total_annual_cost_usd",
+                        "cost_per_tonne_usd"}
+    assert {u: sc for u, (sc, _fmt) in kpis.UNIT_FORMATS.items() if sc != 1.0} == {"%": 100.0}
