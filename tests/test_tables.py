@@ -78,9 +78,10 @@ def test_no_row_repeats_and_zero_time_shares_are_left_out(summaries):
         assert (label in text) == bool(k[f"tanker_{state}_frac"]["mean"])
 
 
-def test_unknown_kpis_are_shown_by_name_not_dropped():
-    text = tables.run_table({"kpis": {"delivered_t": _stats(5.0), "mystery_measure": _stats(2.5)}})
-    assert "[other]" in text and "mystery_measure" in text
+@pytest.mark.parametrize("table", [tables.run_table, tables.study_table])
+def test_unknown_kpis_are_shown_by_name_not_dropped(table):
+    text = table({"kpis": {"delivered_t": _stats(5.0), "mystery_measure": _stats(2.5)}})
+    assert "[other]" in text and "mystery_measure" in text and "2.5" in text.split("mystery_measure")[1]
 
 
 def test_cli_help_and_tables_state_the_percentile_convention(capsys):

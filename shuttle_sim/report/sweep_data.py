@@ -103,11 +103,6 @@ class SweepData:
     def kpi_names(self) -> list[str]:
         return [c[: -len(".mean")] for c in self.cells.columns if c.endswith(".mean")]
 
-    def kpi(self, name: str, stat: str = "mean") -> pd.Series:
-        """One statistic of one KPI over the cells (NaN where absent)."""
-        col = f"{name}.{stat}"
-        return self.cells[col] if col in self.cells else pd.Series(np.nan, index=self.cells.index)
-
     @property
     def recommended(self) -> str | None:
         """The best cell of the first answer (the first condition), else None."""
