@@ -209,3 +209,22 @@ def test_an_answer_leaves_out_a_bound_at_the_kpis_own_limit():
     f = {"kpi": "tanker_weather_frac", "kind": "mean_at_least", "threshold": 0.5, "fraction": None, "verdict": "met",
          "estimate": 0.97, "low": 0.93, "high": 1.0}
     assert "(above 93.00 with 90% confidence)" in _assessment(f, 0.9)  # a fraction's mean is at most 100%
+
+
+@pytest.mark.parametrize("fails, words", [
+    (["with confidence"], "1 cheaper cell fails: 1 with confidence."),
+    (["possibly", "possibly"], "2 cheaper cells fail: 2 only possibly (more replications would settle it)."),
+    (["with confidence", "possibly"],
+     "2 cheaper cells fail: 1 with confidence; 1 only possibly (more replications would settle it)."),
+])
+def test_the_answer_counts_the_cheaper_cells_that_fail_by_how_sure_it_is(fails, words):
+    """The sentence after a recommendation: how many cheaper cells fail, with confidence or
+    only possibly (one of each: both parts, joined)."""
+    from types import SimpleNamespace
+
+    from shuttle_sim.report.answer import sweep_one
+
+    d = SimpleNamespace(design_factors=[], conditions=[], answer={"confidence": 0.9}, manifest={})
+    a = {"feasible": True, "best": {"overrides": {}, "replications": 10, "assessments": []},
+         "cheaper": [{"fails": f} for f in fails]}
+    assert sweep_one(d, a).endswith(" " + words)
