@@ -97,6 +97,12 @@ MODULES: dict[str, list[str]] = {
     "shuttle_sim/components/stress.py": ["tests/test_stress.py"],
     "shuttle_sim/study/search.py": ["tests/test_search.py", "tests/test_sweep.py"],
     "shuttle_sim/study/paired.py": ["tests/test_search.py", "tests/test_sweep.py", "tests/test_design.py"],
+    # what a reader sees: the tables, the catalogue, a run's files, the report's answers
+    "shuttle_sim/tables.py": ["tests/test_tables.py"],
+    "shuttle_sim/kpis.py": ["tests/test_kpis.py", "tests/test_tables.py"],
+    "shuttle_sim/output.py": ["tests/test_report_run_files.py", "tests/test_resolved_roundtrip.py"],
+    "shuttle_sim/report/answer.py": ["tests/test_report.py", "tests/test_report_sweep.py"],
+    "shuttle_sim/report/sweep_data.py": ["tests/test_report_sweep.py"],
 }
 # tests too slow for a mutant run or that need the network of processes (deselected)
 DESELECT = ["tests/test_experiment.py::test_resume_after_a_killed_process",
