@@ -103,6 +103,7 @@ MODULES: dict[str, list[str]] = {
     "shuttle_sim/output.py": ["tests/test_report_run_files.py", "tests/test_resolved_roundtrip.py"],
     "shuttle_sim/report/answer.py": ["tests/test_report.py", "tests/test_report_sweep.py"],
     "shuttle_sim/report/sweep_data.py": ["tests/test_report_sweep.py"],
+    "shuttle_sim/study/design.py": ["tests/test_design.py", "tests/test_sweep.py"],
 }
 # tests too slow for a mutant run or that need the network of processes (deselected)
 DESELECT = ["tests/test_experiment.py::test_resume_after_a_killed_process",

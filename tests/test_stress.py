@@ -78,6 +78,19 @@ def test_random_date_is_common_to_every_cell_and_lies_in_the_measured_period():
     assert len(set(starts)) == 6
 
 
+def test_an_event_longer_than_the_measured_period_starts_at_the_warm_ups_end():
+    """A 60-day stop against 1,000 h measured after a 30-day warm-up: no start leaves it
+    inside the period, so it starts where the period does, 720 h, in every replication
+    (and runs past the horizon)."""
+    from shuttle_sim.components.stress import draw
+    from shuttle_sim.rng import Streams
+
+    ev = build(cycle_dict(horizon="1 yr", warmup="30 d", stress=[{"target": "offtake", "duration": "60 d"}])).stress
+    for r in range(5):
+        ((target, a, b, factor),) = draw(ev, Streams(5, r), 720.0, 1720.0)
+        assert (target, a, b, factor) == ("offtake", 720.0, 720.0 + 1440.0, 0.0)
+
+
 def test_stress_target_is_checked():
     from shuttle_sim.config.loader import ConfigError
 
