@@ -26,7 +26,8 @@ from .components import offtake, stress
 from .components.ferry import FERRY_STATES
 from .components.records import FerryTrip, Voyage, WeatherClosure
 from .components.tanker import TANKER_STATES
-from .components.terminal import BERTH_STATES, OPERATIONS
+from .components.berths import BERTH_STATES
+from .components.terminal import OPERATIONS
 from .stats import level_stats
 
 if TYPE_CHECKING:  # pragma: no cover

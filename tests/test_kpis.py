@@ -84,7 +84,7 @@ def test_every_budget_state_has_words_and_its_own_colour():
     colour no other state of the same budget uses (the three formalities kinds included)."""
     from shuttle_sim.components.ferry import FERRY_STATES
     from shuttle_sim.components.tanker import TANKER_STATES
-    from shuttle_sim.components.terminal import BERTH_STATES
+    from shuttle_sim.components.berths import BERTH_STATES
     from shuttle_sim.report.style import STATE_COLOURS
 
     for subject, states in (("tanker", TANKER_STATES), ("load_berth", BERTH_STATES + ("idle",)),

@@ -1,5 +1,6 @@
 """A terminal's berths and the record of one port call: the bookkeeping the port call
-(:mod:`.terminal`) works with.
+(:mod:`.terminal`) works with, and a berth's time budget (its states, and the state it is in
+while a ship alongside is in each of its own).
 
 :class:`PortCall` is what one call by a ship records (times, waits, cargo); :class:`Berth`
 is one berth with its own up timeline and transfer gates; :class:`BerthPool` hands free
@@ -20,6 +21,30 @@ from .timebudget import StateClock
 
 NAN: Final = math.nan
 INF: Final = math.inf
+
+#: a berth's time budget: the states its clock charges (``<port>_berth_<state>_frac``)
+BERTH_STATES = (
+    "berthing",
+    "formalities",  # the ship's pre- and post-transfer formalities alongside
+    "transferring",
+    "waiting_cargo",
+    "waiting_ullage",
+    "weather",
+    "failed",
+    "other_traffic",
+)
+# the berth's state while the ship alongside is in a given state of its own budget: the
+# berth's clock is coupled to the ship's through this map from berth assigned to unberthed
+BERTH_STATE_FOR_SHIP_STATE = {
+    "queueing": "berthing",  # berth assigned, ship on its way in
+    "berthing": "berthing",
+    "pre_transfer_formalities": "formalities",
+    "post_transfer_formalities": "formalities",
+    "transferring": "transferring",
+    "weather": "weather",
+    "breakdown": "failed",
+    "berth_failed": "failed",
+}
 
 
 class PortCall:

@@ -109,6 +109,17 @@ class BookedSteps:
         self.enter(state)
         self.wait(wait_h)
 
+    def manoeuvre(self, op: str, duration_h: float, start: float, by_weather: bool) -> None:
+        """Berthing or unberthing (``op``) at the end of the plan: a hold until ``start``
+        (its window, :meth:`Terminal._manoeuvre_start`), charged as it begins to the ship's
+        ``weather`` (``by_weather``) or ``breakdown`` (the berth follows), then the manoeuvre
+        for ``duration_h`` (ship state ``berthing``)."""
+        if start > self.t:
+            self.hold("weather" if by_weather else "breakdown", op, start - self.t, by_weather)
+        if duration_h > 0:
+            self.enter("berthing")
+            self.wait(duration_h)
+
     def wait(self, delay_h: float) -> None:
         """A step of ``delay_h`` hours (> 0)."""
         i = self._nd

@@ -16,7 +16,7 @@ unberthing.
   failed or the ship is broken down, and resumes after (:mod:`.transfer`).  The tank farm slows it when it
   runs dry (loading: *waiting for cargo*) or full (discharging: *waiting for ullage*).
 
-Berth-hours are charged to states (:data:`BERTH_STATES`); the remainder is idle.
+Berth-hours are charged to states (:data:`.berths.BERTH_STATES`); the remainder is idle.
 Third-party calls that share the berths arrive as a Poisson stream.
 """
 
@@ -31,7 +31,7 @@ from ..processes import Driver, now as clock_now
 from ..config.schema import PortSpec
 from ..sampling import Sampler
 from .availability import Availability, operation_start
-from .berths import Berth, BerthPool, PortCall, berth_outages
+from .berths import BERTH_STATE_FOR_SHIP_STATE, BERTH_STATES, Berth, BerthPool, PortCall, berth_outages
 from . import traffic
 from .dispatch import Admission, ReadyDispatch
 from .tank import TankFarm
@@ -43,29 +43,7 @@ from .towoff import long_down_start, tow_off_at
 if TYPE_CHECKING:  # only Tankers call at a terminal; typed so the compiled call reads its fields directly
     from .tanker import Tanker
 
-BERTH_STATES = (
-    "berthing",
-    "formalities",  # the ship's pre- and post-transfer formalities alongside
-    "transferring",
-    "waiting_cargo",
-    "waiting_ullage",
-    "weather",
-    "failed",
-    "other_traffic",
-)
 OPERATIONS = ("berthing", "transfer", "unberthing")
-# the berth's state while the ship alongside is in a given state of its own budget: the
-# berth's clock is coupled to the ship's through this map from berth assigned to unberthed
-BERTH_STATE_FOR_SHIP_STATE = {
-    "queueing": "berthing",  # berth assigned, ship on its way in
-    "berthing": "berthing",
-    "pre_transfer_formalities": "formalities",
-    "post_transfer_formalities": "formalities",
-    "transferring": "transferring",
-    "weather": "weather",
-    "breakdown": "failed",
-    "berth_failed": "failed",
-}
 #: the ship's budget state while it waits at anchorage for its cargo or ullage (dispatch)
 ANCHORAGE_STATE = {"load": "anchorage_cargo", "discharge": "anchorage_ullage"}
 INF: Final = math.inf
@@ -171,7 +149,7 @@ class Terminal:
 
         The steps, the states they charge and what can hold each (a hold charges
         ``weather`` or ``breakdown`` to the ship, the berth following as in
-        :data:`BERTH_STATE_FOR_SHIP_STATE`):
+        :data:`.berths.BERTH_STATE_FOR_SHIP_STATE`):
 
         ====  ===========================  ==================  ==================  ==========================================
         step  what happens                 ship state          berth state         what can hold it
@@ -268,7 +246,8 @@ class Terminal:
         # 3 hold before berthing, 4 berthing, 5 pre-transfer formalities: one run
         steps = ship.plan
         steps.begin(self.hold_h, rec, now)
-        self._plan_manoeuvre(ship, steps, "berthing", berthing_h)
+        start, by_weather = self._manoeuvre_start(ship, "berthing", steps.t, berthing_h)
+        steps.manoeuvre("berthing", berthing_h, start, by_weather)
         steps.enter("pre_transfer_formalities")
         if pre_h > 0:
             steps.wait(pre_h)
@@ -343,7 +322,8 @@ class Terminal:
             self._active[berth_clock] = ship
             steps = ship.plan
             steps.begin(self.hold_h, rec, now)
-            self._plan_manoeuvre(ship, steps, "berthing", berthing_h)
+            start, by_weather = self._manoeuvre_start(ship, "berthing", steps.t, berthing_h)
+            steps.manoeuvre("berthing", berthing_h, start, by_weather)
             d = self._pre_transfer.sample(rng)
             steps.enter("pre_transfer_formalities")
             if d > 0:
@@ -380,7 +360,7 @@ class Terminal:
                 steps.wait(limit_h)
                 tow_h = s + limit_h
             else:
-                self._plan_manoeuvre(ship, steps, "unberthing", unberthing_h, start, by_weather)
+                steps.manoeuvre("unberthing", unberthing_h, start, by_weather)
         elif tow_h > steps.t:
             steps.hold("breakdown", "unberthing", tow_h - steps.t, False)
         now = yield from steps.run(env, ship)
@@ -428,26 +408,12 @@ class Terminal:
                 return berth
             self._release(berth)  # the window closed meanwhile: the next in line may use it
 
-    def _plan_manoeuvre(self, ship: Tanker, steps: BookedSteps, op: str, duration_h: float, start: float = -INF,
-                        by_weather: bool = False) -> None:
-        """Plan berthing or unberthing (``op``, steps 3-4 and 8-9) at the end of
-        ``steps``: a hold until an unbroken window for it, charged as it begins (the
-        ship's ``weather`` or ``breakdown``; the berth follows), then the manoeuvre for
-        ``duration_h`` (ship state ``berthing``).  ``start`` and ``by_weather``: the
-        window, if already found (:meth:`_manoeuvre_start`)."""
-        t = steps.t
-        if start == -INF:
-            start, by_weather = self._manoeuvre_start(ship, op, t, duration_h)
-        if start > t:
-            steps.hold("weather" if by_weather else "breakdown", op, start - t, by_weather)
-        if duration_h > 0:
-            steps.enter("berthing")
-            steps.wait(duration_h)
-
     def _manoeuvre_start(self, ship: Tanker, op: str, t: float, duration_h: float) -> tuple[float, bool]:
-        """When berthing or unberthing (``op``) of ``duration_h`` can start at the
-        earliest from ``t``, and whether the weather (rather than the ship's breakdown)
-        is what holds it until then."""
+        """When berthing or unberthing (``op``, steps 3-4 and 8-9) of ``duration_h`` can
+        start at the earliest from ``t``, and whether the weather (rather than the ship's
+        breakdown) is what holds it until then: an unbroken window for it (and, with
+        ``route.departure: passage_window``, for the crossing after it); planned by
+        :meth:`BookedSteps.manoeuvre`."""
         weather, up, length_h = self.weather[op], ship.up, max(duration_h, self._window_h[op])
         start, by_weather = operation_start(weather, up, t, length_h)
         if op == "unberthing" and ship.depart_window:
