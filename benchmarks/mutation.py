@@ -104,6 +104,12 @@ MODULES: dict[str, list[str]] = {
     "shuttle_sim/report/answer.py": ["tests/test_report.py", "tests/test_report_sweep.py"],
     "shuttle_sim/report/sweep_data.py": ["tests/test_report_sweep.py"],
     "shuttle_sim/study/design.py": ["tests/test_design.py", "tests/test_sweep.py"],
+    # bad input: what a wrong config file is told
+    "shuttle_sim/config/reading.py": ["tests/test_config_errors.py", "tests/test_fuzz_config.py"],
+    "shuttle_sim/config/overrides.py": ["tests/test_overrides.py", "tests/test_config_errors.py"],
+    "shuttle_sim/config/loader.py": ["tests/test_config_errors.py", "tests/test_overrides.py",
+                                     "tests/test_resolved_roundtrip.py"],
+    "shuttle_sim/config/types.py": ["tests/test_units.py", "tests/test_config_errors.py"],
 }
 # tests too slow for a mutant run or that need the network of processes (deselected)
 DESELECT = ["tests/test_experiment.py::test_resume_after_a_killed_process",

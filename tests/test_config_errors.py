@@ -413,3 +413,94 @@ def test_schema_states_the_limits(capsys):
     assert d["StormWeather"]["properties"]["monthly_storms"]["items"]["maximum"] == 100
     assert "from 0.001 to 1e+10 t/h" in d["PortSpec"]["properties"]["transfer_rate"]["description"]
     assert "shore rate per berth" in d["PortSpec"]["properties"]["transfer_rate"]["description"]
+
+
+# ------------------------------------------------ the details of a message (mutation check)
+def test_a_non_utf8_byte_is_named_with_its_line_and_column(tmp_path):
+    import shuttle_sim as ss
+
+    p = tmp_path / "s.yaml"
+    p.write_bytes(b"name: x\nab\xffc: 1\n")
+    with pytest.raises(ss.ConfigError) as e:
+        ss.load_scenario(p)
+    assert str(e.value) == f"{p}:2: expected UTF-8 text, found the byte 0xff at column 3 (save the file as UTF-8)"
+
+
+def test_a_long_value_in_a_message_is_cut_to_its_limit():
+    from shuttle_sim.config.reading import _one_line
+
+    assert _one_line("x" * 100, 20) == "x" * 17 + "..." and _one_line("a  b\\n c", 20) == "a b\\n c"
+    assert _one_line("y" * 20, 20) == "y" * 20  # at the limit: whole
+
+
+@pytest.mark.parametrize("k, ok", [(19, True), (20, False)])
+def test_nesting_counts_what_an_alias_brings_in_up_to_the_limit(k, ok):
+    """``a`` anchors 20 nested lists around a scalar (height 20); ``b`` puts the alias
+    inside k lists, so it stands at level k + 1 (the document's mapping is level 0) and
+    reaches level k + 21: 40 levels (the limit) for k = 19 is accepted, 41 refused."""
+    from shuttle_sim.config.reading import MAX_DEPTH, ConfigError, parse_yaml
+
+    text = "a: &a " + "[" * 20 + "1" + "]" * 20 + "\nb: " + "[" * k + "*a" + "]" * k + "\n"
+    assert MAX_DEPTH == 40
+    if ok:
+        parse_yaml(text, "t.yaml")
+    else:
+        with pytest.raises(ConfigError, match=r"^t\.yaml:1: expected nesting at most 40 levels deep \(aliases included\)"):
+            parse_yaml(text, "t.yaml")
+
+
+def test_a_list_too_short_or_too_long_says_how_long_it_may_be():
+    import shuttle_sim as ss
+
+    from .conftest import cycle_dict
+
+    d = cycle_dict()
+    d["fleet"]["tankers"] = []
+    with pytest.raises(ss.ConfigError) as e:
+        ss.scenario_from_dict(d)
+    assert str(e.value) == "<dict>: fleet.tankers: expected at least 1 value, found 0"
+    d["fleet"]["tankers"] = [dict(cycle_dict()["fleet"]["tankers"][0], name=f"C{i}") for i in range(101)]
+    with pytest.raises(ss.ConfigError) as e:
+        ss.scenario_from_dict(d)
+    assert str(e.value) == "<dict>: fleet.tankers: expected at most 100 values, found 101"
+
+
+def test_an_error_inside_a_list_names_the_items_own_line(tmp_path):
+    """The line of each key path, list items included: the second tanker class's bad
+    count is on line 7, not on the line of ``tankers:``."""
+    import shuttle_sim as ss
+    import yaml as _yaml
+
+    from .conftest import cycle_dict
+
+    d = cycle_dict()
+    t = dict(d["fleet"]["tankers"][0])
+    d["fleet"]["tankers"] = [t, dict(t, name="U", count=0)]
+    text = _yaml.safe_dump(d, sort_keys=False, default_flow_style=False)
+    p = tmp_path / "s.yaml"
+    p.write_text(text)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.strip() == "count: 0")
+    with pytest.raises(ss.ConfigError) as e:
+        ss.load_scenario(p)
+    assert str(e.value).startswith(f"{p}:{line}: fleet.tankers[1].count: expected a whole number from 1 to 1000")
+
+
+def test_an_overlays_base_reads_its_weather_file_beside_itself(tmp_path):
+    """``extends``: a hindcast file named in the base scenario is found beside the base,
+    wherever the overlay that extends it is."""
+    import shuttle_sim as ss
+    import yaml as _yaml
+
+    from .conftest import cycle_dict
+    from .test_mechanisms import write_hindcast
+
+    base_dir, over_dir = tmp_path / "base", tmp_path / "studies"
+    base_dir.mkdir()
+    over_dir.mkdir()
+    write_hindcast(base_dir / "hc.csv", {}, hours=400, sites=("L",))
+    d = cycle_dict(start_date="2025-01-01", horizon="300 h", weather={"source": "hindcast", "file": "hc.csv"})
+    d["load_port"]["weather_site"] = "L"
+    (base_dir / "base.yaml").write_text(_yaml.safe_dump(d, sort_keys=False))
+    (over_dir / "over.yaml").write_text("extends: ../base/base.yaml\nhorizon: 200 h\n")
+    s = ss.load_scenario(over_dir / "over.yaml")
+    assert s.horizon_h == 200.0 and ss.simulate(s).kpis["voyages"] > 0
