@@ -110,6 +110,13 @@ MODULES: dict[str, list[str]] = {
     "shuttle_sim/config/loader.py": ["tests/test_config_errors.py", "tests/test_overrides.py",
                                      "tests/test_resolved_roundtrip.py"],
     "shuttle_sim/config/types.py": ["tests/test_units.py", "tests/test_config_errors.py"],
+    # a study's files: killed and resumed without losing or corrupting finished work
+    "shuttle_sim/study/studydir.py": ["tests/test_study_faults.py", "tests/test_study_files.py", "tests/test_study.py",
+                                      "tests/test_experiment.py"],
+    "shuttle_sim/study/records.py": ["tests/test_study_faults.py", "tests/test_study_files.py", "tests/test_study.py",
+                                     "tests/test_experiment.py"],
+    "shuttle_sim/study/sweepfiles.py": ["tests/test_sweep.py", "tests/test_study_faults.py", "tests/test_report_sweep.py"],
+    "shuttle_sim/study/runner.py": ["tests/test_sweep.py", "tests/test_study_faults.py", "tests/test_experiment.py"],
 }
 # tests too slow for a mutant run or that need the network of processes (deselected)
 DESELECT = ["tests/test_experiment.py::test_resume_after_a_killed_process",
