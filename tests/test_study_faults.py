@@ -245,7 +245,11 @@ def test_workers_die_with_a_killed_parent_and_the_rerun_finishes_identically(tmp
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups")
 def test_ctrl_c_to_the_process_group_prints_one_line(tmp_path):
     out = tmp_path / "c"
-    p = subprocess.Popen(_cli(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    # Ctrl-C reaches the study with SIGINT at its default: a test run started in the
+    # background of a non-interactive shell would hand the study SIGINT ignored, as Unix
+    # does for background jobs, and the study would (rightly) run on
+    p = subprocess.Popen(_cli(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     _wait_rows(out / "replications.csv", 2, p)
     os.killpg(p.pid, signal.SIGINT)
     _, err = p.communicate(timeout=60)
