@@ -374,9 +374,11 @@ def mutated_source(module: str, index: int) -> str:
 
 def scratch_copy() -> Path:
     d = Path(tempfile.mkdtemp(prefix="shuttle_mut_"))
-    for name in ("shuttle_sim", "tests", "configs"):
+    # what the tests read: the package, the tests, shipped scenarios and studies, docs
+    for name in ("shuttle_sim", "tests", "configs", "experiments", "docs"):
         shutil.copytree(ROOT / name, d / name, ignore=shutil.ignore_patterns("__pycache__", "*.so", ".hypothesis"))
-    shutil.copy(ROOT / "setup.cfg", d / "setup.cfg")
+    for name in ("setup.cfg", "README.md"):
+        shutil.copy(ROOT / name, d / name)
     return d
 
 
@@ -390,8 +392,10 @@ def run_tests(work: Path, tests: list[str], timeout_s: float) -> tuple[bool, flo
     t0 = time.perf_counter()
     # its own process group: a timeout kills the tests' own subprocesses too (a mutant that
     # loops for ever inside a probe process would otherwise outlive the run, eating a core)
+    # SIGINT at its default: started in the background of a shell, this tool (and so the
+    # tests) would have it ignored, and a test that interrupts a study would fail for that
     p = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
+                         start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         return p.wait(timeout=timeout_s) == 0, time.perf_counter() - t0
     except subprocess.TimeoutExpired:
@@ -472,6 +476,15 @@ def main(argv=None) -> int:
             print(f"{mod}: re-printing changes the program; cannot mutate it", flush=True)
             return 1
     works = [scratch_copy() for _ in range(max(args.jobs, 1))]
+    # the tests must pass on the unmutated copy, or every mutant would count as killed
+    # (a test that needs a file the copy lacks, or a signal the run ignores, once did)
+    for mod in sorted({m.module for m in chosen}):
+        passed, secs = run_tests(works[0], MODULES[mod], args.timeout)
+        if not passed:
+            print(f"{mod}: its tests fail on the unmutated copy ({secs:.0f} s); fix that first", flush=True)
+            for w in works:
+                shutil.rmtree(w, ignore_errors=True)
+            return 1
     print(f"{len(chosen)} of {len(pool)} mutants; {len(works)} scratch copies", flush=True)
     free = queue.Queue()
     for w in works:
