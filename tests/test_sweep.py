@@ -279,3 +279,24 @@ def test_when_no_cell_is_feasible_the_cli_names_the_nearest_cell_and_binding_tar
     assert lines[0] == "NO CELL meets every target."
     assert lines[1].startswith("  nearest: fleet.tankers[T].count=3, load_port.berths=1 ")
     assert lines[2].startswith("  binding: delivered_mt_per_year 25.380 Mt/yr against 30.000 Mt/yr (missed); limited by ")
+
+
+def test_a_cells_statistics_by_hand():
+    """cells.csv's ``mean, ci95, p10, p50, p90`` of a column, by hand: 1, 2, 3, 4 (a NaN,
+    a failed replication, left out) have mean 2.5, sd sqrt(5/3) = 1.2910, 95% half-width
+    t(0.975, 3) 1.2910 / 2 = 3.1824 x 0.6455 = 2.0543, and percentiles by linear
+    interpolation 1.3, 2.5, 3.7; one value has no interval; none, nothing.  (The shipped
+    toy delivers the same every year, so its half-widths were all 0 whatever the formula.)"""
+    import math
+
+    from scipy import stats
+
+    from shuttle_sim.study.sweepfiles import _stats
+
+    t = pd.DataFrame({"a": [1.0, 2.0, float("nan"), 3.0, 4.0], "b": [5.0] + [float("nan")] * 4,
+                      "c": [float("nan")] * 5})
+    a, b, c = _stats(t, ["a", "b", "c"])[0:5], _stats(t, ["a", "b", "c"])[5:10], _stats(t, ["a", "b", "c"])[10:15]
+    hw = stats.t.ppf(0.975, 3) * math.sqrt(5 / 3) / 2
+    assert hw == pytest.approx(2.0543, abs=1e-4)
+    assert a == pytest.approx([2.5, hw, 1.3, 2.5, 3.7], rel=1e-12)
+    assert b == [5.0, None, 5.0, 5.0, 5.0] and c == [None] * 5
