@@ -137,6 +137,33 @@ def test_limiting_factor_reads_the_largest_score():
     assert limiting_factor(t)["limit"] == "berths"
 
 
+def test_limiting_factor_scores_by_hand():
+    """Every score from the means of two replications: load farm full 0.2 and 0.4 (0.3),
+    waiting for cargo 0.1 and 0.3 (0.2), queueing 0.05, waiting for ullage 0.02, discharge
+    farm full 0.01.  supply 0.2 x 0.7 = 0.14; berths 0.05; offtake 0.03; storage
+    min(0.3, 0.2) = 0.2; fleet 0.3 x 0.8 x 0.95 = 0.228: the fleet limits."""
+    t = pd.DataFrame({"load_tank_full_frac": [0.2, 0.4], "tanker_waiting_cargo_frac": [0.1, 0.3],
+                      "tanker_queueing_frac": [0.05, 0.05], "tanker_waiting_ullage_frac": [0.02, 0.02],
+                      "discharge_tank_full_frac": [0.01, 0.01]})
+    out = limiting_factor(t)
+    assert out["scores"] == pytest.approx({"supply": 0.14, "berths": 0.05, "offtake": 0.03, "storage": 0.2,
+                                           "fleet": 0.228}, rel=1e-12)
+    assert out["limit"] == "fleet"
+
+
+def test_supply_ceiling_counts_a_surge_inside_the_horizon_only():
+    """1 Mt/yr (114.16 t/h) over 8,760 h from 2025-01-01, a x1.5 surge from 2025-12-01 to
+    2026-01-31 of which 31 days (744 h) fall in the horizon, a x0.5 cut (not counted:
+    a ceiling), 100 kt at the start: 1e6 + 0.5 x 114.16 x 744 + 1e5 t a year."""
+    d = cycle_dict(horizon="8760 h", start_date="2025-01-01", supply={"rate": "1 Mt/yr"},
+                   load_port={"tank_farm": {"capacity": "1e6 t", "initial_level": "100000 t"}})
+    d["disruptions"] = [{"target": "supply", "start": "2025-12-01", "end": "2026-01-31", "factor": 1.5},
+                        {"target": "supply", "start": "2025-03-01", "end": "2025-04-01", "factor": 0.5},
+                        {"target": "offtake", "start": "2025-05-01", "end": "2025-06-01", "factor": 2.0}]
+    rate = 1e6 / 8760
+    assert supply_ceiling_t_per_year(build(d)) == pytest.approx(1e6 + 0.5 * rate * 744 + 1e5, rel=1e-12)
+
+
 def test_supply_ceiling_before_running():
     s = build(cycle_dict(horizon="8760 h", supply={"rate": "1 Mt/yr"},
                          load_port={"tank_farm": {"capacity": "1e6 t", "initial_level": "100000 t"}}))
