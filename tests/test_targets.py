@@ -200,3 +200,23 @@ def test_replications_to_settle_decide_at_the_observed_share(k, n):
     if big > n:
         assert _share_verdict(at(big - 1), big - 1, p, c) == "undecided"
     assert _share_to_settle(9, 10, 0.9, 0.9) is None  # sits on the threshold
+
+
+def test_cost_per_tonne_objective_is_a_ratio_of_means_by_hand():
+    """Two years, 10 and 30 MUSD, 1 and 3 Mt delivered: cost per tonne is 20 MUSD / 2 Mt =
+    10 USD/t (a ratio of means), the figure the search minimises; nothing delivered: inf."""
+    from shuttle_sim.study.targets import _objective
+
+    t = pd.DataFrame({"total_annual_cost_usd": [10e6, 30e6], "delivered_mt_per_year": [1.0, 3.0],
+                      "cost_per_tonne_usd": [10.0, 10.0]})
+    assert _objective(t, "cost_per_tonne_usd") == pytest.approx(10.0, rel=1e-12)
+    assert _objective(t.assign(delivered_mt_per_year=[0.0, 0.0]), "cost_per_tonne_usd") == math.inf
+    assert _objective(t, "total_annual_cost_usd") == 20e6
+
+
+def test_a_share_target_records_its_share_and_count_in_their_places():
+    """'at least 10 in 9 years of 10' over 20 years of which 19 meet it: the assessment
+    says fraction 0.9, n 20, share 0.95."""
+    y = [12.0] * 19 + [5.0]
+    a = assess(y, T("delivered_mt_per_year", "at_least", 10.0, 0.9), 0.9)
+    assert (a.fraction, a.n, a.share) == (0.9, 20, 0.95)
