@@ -325,12 +325,9 @@ def cost_vs_throughput(data, ax=None):
     groups = condition_anchors(data)
     styles, handles, labels = condition_styles(data, [g for g, _ in groups])
     for (_, at), (colour, dash) in zip(groups, styles):
-        if data.conditions:
-            mine = np.ones(len(c), dtype=bool)
-            for f in data.conditions:
-                mine &= (c[f] == at[f]).to_numpy()
-        else:
-            mine = np.ones(len(c), dtype=bool)
+        mine = np.ones(len(c), dtype=bool)  # the cells of this condition (all, without conditions)
+        for f in data.conditions:
+            mine &= (c[f] == at[f]).to_numpy()
         i = np.flatnonzero(mine)
         ax.scatter(x[i[~ok[i]]], y[i[~ok[i]]], facecolors="none", edgecolors=colour, s=24, zorder=3)
         ax.scatter(x[i[ok[i]]], y[i[ok[i]]], color=colour, s=24, zorder=3)
