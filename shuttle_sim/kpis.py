@@ -136,6 +136,22 @@ class Kpi:
             s = s[1:]  # float noise below the format's last digit: 0, never -0
         return s
 
+    def ci(self, mean: float | None, halfwidth: float | None) -> str:
+        """A mean's 95% confidence interval for a table, in display units: ``'± 4,722'``;
+        or, where the symmetric t interval would leave the values the KPI can take
+        (:attr:`bounds`: a deferral of ``2,256 ± 4,722`` t would reach -2,466 t), the
+        interval clipped to them, ``'0 to 6,978'`` (each end keeps its one-sided
+        confidence: the mean lies in the KPI's range for certain).  Cut only where the cut
+        shows: ``0.0 ± 0.0`` h stays, not ``0.0 to 0.0``.  ``''`` when either is missing."""
+        if mean is None or halfwidth is None or mean != mean or halfwidth != halfwidth:
+            return ""
+        a, b = self.bounds
+        low, high = mean - halfwidth, mean + halfwidth
+        ends = self.number(max(low, a)), self.number(min(high, b))
+        if (self.number(low), self.number(high)) == ends:  # inside, as far as the display shows
+            return f"± {self.number(halfwidth)}"
+        return f"{ends[0]} to {ends[1]}"
+
     def format(self, value: float | None) -> str:
         """The value with its unit: ``'12,346 t'``, ``'12.3 %'``, ``'1.433 Mt/yr'``."""
         s = self.number(value)

@@ -72,7 +72,7 @@ _PARTS = (frozenset({"tanker_delivered_t", "ferry_delivered_t"}), frozenset({"cl
 
 PERCENTILE_NOTE = ("P10/P50/P90: 10th, 50th, 90th percentiles over replications; "
                    "P10 is the value exceeded in 90% of replications, P90 the value exceeded in 10%.")
-_HEADERS = ("mean", "95% CI ±", "P10 (exceeded in 90%)", "P50 (median)", "P90 (exceeded in 10%)")
+_HEADERS = ("mean", "95% CI", "P10 (exceeded in 90%)", "P50 (median)", "P90 (exceeded in 10%)")
 
 
 def _select(names: Iterable[str], rows: frozenset[str], values: dict[str, float | None]) -> dict[str, list]:
@@ -144,8 +144,10 @@ def run_table(summary: dict) -> str:
 
 
 def study_table(summary: dict) -> str:
-    """Mean, 95% CI half-width and P10/P50/P90 over replications per KPI, grouped, with
-    units and the percentile convention spelt out: the CLI's Monte Carlo summary."""
+    """Mean, its 95% CI (``± half-width``, or the interval clipped to the KPI's range
+    where ``±`` would reach values it cannot take: :meth:`~shuttle_sim.kpis.Kpi.ci`) and
+    P10/P50/P90 over replications per KPI, grouped, with units and the percentile
+    convention spelt out: the CLI's Monte Carlo summary."""
     stats = summary["kpis"]
     means = {n: v["mean"] for n, v in stats.items()}
     grouped = _select(stats, STUDY_ROWS, means)
@@ -156,7 +158,12 @@ def study_table(summary: dict) -> str:
         groups_at[len(body)] = group
         for k in entries:
             if isinstance(k, str):
-                body.append((k, *(("" if stats[k][c] is None else f"{stats[k][c]:.6g}") for c in cols), ""))
+                cells = [("" if stats[k][c] is None else f"{stats[k][c]:.6g}") for c in cols]
+                if cells[1]:
+                    cells[1] = f"± {cells[1]}"
+                body.append((k, *cells, ""))
             else:
-                body.append((k.label, *(k.number(stats[k.name][c]) for c in cols), k.unit))
+                st = stats[k.name]
+                body.append((k.label, k.number(st["mean"]), k.ci(st["mean"], st["ci95_halfwidth"]),
+                             *(k.number(st[c]) for c in cols[2:]), k.unit))
     return _render(("KPI", *_HEADERS, "unit"), body, groups_at) + f"  {PERCENTILE_NOTE}\n"

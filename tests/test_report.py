@@ -96,6 +96,31 @@ def test_answer_first_run_and_study(dirs, pages):
     assert "exceeded in 90% of years" in st
 
 
+def test_study_table_cells_show_each_mean_with_its_ci_inside_the_kpis_range(dirs, pages):
+    """Each headline cell of the study's table is the mean and its 95% CI; an interval that
+    would reach below 0 (or above 100%) is shown cut at that limit, in brackets, never as
+    a ± that reads as a negative deferral."""
+    from shuttle_sim import kpis
+    st = pages["study"].read_text()
+    table = st[st.index("Key figures"): st.index("<details>", st.index("Key figures"))]
+    stats = json.loads((dirs["study"] / "summary.json").read_text())["kpis"]
+    seen = 0
+    for name, v in stats.items():
+        if not kpis.known(name) or not kpis.info(name).headline:
+            continue
+        k = kpis.info(name)
+        lo, hi = v["mean"] - v["ci95_halfwidth"], v["mean"] + v["ci95_halfwidth"]
+        a, b = k.bounds
+        cut = k.number(max(lo, a)), k.number(min(hi, b))
+        ci = (f"± {k.number(v['ci95_halfwidth'])}" if (k.number(lo), k.number(hi)) == cut
+              else f"({cut[0]} to {cut[1]})")
+        assert f"<td class=n>{k.number(v['mean'])} {ci}</td>" in table, name
+        assert f"{k.number(v['mean'])} ± " not in table or ci.startswith("±")
+        seen += 1
+    assert seen >= 4
+    assert "cut at that limit" in st
+
+
 def test_cli_report_and_errors(dirs, tmp_path, capsys):
     assert main(["report", str(dirs["run"]), "-o", str(tmp_path / "a"), "--window", "2025-01-05:2025-01-20"]) == 0
     assert (tmp_path / "a" / "index.html").exists()

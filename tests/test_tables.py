@@ -25,12 +25,31 @@ def test_study_table_has_units_separators_and_no_float_noise():
     assert "P10 (exceeded in 90%)" in lines[0] and "P90 (exceeded in 10%)" in lines[0]
     assert "exceeded in 90% of replications" in text
     row = next(ln for ln in lines if ln.strip().startswith("Deferred production"))
-    assert row.split()[-6:] == ["26,313", "0", "0", "25,000", "51,234", "t"]
+    assert row.split()[-7:] == ["26,313", "±", "0", "0", "25,000", "51,234", "t"]
     row = next(ln for ln in lines if ln.strip().startswith("Delivered"))
-    assert row.split()[-6:] == ["1.433", "0.000", "1.400", "1.430", "1.450", "Mt/yr"]
+    assert row.split()[-7:] == ["1.433", "±", "0.000", "1.400", "1.430", "1.450", "Mt/yr"]
     assert "e-" not in text and "-0" not in text
     # grouped in the catalogue's order
     assert text.index("[throughput]") < text.index("[deferral]")
+
+
+def test_a_ci_that_would_leave_the_kpis_range_is_shown_clipped():
+    """kcts_concept's deferral over 20 years read ``2,256 ± 4,722`` t, i.e. down to
+    -2,466 t, which no deferral can be: the table shows the interval cut at 0 instead,
+    by hand: 2,256 + 4,722 = 6,978.  A share is cut at 100%; a cost (a credit may make
+    it negative) and an interval inside the range keep their ``±``."""
+    assert kpis.info("deferred_t").ci(2256.0, 4722.0) == "0 to 6,978"
+    assert kpis.info("deferred_t").ci(6000.0, 4722.0) == "± 4,722"
+    assert kpis.info("deferred_t").ci(4722.0, 4722.0) == "± 4,722"  # exactly at 0: still inside
+    assert kpis.info("load_tank_full_frac").ci(0.98, 0.05) == "93.0 to 100.0"
+    assert kpis.info("total_annual_cost_usd").ci(-5.0e6, 8.0e6).startswith("± ")
+    # cut only where the cut shows: a mean wait of 0.002 +- 0.003 h displays as 0.0 +- 0.0
+    assert kpis.info("load_queue_wait_mean_h").ci(0.002, 0.003) == "± 0.0"
+    assert kpis.info("load_queue_wait_mean_h").ci(0.02, 0.09) == "0.0 to 0.1"
+    assert kpis.info("deferred_t").ci(None, 1.0) == kpis.info("deferred_t").ci(1.0, float("nan")) == ""
+    text = tables.study_table({"kpis": {"deferred_t": _stats(2256.0, 4722.0, 0.0, 0.0, 9100.0)}})
+    row = next(ln for ln in text.splitlines() if ln.strip().startswith("Deferred production"))
+    assert row.split()[-8:] == ["2,256", "0", "to", "6,978", "0", "0", "9,100", "t"]
 
 
 def test_negative_zero_never_shows():

@@ -196,9 +196,11 @@ def kpi_rows(d, headline_only: bool) -> list[dict]:
                 rows.append({"group": group, "label": k.label, "unit": k.unit, "value": k.number(d.kpis[k.name])})
             else:
                 st = d.stat(k.name)
-                hw = st.get("ci95_halfwidth")
+                ci = k.ci(st["mean"], st.get("ci95_halfwidth"))
                 mean = k.number(st["mean"])
+                if ci and not ci.startswith("±"):
+                    ci = f"({ci})"  # the interval clipped to the KPI's range
                 rows.append({"group": group, "label": k.label, "unit": k.unit,
-                             "mean": mean + (f" ± {k.number(hw)}" if hw is not None and mean else ""),
+                             "mean": mean + (f" {ci}" if ci and mean else ""),
                              **{p: k.number(st[p]) for p in PCT_WORDS}})
     return rows

@@ -317,7 +317,11 @@ def build_report(dir: str | os.PathLike, out: str | os.PathLike | None = None, w
     else:
         head = kpi_rows(d, headline_only=True)
         full = kpi_rows(d, headline_only=False)
-        sections.append(("Key figures", H.kpi_table(head, d.kind)
+        note = ("" if d.kind == "run" else
+                "<p class=cap>Mean over replications with its 95% confidence interval: ± its half-width, or, "
+                "where ± would reach values the measure cannot take (below 0 t, above 100%), the interval "
+                "cut at that limit, in brackets.</p>")
+        sections.append(("Key figures", H.kpi_table(head, d.kind) + note
                          + f"<details><summary>All {len(full)} measures</summary>{H.kpi_table(full, d.kind)}</details>"))
     sections.append(("Figures", "\n".join(blocks)))
     sections.append(("Assumptions", H.assumptions(d.source, _facts(d))))

@@ -24,7 +24,7 @@ figure{margin:1.6em 0} figure img{max-width:100%;height:auto;border:1px solid #e
 figcaption{font-size:.92em;color:#333;margin-top:.4em} figcaption b{color:#000}
 details{margin:.6em 0} summary{cursor:pointer;color:#0072B2}
 .src{color:#555;font-size:.9em} td.c{color:#444} .mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em}
-.assume{color:#D55E00;font-weight:600}
+.assume{color:#D55E00;font-weight:600} p.cap{font-size:.9em;color:#444;margin:.2em 0 .6em}
 """
 
 
@@ -44,7 +44,7 @@ def kpi_table(rows: list[dict], kind: str) -> str:
         cells = lambda r: f"<td>{esc(r['label'])}</td><td class=n>{esc(r['value'])}</td><td>{esc(r['unit'])}</td>"  # noqa: E731
         ncol = 3
     else:
-        head = ("<tr><th>Measure</th><th class=n>Mean ± 95% CI</th>"
+        head = ("<tr><th>Measure</th><th class=n>Mean and 95% CI</th>"
                 + "".join(f"<th class=n>{esc(PCT_WORDS[p])} ({p.upper()})</th>" for p in PCT_WORDS) + "<th>Unit</th></tr>")
         cells = lambda r: (f"<td>{esc(r['label'])}</td><td class=n>{esc(r['mean'])}</td>"  # noqa: E731
                            + "".join(f"<td class=n>{esc(r[p])}</td>" for p in PCT_WORDS) + f"<td>{esc(r['unit'])}</td>")
