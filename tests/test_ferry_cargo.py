@@ -325,3 +325,49 @@ def test_a_long_breakdown_beginning_in_a_weather_hold_before_unberthing_tows_the
     assert (b["waiting_wagons"], b["handling"], b["weather"], b["breakdown"]) == (11.0, 7.0 + 3.0, 6.0, 48.0)
     t = run({"mtbf": "1e6 h", "mttr": "1 h"}).ferry.trip_records[0]
     assert t.leave_port_h == 81.0 and t.arrive_h != t.arrive_h  # at sea at the horizon (Alat at 101 h)
+
+
+# ------------------------------------------------------------------ waiting to berth at anchorage
+def test_a_ferry_broken_down_before_berthing_waits_at_anchorage_not_on_the_berth():
+    """One berth at Kuryk, two ferries; ferry 0 is out of service from 0 to 48 h (a scripted
+    outage), ferry 1 arrives at 5 h.  As a tanker does (steps 2b-4), ferry 0 waits for its
+    repair at anchorage, not on the berth: ferry 1 berths at 5 h, takes the rake (in the
+    yard at 11 h), handles 11-18 h and is at Alat at 38 h.  Ferry 0 berths at 48 h, waits
+    its 24 h for wagons (none left), handles 7 h and leaves empty at 79 h, at Alat at 99 h;
+    ferry 1, back at Kuryk at 65 h, queues to 79 h.  (Before, ferry 0 took the berth at
+    0 h and held it broken down to 48 h while ferry 1 queued from 5 h to 55 h.)"""
+    d = ferry_dict(ferries={"count": 2, "arrival_spacing": "5 h", "breakdowns": {"mtbf": "1e6 h", "mttr": "1 h"}})
+    d.update(start_date="2025-01-01",
+             disruptions=[{"target": "ferry", "index": 0, "start": "2025-01-01", "end": "2025-01-03"}])
+    w = World(ss.scenario_from_dict(d), horizon_h=100.0)
+    w.run(6.0)
+    assert w.ferry.port_berths.count == 1 and w.ferry.ships[0].clock.state == "breakdown"
+    w.run()
+    trips = [(t.ferry, t.leave_port_h, t.wagons, t.arrive_h) for t in w.ferry.trip_records]
+    assert trips == [(1, 18.0, 54, 38.0), (0, 79.0, 0, 99.0)]
+    b = w.ferry.budget_h
+    assert (b["breakdown"], b["queueing"], b["waiting_wagons"]) == (48.0, 14.0, 6.0 + 24.0 + 21.0)
+    assert sum(b.values()) == 2 * 100.0
+
+
+def test_a_berth_handed_over_when_the_berthing_window_has_closed_is_passed_on(tmp_path):
+    """Two ferries, one berth; wind 17 m/s at Kuryk from 17 to 30 h closes berthing (limit
+    15 m/s) but not unberthing (no limit).  Ferry 1 (arriving at 5 h) queues behind ferry
+    0, which handles 11-18 h and leaves at 18 h; the berth handed over at 18 h finds the
+    berthing window closed, so ferry 1 passes it on and waits at anchorage (weather)
+    until 30 h, then berths: the berth stays free meanwhile.  Queueing 5-18 h, weather
+    18-30 h; it then waits its 24 h for wagons and leaves empty at 30 + 24 + 7 = 61 h."""
+    from .test_mechanisms import write_hindcast
+
+    d = ferry_dict(port={"weather_site": "K", "limits": {"berthing": {"max_wind": "15 m/s"}}},
+                   ferries={"count": 2, "arrival_spacing": "5 h"})
+    d.update(start_date="2025-01-01",
+             weather={"source": "hindcast",
+                      "file": write_hindcast(tmp_path / "hc.csv", {"K": [(17, 30, 17.0, 0.5)]}, sites=("K",))})
+    w = World(ss.scenario_from_dict(d), horizon_h=70.0)
+    w.run(25.0)
+    assert w.ferry.port_berths.count == 0 and w.ferry.ships[1].clock.state == "weather"
+    w.run()
+    assert [(t.ferry, t.leave_port_h, t.wagons) for t in w.ferry.trip_records] == [(0, 18.0, 54), (1, 61.0, 0)]
+    b = w.ferry.budget_h
+    assert (b["queueing"], b["weather"]) == (13.0, 12.0)

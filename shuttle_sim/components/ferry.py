@@ -18,7 +18,10 @@ there -> unberth -> cross back.  Handling takes a fixed part plus ``handling_per
 for every wagon moved, and pauses while the port's ``transfer`` limits are exceeded or
 the ferry is broken down.  With ``breakdowns.leave_berth_after`` a ferry broken down at
 a berth that long is towed off, frees the berth, and queues again once repaired (the
-rule of :mod:`.towoff`, which the tankers' port call follows too).
+rule of :mod:`.towoff`, which the tankers' port call follows too).  Before berthing a
+ferry waits at anchorage for a berthing window (and its own repair), then queues; a berth
+handed over once the window has closed is passed on (a tanker's steps 2b-4), so no ferry
+holds a berth through a storm or a breakdown it has not yet berthed in.
 
 Every wagon is always in exactly one place (:meth:`FerryRoute.wagon_census`,
 :meth:`FerryRoute.other_census`), which the tests check.  Ferries berth, unberth, sail
@@ -283,16 +286,37 @@ class FerryRoute:
         return self.port_berths if key == "port" else self.arrival_berths
 
     def _berth(self, f: _Ship, key: str):
-        """Queue for a berth at port ``key`` and berth; returns the berth request."""
+        """Berth at port ``key``; returns the berth request.  As a tanker does
+        (:meth:`.terminal.Terminal._berth_when_open`, steps 2b-4): wait at anchorage until
+        the berthing can start (the port's berthing limits open for its window and the
+        ferry not broken down throughout: :func:`operation_start`), charged ``weather``
+        or ``breakdown``; then queue for a berth; a berth handed over once that window
+        has closed again is passed on and the ferry waits for the next one.  So a ferry
+        never holds a berth through a storm or its own repair before berthing, while
+        another could use it."""
         env, port = self.env, getattr(self.spec, key)
+        gate = (self.weather.get(key) or {}).get("berthing") or self._always
+        duration_h = port.berthing.sample(f.rng)
+        length_h = max(duration_h, port.limits.berthing.window_h)
+        berths = self._berths(key)
         while True:
+            now = env.now
+            start, by_weather = operation_start(gate, f.up, now, length_h)
+            if start > now:
+                f.clock.enter("weather" if by_weather else "breakdown", now)
+                yield env.timeout(start - now)
             f.clock.enter("queueing", env.now)
-            req = self._berths(key).request()
+            t_q = env.now
+            req = berths.request()
             yield req
-            if (yield from self._left_broken(f, key, req)) is not None:
-                continue
-            yield from self._window(f, key, "berthing", port.berthing.sample(f.rng))
-            return req
+            now = env.now
+            if now == t_q or operation_start(gate, f.up, now, length_h)[0] == now:
+                break
+            berths.release(req)  # the window closed meanwhile: the next in line may use it
+        if duration_h > 0:
+            f.clock.enter("berthing", now)
+            yield env.timeout(duration_h)
+        return req
 
     def _unberth(self, f: _Ship, key: str, req):
         """Unberth and free the berth (a ferry towed off broken down has freed it, and
@@ -353,10 +377,10 @@ class FerryRoute:
                 yield p.sail_until("handling", stop)
         return req
 
-    def _window(self, f: _Ship, key: str, op: str, duration_h: float, berth_req=None):
-        """Berth or unberth (``op``) for ``duration_h``, once the port's weather and the
-        ferry allow it unbroken (:func:`operation_start`, the tankers' rule too).  Held at
-        the berth ``berth_req`` before unberthing, a breakdown longer than
+    def _window(self, f: _Ship, key: str, op: str, duration_h: float, berth_req):
+        """Unberth (``op``) for ``duration_h``, once the port's weather and the ferry allow
+        it unbroken (:func:`operation_start`, the tankers' rule too).  Held at the berth
+        ``berth_req`` before unberthing, a breakdown longer than
         ``leave_berth_after`` that begins in the hold tows the ferry off that long after
         it begins (as one during handling does): returns the moment of the tow, after
         the repair; else None."""
@@ -366,7 +390,7 @@ class FerryRoute:
         start, by_weather = operation_start(gate, f.up, now, max(duration_h, getattr(port.limits, op).window_h))
         if start > now:
             limit = self.leave_after_h
-            s = long_down_start(f.up, now, start, limit) if berth_req is not None and limit is not None else math.inf
+            s = long_down_start(f.up, now, start, limit) if limit is not None else math.inf
             f.clock.enter("weather" if by_weather else "breakdown", now)
             if s < math.inf:  # (s > now: a long breakdown under way now is _left_broken's)
                 yield env.timeout(s - now)
