@@ -159,7 +159,9 @@ def test_supply_ceiling_counts_a_surge_inside_the_horizon_only():
                    load_port={"tank_farm": {"capacity": "1e6 t", "initial_level": "100000 t"}})
     d["disruptions"] = [{"target": "supply", "start": "2025-12-01", "end": "2026-01-31", "factor": 1.5},
                         {"target": "supply", "start": "2025-03-01", "end": "2025-04-01", "factor": 0.5},
-                        {"target": "offtake", "start": "2025-05-01", "end": "2025-06-01", "factor": 2.0}]
+                        {"target": "offtake", "start": "2025-05-01", "end": "2025-06-01", "factor": 2.0},
+                        # wholly after the horizon: adds nothing (not even an hour of it)
+                        {"target": "supply", "start": "2026-03-01", "end": "2026-04-01", "factor": 3.0}]
     rate = 1e6 / 8760
     assert supply_ceiling_t_per_year(build(d)) == pytest.approx(1e6 + 0.5 * rate * 744 + 1e5, rel=1e-12)
 
@@ -220,3 +222,59 @@ def test_a_share_target_records_its_share_and_count_in_their_places():
     y = [12.0] * 19 + [5.0]
     a = assess(y, T("delivered_mt_per_year", "at_least", 10.0, 0.9), 0.9)
     assert (a.fraction, a.n, a.share) == (0.9, 20, 0.95)
+
+
+def test_one_replication_asks_for_a_pilot_of_ten():
+    """With one replication there is no variance to size a stage from: a pilot of 10
+    first (VALIDATION.md: at least 10; 3 under-cover)."""
+    a = assess([50.0], T("deferred_t", "mean_at_most", 51.0), 0.9)
+    assert (a.verdict, a.low, a.high, a.replications_to_settle) == ("undecided", 0.0, math.inf, 10)
+
+
+def test_a_mean_bound_exactly_at_the_threshold_decides_nothing():
+    """``mean_at_most X`` is missed only when the lower bound is above X: at X exactly
+    the mean may still be X (undecided); likewise ``mean_at_least X`` with the upper
+    bound at X.  The thresholds are the bounds themselves, to the bit."""
+    y = [48.0, 52.0, 50.0, 46.0, 54.0]
+    lo = assess(y, T("deferred_t", "mean_at_most", 0.0), 0.9).low
+    hi = assess(y, T("deferred_t", "mean_at_most", 0.0), 0.9).high
+    assert 0 < lo < 50 < hi
+    assert assess(y, T("deferred_t", "mean_at_most", lo), 0.9).verdict == "undecided"
+    assert assess(y, T("deferred_t", "mean_at_least", hi), 0.9).verdict == "undecided"
+    assert assess(y, T("deferred_t", "mean_at_most", hi), 0.9).verdict == "met"
+    assert assess(y, T("deferred_t", "mean_at_least", lo), 0.9).verdict == "met"
+
+
+def test_a_cheaper_cell_needs_the_replications_of_its_slowest_target():
+    """A cheaper cell undecided on two targets is settled only when both are: it needs
+    the larger of their two replication counts, each as ``assess`` gives it alone."""
+    y1 = [48.0, 52.0, 50.0, 46.0, 54.0]  # mean 50, sd 3.16
+    y2 = [90.0, 110.0, 100.0, 80.0, 120.0]  # mean 100, sd 15.8
+    targets = [T("delivered_mt_per_year", "mean_at_least", 49.0), T("deferred_t", "mean_at_most", 104.0)]
+    n1 = assess(y1, targets[0], 0.9).replications_to_settle
+    n2 = assess(y2, targets[1], 0.9).replications_to_settle
+    assert n1 and n2 and n1 != n2
+    cells = {
+        "cheap": {"overrides": {"x": 1}, "table": pd.DataFrame({"delivered_mt_per_year": y1, "deferred_t": y2,
+                                                                 "total_annual_cost_usd": [5.0] * 5})},
+        "dear": {"overrides": {"x": 2}, "table": pd.DataFrame({"delivered_mt_per_year": [60.0] * 5,
+                                                                "deferred_t": [0.0] * 5,
+                                                                "total_annual_cost_usd": [9.0] * 5})},
+    }
+    out = answer(cells, targets, 0.9, "total_annual_cost_usd")
+    assert out["best"]["name"] == "dear"
+    (c,) = out["cheaper"]
+    assert (c["name"], c["fails"], c["replications_to_settle"]) == ("cheap", "only possibly (undecided)", max(n1, n2))
+    assert c["failing_targets"] == ["delivered_mt_per_year", "deferred_t"]
+
+
+def test_the_binding_target_is_the_one_missed_by_most():
+    """Nothing feasible: the nearest cell misses 10 Mt/yr by 2 (a gap of 20% of the
+    threshold) and 100 t of deferral by 50 (50%): the deferral binds."""
+    cells = {"only": {"overrides": {}, "table": pd.DataFrame({"delivered_mt_per_year": [8.0] * 5,
+                                                              "deferred_t": [150.0] * 5,
+                                                              "total_annual_cost_usd": [1.0] * 5})}}
+    targets = [T("delivered_mt_per_year", "mean_at_least", 10.0), T("deferred_t", "mean_at_most", 100.0)]
+    out = answer(cells, targets, 0.9, "total_annual_cost_usd")
+    assert not out["feasible"] and out["nearest"]["name"] == "only"
+    assert (out["binding"]["kpi"], out["binding"]["estimate"], out["binding"]["verdict"]) == ("deferred_t", 150.0, "missed")
