@@ -73,6 +73,26 @@ def test_result_table_columns_and_errors():
     assert len(t.upto(2)) == 2
 
 
+def test_result_table_keeps_every_replication_as_it_grows():
+    """Replications arrive out of order and the table grows by doubling (64, 128, 256,
+    ...): every one added before a growth is still there after it, with its KPIs, its
+    error and its runtime; none that was not added appears."""
+    rng = np.random.default_rng(5)
+    order = rng.permutation(300)[:250]
+    t = ResultTable(seed=1)
+    for r in order:
+        r = int(r)
+        t.add(Record(r, 1, error="E: x [f.py:1:g]") if r % 7 == 0 else
+              Record(r, 1, kpis={"a": float(r), "b": -float(r)}, runtime_s=r / 1000.0))
+    assert sorted(order.tolist()) == list(t) and len(t) == 250
+    assert all(int(r) in t for r in order) and not any(r in t for r in set(range(300)) - set(order.tolist()))
+    ok = sorted(int(r) for r in order if r % 7)
+    assert t.ok().tolist() == ok and t.column("a").tolist() == [float(r) for r in ok]
+    df = t.frame()
+    assert df.loc[ok, "runtime_s"].tolist() == [r / 1000.0 for r in ok]
+    assert (df["error"] != "").sum() == sum(1 for r in order if r % 7 == 0)
+
+
 # ------------------------------------------------------------------ scheduler
 class Counting(cf.ThreadPoolExecutor):
     def __init__(self):

@@ -73,6 +73,8 @@ def test_deterministic_sweep_finds_the_hand_calculated_cell_and_writes_its_files
                                       "seed", "error"]
     assert len(reps) == 18 and "total_annual_cost_usd" in reps.columns
     assert reps.groupby("cell")["replication"].apply(list).tolist() == [[0, 1, 2]] * 6
+    # nothing failed: no cell counts a failure, no replication carries an error
+    assert (cells["failed"] == 0).all() and (reps["error"] == "").all()
     for cell in cells["cell"]:  # each run is a study directory of its own
         assert (out / "runs" / cell / "summary.json").exists()
     assert json.loads((out / "answer.json").read_text())["answers"][0]["best"]["name"] == a["best"]["name"]
