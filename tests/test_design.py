@@ -25,6 +25,18 @@ def test_linked_factors_move_together():
         list(grid({"a": [1]}, linked=[["a", "zz"]]))
 
 
+def test_two_linked_groups_each_move_together():
+    """Two linked groups and a free factor: 2 x 2 x 3 = 12 cells, each group's levels
+    paired by position, every combination of the groups and the free factor once."""
+    cells = list(grid({"s": [1, 2], "o": [11, 12], "b": [7, 8, 9], "x": ["p", "q"], "y": ["P", "Q"]},
+                      linked=[["s", "o"], ["x", "y"]]))
+    assert len(cells) == 12
+    assert {(c["s"], c["o"]) for c in cells} == {(1, 11), (2, 12)}
+    assert {(c["x"], c["y"]) for c in cells} == {("p", "P"), ("q", "Q")}
+    assert len({(c["s"], c["b"], c["x"]) for c in cells}) == 12
+    assert [list(c.overrides) for c in cells] == [["s", "o", "b", "x", "y"]] * 12
+
+
 def test_adding_a_level_never_renames_finished_cells():
     before = {c.overrides["a"]: c.name for c in grid({"a": [1, 2], "b": [5]})}
     after = {c.overrides["a"]: c.name for c in grid({"a": [0, 1, 2, 3], "b": [5]})}
@@ -50,6 +62,9 @@ def test_ranges():
         expand_range("300 kt", "0.9 Mt", "100 kt")
     with pytest.raises(DesignError, match="whole number of steps"):
         expand_range(1, 4, 2)
+    # many decimal steps: (999.9 - 0.1) / 0.1 = 9997.999999999998 in floats, a whole 9,998
+    levels = expand_range(0.1, 999.9, 0.1)
+    assert len(levels) == 9999 and (levels[0], levels[1], levels[-1]) == (0.1, 0.2, 999.9)
     with pytest.raises(DesignError, match="step > 0"):
         expand_range(1, 4, 0)
 
