@@ -96,7 +96,7 @@ MODULES: dict[str, list[str]] = {
     "shuttle_sim/components/split.py": ["tests/test_split.py", "tests/test_conservation.py"],
     "shuttle_sim/components/stress.py": ["tests/test_stress.py"],
     "shuttle_sim/study/search.py": ["tests/test_search.py", "tests/test_sweep.py"],
-    "shuttle_sim/study/paired.py": ["tests/test_search.py", "tests/test_sweep.py", "tests/test_design.py"],
+    "shuttle_sim/study/paired.py": ["tests/test_paired.py", "tests/test_search.py", "tests/test_sweep.py", "tests/test_design.py"],
     # what a reader sees: the tables, the catalogue, a run's files, the report's answers
     "shuttle_sim/tables.py": ["tests/test_tables.py"],
     "shuttle_sim/kpis.py": ["tests/test_kpis.py", "tests/test_tables.py"],

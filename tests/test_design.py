@@ -56,7 +56,8 @@ def test_cell_name_is_pinned():
 
 def test_ranges():
     assert expand_range("300 kt", "900 kt", "300 kt") == ["300 kt", "600 kt", "900 kt"]
-    assert expand_range(2, 8, 2) == [2, 4, 6, 8]
+    # integers stay integers (a fleet count; 2.0 would name another cell: c-... of "2.0")
+    assert [(x, type(x)) for x in expand_range(2, 8, 2)] == [(x, int) for x in (2, 4, 6, 8)]
     assert expand_range(0.1, 0.3, 0.1) == [0.1, 0.2, 0.3]
     with pytest.raises(DesignError, match="one unit"):
         expand_range("300 kt", "0.9 Mt", "100 kt")
