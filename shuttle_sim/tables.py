@@ -34,7 +34,7 @@ from typing import Iterable
 
 from . import kpis as catalogue
 
-__all__ = ["RUN_ROWS", "STUDY_ROWS", "PERCENTILE_NOTE", "run_table", "study_table"]
+__all__ = ["RUN_ROWS", "STUDY_ROWS", "CI_NOTE", "PERCENTILE_NOTE", "run_table", "study_table"]
 
 #: Rows of the one-run summary, by catalogue pattern (or a single KPI's name).
 RUN_ROWS: frozenset[str] = frozenset({
@@ -72,6 +72,8 @@ _PARTS = (frozenset({"tanker_delivered_t", "ferry_delivered_t"}), frozenset({"cl
 
 PERCENTILE_NOTE = ("P10/P50/P90: 10th, 50th, 90th percentiles over replications; "
                    "P10 is the value exceeded in 90% of replications, P90 the value exceeded in 10%.")
+CI_NOTE = ("95% CI of the mean: ± its half-width; \"low to high\" where ± would pass the measure's limit "
+           "(below 0, above 100%): the interval cut there.")
 _HEADERS = ("mean", "95% CI", "P10 (exceeded in 90%)", "P50 (median)", "P90 (exceeded in 10%)")
 
 
@@ -166,4 +168,4 @@ def study_table(summary: dict) -> str:
                 st = stats[k.name]
                 body.append((k.label, k.number(st["mean"]), k.ci(st["mean"], st["ci95_halfwidth"]),
                              *(k.number(st[c]) for c in cols[2:]), k.unit))
-    return _render(("KPI", *_HEADERS, "unit"), body, groups_at) + f"  {PERCENTILE_NOTE}\n"
+    return _render(("KPI", *_HEADERS, "unit"), body, groups_at) + f"  {CI_NOTE}\n  {PERCENTILE_NOTE}\n"
