@@ -83,6 +83,35 @@ def test_settle_stops_when_decided_and_at_the_cap():
     assert r2.n == 30 and r2.verdict == "undecided"
 
 
+def test_settle_looks_next_where_its_slowest_target_would_settle():
+    """Two undecided targets after the pilot of 10, one expected to settle at 69
+    replications, the other at 119 (each as ``assess`` sizes it at the look's Bonferroni
+    confidence): the next look is at 119, not 69 (which would only settle the first)."""
+    from shuttle_sim.study.search import _looks
+    from shuttle_sim.study.targets import assess_cell
+
+    cell = next(grid({"ships": [3], "berths": [3]}))
+    targets = [T("delivered_mt_per_year", "mean_at_least", 11.8), T("total_annual_cost_usd", "mean_at_most", 15.003)]
+    ev = toy(0.5)
+    pilot = assess_cell(ev(cell, range(10)), targets, 1 - 0.1 / _looks(10, 400))
+    assert [(a.verdict, a.replications_to_settle) for a in pilot] == [("undecided", 69), ("undecided", 119)]
+    ev = toy(0.5)
+    settle(CellRun(cell), ev, targets, 0.9, n_min=10, n_max=400)
+    assert [(reps.start, reps.stop) for _, reps in ev.calls][:2] == [(0, 10), (10, 119)]
+
+
+def test_steps_up_to_the_last_level_while_cost_keeps_falling():
+    """Every level feasible and each dearer in ships but cheaper overall (deferral falls
+    faster than the fleet's cost rises): the step-up runs to the last level, 4 ships."""
+    def evaluate(cell, reps):
+        s = cell["ships"]
+        return pd.DataFrame({"delivered_mt_per_year": [20.0] * len(reps),
+                             "total_annual_cost_usd": [3.0 * s + 40.0 / s] * len(reps)})
+    out = search({"ships": [1, 2, 3, 4]}, "ships", evaluate, TARGET, 0.9, "total_annual_cost_usd", n_min=10, n_max=40)
+    assert out["answer"]["best"]["overrides"] == {"ships": 4}  # 12 + 10 = 22 < 9 + 13.3 < 6 + 20 < 3 + 40
+    assert out["skipped"] == [] and out["cells_evaluated"] == 4
+
+
 def test_axis_must_be_a_factor():
     with pytest.raises(ValueError, match="monotone factor"):
         search(FACTORS, "tankage", toy(0), TARGET, 0.9, "total_annual_cost_usd")
