@@ -277,3 +277,26 @@ def test_the_study_answer_words_the_years_with_deferral_by_hand(deferred_kt, wor
     d = SimpleNamespace(ok=ok, stat=lambda n: summarize(ok[n]), target_mt_per_year=None,
                         scenario=SimpleNamespace(name="toy", warmup_h=0.0, measured_h=8760.0))
     assert study_answer(d)[1].endswith(" " + words)
+
+
+def test_weather_closure_bars_stop_at_zero(dirs):
+    """The closure bars' 95% CI is cut at 0%: a port closed 0.5% of the time with a
+    half-width of 2% draws its bar's error from 0 to 2.5%, not down to -1.5%."""
+    from matplotlib.collections import LineCollection
+
+    from shuttle_sim.report.figures import study as fstudy
+
+    d = rdata.load(dirs["study"])
+    real = d.stat
+
+    def stat(name):
+        st = dict(real(name))
+        if "_closed_" in name:
+            st["mean"], st["ci95_halfwidth"] = 0.005, 0.02
+        return st
+
+    d.stat = stat
+    fig = fstudy.weather_closure(d)
+    segs = [s for c in fig.axes[0].collections if isinstance(c, LineCollection) for s in c.get_segments()]
+    assert segs
+    assert all((s[:, 1].min(), s[:, 1].max()) == pytest.approx((0.0, 2.5)) for s in segs)

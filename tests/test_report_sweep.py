@@ -228,3 +228,22 @@ def test_the_answer_counts_the_cheaper_cells_that_fail_by_how_sure_it_is(fails, 
     a = {"feasible": True, "best": {"overrides": {}, "replications": 10, "assessments": []},
          "cheaper": [{"fails": f} for f in fails]}
     assert sweep_one(d, a).endswith(" " + words)
+
+
+def test_figure_1_bands_stop_at_the_kpis_limits(swept):
+    """A deferral's band is its mean's 95% CI cut at 0 t: a cell of mean 10 kt with a
+    half-width of 40 kt draws its band from 0 to 50 kt, never down to -30 kt (read as if
+    production could be negative).  A cost (which may be negative) keeps its band whole."""
+    from matplotlib.collections import PolyCollection
+
+    _, out = swept
+    d = rdata.load(out)
+    n = "deferred_t"
+    d.cells[f"{n}.mean"], d.cells[f"{n}.ci95"] = 10_000.0, 40_000.0
+    fig = fsweep.kpis_vs_factors(d)
+    names = [k for k in fsweep.SWEEP_KPIS if f"{k}.mean" in d.cells]
+    row = [a for a in fig.axes if a.has_data() and names[a.get_subplotspec().rowspan.start] == n]
+    assert row
+    for a in row:
+        ys = [p.vertices[:, 1] for c in a.collections if isinstance(c, PolyCollection) for p in c.get_paths()]
+        assert ys and min(y.min() for y in ys) == 0.0 and max(y.max() for y in ys) == pytest.approx(50.0)  # kt

@@ -158,7 +158,7 @@ def _study_figures(d) -> list[FigureSpec]:
                 "Mean share of the fleet's time in each state: sailing laden is the productive share.")),
             FigureSpec("weather-closure", "Weather closure by port", study.weather_closure, lambda d: (
                 "Share of the period each port was closed to each operation by wind or waves (mean over years, "
-                "95% CI bars). The study's files hold these yearly totals per port and operation, not a calendar, so "
+                "95% CI bars, cut at 0%). The study's files hold these yearly totals per port and operation, not a calendar, so "
                 "closure by month is not shown; sea passage holds are in the KPI table (ship-hours sheltering at sea).")),
         ]
     if s.has_ferry:
@@ -185,7 +185,8 @@ def _sweep_figures(d) -> list[FigureSpec]:
         "line style the cost model's (a valuation), which changes costs only, so delivered and deferred tonnes show "
         "one line for each colour. A level an adaptive search did not need to run has no "
         "point. Bands are 95% CIs of the mean "
-        "over the cell's simulated years: where neighbouring bands overlap the step makes no clear difference. "
+        "over the cell's simulated years (cut at zero for tonnes, which cannot be negative): where neighbouring "
+        "bands overlap the step makes no clear difference. "
         "Dashed red lines are targets."))]
     if tk is not None and len([f for f in d.design_factors if sweep._numeric(d, f)]) >= 2:
         out.append(FigureSpec("target-heatmap", "Meeting the target over two factors", sweep.target_heatmap, lambda d: (
