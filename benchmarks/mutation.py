@@ -121,7 +121,8 @@ MODULES: dict[str, list[str]] = {
     "shuttle_sim/cli.py": ["tests/test_cli.py", "tests/test_tables.py", "tests/test_config_errors.py", "tests/test_warmup.py",
                            "tests/test_notebook_api.py", "tests/test_experiment.py", "tests/test_draft.py",
                            "tests/test_overrides.py", "tests/test_weather.py", "tests/test_report_run_files.py",
-                           "tests/test_study_faults.py", "tests/test_ferry_cargo.py", "tests/test_tanker_leave_berth.py"],
+                           "tests/test_study_faults.py", "tests/test_ferry_cargo.py", "tests/test_tanker_leave_berth.py",
+                           "tests/test_sweep.py"],  # `shuttle-sim sweep` is dispatched here too
     "shuttle_sim/report/data.py": ["tests/test_report.py", "tests/test_report_run_files.py"],
 }
 # tests too slow for a mutant run or that need the network of processes (deselected)

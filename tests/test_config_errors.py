@@ -315,6 +315,27 @@ BAD_OPTIONS = {
 }
 
 
+def test_each_option_accepts_its_stated_range_to_its_ends():
+    """The ends each option's message states are accepted, one step past them is not: 1 h
+    of simulated time (1/8,760 of a year, which times 8,760 is 1.0 exactly), 1 to
+    1,000,000 replications, 1 to 4,096 workers, seeds 0 to 2**64 - 1, fractions up to 1."""
+    import argparse
+
+    from shuttle_sim.cli import _count, _fraction, _seed, _workers, _years
+
+    ok = {_years: ["0.00011415525114155251", "1"], _count: ["1", "1000000"], _workers: ["1", "4096"],
+          _seed: ["0", str(2**64 - 1)], _fraction: ["1", "1e-9"]}
+    bad = {_years: ["0.0001"], _count: ["0", "1000001"], _workers: ["0", "4097"], _seed: ["-1", str(2**64)],
+           _fraction: ["0", "1.0000001"]}
+    for parse, texts in ok.items():
+        for t in texts:
+            assert parse(t) == (float(t) if parse in (_years, _fraction) else int(t))
+    for parse, texts in bad.items():
+        for t in texts:
+            with pytest.raises(argparse.ArgumentTypeError, match="expected"):
+                parse(t)
+
+
 @pytest.mark.parametrize("name", BAD_OPTIONS)
 def test_bad_option_is_one_line_and_writes_nothing(name, tmp_path, capsys):
     argv, words = BAD_OPTIONS[name]
