@@ -52,6 +52,7 @@ class Node:
         self.prio = 0
         self.eid = -1  # not scheduled
         self.queued = False  # in the heap now (its key must not change while it is)
+        self.pos = -1  # its index in the heap while queued (so that it can be taken out)
 
 
 class Entry(Node):
@@ -217,18 +218,80 @@ class Engine:
             p = q[parent]
             if t < p.t or (t == p.t and (prio < p.prio or (prio == p.prio and eid < p.eid))):
                 q[pos] = p
+                p.pos = pos
                 pos = parent
             else:
                 break
         q[pos] = node
+        node.pos = pos
+
+    def cancel(self, node: Node) -> None:
+        """Take ``node``, a scheduled event, off the queue: it will not be processed (its
+        callbacks are never called), and every other event keeps its place in the order
+        (the keys are unique, so removing one changes no other's rank).  A no-op for an
+        event not in the queue (processed, or never scheduled).  SimPy has no such call:
+        a model on ``simpy.Environment`` lets a superseded timer fire and ignores it,
+        which gives the same results and costs an event."""
+        if not node.queued:
+            return
+        node.queued = False
+        q = self._queue
+        i = node.pos
+        node.pos = -1
+        last = q.pop()
+        if last is node:
+            return
+        q[i] = last
+        last.pos = i
+        if i > 0 and _before(last, q[(i - 1) >> 1]):
+            self._sift_up(i)
+        else:
+            self._sift_down(i)
+
+    def _sift_up(self, pos: int) -> None:
+        q = self._queue
+        node = q[pos]
+        while pos > 0:
+            parent = (pos - 1) >> 1
+            p = q[parent]
+            if not _before(node, p):
+                break
+            q[pos] = p
+            p.pos = pos
+            pos = parent
+        q[pos] = node
+        node.pos = pos
+
+    def _sift_down(self, pos: int) -> None:
+        q = self._queue
+        n = len(q)
+        node = q[pos]
+        while True:
+            child = 2 * pos + 1
+            if child >= n:
+                break
+            c = q[child]
+            right = child + 1
+            if right < n and _before(q[right], c):
+                child = right
+                c = q[right]
+            if not _before(c, node):
+                break
+            q[pos] = c
+            c.pos = pos
+            pos = child
+        q[pos] = node
+        node.pos = pos
 
     def _pop(self) -> Node:
         q = self._queue
         last = q.pop()
         n = len(q)
         if n == 0:
+            last.pos = -1
             return last
         top = q[0]
+        top.pos = -1
         pos = 0
         while True:  # sift the last entry down from the root
             child = 2 * pos + 1
@@ -243,10 +306,12 @@ class Engine:
                     c = r
             if _before(c, last):
                 q[pos] = c
+                c.pos = pos
                 pos = child
             else:
                 break
         q[pos] = last
+        last.pos = pos
         return top
 
     def peek(self) -> float:

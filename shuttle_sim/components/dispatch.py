@@ -170,7 +170,7 @@ class ReadyDispatch:
                 month = self._month_now()
                 self.lifted[month] = self.lifted.get(month, 0) + 1
             a.event.succeed()  # no value: as its value the admission and its event would be a reference cycle
-        self._timer = None
+        self._drop_timer()
 
     @property
     def state(self) -> str:
@@ -192,8 +192,16 @@ class ReadyDispatch:
                 clock.enter(state, now)
 
     def _set_timer(self, dt: float) -> None:
+        self._drop_timer()
         ev = self._timer = self.env.timeout(dt)
         ev.callbacks.append(self._on_timer)
+
+    def _drop_timer(self) -> None:
+        """The pending check, if any, is superseded: off the queue."""
+        old = self._timer
+        if old is not None:
+            self.env.cancel(old)
+            self._timer = None
 
     def _on_timer(self, ev: Event) -> None:
         if ev is self._timer:

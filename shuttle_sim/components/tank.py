@@ -302,7 +302,10 @@ class TankFarm:
             self._record()
             self._set_rates()
             tb = self._time_to_boundary_h()
-        self._wake_event = None
+        old = self._wake_event
+        if old is not None:  # superseded: off the queue (a no-op for the one firing now)
+            self.env.cancel(old)
+            self._wake_event = None
         next_h = tb
         any_target = False
         for f in self._flows:

@@ -147,7 +147,8 @@ class CargoTransfer:
         self.flow.done.succeed()
 
     def cancel(self) -> None:
-        """The cargo is done: the next check, if still to come, has nothing to do."""
-        if self.pending is not None and self.pending.callbacks:
-            self.pending.callbacks.clear()
+        """The cargo is done: the next check, if still to come, is taken off the queue."""
+        if self.pending is not None:
+            self.terminal.env.cancel(self.pending)
+            self.pending = None
 
