@@ -7,7 +7,9 @@ Python-level ``step``.  Compiled with the model's hot modules, this module does 
 work natively:
 
 * :class:`Engine` is a drop-in ``simpy.Environment``: ``now``, ``schedule``, ``step``,
-  ``peek``, ``run(until)``, ``timeout``, ``event``, ``process``, ``active_process``;
+  ``peek``, ``run(until)``, ``timeout``, ``event``, ``process``, ``active_process``; and
+  one call SimPy lacks, ``cancel`` (a superseded timer taken off the queue instead of
+  firing with nothing to do: the same results, fewer events and a shorter queue);
 * :class:`Event` and :class:`Timeout` are SimPy's events as native objects (the same
   attributes and the same semantics: ``callbacks``, ``succeed``, ``fail``, ``triggered``,
   ``processed``, ``ok``, ``value``, ``defused``), each its own queue entry;
