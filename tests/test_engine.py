@@ -257,3 +257,19 @@ def test_an_event_taken_off_the_queue_leaves_every_other_in_its_place(ops):
         ev.callbacks.append(lambda e: fired.append(e.t))
     env.run()
     assert fired == [1, 2, 3, 5, 7]
+    # taking off the root, and an inner entry whose replacement must move down
+    # (the last case: the tail, 4, is earlier than the entry before it, 5)
+    for times, gone, left in (((1, 2, 3, 4, 5, 6, 7), 0, [2, 4, 3, 7, 5, 6]),
+                              ((1, 2, 3, 4, 5, 6, 7), 1, [1, 4, 3, 7, 5, 6]),
+                              ((1, 2, 3, 5, 4), 0, [2, 4, 3, 5])):
+        env = Engine()
+        evs = [env.timeout(d) for d in times]
+        assert [n.t for n in env._queue] == list(times)
+        env.cancel(evs[gone])
+        q = env._queue
+        assert [n.t for n in q] == left and [n.pos for n in q] == list(range(len(left))), (times, gone)
+        order: list = []
+        for ev in evs:
+            ev.callbacks.append(lambda e: order.append(e.t))
+        env.run()
+        assert order == sorted(left)
