@@ -261,7 +261,8 @@ def test_an_event_taken_off_the_queue_leaves_every_other_in_its_place(ops):
     # (the last case: the tail, 4, is earlier than the entry before it, 5)
     for times, gone, left in (((1, 2, 3, 4, 5, 6, 7), 0, [2, 4, 3, 7, 5, 6]),
                               ((1, 2, 3, 4, 5, 6, 7), 1, [1, 4, 3, 7, 5, 6]),
-                              ((1, 2, 3, 5, 4), 0, [2, 4, 3, 5])):
+                              ((1, 2, 3, 5, 4), 0, [2, 4, 3, 5]),
+                              ((1, 2, 3, 4, 5, 6, 7, 8), 1, [1, 4, 3, 8, 5, 6, 7])):  # down to the heap's end
         env = Engine()
         evs = [env.timeout(d) for d in times]
         assert [n.t for n in env._queue] == list(times)
