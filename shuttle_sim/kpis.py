@@ -136,6 +136,20 @@ class Kpi:
             s = s[1:]  # float noise below the format's last digit: 0, never -0
         return s
 
+    def clip(self, low, high, scale: float = 1.0):
+        """An interval's ends cut to the values the KPI can take (:attr:`bounds`, times
+        ``scale`` for display units): the one rule for a mean's confidence bounds in the
+        targets, the tables and the figures.  Each one-sided bound keeps its confidence:
+        the mean lies in the KPI's range for certain, so ``P(max(low, a) <= mu) =
+        P(low <= mu)``.  Numbers give floats; arrays (a figure's band) give arrays."""
+        import numpy as np  # here, not at the top: `--help` and `validate` import no NumPy
+
+        a, b = self.bounds
+        a, b = a * scale, b * scale
+        lo = np.minimum(np.maximum(low, a), b)
+        hi = np.maximum(np.minimum(high, b), a)
+        return (float(lo), float(hi)) if np.ndim(lo) == 0 and np.ndim(hi) == 0 else (lo, hi)
+
     def ci(self, mean: float | None, halfwidth: float | None) -> str:
         """A mean's 95% confidence interval for a table, in display units: ``'± 4,722'``;
         or, where the symmetric t interval would leave the values the KPI can take
@@ -145,9 +159,8 @@ class Kpi:
         shows: ``0.0 ± 0.0`` h stays, not ``0.0 to 0.0``.  ``''`` when either is missing."""
         if mean is None or halfwidth is None or mean != mean or halfwidth != halfwidth:
             return ""
-        a, b = self.bounds
         low, high = mean - halfwidth, mean + halfwidth
-        ends = self.number(max(low, a)), self.number(min(high, b))
+        ends = tuple(self.number(x) for x in self.clip(low, high))
         if (self.number(low), self.number(high)) == ends:  # inside, as far as the display shows
             return f"± {self.number(halfwidth)}"
         return f"{ends[0]} to {ends[1]}"

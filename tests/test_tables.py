@@ -52,6 +52,19 @@ def test_a_ci_that_would_leave_the_kpis_range_is_shown_clipped():
     assert row.split()[-8:] == ["2,256", "0", "to", "6,978", "0", "0", "9,100", "t"]
 
 
+def test_one_clip_rule_for_numbers_arrays_and_display_units():
+    """``Kpi.clip`` cuts an interval to the KPI's range: a deferral at 0 t, a share at 0
+    and 1 (0% and 100% with ``scale=100``), a cost not at all; numbers give floats, a
+    figure's arrays give arrays (a NaN stays NaN)."""
+    import numpy as np
+
+    assert kpis.info("deferred_t").clip(-2466.0, 6978.0) == (0.0, 6978.0)
+    assert kpis.info("load_tank_full_frac").clip(93.0, 103.0, 100.0) == (93.0, 100.0)
+    assert kpis.info("total_annual_cost_usd").clip(-5.0, 3.0) == (-5.0, 3.0)
+    lo, hi = kpis.info("deferred_t").clip(np.array([np.nan, -1.0, 2.0]), np.array([np.nan, 3.0, 4.0]), 1e-3)
+    assert np.isnan(lo[0]) and lo[1:].tolist() == [0.0, 2.0] and hi[1:].tolist() == [3.0, 4.0]
+
+
 def test_negative_zero_never_shows():
     assert kpis.info("deferred_t").number(-3e-13) == "0"
     assert kpis.info("load_tank_full_frac").number(-1e-9) == "0.0"

@@ -101,13 +101,9 @@ def _mean_bounds(y: np.ndarray, c: float) -> tuple[float, float, float]:
 
 
 def _clipped(kpi: str, low: float, high: float) -> tuple[float, float]:
-    """A mean's t bounds clipped to the values the KPI can take (``Kpi.bounds``: a mean
-    deferral is never below 0 t).  Each one-sided bound keeps its confidence: the mean
-    lies within the KPI's range with certainty, so ``P(max(low, a) <= mu) = P(low <= mu)``."""
-    if not catalogue.known(kpi):
-        return low, high
-    a, b = catalogue.info(kpi).bounds
-    return min(max(low, a), b), max(min(high, b), a)
+    """A mean's t bounds cut to the values the KPI can take (:meth:`Kpi.clip`: a mean
+    deferral is never below 0 t); a KPI the catalogue does not know keeps them."""
+    return catalogue.info(kpi).clip(low, high) if catalogue.known(kpi) else (low, high)
 
 
 def _mean_to_settle(y: np.ndarray, threshold: float, c: float) -> Optional[int]:

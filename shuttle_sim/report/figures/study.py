@@ -150,9 +150,8 @@ def convergence(data, ax=None, kpi: str = "delivered_mt_per_year"):
         hw = _st.t.ppf(0.975, np.maximum(n - 1, 1)) * np.sqrt(np.maximum(var, 0) / n)
     hw[0] = np.nan
     k = catalogue.info(kpi)
-    lo_b, hi_b = k.bounds  # cut at the KPI's limits, as the tables cut it
-    ax.fill_between(n, np.maximum(mean - hw, lo_b), np.minimum(mean + hw, hi_b), color=BLUE, alpha=0.2, lw=0,
-                    label="95% CI of the mean")
+    lo, hi = k.clip(mean - hw, mean + hw)  # cut at the KPI's limits, as the tables cut it
+    ax.fill_between(n, lo, hi, color=BLUE, alpha=0.2, lw=0, label="95% CI of the mean")
     ax.plot(n, mean, color=BLUE, lw=1.4, label="running mean")
     if x.size:
         ax.axhline(mean[-1], color="black", lw=0.8, ls=":", label=f"final mean {k.format(mean[-1])}")
@@ -180,19 +179,22 @@ def weather_closure(data, ax=None):
     width = 0.8 / len(ops)
     colours = {"berthing": "#7FCDB5", "transfer": "#009E73", "unberthing": "#0072B2"}
     for j, op in enumerate(ops):
-        means, hws = [], []
+        means, lows, highs = [], [], []
         for r in roles:
-            st = data.stat(f"{r}_closed_{op}_frac")
-            means.append(100 * (st["mean"] or 0.0))
-            hws.append(100 * (st["ci95_halfwidth"] or 0.0))
+            k = catalogue.info(f"{r}_closed_{op}_frac")
+            st = data.stat(k.name)
+            m, h = 100 * (st["mean"] or 0.0), 100 * (st["ci95_halfwidth"] or 0.0)
+            lo, hi = k.clip(m - h, m + h, 100.0)  # cut at 0% and 100%: a share of time cannot leave them
+            means.append(m)
+            lows.append(lo)
+            highs.append(hi)
         xs = np.arange(len(roles)) + (j - 1) * width
-        # the bars' CI cut at 0% and 100% (a share of time cannot leave them)
-        yerr = [[min(h, m) for m, h in zip(means, hws)], [min(h, 100.0 - m) for m, h in zip(means, hws)]]
+        yerr = [np.subtract(means, lows), np.subtract(highs, means)]
         ax.bar(xs, means, width, yerr=yerr, color=colours[op], label=catalogue.info(f"{roles[0]}_closed_{op}_frac").label.split(": ", 1)[-1] if roles else op, capsize=2,
                error_kw={"lw": 0.8})
-        for xi, m, h in zip(xs, means, hws):
+        for xi, m, top in zip(xs, means, highs):
             ax.annotate(f"{m:.1f}%\n{m * s.measured_h / 100:,.0f} h/yr" if abs(s.measured_h - 8760) < 1 else f"{m:.1f}%",
-                        (xi, min(m + h, 100.0)), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7.5)
+                        (xi, top), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7.5)
     ax.set_xticks(range(len(roles)), [s.port_names.get(r, r) for r in roles])
     ax.set_ylabel("Time closed (%)")
     ax.set_ylim(0, max(ax.get_ylim()[1], 1.0) * 1.45)  # room for the legend above the bars

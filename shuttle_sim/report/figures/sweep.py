@@ -170,9 +170,8 @@ def kpis_vs_factors(data, ax=None):
                 if simulated and seen in drawn:
                     continue  # another valuation of the same simulated line: drawn already
                 drawn.append(seen)
-                lo_b, hi_b = catalogue.info(n).bounds  # a band never reaches values the KPI cannot take
-                a.fill_between(x, np.maximum(m - hw, lo_b * scale), np.minimum(m + hw, hi_b * scale),
-                               color=colour, alpha=0.2, lw=0)
+                lo, hi = catalogue.info(n).clip(m - hw, m + hw, scale)  # never values the KPI cannot take
+                a.fill_between(x, lo, hi, color=colour, alpha=0.2, lw=0)
                 a.plot(x, m, marker="o", ls=dash, color=colour, ms=3.5, lw=1.2)
             if tgt is not None:
                 a.axhline(tgt["threshold"] * scale, color=MARK_COLOURS["target"], lw=1, ls="--")
