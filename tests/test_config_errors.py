@@ -525,3 +525,49 @@ def test_an_overlays_base_reads_its_weather_file_beside_itself(tmp_path):
     (over_dir / "over.yaml").write_text("extends: ../base/base.yaml\nhorizon: 200 h\n")
     s = ss.load_scenario(over_dir / "over.yaml")
     assert s.horizon_h == 200.0 and ss.simulate(s).kpis["voyages"] > 0
+
+
+WRONG_KIND = {  # (command, shipped file, the one line's words)
+    "study to run": (["run"], "experiments/aktau_expansion.yaml",
+                     ["expected a scenario, found a study file", "shuttle-sim sweep"]),
+    "costs to run": (["run"], "configs/costs.yaml", ["expected a scenario, found cost model inputs"]),
+    "scenario to sweep": (["sweep"], "configs/kcts_concept.yaml",
+                          ["expected a study file, found a scenario", "shuttle-sim run"]),
+    "costs to sweep": (["sweep"], "configs/costs.yaml", ["expected a study file, found cost model inputs"]),
+}
+
+
+@pytest.mark.parametrize("name", WRONG_KIND)
+def test_a_file_of_another_kind_is_named_in_one_line(name, tmp_path, capsys):
+    """A study given to `run` (or a scenario to `sweep`) is told so in one line, with the
+    command that takes it, not a line for each key the two kinds do not share."""
+    command, rel, words = WRONG_KIND[name]
+    path = CONFIGS.parent / rel
+    out = tmp_path / "out"
+    assert main([*command, str(path), "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{path}: expected "), captured.err
+    for w in words:
+        assert w in lines[0]
+    assert captured.out == "" and not out.exists()
+
+
+def test_a_study_as_a_base_scenario_is_named_at_the_extends_line(tmp_path, capsys):
+    study = CONFIGS.parent / "experiments" / "aktau_expansion.yaml"
+    path = tmp_path / "over.yaml"
+    path.write_text(f"name: over\nextends: {study}\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"{path}:2: extends: ") and "found a study file" in err and "\n" not in err
+
+
+def test_file_kind_reads_the_top_level_keys():
+    from shuttle_sim.config.reading import file_kind
+
+    assert file_kind({"scenario": "a.yaml", "factors": {}}) == "study"
+    assert file_kind({"scenario": "a.yaml"}) is None  # a study missing its factors: its own errors say so
+    assert file_kind({"fuel_price": {}}) == "costs"
+    assert file_kind({"fuel_price": {}, "name": "x", "supply": {}}) == "scenario"
+    assert file_kind({"extends": "base.yaml"}) == "scenario"
+    assert file_kind({"name": "x"}) is None and file_kind([1]) is None and file_kind(None) is None

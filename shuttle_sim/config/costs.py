@@ -33,7 +33,7 @@ from pydantic import Field, model_validator
 
 from .. import units
 from .loader import ConfigError, ConfigProblem, parse_yaml, validate_model
-from .reading import read_text
+from .reading import check_kind, read_text
 from .types import FuelTPerH, Hours, PositiveHours, PriceOfCapacity, Spec, Usd, UsdPerDay, UsdPerT
 
 __all__ = [
@@ -205,4 +205,5 @@ def load_costs(path: str | Path) -> CostSpec:
     """
     source = str(path)
     data, lines = parse_yaml(read_text(path, "cost file"), source)  # bounded, as scenario files are
+    check_kind(data, source, "costs")
     return costs_from_dict(data, source, lines)

@@ -26,6 +26,7 @@ from .reading import (  # noqa: F401  (re-exported: the loader's public names)
     ConfigError,
     ConfigProblem,
     Path_,
+    check_kind,
     _one_line,
     format_path,
     parse_yaml,
@@ -317,9 +318,12 @@ def scenario_from_dict(
 
 
 def read_scenario_file(path: str | Path) -> tuple[Any, dict[Path_, int]]:
-    """Read (bounded, UTF-8) and safe-parse one scenario file: its data and the line of every key path."""
+    """Read (bounded, UTF-8) and safe-parse one scenario file: its data and the line of every key path.
+    A study or cost file is refused in one line (:func:`~.reading.check_kind`)."""
     source = str(path)
-    return parse_yaml(read_text(path, "scenario file"), source)
+    data, lines = parse_yaml(read_text(path, "scenario file"), source)
+    check_kind(data, source, "scenario")
+    return data, lines
 
 
 def load_scenario(path: str | Path) -> Scenario:

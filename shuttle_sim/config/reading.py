@@ -263,3 +263,43 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
     except RecursionError:  # a guard above failed; never a traceback
         raise ConfigError([ConfigProblem(source, None, (), f"expected nesting at most {MAX_DEPTH} levels deep, found deeper")]) from None
     return data, lines
+
+
+# --------------------------------------------------------------- a file of another kind
+#: the keys a scenario has at its top level and the other kinds do not (one is enough)
+_SCENARIO_KEYS = ("supply", "load_port", "discharge_port", "fleet", "ferry", "extends")
+
+
+def file_kind(data: Any) -> str | None:
+    """What a parsed YAML file is, by its top-level keys: ``"study"`` (``scenario:`` and
+    ``factors:``), ``"costs"`` (``fuel_price:`` and no ``name:``), ``"scenario"`` (one of
+    a scenario's own sections), else None."""
+    if not isinstance(data, dict):
+        return None
+    if "scenario" in data and "factors" in data:
+        return "study"
+    if "fuel_price" in data and "name" not in data:
+        return "costs"
+    if any(k in data for k in _SCENARIO_KEYS):
+        return "scenario"
+    return None
+
+
+_RUN_WITH = {
+    "study": "a study file (it has scenario: and factors:): run it with `shuttle-sim sweep {source}`",
+    "costs": "cost model inputs (it has fuel_price:): a study file names them under costs:",
+    "scenario": "a scenario: run it with `shuttle-sim run {source}`; a study file names its base scenario "
+                "under scenario: and varies it under factors: (experiments/README.md)",
+}
+
+
+def check_kind(data: Any, source: str, expected: str) -> None:
+    """Raise a one-line :class:`ConfigError` if ``data`` (parsed from ``source``) is plainly
+    a file of another kind than ``expected`` (``"scenario"``, ``"study"`` or ``"costs"``):
+    a study given to ``run`` would otherwise get a line for every key it does not share
+    with a scenario, none of them saying what is wrong."""
+    kind = file_kind(data)
+    if kind is not None and kind != expected:
+        what = {"scenario": "a scenario", "study": "a study file", "costs": "cost model inputs"}[expected]
+        found = _RUN_WITH[kind].format(source=source)
+        raise ConfigError([ConfigProblem(source, None, (), f"expected {what}, found {found}")])

@@ -48,16 +48,17 @@ def _top_level(path: str) -> dict | None:
 
 
 def is_study_file(path: str) -> bool:
-    """Whether a YAML file is a study (it has ``scenario:`` and ``factors:``), not a scenario."""
-    data = _top_level(path)
-    return data is not None and "scenario" in data and "factors" in data
+    """Whether a YAML file is a study (:func:`~shuttle_sim.config.reading.file_kind`)."""
+    from ..config.reading import file_kind
+
+    return file_kind(_top_level(path)) == "study"
 
 
 def is_costs_file(path: str) -> bool:
-    """Whether a YAML file is a cost model's inputs (``configs/costs.yaml``): ``fuel_price`` and
-    no scenario ``name``."""
-    data = _top_level(path)
-    return data is not None and "fuel_price" in data and "name" not in data
+    """Whether a YAML file is a cost model's inputs (``configs/costs.yaml``)."""
+    from ..config.reading import file_kind
+
+    return file_kind(_top_level(path)) == "costs"
 
 
 def describe_study(path: str) -> str:
