@@ -74,6 +74,8 @@ def test_a_class_addressed_by_a_new_name_is_added():
     ("nosuch", "<o>: nosuch: unknown key 'nosuch'; keys in the scenario: name, description, start_date, horizon, crude,"),
     ("fleet.tankers[Tiny].count", "<o>: fleet.tankers[Tiny].count: no item named 'Tiny' in fleet.tankers; names there: T, Big-class"),
     ("fleet.tankers[2].count", "<o>: fleet.tankers[2].count: fleet.tankers has 2 items (positions 0 to 1), found [2]"),
+    ("fleet.tankers[0].count.x[1]", "<o>: fleet.tankers[0].count.x[1]: fleet.tankers[0].count holds a value"),
+    ("disruptions[0].factor", "<o>: disruptions[0].factor: disruptions has no items, found [0]"),
     ("load_port.berths.count", "<o>: load_port.berths.count: load_port.berths holds a value (1), not keys"),
     ("load_port[0].berths", "<o>: load_port[0].berths: load_port is not a list"),
     ("fleet..tankers", "<o>: fleet..tankers: expected a key path like"),
@@ -268,3 +270,8 @@ def test_apply_changes_sets_that_path_and_nothing_else(data):
     out = apply_changes(base, {path: value})
     assert _get(out, path) == value
     assert apply_changes(out, {path: old}) == base == frozen
+
+
+def test_a_position_past_a_one_item_list_says_one_item():
+    msg = error_of(with_changes, build(cycle_dict()), {"fleet.tankers[1].count": 3}, source="<o>")
+    assert msg == "<o>: fleet.tankers[1].count: fleet.tankers has 1 item (position 0), found [1]"

@@ -119,7 +119,9 @@ def _step(node: Any, part, at: tuple, written: str, source: str, create: bool) -
         raise _problem(source, written, f"{where} is not a list; items are addressed by [position] or [name] in lists only")
     if isinstance(part, int):
         if part >= len(node):
-            raise _problem(source, written, f"{where} has {len(node)} items (positions 0 to {len(node) - 1}), found [{part}]")
+            n = len(node)
+            span = "no items" if n == 0 else "1 item (position 0)" if n == 1 else f"{n} items (positions 0 to {n - 1})"
+            raise _problem(source, written, f"{where} has {span}, found [{part}]")
         return part, node[part]
     (name,) = part
     i = _find_named(node, name)
