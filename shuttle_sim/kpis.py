@@ -110,16 +110,23 @@ class Kpi:
 
     @property
     def bounds(self) -> tuple[float, float]:
-        """The values the KPI can take, by what it measures: a fraction of time in [0, 1];
-        a stock change or a cost (items may be credits) any real; every other KPI (an
-        amount, a count, hours, a level, a rate) >= 0.  A confidence bound on a mean is
-        clipped to them (:mod:`shuttle_sim.study.targets`): a mean deferral is never below
-        0 t, whatever a t interval says."""
+        """The values the KPI can take, by what it measures: a share (shown in %: of time,
+        or the ferries' load factor) in [0, 1]; a stock change or a cost (items may be
+        credits) any real; every other KPI (an amount, a count, hours, a level, a rate)
+        >= 0.  A confidence bound on a mean is clipped to them
+        (:mod:`shuttle_sim.study.targets`): a mean deferral is never below 0 t, whatever a
+        t interval says; a study's threshold outside them is refused."""
         if self.pattern in _SIGNED or self.group == "costs":
             return -math.inf, math.inf
-        if self.name.endswith("_frac"):
+        if self.unit == "%":
             return 0.0, 1.0
         return 0.0, math.inf
+
+    @property
+    def stored_unit(self) -> str:
+        """The unit of the value as results store it (JSON, CSV, DataFrames): the display
+        unit but for shares, stored as a ``fraction`` (0.05) and shown in ``%`` (5.0)."""
+        return "fraction" if self.unit == "%" else self.unit
 
     @property
     def scale(self) -> float:

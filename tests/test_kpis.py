@@ -40,6 +40,14 @@ def test_every_value_lies_within_its_kpis_bounds(produced):
             assert lo <= v <= hi, (scenario, n, v, (lo, hi))
     signed = [n for values in produced.values() for n in values if kpis.info(n).bounds[0] < 0]
     assert "load_stock_change_t" in signed  # a stock can fall: not bounded below
+    # every share shown in % is one, whatever its name ends with
+    assert {kpis.info(n).bounds for n in ("ferry_load_factor", "tanker_weather_frac")} == {(0.0, 1.0)}
+
+
+def test_a_share_is_stored_as_a_fraction_and_shown_in_percent():
+    k = kpis.info("tanker_weather_frac")
+    assert (k.unit, k.stored_unit, k.format(0.05)) == ("%", "fraction", "5.0 %")
+    assert kpis.info("deferred_t").stored_unit == "t"
 
 
 def test_units_follow_the_name_suffix(produced):

@@ -84,4 +84,6 @@ def test_study_summary_frame_is_the_summary():
     for name, st in e.summary["kpis"].items():
         for col in ("mean", "p10", "p50", "p90"):
             assert f.loc[name, col] == st[col]
-    assert f.loc["delivered_mt_per_year", "unit"] and len(repr(e)) < 500
+    assert f.loc["delivered_mt_per_year", "unit"] == "Mt/yr" and len(repr(e)) < 500
+    # the unit of the value in the frame: a share is a fraction there (the tables show %)
+    assert f.loc["tanker_weather_frac", "unit"] == "fraction" and 0 <= f.loc["tanker_weather_frac", "mean"] <= 1

@@ -300,3 +300,22 @@ def test_weather_closure_bars_stop_at_zero(dirs):
     segs = [s for c in fig.axes[0].collections if isinstance(c, LineCollection) for s in c.get_segments()]
     assert segs
     assert all((s[:, 1].min(), s[:, 1].max()) == pytest.approx((0.0, 2.5)) for s in segs)
+
+
+def test_convergence_of_a_share_is_drawn_in_percent():
+    """The axis says % for a share: the running mean, its band and the final mean are
+    drawn in % too (the stored value is a fraction)."""
+    from types import SimpleNamespace
+
+    from shuttle_sim.report.figures import study as fstudy
+
+    x = np.array([0.04, 0.06, 0.05, 0.05])
+    data = SimpleNamespace(ok=pd.DataFrame({"replication": range(4), "tanker_weather_frac": x}))
+    fig = fstudy.convergence(data, kpi="tanker_weather_frac")
+    ax = fig.axes[0]
+    running, final = ax.get_lines()[0], ax.get_lines()[1]
+    np.testing.assert_allclose(running.get_ydata(), 100 * np.cumsum(x) / np.arange(1, 5))
+    np.testing.assert_allclose(final.get_ydata(), [5.0, 5.0])
+    assert final.get_label() == "final mean 5.0 %" and ax.get_ylabel().endswith("(%)")
+    lo, hi = ax.get_ylim()
+    assert 0 <= lo < 5.0 < hi <= 100

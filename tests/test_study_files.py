@@ -109,6 +109,17 @@ BAD = {
                     "expected in_fraction_of_years"),
     "target unit": (("{mean_at_least: 12}", "{mean_at_least: 12 kn}"), "12 kn", "targets.delivered_mt_per_year.mean_at_least",
                     "expected a mass rate"),
+    "share as a whole number": (("delivered_mt_per_year: {mean_at_least: 12}", "tanker_weather_frac: {mean_at_most: 5}"),
+                                "tanker_weather_frac", "targets.tanker_weather_frac.mean_at_most",
+                                "expected a share from 0 to 1 (0.05) or a percentage ('5 %'), found 5"),
+    "share above 100 %": (("delivered_mt_per_year: {mean_at_least: 12}", "ferry_load_factor: {mean_at_least: 120 %}"),
+                          "ferry_load_factor", "targets.ferry_load_factor.mean_at_least", "found '120 %'"),
+    "percent not a number": (("delivered_mt_per_year: {mean_at_least: 12}", "tanker_weather_frac: {mean_at_most: five %}"),
+                             "tanker_weather_frac", "targets.tanker_weather_frac.mean_at_most",
+                             "expected a percentage like '5 %', found 'five %'"),
+    "negative amount": (("delivered_mt_per_year: {mean_at_least: 12}", "deferred_t: {mean_at_most: -3 kt}"),
+                        "deferred_t", "targets.deferred_t.mean_at_most",
+                        "expected a value the KPI can take (at least 0 t), found '-3 kt'"),
     "above supply": (("{mean_at_least: 12}", "{mean_at_least: 9.0e+9}"), "9.0e+9", "targets.delivered_mt_per_year",
                      "expected a target the supply can meet"),
     "no scenario": (("scenario: cycle.yaml", "scenario: nope.yaml"), "nope.yaml", "scenario", "no such file"),
@@ -199,3 +210,11 @@ def test_years_are_measured_years_whatever_the_warmup(tmp_path, scenario_warmup_
     for cell in st.cells:
         s = st.scenario_for(cell)
         assert s.horizon_h - s.warmup_h == 8760.0
+
+
+@pytest.mark.parametrize("written,stored", [("5 %", 0.05), ("0.5%", 0.005), (0.05, 0.05), (0, 0.0), ("100 %", 1.0)])
+def test_a_share_target_reads_a_percentage_or_a_fraction(tmp_path, written, stored):
+    text = STUDY.replace("delivered_mt_per_year: {mean_at_least: 12}", f"tanker_weather_frac: {{mean_at_most: {written}}}")
+    (t,) = load_study(write(tmp_path, text)).targets
+    assert t.kpi == "tanker_weather_frac" and t.threshold == pytest.approx(stored, rel=1e-15)
+

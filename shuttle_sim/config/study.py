@@ -199,13 +199,31 @@ _THRESHOLD_UNITS = {  # catalogue display unit -> (dimensions, factor from canon
 
 
 def _threshold(kpi: str, raw: object) -> float:
+    """A target's threshold in the KPI's stored unit: a bare number as stored (a share of
+    time as a fraction, 0.05), or a quantity with its unit (``'5 %'``, ``'1 Mt'``); one the
+    KPI cannot take (a share above 1, a negative amount) is refused as the unit slip it
+    most likely is: ``mean_at_most: 5`` on a share would be a target always met."""
+    k = kpis.info(kpi)
+    unit = k.unit
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return float(raw)
-    unit = kpis.info(kpi).unit
-    if unit not in _THRESHOLD_UNITS:
+        value = float(raw)
+    elif unit == "%" and isinstance(raw, str) and raw.strip().endswith("%"):
+        try:
+            value = float(raw.strip()[:-1]) / 100.0
+        except ValueError:
+            raise units.UnitError(f"expected a percentage like '5 %', found {raw!r}") from None
+    elif unit in _THRESHOLD_UNITS:
+        dims, factor = _THRESHOLD_UNITS[unit]
+        value = units.parse_quantity(raw, dims).value * factor
+    else:
         raise units.UnitError(f"expected a number in the KPI's unit ({unit}), found {raw!r}")
-    dims, factor = _THRESHOLD_UNITS[unit]
-    return units.parse_quantity(raw, dims).value * factor
+    low, high = k.bounds
+    if not low <= value <= high:
+        found = f"{raw:g}" if isinstance(raw, (int, float)) else repr(raw)
+        if unit == "%":
+            raise units.UnitError(f"expected a share from 0 to 1 (0.05) or a percentage ('5 %'), found {found}")
+        raise units.UnitError(f"expected a value the KPI can take (at least {k.format(low)}), found {found}")
+    return value
 
 
 # ---------------------------------------------------------------------- loading

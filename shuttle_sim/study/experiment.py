@@ -62,15 +62,16 @@ class Experiment:
     def summary_frame(self):
         """:attr:`summary`'s KPIs as a pandas DataFrame: one row per KPI (the index), the
         columns ``mean``, ``ci95_halfwidth``, ``p10``, ``p50``, ``p90`` (p10: the value
-        exceeded in 90% of replications), then the catalogue's ``group``, ``label`` and
-        ``unit`` (:mod:`shuttle_sim.kpis`)."""
+        exceeded in 90% of replications), then the catalogue's ``group`` and ``label``
+        (:mod:`shuttle_sim.kpis`) and the ``unit`` of the values as stored (a share of time
+        is a ``fraction``, 0.05, where the tables show 5.0 %)."""
         import pandas as pd
 
         rows = {}
         for name, st in self.summary.get("kpis", {}).items():
             info = kpi_catalogue.info(name) if kpi_catalogue.known(name) else None
             rows[name] = {**st, "group": info.group if info else "", "label": info.label if info else name,
-                          "unit": info.unit if info else ""}
+                          "unit": info.stored_unit if info else ""}
         cols = ["mean", "ci95_halfwidth", "p10", "p50", "p90", "group", "label", "unit"]
         return pd.DataFrame.from_dict(rows, orient="index", columns=cols).rename_axis("kpi")
 

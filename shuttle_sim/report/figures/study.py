@@ -142,22 +142,23 @@ def convergence(data, ax=None, kpi: str = "delivered_mt_per_year"):
     """Running mean of a KPI with its 95% CI against the number of replications."""
     fig, ax = new_axes(ax, (8.0, 3.2))
     ok = data.ok.sort_values("replication")
+    k = catalogue.info(kpi)
     x = ok[kpi].to_numpy(dtype=float)
+    sc = k.scale  # to the display unit the axis names (a share in %)
     n = np.arange(1, x.size + 1)
     mean = np.cumsum(x) / n
     with np.errstate(all="ignore"):
         var = (np.cumsum(x * x) - n * mean * mean) / (n - 1)
         hw = _st.t.ppf(0.975, np.maximum(n - 1, 1)) * np.sqrt(np.maximum(var, 0) / n)
     hw[0] = np.nan
-    k = catalogue.info(kpi)
-    lo, hi = k.clip(mean - hw, mean + hw)  # cut at the KPI's limits, as the tables cut it
+    lo, hi = k.clip(sc * (mean - hw), sc * (mean + hw), sc)  # cut at the KPI's limits, as the tables cut it
     ax.fill_between(n, lo, hi, color=BLUE, alpha=0.2, lw=0, label="95% CI of the mean")
-    ax.plot(n, mean, color=BLUE, lw=1.4, label="running mean")
+    ax.plot(n, sc * mean, color=BLUE, lw=1.4, label="running mean")
     if x.size:
-        ax.axhline(mean[-1], color="black", lw=0.8, ls=":", label=f"final mean {k.format(mean[-1])}")
+        ax.axhline(sc * mean[-1], color="black", lw=0.8, ls=":", label=f"final mean {k.format(mean[-1])}")
         if x.size > 2:
-            lo, hi = np.nanmin((mean - hw)[2:]), np.nanmax((mean + hw)[2:])
-            pad = 0.1 * (hi - lo) if hi > lo else abs(mean[-1]) * 0.01 + 1e-9
+            lo, hi = sc * np.nanmin((mean - hw)[2:]), sc * np.nanmax((mean + hw)[2:])
+            pad = 0.1 * (hi - lo) if hi > lo else abs(sc * mean[-1]) * 0.01 + 1e-9
             ax.set_ylim(lo - pad, hi + pad)
     ax.set_xlim(1, max(x.size, 2))
     ax.set_xlabel("Replications")
