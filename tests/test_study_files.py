@@ -218,3 +218,22 @@ def test_a_share_target_reads_a_percentage_or_a_fraction(tmp_path, written, stor
     (t,) = load_study(write(tmp_path, text)).targets
     assert t.kpi == "tanker_weather_frac" and t.threshold == pytest.approx(stored, rel=1e-15)
 
+
+def test_a_target_the_runs_do_not_report_is_refused_before_anything_runs(tmp_path, capsys):
+    """A ferry KPI of a tanker-only study could never be judged: `validate` and `sweep`
+    say so at the target's line (a probe run lists the KPIs), and `sweep` writes nothing."""
+    from shuttle_sim.cli import main
+    from shuttle_sim.study.sweep import run_sweep
+
+    text = STUDY.replace("delivered_mt_per_year: {mean_at_least: 12}", "ferry_load_factor: {mean_at_least: 0.9}")
+    p = write(tmp_path, text)
+    with pytest.raises(ConfigError) as e:
+        run_sweep(p, tmp_path / "out")
+    msg = str(e.value)
+    assert msg.startswith(f"{p}:{line_of(text, 'ferry_load_factor')}: targets.ferry_load_factor: expected a KPI the "
+                          "runs report, found none in the runs of cell c-") and "\n" not in msg, msg
+    assert not (tmp_path / "out").exists()
+    assert main(["validate", str(p)]) == 2
+    assert capsys.readouterr().err.strip() == msg
+    assert main(["sweep", str(p), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.strip() == msg and not (tmp_path / "out").exists()

@@ -176,6 +176,8 @@ class LoadedStudy:
     targets: list[Target]
     horizon_h: float
     warnings: list[str] = field(default_factory=list)
+    #: the line of each key path of the study file (for problems found after loading)
+    lines: dict = field(default_factory=dict, repr=False)
 
     def scenario_for(self, cell: Cell) -> Scenario:
         """The cell's scenario: the base with the cell's scenario factors applied."""
@@ -326,7 +328,7 @@ def load_study(path: str | Path) -> LoadedStudy:
     except DesignError as e:
         pr.add(("linked",) if spec.design == "grid" else ("cells",), str(e))
         pr.raise_if_any()
-    study = LoadedStudy(path, spec, base, base_dir, factors, cells, costs_data, costs, [], horizon_h)
+    study = LoadedStudy(path, spec, base, base_dir, factors, cells, costs_data, costs, [], horizon_h, lines=lines)
     _check_cells(study, pr)
     study.targets = _targets(spec, pr)
     _check_search_and_rule(spec, factors, pr)

@@ -65,7 +65,10 @@ def describe_study(path: str) -> str:
     """``PATH: ok (...)`` for a valid study; raises ConfigError for a bad one."""
     from ..config.study import load_study
 
+    from .sweep import check_targets_reported
+
     s = load_study(path)
+    check_targets_reported(s)  # a probe run: `validate` says "ok" only to what `sweep` will run
     sp = s.spec
     reps = sp.replications if isinstance(sp.replications, int) else f"{sp.replications.min}-{sp.replications.max}"
     def n(k: int, word: str) -> str:

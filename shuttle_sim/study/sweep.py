@@ -166,6 +166,39 @@ def _progress(name: str, total: int, initial: int, enabled: bool):
 
 
 # ------------------------------------------------------------------------ entry
+def check_targets_reported(study: LoadedStudy) -> None:
+    """Refuse a target on a KPI that some cell's runs do not report (a ferry KPI of a
+    tanker-only scenario): it could never be judged.  A probe run of each distinct
+    scenario (:func:`shuttle_sim.model.kpi_names`) lists what its runs report; the cost
+    KPIs are the cost model's, reported for every cell.
+
+    Raises
+    ------
+    ConfigError
+        At the target's line, naming the first cell whose runs lack it.
+    """
+    from .. import kpis
+    from ..config.loader import ConfigError, ConfigProblem, _line_for
+    from ..model import kpi_names
+
+    wanted = [t.kpi for t in study.targets if kpis.info(t.kpi).group != "costs"]
+    probed: set[str] = set()
+    for cell in study.cells if wanted else ():
+        run = run_of(cell)
+        if run in probed:
+            continue
+        probed.add(run)
+        names = set(kpi_names(study.scenario_for(cell), study.spec.seed))
+        missing = [k for k in wanted if k not in names]
+        if missing:
+            where = ", ".join(f"{k}={v}" for k, v in cell.overrides.items()) or "the base scenario"
+            raise ConfigError([ConfigProblem(
+                str(study.path), _line_for(("targets", k), study.lines), ("targets", k),
+                f"expected a KPI the runs report, found none in the runs of cell {cell.name} ({where}): ferry KPIs "
+                "need a ferry route, tanker KPIs tankers (`shuttle-sim run SCENARIO --json` lists a scenario's KPIs)")
+                for k in missing])
+
+
 def run_sweep(
     study: LoadedStudy | str | Path,
     out: str | Path | None = None,
@@ -214,6 +247,7 @@ def run_sweep(
     if workers < 1:
         raise StudyError(f"workers must be >= 1, found {workers}")
     method, n_min, n, rule = _plan(study, adaptive)
+    check_targets_reported(study)
     path = Path(out) if out is not None else None
     if path is not None:
         check_sweep_dir(path, study)
