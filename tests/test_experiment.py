@@ -95,9 +95,22 @@ def test_resume_after_a_killed_process(tmp_path):
 
 
 def test_a_different_study_in_the_same_directory_is_refused(tmp_path):
-    run_experiment(noisy(), 2, seed=1, out=tmp_path)
-    with pytest.raises(StudyError, match="holds a different study"):
-        run_experiment(noisy(), 2, seed=2, out=tmp_path)
+    """Refused, saying what differs: the seed, the horizon, the scenario's name, or the
+    key paths of the scenario whose values differ (from the directory's resolved copy)."""
+    s = noisy()
+    run_experiment(s, 2, seed=1, out=tmp_path)
+    before = (tmp_path / "replications.csv").read_bytes()
+    cases = [
+        (dict(scenario=s, seed=2), r"\(seed 1, this one 2\)"),
+        (dict(scenario=s, seed=1, horizon_h=s.horizon_h / 2), rf"\(horizon {s.horizon_h!r} h, this one {s.horizon_h / 2!r} h\)"),
+        (dict(scenario=s.with_changes({"name": "other"}), seed=1), r"\(scenario 'cycle', this one 'other'\)"),
+        (dict(scenario=s.with_changes({"load_port.berths": 2, "fleet.tankers[0].count": 2}), seed=1),
+         r"\(scenario 'cycle' with load_port\.berths: 1, this one 2; fleet\.tankers\[0\]\.count: 3, this one 2\)"),
+    ]
+    for kw, words in cases:
+        with pytest.raises(StudyError, match=words):
+            run_experiment(kw.pop("scenario"), 2, out=tmp_path, **kw)
+    assert (tmp_path / "replications.csv").read_bytes() == before
 
 
 def t_halfwidth(x) -> float:

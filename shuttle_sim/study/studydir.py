@@ -196,12 +196,35 @@ class StudyDir:
                 old = json.loads(m.read_text())
             except (OSError, ValueError) as e:
                 raise StudyError(f"--out {self.path}: unreadable {MANIFEST} ({e}); use another --out directory") from None
-            for key, mine in (("scenario_sha256", self.sha), ("seed", seed), ("horizon_h", horizon_h)):
-                if old.get(key) != mine:
-                    raise StudyError(f"{self.path} holds a different study ({key} {old.get(key)!r}, this one {mine!r}); "
-                                     "use another --out directory")
+            if old.get("scenario_sha256") != self.sha:
+                what = self._scenario_difference(old.get("scenario"))
+            elif old.get("seed") != seed:
+                what = f"seed {old.get('seed')}, this one {seed}"
+            elif old.get("horizon_h") != horizon_h:
+                what = f"horizon {old.get('horizon_h')!r} h, this one {horizon_h!r} h"
+            else:
+                return
+            raise StudyError(f"{self.path} holds a different study ({what}); use another --out directory, "
+                             "or the same scenario, seed and horizon to resume or extend it")
         elif (self.path / CSV).exists():
             raise StudyError(f"--out {self.path}: holds {CSV} but no {MANIFEST}; use another --out directory")
+
+    def _scenario_difference(self, old_name) -> str:
+        """What differs between the scenario of the study in the directory and this one:
+        the name, or the first few key paths whose values differ (from the directory's
+        ``scenario.resolved.yaml``; each value in canonical units)."""
+        if old_name != self.scenario.name:
+            return f"scenario {old_name!r}, this one {self.scenario.name!r}"
+        try:
+            from ..config.reading import parse_yaml, read_text
+
+            before, _ = parse_yaml(read_text(self.path / SCENARIO), str(self.path / SCENARIO))
+        except Exception:  # noqa: BLE001 - missing or unreadable: say what the manifest says
+            return f"another version of scenario {old_name!r}"
+        diffs = list(_differences(before, resolved_dict(self.scenario)))
+        shown = "; ".join(f"{k}: {a!r}, this one {b!r}" for k, a, b in diffs[:3])
+        more = f"; and {len(diffs) - 3} more" if len(diffs) > 3 else ""
+        return f"scenario {old_name!r} with {shown}{more}" if diffs else f"another version of scenario {old_name!r}"
 
     def _levels_format(self) -> int:
         m = self.path / MANIFEST
@@ -408,3 +431,16 @@ class StudyDir:
         if not np.array_equal(order, np.arange(arr.size)):
             atomic_write(f, arr[order].tobytes(), sync=True)
         atomic_write(self.path / SUMMARY, json.dumps(summary, indent=2) + "\n", sync=True)
+
+
+def _differences(a, b, path: str = ""):
+    """``(key path, a's value, b's value)`` of every leaf where two resolved scenarios
+    differ, in document order (a list that changed length counts as one difference)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in list(a) + [k for k in b if k not in a]:
+            yield from _differences(a.get(k), b.get(k), f"{path}.{k}" if path else str(k))
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            yield from _differences(x, y, f"{path}[{i}]")
+    elif a != b:
+        yield path, a, b
