@@ -259,11 +259,23 @@ def _with_warmup(args, scenario: Scenario) -> Scenario:
     return with_warmup(scenario, warmup_h)
 
 
+def _is_study(args) -> bool:
+    """Whether ``run`` makes a study (a directory of replications) rather than one run."""
+    return bool(args.replications > 1 or args.precision or args.storage or args.scheduler)
+
+
 def _run(args) -> int:
     if args.scheduler:
         _check_scheduler(args.scheduler)
     if args.out:
         _check_out(args.out)
+        from .study.records import StudyError
+        from .study.studydir import check_out_kind
+
+        try:  # before anything runs: a single run or a study, never into another kind's directory
+            check_out_kind(args.out, "study" if _is_study(args) else "run")
+        except StudyError as e:
+            raise UserError(str(e)) from None
     from .config.loader import load_scenario
 
     args.scenario = str(_scenario_path(args.scenario))
@@ -283,7 +295,7 @@ def _run(args) -> int:
         raise UserError(f"warmup: expected a warm-up shorter than the scenario's horizon ({horizon_h:g} h),"
                         f" found {scenario.warmup_h:g} h; give --years to measure after it")
     _check_kpi(args, scenario)
-    if args.replications > 1 or args.precision or args.storage or args.scheduler:
+    if _is_study(args):
         return _study(args, scenario, horizon_h)
     from .model import simulate
     from .output import kpi_summary, write_run

@@ -21,7 +21,7 @@ from .config.schema import Scenario, resolved_dict
 from .components.records import FerryTrip, Voyage, WeatherClosure
 from .results import TANK_TRACES, Result
 from .stats import summarize
-from .study.studydir import atomic_write
+from .study.studydir import atomic_write, check_out_kind
 
 
 def kpi_summary(scenario_name: str, results: Iterable[Result]) -> dict:
@@ -89,6 +89,7 @@ def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: 
     removed again, and so is the directory if this call created it.
     """
     out = Path(out_dir)
+    check_out_kind(out, "run")  # never into a study's or a sweep's directory (its manifest would be replaced)
     created = [p for p in (out, *out.parents) if not p.exists()]
     out.mkdir(parents=True, exist_ok=True)
     manifest = out / "manifest.json"
@@ -131,6 +132,7 @@ def _write_run(out: Path, scenario: Scenario, result: Result, started: _dt.datet
     write(out / "tank_levels.csv", _levels_csv(result))
     write(out / "weather_closures.csv", _csv(result.weather_closures, WeatherClosure))
     meta = {
+        "kind": "run",
         "package_version": __version__,
         "compiled_modules": bool(_native.compiled_modules()),  # same results either way; speed differs
         "scenario": scenario.name,

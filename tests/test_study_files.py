@@ -237,3 +237,38 @@ def test_a_target_the_runs_do_not_report_is_refused_before_anything_runs(tmp_pat
     assert capsys.readouterr().err.strip() == msg
     assert main(["sweep", str(p), "--out", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.strip() == msg and not (tmp_path / "out").exists()
+
+
+def test_no_kind_of_result_is_written_into_another_kinds_directory(tmp_path, capsys):
+    """A single run, a study and a sweep each refuse a directory holding one of the others
+    (a run written into a study's directory replaced its manifest: the study could no
+    longer be resumed), in one line, before anything runs, leaving every file as it was;
+    each may still write into its own kind's directory."""
+    import hashlib
+
+    from shuttle_sim.cli import main
+
+    study = write(tmp_path)
+    scenario = str(tmp_path / "cycle.yaml")
+    make = {"run": ["run", scenario, "--years", "0.05"], "study": ["run", scenario, "-n", "2", "--years", "0.05"],
+            "sweep": ["sweep", str(study)]}
+    words = {"run": "a single run", "study": "a study of one scenario", "sweep": "a sweep"}
+
+    def files(d):
+        return {p.relative_to(d): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*")) if p.is_file()}
+
+    for kind, argv in make.items():
+        assert main([*argv, "--out", str(tmp_path / kind)]) == 0
+    capsys.readouterr()
+    for held in make:
+        before = files(tmp_path / held)
+        for kind, argv in make.items():
+            if kind == held:
+                continue
+            assert main([*argv, "--out", str(tmp_path / held)]) == 2
+            err = capsys.readouterr().err.strip()
+            assert err == (f"shuttle-sim: --out {tmp_path / held} holds {words[held]}; {words[kind]} needs another "
+                           "--out directory (nothing was written)"), err
+            assert files(tmp_path / held) == before
+    for kind, argv in make.items():  # its own kind: rerun (a run is replaced, a study or sweep resumes)
+        assert main([*argv, "--out", str(tmp_path / kind)]) == 0

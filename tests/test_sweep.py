@@ -125,7 +125,7 @@ def test_every_bad_study_file_through_sweep_is_one_line_exit_2_nothing_written(t
 @pytest.mark.parametrize("args, words", [
     (["--adaptive"], "--adaptive needs search.monotone"),
     (["--out", "FILE"], "expected a directory, found a file"),
-    (["--out", "RUN"], "a study of one scenario, not a sweep"),
+    (["--out", "RUN"], "holds a study of one scenario; a sweep needs another --out directory"),
     (["--scheduler", "tcp://127.0.0.1:1"], "Dask"),
 ])
 def test_bad_options_are_one_line_exit_2_nothing_written(tmp_path, capsys, args, words):

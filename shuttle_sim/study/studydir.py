@@ -53,7 +53,8 @@ import yaml
 from ..config.schema import Scenario, resolved_dict
 from .records import Record, StudyError, csv_header, csv_row
 
-__all__ = ["StudyDir", "atomic_write", "read_levels", "levels_dtype", "SYNC_EVERY_S"]
+__all__ = ["StudyDir", "atomic_write", "read_levels", "levels_dtype", "SYNC_EVERY_S", "directory_kind",
+           "check_out_kind"]
 
 SYNC_EVERY_S = 1.0
 CSV, LEVELS, MANIFEST, SUMMARY, SCENARIO = (
@@ -130,6 +131,48 @@ def read_levels(path: str | Path) -> dict[int, np.ndarray]:
     return {int(a["r"]): np.array(a["lv"]) for a in arr}  # a re-run replication: the last copy wins
 
 
+#: what an ``--out`` directory can hold, as its manifest's ``kind`` says
+KINDS = {"run": "a single run", "study": "a study of one scenario", "sweep": "a sweep"}
+
+
+def directory_kind(path: str | Path) -> str | None:
+    """What the ``--out`` directory ``path`` holds: ``'run'``, ``'study'`` or ``'sweep'``
+    (its manifest's ``kind``; a manifest written before kinds were recorded, or none left
+    by a killed run, told by the files), ``'other'`` for files that are none of these, or
+    None when it is missing or empty (a killed write's temporary files aside)."""
+    path = Path(path)
+    if not path.is_dir():
+        return None
+    names = {p.name for p in path.iterdir() if _TMP_MARK not in p.name}
+    if not names:
+        return None
+    try:
+        m = json.loads((path / MANIFEST).read_text())
+    except (OSError, ValueError):
+        m = {}
+    m = m if isinstance(m, dict) else {}
+    if m.get("kind") in KINDS:
+        return m["kind"]
+    if "cells" in m or "cells.csv" in names or "answer.json" in names:
+        return "sweep"
+    if "levels_bin" in m or CSV in names or LEVELS in names:
+        return "study"
+    if "kpis.json" in names:
+        return "run"
+    return "other"
+
+
+def check_out_kind(path: str | Path, kind: str) -> None:
+    """Refuse to write ``kind`` (``'run'``, ``'study'``, ``'sweep'``) into a directory
+    that holds another kind of result: a run written into a study directory replaced its
+    manifest, and the study could no longer be resumed.  Files that are no result of ours
+    are left to each writer's own rule."""
+    found = directory_kind(path)
+    if found in KINDS and found != kind:
+        raise StudyError(f"--out {path} holds {KINDS[found]}; {KINDS[kind]} needs another --out directory "
+                         f"(nothing was written)")
+
+
 def _check_writable(path: Path) -> None:
     """Refuse, before anything is written, a path that cannot become a study directory."""
     if path.exists():
@@ -185,6 +228,7 @@ class StudyDir:
         self._last_sync = 0.0
         try:
             _check_writable(self.path)
+            check_out_kind(self.path, "study")
             self._check_same_study(seed, horizon_h)
         except OSError as e:
             raise StudyError(f"--out {self.path}: {e.strerror or e}") from None
@@ -396,7 +440,8 @@ class StudyDir:
 
         m = self.path / MANIFEST
         old = json.loads(m.read_text()) if m.exists() else {}
-        data = {**old, "package_version": __version__, "scenario": self.scenario.name, "scenario_sha256": self.sha,
+        data = {**old, "kind": "study", "package_version": __version__, "scenario": self.scenario.name,
+                "scenario_sha256": self.sha,
                 "seed": self.seed, "horizon_h": self.horizon_h, "level_days": self.days,
                 "levels_bin": {
                     "format": LEVELS_FORMAT,
