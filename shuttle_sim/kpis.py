@@ -45,10 +45,13 @@ UNIT_FORMATS: dict[str, tuple[float, str]] = {
     "calls": (1.0, "{:,.1f}"),
     "trips": (1.0, "{:,.1f}"),
     "wagons": (1.0, "{:,.0f}"),
-    "USD/yr": (1.0, "{:,.0f}"),
+    "MUSD/yr": (1e-6, "{:,.2f}"),  # an annual cost: stored in USD/yr, read in millions
     "USD/t": (1.0, "{:,.2f}"),
     "USD": (1.0, "{:,.0f}"),
 }
+
+#: display unit -> the unit the value is stored in, where they differ (by UNIT_FORMATS' multiplier)
+_STORED = {"%": "fraction", "MUSD/yr": "USD/yr"}
 
 _ROLE = {"load": "Load port", "discharge": "Discharge port"}
 _STATE = {
@@ -125,8 +128,9 @@ class Kpi:
     @property
     def stored_unit(self) -> str:
         """The unit of the value as results store it (JSON, CSV, DataFrames): the display
-        unit but for shares, stored as a ``fraction`` (0.05) and shown in ``%`` (5.0)."""
-        return "fraction" if self.unit == "%" else self.unit
+        unit but for shares, stored as a ``fraction`` (0.05) and shown in ``%`` (5.0), and
+        annual costs, stored in ``USD/yr`` and shown in ``MUSD/yr``."""
+        return _STORED.get(self.unit, self.unit)
 
     @property
     def scale(self) -> float:
@@ -257,9 +261,9 @@ _ENTRIES: tuple[tuple[str, str, str, str, bool], ...] = (
     ("{role}_tank_peak_needed_t", "storage", "{Role} tank farm: peak stock if unbounded", "t", False),
     ("{role}_tank_peak_deferred_t", "storage", "{Role} tank farm: deferral left if unbounded", "t", False),
     # costs (cost model)
-    ("total_annual_cost_usd", "costs", "Total annual cost", "USD/yr", True),
+    ("total_annual_cost_usd", "costs", "Total annual cost", "MUSD/yr", True),
     ("cost_per_tonne_usd", "costs", "Cost per tonne delivered", "USD/t", True),
-    ("cost_{item}_usd_per_year", "costs", "Cost: {item}", "USD/yr", False),
+    ("cost_{item}_usd_per_year", "costs", "Cost: {item}", "MUSD/yr", False),
 )
 
 #: Patterns whose KPI can be negative (the catalogue's other KPIs, costs aside, cannot).

@@ -139,10 +139,15 @@ def test_the_catalogue_does_not_import_the_engine():
 def test_the_short_table_shows_the_headline_kpis_and_only_fractions_are_scaled():
     """The short summary table (the CLI's and the report's key figures) shows the headline
     KPIs: throughput, deferral and shortfall, the mean wait for a berth, all weather holds
-    and the costs; nothing else.  Only fractions change scale for display (x 100, %): a
-    count of calls, voyages or wagons shows as counted."""
+    and the costs; nothing else.  Only fractions (x 100, %) and annual costs (in millions)
+    change scale for display, each with its stored unit said: a count of calls, voyages or
+    wagons shows as counted."""
     headline = {p for p, _group, _label, _unit, head in kpis._ENTRIES if head}
     assert headline == {"delivered_mt_per_year", "delivered_kbpd", "voyages", "deferred_t", "offtake_shortfall_t",
                         "rail_deferred_t", "{role}_queue_wait_mean_h", "weather_hold_h", "total_annual_cost_usd",
                         "cost_per_tonne_usd"}
-    assert {u: sc for u, (sc, _fmt) in kpis.UNIT_FORMATS.items() if sc != 1.0} == {"%": 100.0}
+    assert {u: sc for u, (sc, _fmt) in kpis.UNIT_FORMATS.items() if sc != 1.0} == {"%": 100.0, "MUSD/yr": 1e-6}
+    assert {u: kpis.Kpi("x", "x", "costs", "x", u).stored_unit for u in ("%", "MUSD/yr")} == {"%": "fraction",
+                                                                                             "MUSD/yr": "USD/yr"}
+    k = kpis.info("total_annual_cost_usd")
+    assert (k.format(576_396_000.0), k.ci(576_396_000.0, 4_760_632.0)) == ("576.40 MUSD/yr", "± 4.76")

@@ -191,7 +191,7 @@ class LoadedStudy:
 
 
 # ------------------------------------------------------------------ thresholds
-_THRESHOLD_UNITS = {  # catalogue display unit -> (dimensions, factor from canonical)
+_THRESHOLD_UNITS = {  # the KPI's stored unit (Kpi.stored_unit) -> (dimensions, factor from canonical)
     "t": (("mass",), 1.0),
     "h": (("time",), 1.0),
     "Mt/yr": (("mass_rate",), units.HOURS_PER_YEAR / 1e6),
@@ -202,7 +202,8 @@ _THRESHOLD_UNITS = {  # catalogue display unit -> (dimensions, factor from canon
 
 def _threshold(kpi: str, raw: object) -> float:
     """A target's threshold in the KPI's stored unit: a bare number as stored (a share of
-    time as a fraction, 0.05), or a quantity with its unit (``'5 %'``, ``'1 Mt'``); one the
+    time as a fraction, 0.05; a cost in USD/yr), or a quantity with its unit (``'5 %'``,
+    ``'1 Mt'``, ``'500 MUSD/yr'``); one the
     KPI cannot take (a share above 1, a negative amount) is refused as the unit slip it
     most likely is: ``mean_at_most: 5`` on a share would be a target always met."""
     k = kpis.info(kpi)
@@ -214,11 +215,11 @@ def _threshold(kpi: str, raw: object) -> float:
             value = float(raw.strip()[:-1]) / 100.0
         except ValueError:
             raise units.UnitError(f"expected a percentage like '5 %', found {raw!r}") from None
-    elif unit in _THRESHOLD_UNITS:
-        dims, factor = _THRESHOLD_UNITS[unit]
+    elif k.stored_unit in _THRESHOLD_UNITS:
+        dims, factor = _THRESHOLD_UNITS[k.stored_unit]
         value = units.parse_quantity(raw, dims).value * factor
     else:
-        raise units.UnitError(f"expected a number in the KPI's unit ({unit}), found {raw!r}")
+        raise units.UnitError(f"expected a number in the KPI's unit ({k.stored_unit}), found {raw!r}")
     low, high = k.bounds
     if not low <= value <= high:
         found = f"{raw:g}" if isinstance(raw, (int, float)) else repr(raw)

@@ -112,7 +112,7 @@ def _target(a: dict) -> str:
 
 
 def _money(v) -> str:
-    return "none" if v is None else f"{v / 1e6:,.1f} MUSD/yr"
+    return _fmt("total_annual_cost_usd", v)
 
 
 def format_answer(doc: dict) -> str:
