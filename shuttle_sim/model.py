@@ -245,13 +245,13 @@ class World:
             self.station_tank.sync()
 
 
-def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h: float | None = None,
+def simulate(scenario: Scenario | str, seed: int = 0, replication: int = 0, horizon_h: float | None = None,
              closures: bool = True) -> Result:
     """Run one replication of ``scenario``.
 
     Parameters
     ----------
-    scenario : Scenario
+    scenario : Scenario, or a scenario file or a shipped scenario's name
     seed : int
         Root seed of the study; with ``replication`` it names every random stream.
     replication : int
@@ -268,6 +268,10 @@ def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h:
     Result
         KPIs, voyage records and tank-level traces.  Same inputs, same bits.
     """
+    if not isinstance(scenario, Scenario):
+        from .config.loader import as_scenario  # (the file reader: not imported by a worker)
+
+        scenario = as_scenario(scenario)
     horizon_h = scenario.horizon_h if horizon_h is None else float(horizon_h)
     if not horizon_h > 0:
         raise ValueError(f"horizon_h must be > 0, found {horizon_h}")

@@ -87,3 +87,31 @@ def test_study_summary_frame_is_the_summary():
     assert f.loc["delivered_mt_per_year", "unit"] == "Mt/yr" and len(repr(e)) < 500
     # the unit of the value in the frame: a share is a fraction there (the tables show %)
     assert f.loc["tanker_weather_frac", "unit"] == "fraction" and 0 <= f.loc["tanker_weather_frac", "mean"] <= 1
+
+
+def test_study_repr_shows_the_delivered_mean_as_the_tables_do():
+    """Its unit, the table's digits, and a CI cut at 0 where ± would reach below it."""
+    from shuttle_sim.experiment import Experiment
+
+    st = {"mean": 1.2334, "ci95_halfwidth": 6.6456, "p10": 0.81466, "p50": 1.2334, "p90": 1.65214}
+    text = repr(Experiment("s", 0, summary={"kpis": {"delivered_mt_per_year": st}}))
+    assert "delivered: mean 1.233 Mt/yr (0.000 to 7.879, 95% CI), P10 0.815, P50 1.233, P90 1.652" in text
+    st["ci95_halfwidth"] = 0.01
+    assert "(± 0.010, 95% CI)" in repr(Experiment("s", 0, summary={"kpis": {"delivered_mt_per_year": st}}))
+
+
+def test_simulate_and_run_experiment_take_a_scenario_a_file_or_a_shipped_name():
+    s = shuttle_sim.load_scenario("kcts_concept")
+    a = shuttle_sim.simulate(s, seed=3, horizon_h=800.0).kpis
+    assert shuttle_sim.simulate("kcts_concept", seed=3, horizon_h=800.0).kpis == a
+    assert shuttle_sim.simulate(scenarios.shipped()["kcts_concept"], seed=3, horizon_h=800.0).kpis == a
+    e = shuttle_sim.run_experiment("kcts_concept", 2, seed=3, horizon_h=800.0)
+    assert e.records[0]["kpis"] == a
+    with pytest.raises(TypeError, match="expected a Scenario, a scenario file or a shipped scenario's name, found int"):
+        shuttle_sim.simulate(3)
+    with pytest.raises(shuttle_sim.ConfigError, match="nor a shipped scenario"):
+        shuttle_sim.run_experiment("no_such_scenario", 2)
+    from shuttle_sim.study.records import StudyError
+
+    with pytest.raises(StudyError, match="workers must be >= 1, found 0"):
+        shuttle_sim.run_experiment(s, 2, workers=0)

@@ -352,3 +352,14 @@ def load_scenario(path: str | Path) -> Scenario:
         except ConfigError as e:
             raise remap_problems(e, origin) from None
     return scenario_from_dict(data, source, lines, base_dir=base_dir)
+
+
+def as_scenario(scenario: "Scenario | str | Path") -> Scenario:
+    """``scenario`` itself, or the scenario of a file or a shipped scenario's name (as
+    :func:`load_scenario`): what ``simulate`` and ``run_experiment`` take."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, (str, Path)):
+        return load_scenario(scenario)
+    raise TypeError(f"expected a Scenario, a scenario file or a shipped scenario's name, "
+                    f"found {type(scenario).__name__}")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import kpis as kpi_catalogue
+from ..config.loader import as_scenario
 from ..config.schema import Scenario, resolved_dict
 from ..output import scenario_hash
 from ..stats import summarize
@@ -81,9 +82,10 @@ class Experiment:
                 f"{f', failed={failed}' if failed else ''})")
         st = self.summary.get("kpis", {}).get("delivered_mt_per_year")
         if st and st.get("mean") is not None:
-            ci = f" +- {st['ci95_halfwidth']:.3g}" if st.get("ci95_halfwidth") is not None else ""
-            text += (f"\n  delivered_mt_per_year: mean {st['mean']:.4g}{ci} (95% CI), p10 {st['p10']:.4g},"
-                     f" p50 {st['p50']:.4g}, p90 {st['p90']:.4g}")
+            k = kpi_catalogue.info("delivered_mt_per_year")  # its format and its CI's clip, as in the tables
+            ci = k.ci(st["mean"], st.get("ci95_halfwidth"))
+            text += (f"\n  delivered: mean {k.format(st['mean'])}{f' ({ci}, 95% CI)' if ci else ''}, "
+                     f"P10 {k.number(st['p10'])}, P50 {k.number(st['p50'])}, P90 {k.number(st['p90'])}")
         return text + "\n  .summary (dict), .summary_frame() and .replications (DataFrames)"
 
     def _repr_pretty_(self, p, cycle) -> None:
@@ -128,7 +130,7 @@ def _now() -> str:
 
 
 def run_experiment(
-    scenario: Scenario,
+    scenario: Scenario | str,
     replications: int | None = 100,
     seed: int = 0,
     workers: int = 1,
@@ -148,7 +150,7 @@ def run_experiment(
 
     Parameters
     ----------
-    scenario : Scenario
+    scenario : Scenario, or a scenario file or a shipped scenario's name
     replications : int
         Number of replications; with ``precision``, the size of the first stage
         (at least 10).
@@ -182,6 +184,9 @@ def run_experiment(
         A study that cannot run as asked; nothing is written in ``out`` when the
         arguments, the directory or the scheduler are wrong.
     """
+    scenario = as_scenario(scenario)
+    if workers < 1:
+        raise StudyError(f"workers must be >= 1, found {workers}")
     h = scenario.horizon_h if horizon_h is None else float(horizon_h)
     if precision is not None and not (precision > 0 and math.isfinite(precision)):
         raise StudyError(f"precision must be a finite number > 0, found {precision}")
