@@ -152,6 +152,35 @@ def test_read_levels_takes_the_file_or_the_directory_and_the_manifest_says_what_
     assert m["status"] == "complete" and "fsync" in m["durability"]
 
 
+def test_read_levels_reads_whole_records_only_and_names_what_it_was_given(tmp_path):
+    """A record whose checksum fails (a torn or overwritten write) and a partial tail are
+    left out; a run's or another file is refused in one line, never parsed as levels."""
+    import datetime
+
+    from shuttle_sim import simulate
+    from shuttle_sim.experiment import run_experiment
+    from shuttle_sim.output import write_run
+    from shuttle_sim.study.records import StudyError
+
+    run_experiment(noisy(), 3, seed=1, out=tmp_path / "s")
+    good = read_levels(tmp_path / "s")
+    lv = tmp_path / "s" / "levels.bin"
+    raw = bytearray(lv.read_bytes())
+    size = len(raw) // 3
+    raw[size + 20] ^= 0xFF  # the second record's payload: its CRC-32 no longer matches
+    lv.write_bytes(bytes(raw) + bytes(raw[:size // 2]))  # and half a record after the last
+    cut = read_levels(tmp_path / "s")
+    assert sorted(cut) == sorted(set(good) - {list(good)[1]})
+    assert all(np.array_equal(cut[r], good[r]) for r in cut)
+    write_run(tmp_path / "r", noisy(), simulate(noisy(), horizon_h=100.0), datetime.datetime.now())
+    for given, words in [(tmp_path / "r", "a single run's directory: its levels are in tank_levels.csv"),
+                         (tmp_path / "s" / "manifest.json", "expected a study directory or its levels.bin, found "
+                                                            "another file"),
+                         (tmp_path / "nope", "expected a study directory or its levels.bin, found nothing")]:
+        with pytest.raises(StudyError, match=words):
+            read_levels(given)
+
+
 # ------------------------------------------------------------------ workers tied to their parent
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
 @pytest.mark.parametrize("platform", ["linux", "darwin"])

@@ -121,13 +121,32 @@ def read_levels(path: str | Path) -> dict[int, np.ndarray]:
     """Daily tank levels of a study: ``{replication: array (2, days)}`` in tonnes at 00:00
     of each day.  ``path`` is the study directory or its ``levels.bin``.  Row 0 is the
     load farm and row 1 the discharge farm; for a ferry-only scenario row 0 is the rail
-    loading station's buffer and row 1 NaN (the manifest's ``levels_bin.rows`` says which)."""
+    loading station's buffer and row 1 NaN (the manifest's ``levels_bin.rows`` says which).
+    Only whole records are read (a study still running, or killed, may end in a torn one).
+
+    Raises
+    ------
+    StudyError
+        ``path`` is not a study directory or its levels file (a single run keeps its
+        levels in ``tank_levels.csv``; a sweep, one study per run under ``runs/``).
+    """
     path = Path(path)
     folder, file = (path, path / LEVELS) if path.is_dir() else (path.parent, path)
+    kind = directory_kind(folder)
+    if kind == "run":
+        raise StudyError(f"{path}: a single run's directory: its levels are in tank_levels.csv")
+    if kind == "sweep":
+        raise StudyError(f"{path}: a sweep directory: each of its runs is a study, {folder / 'runs' / 'RUN'}")
+    if kind != "study" or file.name != LEVELS or not file.is_file():
+        raise StudyError(f"{path}: expected a study directory or its {LEVELS}, found "
+                         + ("nothing" if not path.exists() else "another file" if path.is_file() else "no study there"))
     manifest = json.loads((folder / MANIFEST).read_text())
-    rec = levels_dtype(manifest["level_days"], manifest.get("levels_bin", {}).get("format", 1))
+    fmt = manifest.get("levels_bin", {}).get("format", 1)
+    rec = levels_dtype(manifest["level_days"], fmt)
     raw = file.read_bytes()
-    arr = np.frombuffer(raw[: len(raw) // rec.itemsize * rec.itemsize], dtype=rec)
+    whole = raw[: len(raw) // rec.itemsize * rec.itemsize]
+    arr = np.frombuffer(whole, dtype=rec)
+    arr = arr[_sound(whole, arr, fmt)]
     return {int(a["r"]): np.array(a["lv"]) for a in arr}  # a re-run replication: the last copy wins
 
 
