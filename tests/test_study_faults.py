@@ -358,3 +358,54 @@ def test_a_directory_of_the_format_without_checksums_is_resumed_and_converted(tm
     study(tmp_path)
     assert_same_files(tmp_path, reference[0])
     assert json.loads((tmp_path / "manifest.json").read_text())["levels_bin"]["format"] == 2
+
+
+# ------------------------------------------------------------------ one writer at a time
+def test_a_second_process_is_refused_while_a_study_writes_its_directory(tmp_path):
+    """Two studies into one --out: the second is refused in one line while the first
+    runs (it used to run every replication again beside it), and the first finishes whole."""
+    out = tmp_path / "s"
+    cmd = [sys.executable, "-m", "shuttle_sim", "run", str(CONFIGS / "kcts_concept.yaml"), "-n", "60",
+           "--workers", "1", "--out", str(out)]
+    first = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / "replications.csv").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert first.poll() is None, "the first study finished before the second could try"
+        second = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 2
+        assert second.stderr.strip() == (f"shuttle-sim: --out {out} is being written by another shuttle-sim process: "
+                                         "wait for it to finish (or stop it; a rerun then resumes), or use another "
+                                         "--out directory")
+    finally:
+        first.wait(timeout=120)
+    assert first.returncode == 0, first.stderr.read()
+    assert (out / "replications.csv").read_text().count("\n") == 61
+
+
+def test_the_lock_is_released_when_a_study_ends_or_fails(tmp_path):
+    """In one process (a notebook): after a complete study, an interrupted one and a
+    refused one, the directory can be written again."""
+    s = noisy()
+    run_experiment(s, 2, seed=1, out=tmp_path)
+    with pytest.raises(StudyError, match="holds 2 finished replications"):
+        run_experiment(s, 1, seed=1, out=tmp_path)  # refused after opening the directory
+    calls = []
+
+    def interrupt(*a, **k):
+        calls.append(1)
+        raise KeyboardInterrupt
+
+    orig = studydir.StudyDir.append
+    studydir.StudyDir.append = interrupt
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_experiment(s, 4, seed=1, out=tmp_path)
+    finally:
+        studydir.StudyDir.append = orig
+    assert calls
+    assert len(run_experiment(s, 4, seed=1, out=tmp_path).records) == 4
+    lock = studydir.DirLock(tmp_path)
+    lock.acquire()  # free again: this process can take it
+    lock.release()

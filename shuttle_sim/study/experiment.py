@@ -28,7 +28,7 @@ from .records import ResultTable, StudyError
 from .scheduler import batches, stream
 from .stopping import first_stage, next_stage, precision_reached
 from .storage import STORAGE_KPIS, storage_summary
-from .studydir import StudyDir
+from .studydir import DirLock, StudyDir
 from .tasks import Task, run_task
 
 __all__ = ["Experiment", "run_experiment"]
@@ -208,8 +208,10 @@ def run_experiment(
     kpi_names: list[str] = []
     bar = None
     aborted = True
+    lock = DirLock(sd.path) if sd else None
     try:
         if sd:
+            lock.acquire()  # held until the study is complete, or aborted
             kpi_names = _resume(sd, records, None if precision else replications)
             sd.start(executor=described, started=_now())
         target = first_stage(replications, max_replications) if precision else replications
@@ -256,16 +258,23 @@ def run_experiment(
                 sd.close()
             except StudyError:
                 if not aborted:
+                    lock.release()
                     raise
-    if len(records) > len(records.upto(target)):
-        raise StudyError(f"--out {out} holds more replications ({len(records)}) than this study needs ({target}); "
-                         "use another --out directory")
-    summary = _summary(scenario.name, records, kpi_names, storage)
-    summary["seed"] = seed
-    if precision is not None:
-        summary["precision"] = {"kpi": kpi, "target": precision,
-                                "reached": precision_reached(records.column(kpi), precision)}
-    if sd:
-        sd.finalize(records, kpi_names, summary)
-        sd.write_manifest(status="complete", replications=len(records), finished=_now())
+        if aborted and lock:
+            lock.release()
+    try:
+        if len(records) > len(records.upto(target)):
+            raise StudyError(f"--out {out} holds more replications ({len(records)}) than this study needs ({target}); "
+                             "use another --out directory")
+        summary = _summary(scenario.name, records, kpi_names, storage)
+        summary["seed"] = seed
+        if precision is not None:
+            summary["precision"] = {"kpi": kpi, "target": precision,
+                                    "reached": precision_reached(records.column(kpi), precision)}
+        if sd:
+            sd.finalize(records, kpi_names, summary)
+            sd.write_manifest(status="complete", replications=len(records), finished=_now())
+    finally:
+        if lock:
+            lock.release()
     return Experiment(scenario.name, seed, records, summary)

@@ -54,7 +54,7 @@ from ..config.schema import Scenario, resolved_dict
 from .records import Record, StudyError, csv_header, csv_row
 
 __all__ = ["StudyDir", "atomic_write", "read_levels", "levels_dtype", "SYNC_EVERY_S", "directory_kind",
-           "check_out_kind"]
+           "check_out_kind", "DirLock"]
 
 SYNC_EVERY_S = 1.0
 CSV, LEVELS, MANIFEST, SUMMARY, SCENARIO = (
@@ -148,6 +148,43 @@ def read_levels(path: str | Path) -> dict[int, np.ndarray]:
     arr = np.frombuffer(whole, dtype=rec)
     arr = arr[_sound(whole, arr, fmt)]
     return {int(a["r"]): np.array(a["lv"]) for a in arr}  # a re-run replication: the last copy wins
+
+
+class DirLock:
+    """One process at a time writes an ``--out`` directory: an exclusive ``flock`` on the
+    directory itself, held from before the first write until the last (the operating
+    system drops it when the process dies, so a killed study resumes as ever).  A second
+    study started into the same directory is refused instead of running every
+    replication again beside the first.  Where ``fcntl`` does not exist (Windows) it
+    locks nothing."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Create the directory if need be and lock it; StudyError if another process holds it."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on POSIX
+            return
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError as e:
+            raise StudyError(f"--out {self.path}: cannot create the directory: {e.strerror or e}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise StudyError(f"--out {self.path} is being written by another shuttle-sim process: wait for it to "
+                             "finish (or stop it; a rerun then resumes), or use another --out directory") from None
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 #: what an ``--out`` directory can hold, as its manifest's ``kind`` says

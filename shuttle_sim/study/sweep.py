@@ -58,7 +58,7 @@ from .records import StudyError
 from .runner import RUNS, Bounded, Runner, close_run, in_parallel, run_of
 from .search import CellRun, _lines, _result, search
 from .stopping import first_stage, next_stage
-from .studydir import _TMP_MARK, atomic_write
+from .studydir import _TMP_MARK, DirLock, atomic_write
 from .sweepfiles import (ANSWER, CELLS, REPLICATIONS, answer_frame, answers, check_sweep_dir, clean, csv_text, tables,
                          write_manifest)
 
@@ -261,9 +261,10 @@ def run_sweep(
     runner.executor = Bounded(executor, runner.window)
     parallel = not isinstance(executor, InProcessExecutor)
     aborted = True
+    lock = DirLock(path) if path is not None else None
     try:
-        if path is not None:
-            path.mkdir(parents=True, exist_ok=True)
+        if lock:
+            lock.acquire()  # held until the sweep is complete, or aborted
             for stale in path.glob(f".*{_TMP_MARK}*"):  # left by a process killed mid-write
                 stale.unlink()
             write_manifest(path, {"kind": "sweep", "study": study.spec.name, "study_file": str(study.path),
@@ -299,8 +300,19 @@ def run_sweep(
             shutdown(aborted)
         opened = [r for r in runner.runs.values() if r.opened and r.sd is not None]
         failures = [e for e in in_parallel(close_run, opened, True) if e is not None]  # fsyncs overlap
+        if lock and (aborted or failures):
+            lock.release()
         if failures and not aborted:
             raise failures[0]
+    try:
+        return _finish(study, runner, result, path, opened, method, described, workers, t_start, cpu_start)
+    finally:
+        if lock:
+            lock.release()
+
+
+def _finish(study, runner, result, path, opened, method, described, workers, t_start, cpu_start) -> Sweep:
+    """Judge the cells and write the sweep's derived files (the directory still locked)."""
     judged = answers(study, result)
     (c_head, c_rows), (r_head, r_rows) = tables(study, runner, result)
     doc = clean({"study": study.spec.name, "method": method, "objective": study.spec.objective.minimise,
