@@ -319,3 +319,21 @@ def test_convergence_of_a_share_is_drawn_in_percent():
     assert final.get_label() == "final mean 5.0 %" and ax.get_ylabel().endswith("(%)")
     lo, hi = ax.get_ylim()
     assert 0 <= lo < 5.0 < hi <= 100
+
+
+@pytest.mark.parametrize("delivered, words", [
+    (np.linspace(19.0, 20.0, 20), ", the mean 19.50 ± 0.15 Mt/yr"),
+    (np.array([0.05, 1.0]), ", the mean 0.53 Mt/yr (95% CI 0.00 to 6.56)"),  # ± 6.04 would reach -5.51
+])
+def test_the_study_answer_cuts_the_mean_delivered_interval_at_zero(delivered, words):
+    """Mean ± t(0.975, n-1) s / sqrt(n): 19.5 ± 2.093 x 0.3113 / sqrt(20) = 0.1457; two
+    years 0.05 and 1.0: 0.525 ± 12.706 x 0.6718 / sqrt(2) = 6.036, cut at 0."""
+    from types import SimpleNamespace
+
+    from shuttle_sim.report.answer import study_answer
+    from shuttle_sim.stats import summarize
+
+    ok = pd.DataFrame({"delivered_mt_per_year": delivered, "deferred_t": np.zeros(delivered.size)})
+    d = SimpleNamespace(ok=ok, stat=lambda n: summarize(ok[n]), target_mt_per_year=None,
+                        scenario=SimpleNamespace(name="toy", warmup_h=0.0, measured_h=8760.0))
+    assert words + " (over" in study_answer(d)[1]

@@ -69,7 +69,10 @@ def study_answer(d) -> tuple[str, str]:
     a = (f"In 9 years of 10 it delivers at least <b>{st['p10']:,.2f} Mt/yr</b>{ci(l10, h10)}; the median year "
          f"delivers <b>{st['p50']:,.2f} Mt/yr</b>{ci(l50, h50)}")
     if st.get("ci95_halfwidth") is not None:
-        a += f", the mean {st['mean']:,.2f} ± {st['ci95_halfwidth']:,.2f} Mt/yr"
+        m, hw = st["mean"], st["ci95_halfwidth"]
+        lo, hi = catalogue.info("delivered_mt_per_year").clip(m - hw, m + hw)  # the tables' rule: never below 0
+        a += (f", the mean {m:,.2f} ± {hw:,.2f} Mt/yr" if (lo, hi) == (m - hw, m + hw)
+              else f", the mean {m:,.2f} Mt/yr (95% CI {lo:,.2f} to {hi:,.2f})")
     after = f", each measured after a {s.warmup_h / 24:g}-day warm-up" if s.warmup_h else ""
     a += (f" (over {n} simulated years{after})." if abs(s.measured_h - 8760.0) < 1e-6
           else f" (over {n} simulated histories of {_years(s.measured_h)} each{after}, as annual rates).")
