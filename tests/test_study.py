@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from shuttle_sim.study import stopping
+from shuttle_sim.study import stopping, studydir
 from shuttle_sim.study.executors import InProcessExecutor
 from shuttle_sim.study.records import Record, ResultTable, describe_error
 from shuttle_sim.study.scheduler import batches, stream
@@ -126,8 +126,6 @@ def test_batches():
 
 # ------------------------------------------------------------------ study directory
 def test_atomic_write_leaves_nothing_on_failure(tmp_path, monkeypatch):
-    from shuttle_sim.study import studydir
-
     atomic_write(tmp_path / "a.txt", "old")
 
     def full(f, data):
@@ -224,3 +222,26 @@ def test_a_worker_ignores_ctrl_c():
         except BaseException:
             os._exit(1)
     assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 7
+
+
+@pytest.mark.parametrize("files, manifest, kind", [
+    ({}, None, None),
+    ({".x.tmp-1": ""}, None, None),  # a killed write's temporary file only: empty
+    ({"kpis.json": "{}"}, None, "run"),  # a run killed before its manifest (written last)
+    ({"kpis.json": "{}"}, {"scenario": "s", "replications": 1}, "run"),  # a run's manifest from before kinds
+    ({"replications.csv": ""}, None, "study"),
+    ({"scenario.resolved.yaml": ""}, {"levels_bin": {}, "status": "running"}, "study"),  # killed before a row
+    ({"runs": None}, {"cells": [], "status": "running"}, "sweep"),
+    ({"cells.csv": ""}, None, "sweep"),
+    ({"notes.txt": "mine"}, None, "other"),
+    ({"kpis.json": "{}"}, {"kind": "study"}, "study"),  # the manifest's word first
+])
+def test_directory_kind_by_manifest_then_by_files(tmp_path, files, manifest, kind):
+    d = tmp_path / "d"
+    d.mkdir()
+    for name, text in files.items():
+        (d / name).mkdir() if text is None else (d / name).write_text(text)
+    if manifest is not None:
+        (d / "manifest.json").write_text(json.dumps(manifest))
+    assert studydir.directory_kind(d) == kind
+    assert studydir.directory_kind(tmp_path / "missing") is None
