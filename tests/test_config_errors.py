@@ -571,3 +571,17 @@ def test_file_kind_reads_the_top_level_keys():
     assert file_kind({"fuel_price": {}, "name": "x", "supply": {}}) == "scenario"
     assert file_kind({"extends": "base.yaml"}) == "scenario"
     assert file_kind({"name": "x"}) is None and file_kind([1]) is None and file_kind(None) is None
+
+
+@pytest.mark.parametrize("value, words", [
+    ("2025-02-30", "start_date: expected a valid date, found '2025-02-30' (day is out of range for month)"),
+    ("{" + BOMB.strip().replace("\n", ", ") + "}", "expected at most"),  # 9^9 values once its aliases are expanded
+    ("!!python/object:os.system {}", "unsupported YAML tag"),
+])
+def test_a_set_value_is_read_as_a_scenario_files_values_are(value, words, capsys):
+    """--set reads its value with the files' bounded, safe reader: a bad date, an alias
+    bomb or a Python tag is one line at the path as written (the bomb refused by its count,
+    not expanded)."""
+    assert main(["run", str(CONFIGS / "kcts_concept.yaml"), "--years", "0.01", "--set", f"start_date={value}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("--set: start_date: ") and words in err and "\n" not in err, err

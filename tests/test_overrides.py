@@ -100,7 +100,7 @@ def test_parse_assignment_reads_the_value_as_safe_yaml():
     assert parse_assignment("load_port.berths=4") == ("load_port.berths", 4)
     assert parse_assignment("fleet.tankers[A].cargo=9 kt") == ("fleet.tankers[A].cargo", "9 kt")
     assert parse_assignment("x={dist: exponential, mean: 4 h}") == ("x", {"dist": "exponential", "mean": "4 h"})
-    assert error_of(parse_assignment, "x=!!python/object:os.system ls").startswith("--set: x: expected a YAML value")
+    assert error_of(parse_assignment, "x=!!python/object:os.system ls").startswith("--set: x: unsupported YAML tag")
     assert error_of(parse_assignment, "load_port.berths").startswith("--set: load_port.berths: expected KEY.PATH=VALUE")
 
 

@@ -36,9 +36,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 
-from .loader import ConfigError, ConfigProblem, _allowed_keys, format_path, scenario_from_dict
+from .loader import ConfigError, ConfigProblem, _allowed_keys, format_path, parse_yaml, scenario_from_dict
 
 if TYPE_CHECKING:
     from .schema import Scenario
@@ -204,15 +203,16 @@ def _as_written(p: ConfigProblem, written_at: dict[tuple, str]) -> ConfigProblem
 
 def parse_assignment(text: str, source: str = "--set") -> tuple[str, object]:
     """``"fleet.tankers[0].count=3"`` as ``("fleet.tankers[0].count", 3)``: the value is
-    read as YAML (safely), so ``3`` is a number, ``500 kt`` a string, ``{a: 1}`` a mapping."""
+    read as YAML by the scenario files' own bounded, safe reader (:func:`.reading.parse_yaml`),
+    so ``3`` is a number, ``500 kt`` a string, ``{a: 1}`` a mapping, and a value that is
+    not (``2025-02-30``, an alias bomb) one line at the path as written."""
     path, sep, raw = text.partition("=")
     if not sep or not path.strip():
         raise _problem(source, text, "expected KEY.PATH=VALUE, e.g. load_port.berths=4")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except (yaml.YAMLError, ValueError) as e:
-        msg = str(getattr(e, "problem", None) or e).splitlines()[0]
-        raise _problem(source, path.strip(), f"expected a YAML value, found {raw!r} ({msg})") from None
+        value = parse_yaml(raw, source)[0] if raw.strip() else ""
+    except ConfigError as e:
+        raise _problem(source, path.strip(), e.problems[0].message) from None
     return path.strip(), value
 
 
