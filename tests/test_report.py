@@ -337,3 +337,19 @@ def test_the_study_answer_cuts_the_mean_delivered_interval_at_zero(delivered, wo
     d = SimpleNamespace(ok=ok, stat=lambda n: summarize(ok[n]), target_mt_per_year=None,
                         scenario=SimpleNamespace(name="toy", warmup_h=0.0, measured_h=8760.0))
     assert words + " (over" in study_answer(d)[1]
+
+
+def test_a_hostile_resolved_scenario_is_refused_by_the_report_in_one_line(dirs, tmp_path, capsys):
+    """A result directory may come from anyone: its resolved scenario is read as a scenario
+    file is (bounded, safe), so an alias bomb is one line, not a hang."""
+    import shutil
+
+    from .test_config_errors import BOMB
+
+    d = tmp_path / "study"
+    shutil.copytree(dirs["study"], d)
+    (d / "scenario.resolved.yaml").write_text(BOMB)
+    assert main(["report", str(d), "-o", str(tmp_path / "rep")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"shuttle-sim: report: {d / 'scenario.resolved.yaml'}:") and "expected at most" in err, err
+    assert "\n" not in err and not (tmp_path / "rep").exists()

@@ -34,7 +34,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .. import units
 from ..stats import summarize
@@ -182,12 +181,15 @@ def parse_window(text: str | None, info: ScenarioInfo | None = None):
 
 
 def _resolved(p: Path, manifest: dict) -> ScenarioInfo:
-    try:
-        d = yaml.safe_load((p / "scenario.resolved.yaml").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReportError(f"{p / 'scenario.resolved.yaml'}: missing") from None
-    except yaml.YAMLError as e:
-        raise ReportError(f"{p / 'scenario.resolved.yaml'}: not valid YAML ({str(e).splitlines()[0]})") from None
+    from ..config.reading import ConfigError, parse_yaml, read_text
+
+    f = p / "scenario.resolved.yaml"
+    if not f.exists():
+        raise ReportError(f"{f}: missing")
+    try:  # bounded and safe, as a scenario file: a result directory may come from anyone
+        d, _ = parse_yaml(read_text(f, "resolved scenario"), str(f))
+    except ConfigError as e:
+        raise ReportError(str(e).splitlines()[0]) from None
     try:
         return _scenario_info(d, manifest.get("horizon_h"))
     except (KeyError, TypeError, ValueError) as e:
