@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -353,3 +354,26 @@ def test_a_hostile_resolved_scenario_is_refused_by_the_report_in_one_line(dirs, 
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"shuttle-sim: report: {d / 'scenario.resolved.yaml'}:") and "expected at most" in err, err
     assert "\n" not in err and not (tmp_path / "rep").exists()
+
+
+CORRUPTIONS = {"garbage": b"\x00\xffnot, what, was, written\n", "empty": b"", "array": b"[1, 2]", "object": b"{}",
+               "cut short": None}
+
+
+@pytest.mark.parametrize("kind", ["run", "study"])
+def test_a_result_file_damaged_after_writing_is_one_line_never_a_traceback(dirs, tmp_path, kind, capsys):
+    """Every file of a run's and a study's directory, replaced by garbage, emptied, made a
+    JSON array or object, or cut in half: the report is drawn (the file was optional or
+    what is left is whole) or refused in one line naming a file of the directory."""
+    src = dirs[kind]
+    for f in sorted(p for p in src.rglob("*") if p.is_file()):
+        for name, content in CORRUPTIONS.items():
+            d = tmp_path / f"{kind}-{f.name}-{name.replace(' ', '_')}"
+            shutil.copytree(src, d)
+            raw = f.read_bytes()
+            (d / f.relative_to(src)).write_bytes(raw[: len(raw) // 2] if content is None else content)
+            rc = main(["report", str(d), "-o", str(d / "rep")])
+            err = capsys.readouterr().err.strip()
+            assert rc in (0, 2), (f.name, name)
+            if rc == 2:
+                assert err.startswith(f"shuttle-sim: report: {d}") and "\n" not in err, (f.name, name, err)

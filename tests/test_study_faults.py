@@ -409,3 +409,25 @@ def test_the_lock_is_released_when_a_study_ends_or_fails(tmp_path):
     lock = studydir.DirLock(tmp_path)
     lock.acquire()  # free again: this process can take it
     lock.release()
+
+
+@pytest.mark.parametrize("file, content, rc, words", [
+    ("scenario.resolved.yaml", b"\x00\xff garbage", 0, None),  # derived from the scenario: written again
+    ("manifest.json", b"[1, 2]", 2, "unreadable manifest.json (an array, not an object)"),
+    ("manifest.json", b"null", 2, "unreadable manifest.json (null, not an object)"),
+    ("manifest.json", b"{not json", 2, "unreadable manifest.json (Expecting property name"),
+])
+def test_a_damaged_study_file_is_rewritten_or_refused_in_one_line(tmp_path, capsys, file, content, rc, words):
+    out = tmp_path / "s"
+    cmd = ["run", str(CONFIGS / "kcts_concept.yaml"), "-n", "2", "--years", "0.02", "--out", str(out)]
+    assert main(cmd) == 0
+    before = (out / "replications.csv").read_bytes()
+    (out / file).write_bytes(content)
+    capsys.readouterr()
+    assert main(cmd) == rc
+    err = capsys.readouterr().err.strip()
+    if words is None:
+        assert (out / file).read_bytes() != content and (out / "replications.csv").read_bytes() == before
+    else:
+        assert err.startswith(f"shuttle-sim: --out {out}: {words}") and "\n" not in err, err
+        assert (out / "replications.csv").read_bytes() == before

@@ -37,6 +37,7 @@ import pandas as pd
 
 from .. import units
 from ..stats import summarize
+from ..study.records import json_type
 from .source import ScenarioSource, read_source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -124,22 +125,77 @@ def _scenario_info(d: dict, horizon_h: float | None) -> ScenarioInfo:
 
 
 # ------------------------------------------------------------------ common reading
+def _one(value) -> str:
+    """A value from a file, shown short in a message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _json(path: Path) -> dict:
+    """A result file's JSON object (every one the package writes is an object)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ReportError(f"{path}: missing (is this a finished result directory?)") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ReportError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(data, dict):
+        raise ReportError(f"{path}: expected a JSON object, found {json_type(data)}")
+    return data
 
 
-def _csv(path: Path, **kw) -> pd.DataFrame:
+#: what this layer reads of each file of a run (the columns it names), so that a file cut
+#: short or changed since it was written is one line here, not a KeyError in a figure
+RUN_COLUMNS: dict[str, tuple[str, ...]] = {
+    "tank_levels.csv": ("tank", "t_h", "level_t"),
+    "voyages.csv": ("tanker", "tanker_class", "cargo_t") + tuple(
+        f"{role}_{moment}_h" for role in ("load", "discharge") for moment in ("arrive", "berth", "start", "end", "depart")),
+    "weather_closures.csv": ("port", "operation", "start_h", "end_h"),
+    "ferry_trips.csv": ("leave_port_h",),
+    "yard_wagons.csv": ("t_h", "wagons"),
+}
+
+
+def _csv(path: Path, columns: tuple[str, ...] = (), **kw) -> pd.DataFrame:
+    """A result CSV; with ``columns``, each must be there, and those of hours, tonnes or
+    wagons must be numbers (a row cut short by a killed write is not)."""
     try:
-        return pd.read_csv(path, **kw)
+        df = pd.read_csv(path, **kw)
     except FileNotFoundError:
         raise ReportError(f"{path}: missing (is this a finished result directory?)") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise ReportError(f"{path}: not a readable CSV ({str(e).splitlines()[0]})") from None
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ReportError(f"{path}: expected the columns {', '.join(columns)}, found no {', '.join(missing)}")
+    for c in columns:
+        if c.endswith(("_h", "_t")) or c == "wagons":
+            try:
+                df[c] = pd.to_numeric(df[c].replace("", math.nan))
+            except (ValueError, TypeError):
+                bad = next(v for v in df[c] if not _is_number(v))
+                raise ReportError(f"{path}: column {c}: expected numbers, found {_one(bad)} (cut short or changed "
+                                  "since it was written?)") from None
+    return df
+
+
+def _torn(path: Path) -> bool:
+    """Whether a CSV's last line lacks its newline (each row is written whole, newline
+    last: a row without one was cut short)."""
+    with open(path, "rb") as f:
+        f.seek(0, 2)
+        if f.tell() == 0:
+            return False
+        f.seek(-1, 2)
+        return f.read(1) != b"\n"
+
+
+def _is_number(v) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return v == ""
+    return True
 
 
 def kind_of(path: str | Path) -> str:
@@ -191,8 +247,10 @@ def _resolved(p: Path, manifest: dict) -> ScenarioInfo:
     except ConfigError as e:
         raise ReportError(str(e).splitlines()[0]) from None
     try:
+        if not isinstance(d, dict):
+            raise TypeError(f"expected a mapping, found {type(d).__name__}")
         return _scenario_info(d, manifest.get("horizon_h"))
-    except (KeyError, TypeError, ValueError) as e:
+    except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise ReportError(f"{p / 'scenario.resolved.yaml'}: not a resolved scenario ({type(e).__name__}: {e})") from None
 
 
@@ -238,18 +296,22 @@ class RunData:
 def load_run(p: Path, window=None, target=None) -> RunData:
     m = _json(p / "manifest.json")
     info = _resolved(p, m)
-    kp = _json(p / "kpis.json").get("kpis", {})
-    kpis = {k: v["mean"] for k, v in kp.items() if v.get("mean") is not None}
-    lv = _csv(p / "tank_levels.csv")
+    kp = _json(p / "kpis.json").get("kpis")
+    kpis = ({k: v["mean"] for k, v in kp.items() if isinstance(v, dict) and _is_number(v.get("mean"))
+             and v.get("mean") is not None} if isinstance(kp, dict) else {})
+    if "delivered_mt_per_year" not in kpis:
+        raise ReportError(f"{p / 'kpis.json'}: expected kpis.delivered_mt_per_year.mean, found none")
+    lv = _csv(p / "tank_levels.csv", RUN_COLUMNS["tank_levels.csv"])
     lv["time"] = info.time(lv["t_h"])
-    voy = _csv(p / "voyages.csv") if (p / "voyages.csv").exists() else None
-    trips = _csv(p / "ferry_trips.csv") if (p / "ferry_trips.csv").exists() else None
+    voy = _csv(p / "voyages.csv", RUN_COLUMNS["voyages.csv"]) if (p / "voyages.csv").exists() else None
+    trips = _csv(p / "ferry_trips.csv", RUN_COLUMNS["ferry_trips.csv"]) if (p / "ferry_trips.csv").exists() else None
     if trips is not None:
         trips["time"] = info.time(trips["leave_port_h"])
-    closures = _csv(p / "weather_closures.csv", keep_default_na=False) if (p / "weather_closures.csv").exists() else None
+    closures = (_csv(p / "weather_closures.csv", RUN_COLUMNS["weather_closures.csv"], keep_default_na=False)
+                if (p / "weather_closures.csv").exists() else None)
     if closures is not None:
         closures["start"], closures["end"] = info.time(closures["start_h"]), info.time(closures["end_h"])
-    yard = _csv(p / "yard_wagons.csv") if (p / "yard_wagons.csv").exists() else None
+    yard = _csv(p / "yard_wagons.csv", RUN_COLUMNS["yard_wagons.csv"]) if (p / "yard_wagons.csv").exists() else None
     if yard is not None:
         yard["time"] = info.time(yard["t_h"])
     win = parse_window(window, info) if isinstance(window, str) or window is None else tuple(map(pd.Timestamp, window))
@@ -301,7 +363,11 @@ class StudyData:
             return None
         from ..study.studydir import levels_dtype  # the record layout is defined once, beside its writer
 
-        rec = levels_dtype(int(days), int(self.manifest.get("levels_bin", {}).get("format", 1)))
+        try:
+            rec = levels_dtype(int(days), int(self.manifest.get("levels_bin", {}).get("format", 1)))
+        except (AttributeError, TypeError, ValueError):
+            raise ReportError(f"{self.path / 'manifest.json'}: expected level_days and levels_bin.format as whole "
+                              f"numbers, found {_one(days)} and {_one(self.manifest.get('levels_bin'))}") from None
         n = f.stat().st_size // rec.itemsize  # a torn tail (killed mid-write) is ignored
         return np.memmap(f, dtype=rec, mode="r", shape=(n,)) if n else None
 
@@ -347,6 +413,13 @@ def load_study(p: Path, target=None) -> StudyData:
     if "error" not in reps.columns or "replication" not in reps.columns:
         raise ReportError(f"{p / 'replications.csv'}: expected columns replication, seed, error, KPIs")
     reps["error"] = reps["error"].fillna("").astype(str)
+    if _torn(p / "replications.csv"):  # its last row cut short by a killed write (resume re-runs it)
+        reps = reps.iloc[:-1]
+    if reps.empty:
+        raise ReportError(f"{p / 'replications.csv'}: no finished replication yet")
+    if not (reps["error"] == "").any():
+        raise ReportError(f"{p / 'replications.csv'}: no replication finished without error (the first error: "
+                          f"{_one(reps['error'].iloc[0])})")
     summary = _json(p / "summary.json") if (p / "summary.json").exists() else {"kpis": {}}
     return StudyData(p, m, info, read_source(p, m, info.name), reps, summary,
                      target if target is not None else _target(m))

@@ -23,6 +23,16 @@ __all__ = ["StudyError", "Record", "ResultTable", "KpiRow", "describe_error", "c
 _MAX_MESSAGE = 300
 
 
+def json_type(value) -> str:
+    """What a parsed JSON value is, in JSON's words (``an array``, ``null``...), for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return {list: "an array", str: "a string", int: "a number", float: "a number", dict: "an object"}.get(
+        type(value), type(value).__name__)
+
+
 class StudyError(ValueError):
     """A study that cannot run as asked (e.g. its directory holds a different study);
     the one exception type of the study layer, reported in one line."""

@@ -51,7 +51,7 @@ import numpy as np
 import yaml
 
 from ..config.schema import Scenario, resolved_dict
-from .records import Record, StudyError, csv_header, csv_row
+from .records import Record, StudyError, csv_header, csv_row, json_type
 
 __all__ = ["StudyDir", "atomic_write", "read_levels", "levels_dtype", "SYNC_EVERY_S", "directory_kind",
            "check_out_kind", "DirLock"]
@@ -140,14 +140,31 @@ def read_levels(path: str | Path) -> dict[int, np.ndarray]:
     if kind != "study" or file.name != LEVELS or not file.is_file():
         raise StudyError(f"{path}: expected a study directory or its {LEVELS}, found "
                          + ("nothing" if not path.exists() else "another file" if path.is_file() else "no study there"))
-    manifest = json.loads((folder / MANIFEST).read_text())
-    fmt = manifest.get("levels_bin", {}).get("format", 1)
-    rec = levels_dtype(manifest["level_days"], fmt)
+    manifest = read_manifest(folder)
+    try:
+        fmt = manifest.get("levels_bin", {}).get("format", 1)
+        rec = levels_dtype(int(manifest["level_days"]), fmt)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise StudyError(f"{folder / MANIFEST}: no level_days and levels_bin layout: not a study's manifest") from None
     raw = file.read_bytes()
     whole = raw[: len(raw) // rec.itemsize * rec.itemsize]
     arr = np.frombuffer(whole, dtype=rec)
     arr = arr[_sound(whole, arr, fmt)]
     return {int(a["r"]): np.array(a["lv"]) for a in arr}  # a re-run replication: the last copy wins
+
+
+def read_manifest(folder: Path) -> dict:
+    """The ``manifest.json`` of a result directory as a mapping; StudyError (one line) if it
+    cannot be read or is not a JSON object."""
+    m = Path(folder) / MANIFEST
+    try:
+        data = json.loads(m.read_text())
+    except (OSError, ValueError) as e:
+        raise StudyError(f"--out {folder}: unreadable {MANIFEST} ({e}); use another --out directory") from None
+    if not isinstance(data, dict):
+        raise StudyError(f"--out {folder}: unreadable {MANIFEST} ({json_type(data)}, not an object); "
+                         "use another --out directory")
+    return data
 
 
 class DirLock:
@@ -292,10 +309,7 @@ class StudyDir:
     def _check_same_study(self, seed: int, horizon_h: float) -> None:
         m = self.path / MANIFEST
         if m.exists():
-            try:
-                old = json.loads(m.read_text())
-            except (OSError, ValueError) as e:
-                raise StudyError(f"--out {self.path}: unreadable {MANIFEST} ({e}); use another --out directory") from None
+            old = read_manifest(self.path)
             if old.get("scenario_sha256") != self.sha:
                 what = self._scenario_difference(old.get("scenario"))
             elif old.get("seed") != seed:
@@ -347,7 +361,7 @@ class StudyDir:
             stale.unlink()
         text = yaml.safe_dump(resolved_dict(self.scenario), sort_keys=False)
         f = self.path / SCENARIO
-        if not f.exists() or f.read_text() != text:
+        if not f.exists() or f.read_bytes() != text.encode("utf-8"):
             atomic_write(f, text)
         if not (self.path / MANIFEST).exists():
             self.write_manifest(status="running")

@@ -21,7 +21,7 @@ import pandas as pd
 from ..config.study import LoadedStudy
 from .paired import compare_cheaper
 from .records import StudyError
-from .studydir import _TMP_MARK, MANIFEST, _check_writable, atomic_write, check_out_kind
+from .studydir import _TMP_MARK, MANIFEST, _check_writable, atomic_write, check_out_kind, read_manifest
 from .targets import _objective, assess_cell
 
 __all__ = ["CELLS", "REPLICATIONS", "ANSWER", "STATS", "tables", "csv_text", "clean", "answers", "answer_frame",
@@ -171,10 +171,7 @@ def check_sweep_dir(out: Path, study: LoadedStudy) -> None:
     check_out_kind(out, "sweep")
     m = out / MANIFEST
     if m.exists():
-        try:
-            old = json.loads(m.read_text())
-        except (OSError, ValueError) as e:
-            raise StudyError(f"--out {out}: unreadable {MANIFEST} ({e}); use another --out directory") from None
+        old = read_manifest(out)
         for key, mine in (("study", study.spec.name), ("seed", study.spec.seed), ("horizon_h", study.horizon_h)):
             if old.get(key) != mine:
                 raise StudyError(f"--out {out} holds a different sweep ({key} {old.get(key)!r}, this one {mine!r}); "
