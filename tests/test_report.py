@@ -377,3 +377,18 @@ def test_a_result_file_damaged_after_writing_is_one_line_never_a_traceback(dirs,
             assert rc in (0, 2), (f.name, name)
             if rc == 2:
                 assert err.startswith(f"shuttle-sim: report: {d}") and "\n" not in err, (f.name, name, err)
+
+
+def test_the_report_is_not_written_into_a_result_directory(dirs, tmp_path, capsys):
+    """-o naming a run's or a study's own directory (or another one) is refused: its
+    files stay its own; the default, DIR/report, is a directory of the report's."""
+    d = tmp_path / "study"
+    shutil.copytree(dirs["study"], d)
+    before = sorted(p.name for p in d.iterdir())
+    for target in (d, dirs["run"]):
+        assert main(["report", str(d), "-o", str(target)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == (f"shuttle-sim: report: -o {target}: a result directory (it has a manifest.json); write the "
+                       f"report elsewhere, e.g. the default {d / 'report'}")
+    assert sorted(p.name for p in d.iterdir()) == before
+    assert main(["report", str(d)]) == 0 and (d / "report" / "index.html").exists()

@@ -304,6 +304,9 @@ def build_report(dir: str | os.PathLike, out: str | os.PathLike | None = None, w
     out_dir = Path(out) if out is not None else Path(dir) / "report"
     if out_dir.exists() and not out_dir.is_dir():
         raise ReportError(f"-o {out_dir}: expected a directory, found a file")
+    if (out_dir / "manifest.json").exists():  # a run's, a study's or a sweep's: its files stay its own
+        raise ReportError(f"-o {out_dir}: a result directory (it has a manifest.json); write the report elsewhere, "
+                          f"e.g. the default {Path(dir) / 'report'}")
     specs = {"run": _run_figures, "study": _study_figures, "sweep": _sweep_figures}[d.kind](d)
     q, a = {"run": run_answer, "study": study_answer, "sweep": sweep_answer}[d.kind](d)
     pngs, blocks = {}, []
