@@ -113,6 +113,7 @@ MODULES: dict[str, list[str]] = {
     # a study's files: killed and resumed without losing or corrupting finished work
     "shuttle_sim/study/studydir.py": ["tests/test_study_faults.py", "tests/test_study_files.py", "tests/test_study.py",
                                       "tests/test_experiment.py"],
+    "shuttle_sim/study/outdir.py": ["tests/test_study.py", "tests/test_study_faults.py", "tests/test_study_files.py"],
     "shuttle_sim/study/records.py": ["tests/test_study_faults.py", "tests/test_study_files.py", "tests/test_study.py",
                                      "tests/test_experiment.py"],
     "shuttle_sim/study/sweepfiles.py": ["tests/test_sweep.py", "tests/test_study_faults.py", "tests/test_report_sweep.py"],

@@ -270,7 +270,7 @@ def _run(args) -> int:
     if args.out:
         _check_out(args.out)
         from .study.records import StudyError
-        from .study.studydir import check_out_kind
+        from .study.outdir import check_out_kind
 
         try:  # before anything runs: a single run or a study, never into another kind's directory
             check_out_kind(args.out, "study" if _is_study(args) else "run")

@@ -21,7 +21,8 @@ from .config.schema import Scenario, resolved_dict
 from .components.records import FerryTrip, Voyage, WeatherClosure
 from .results import TANK_TRACES, Result
 from .stats import summarize
-from .study.studydir import atomic_write, check_out_kind
+from .study.outdir import check_out_kind
+from .study.studydir import atomic_write
 
 
 def kpi_summary(scenario_name: str, results: Iterable[Result]) -> dict:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from shuttle_sim.study import stopping, studydir
+from shuttle_sim.study import outdir, stopping, studydir
 from shuttle_sim.study.executors import InProcessExecutor
 from shuttle_sim.study.records import Record, ResultTable, describe_error
 from shuttle_sim.study.scheduler import batches, stream
@@ -243,5 +243,5 @@ def test_directory_kind_by_manifest_then_by_files(tmp_path, files, manifest, kin
         (d / name).mkdir() if text is None else (d / name).write_text(text)
     if manifest is not None:
         (d / "manifest.json").write_text(json.dumps(manifest))
-    assert studydir.directory_kind(d) == kind
-    assert studydir.directory_kind(tmp_path / "missing") is None
+    assert outdir.directory_kind(d) == kind
+    assert outdir.directory_kind(tmp_path / "missing") is None

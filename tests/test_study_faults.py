@@ -17,7 +17,7 @@ import pytest
 
 from shuttle_sim.cli import main
 from shuttle_sim.experiment import StudyError, run_experiment
-from shuttle_sim.study import studydir
+from shuttle_sim.study import outdir, studydir
 
 from .conftest import CONFIGS
 from .test_experiment import noisy
@@ -406,7 +406,7 @@ def test_the_lock_is_released_when_a_study_ends_or_fails(tmp_path):
         studydir.StudyDir.append = orig
     assert calls
     assert len(run_experiment(s, 4, seed=1, out=tmp_path).records) == 4
-    lock = studydir.DirLock(tmp_path)
+    lock = outdir.DirLock(tmp_path)
     lock.acquire()  # free again: this process can take it
     lock.release()
 

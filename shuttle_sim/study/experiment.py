@@ -28,7 +28,8 @@ from .records import ResultTable, StudyError
 from .scheduler import batches, stream
 from .stopping import first_stage, next_stage, precision_reached
 from .storage import STORAGE_KPIS, storage_summary
-from .studydir import DirLock, StudyDir
+from .outdir import DirLock
+from .studydir import StudyDir
 from .tasks import Task, run_task
 
 __all__ = ["Experiment", "run_experiment"]

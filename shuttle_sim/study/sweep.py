@@ -58,7 +58,8 @@ from .records import StudyError
 from .runner import RUNS, Bounded, Runner, close_run, in_parallel, run_of
 from .search import CellRun, _lines, _result, search
 from .stopping import first_stage, next_stage
-from .studydir import _TMP_MARK, DirLock, atomic_write
+from .outdir import _TMP_MARK, DirLock
+from .studydir import atomic_write
 from .sweepfiles import (ANSWER, CELLS, REPLICATIONS, answer_frame, answers, check_sweep_dir, clean, csv_text, tables,
                          write_manifest)
 

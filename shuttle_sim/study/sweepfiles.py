@@ -21,7 +21,8 @@ import pandas as pd
 from ..config.study import LoadedStudy
 from .paired import compare_cheaper
 from .records import StudyError
-from .studydir import _TMP_MARK, MANIFEST, _check_writable, atomic_write, check_out_kind, read_manifest
+from .outdir import _TMP_MARK, MANIFEST, check_out_kind, check_writable, read_manifest
+from .studydir import atomic_write
 from .targets import _objective, assess_cell
 
 __all__ = ["CELLS", "REPLICATIONS", "ANSWER", "STATS", "tables", "csv_text", "clean", "answers", "answer_frame",
@@ -167,7 +168,7 @@ def write_manifest(out: Path, fields: dict) -> None:
 
 
 def check_sweep_dir(out: Path, study: LoadedStudy) -> None:
-    _check_writable(out)
+    check_writable(out)
     check_out_kind(out, "sweep")
     m = out / MANIFEST
     if m.exists():
