@@ -409,6 +409,17 @@ def test_the_lock_is_released_when_a_study_ends_or_fails(tmp_path):
     lock = outdir.DirLock(tmp_path)
     lock.acquire()  # free again: this process can take it
     lock.release()
+    lock.release()  # a second release is nothing (never another file's descriptor closed)
+
+
+def test_a_study_directory_is_created_with_its_parents_or_refused_under_a_file(tmp_path):
+    s = noisy()
+    assert len(run_experiment(s, 2, seed=1, out=tmp_path / "a" / "b" / "s").records) == 2
+    f = tmp_path / "f"
+    f.write_text("x")
+    with pytest.raises(StudyError, match=f"--out {f / 'sub' / 's'}: {f} is a file, not a directory"):
+        run_experiment(s, 2, seed=1, out=f / "sub" / "s")
+    assert f.read_text() == "x"
 
 
 @pytest.mark.parametrize("file, content, rc, words", [
