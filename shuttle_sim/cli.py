@@ -119,10 +119,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _print_summary(scenario: Scenario, summary: dict, horizon_h: float, out=sys.stdout) -> None:
+def _print_summary(scenario: Scenario, summary: dict, horizon_h: float, out=None) -> None:
+    """One run's KPIs as a table grouped by the catalogue (shuttle_sim/tables.py), to ``out``
+    (default: the ``sys.stdout`` of the moment of the call, not of the import)."""
     from .tables import run_table
 
-    """One run's KPIs as a table grouped by the catalogue (shuttle_sim/tables.py)."""
+    out = sys.stdout if out is None else out
     out.write(f"scenario {scenario.name}: {horizon_h / HOURS_PER_YEAR:g} yr, {scenario.describe()}\n")
     out.write(run_table(summary))
 
