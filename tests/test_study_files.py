@@ -272,3 +272,20 @@ def test_no_kind_of_result_is_written_into_another_kinds_directory(tmp_path, cap
             assert files(tmp_path / held) == before
     for kind, argv in make.items():  # its own kind: rerun (a run is replaced, a study or sweep resumes)
         assert main([*argv, "--out", str(tmp_path / kind)]) == 0
+
+
+@pytest.mark.parametrize("kpi, written, stored", [
+    ("delivered_mt_per_year", "12 Mt/yr", 12.0),
+    ("deferred_t", "300 kt", 300_000.0),
+    ("load_queue_wait_mean_h", "2 d", 48.0),
+    ("total_annual_cost_usd", "500 MUSD/yr", 5e8),
+    ("total_annual_cost_usd", "10 kUSD/d", 10_000 * 365.0),
+    ("cost_per_tonne_usd", "30 USD/t", 30.0),
+])
+def test_a_threshold_with_a_unit_is_stored_in_the_kpis_own_unit(tmp_path, kpi, written, stored):
+    """Each by hand: 12 Mt/yr is 12; 300 kt is 300,000 t; 2 d is 48 h; 500 MUSD/yr is 5e8
+    USD/yr; 10 kUSD a day over a 365-day year is 3.65 MUSD/yr."""
+    op = "mean_at_least" if kpi == "delivered_mt_per_year" else "mean_at_most"
+    text = STUDY.replace("delivered_mt_per_year: {mean_at_least: 12}", f"{kpi}: {{{op}: {written}}}")
+    (t,) = load_study(write(tmp_path, text)).targets
+    assert t.threshold == pytest.approx(stored, rel=1e-12)
