@@ -442,3 +442,33 @@ def test_a_damaged_study_file_is_rewritten_or_refused_in_one_line(tmp_path, caps
     else:
         assert err.startswith(f"shuttle-sim: --out {out}: {words}") and "\n" not in err, err
         assert (out / "replications.csv").read_bytes() == before
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_child_forked_while_the_lock_is_held_does_not_keep_it(tmp_path):
+    """A pool worker forked while a study holds its directory (the default start method
+    on Linux) gets a copy of the lock's descriptor; it closes it at once, so the study's
+    release frees the directory while the worker lives on (an executor of the caller's
+    own is not shut down with the study)."""
+    lock = outdir.DirLock(tmp_path)
+    lock.acquire()
+    r, w = os.pipe()
+    ready_r, ready_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child: say it runs (its fork hooks have), wait until told
+        os.close(w)
+        os.write(ready_w, b"r")
+        os.read(r, 1)
+        os._exit(0)
+    try:
+        os.close(r)
+        os.read(ready_r, 1)
+        lock.release()
+        again = outdir.DirLock(tmp_path)
+        again.acquire()  # refused if the child still held a copy
+        again.release()
+    finally:
+        os.write(w, b"x")
+        for fd in (w, ready_r, ready_w):
+            os.close(fd)
+        os.waitpid(pid, 0)

@@ -250,18 +250,22 @@ def run_experiment(
             raise StudyError(f"a worker process died (out of memory, or killed){kept}") from None
         raise
     finally:
-        if bar is not None:
-            bar.close()
-        if own_executor:
-            shutdown(aborted)
-        if sd:
-            try:
-                sd.close()
-            except StudyError:
-                if not aborted:
-                    lock.release()
-                    raise
-        if aborted and lock:
+        try:
+            if bar is not None:
+                bar.close()
+            if own_executor:
+                shutdown(aborted)
+            if sd:
+                try:
+                    sd.close()
+                except StudyError:
+                    if not aborted:
+                        raise
+        except BaseException:
+            if lock:
+                lock.release()
+            raise
+        if lock and aborted:  # (else released once the study is finalised, below)
             lock.release()
     try:
         if len(records) > len(records.upto(target)):

@@ -35,6 +35,25 @@ def read_manifest(folder: Path) -> dict:
     return data
 
 
+#: descriptors of the locks this process holds: a child forked meanwhile (a worker of a
+#: process pool) closes its copies at once, or the lock would outlive its release for as
+#: long as the child lives (a lock goes only when every copy of its descriptor is closed)
+_HELD: set[int] = set()
+
+
+def _close_held_in_child() -> None:
+    for fd in _HELD:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_held_in_child)
+
+
 class DirLock:
     """One process at a time writes an ``--out`` directory: an exclusive ``flock`` on the
     directory itself, held from before the first write until the last (the operating
@@ -65,9 +84,11 @@ class DirLock:
             raise StudyError(f"--out {self.path} is being written by another shuttle-sim process: wait for it to "
                              "finish (or stop it; a rerun then resumes), or use another --out directory") from None
         self._fd = fd
+        _HELD.add(fd)
 
     def release(self) -> None:
         if self._fd is not None:
+            _HELD.discard(self._fd)
             os.close(self._fd)
             self._fd = None
 

@@ -293,18 +293,23 @@ def run_sweep(
             raise StudyError(f"a worker process died (out of memory, or killed){kept}") from None
         raise
     finally:
-        runner.stopped = True
-        if not aborted:  # an adaptive search ends below the bar's upper bound
-            runner.bar.total = runner.bar.n
-        runner.bar.close()
-        if own:
-            shutdown(aborted)
-        opened = [r for r in runner.runs.values() if r.opened and r.sd is not None]
-        failures = [e for e in in_parallel(close_run, opened, True) if e is not None]  # fsyncs overlap
-        if lock and (aborted or failures):
+        try:
+            runner.stopped = True
+            if not aborted:  # an adaptive search ends below the bar's upper bound
+                runner.bar.total = runner.bar.n
+            runner.bar.close()
+            if own:
+                shutdown(aborted)
+            opened = [r for r in runner.runs.values() if r.opened and r.sd is not None]
+            failures = [e for e in in_parallel(close_run, opened, True) if e is not None]  # fsyncs overlap
+            if failures and not aborted:
+                raise failures[0]
+        except BaseException:
+            if lock:
+                lock.release()
+            raise
+        if lock and aborted:  # (else released once the derived files are written, below)
             lock.release()
-        if failures and not aborted:
-            raise failures[0]
     try:
         return _finish(study, runner, result, path, opened, method, described, workers, t_start, cpu_start)
     finally:
