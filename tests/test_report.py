@@ -392,3 +392,28 @@ def test_the_report_is_not_written_into_a_result_directory(dirs, tmp_path, capsy
                        f"report elsewhere, e.g. the default {d / 'report'}")
     assert sorted(p.name for p in d.iterdir()) == before
     assert main(["report", str(d)]) == 0 and (d / "report" / "index.html").exists()
+
+
+@pytest.mark.parametrize("file, column", [(f, c) for f in ("voyages.csv", "tank_levels.csv", "weather_closures.csv")
+                                          for c in rdata.RUN_COLUMNS[f]])
+def test_a_run_file_without_a_column_the_report_reads_is_named(dirs, tmp_path, capsys, file, column):
+    d = tmp_path / "run"
+    shutil.copytree(dirs["run"], d)
+    df = pd.read_csv(d / file, keep_default_na=False)
+    df.drop(columns=[column]).to_csv(d / file, index=False)
+    assert main(["report", str(d), "-o", str(tmp_path / "rep")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"shuttle-sim: report: {d / file}: expected the columns ") and err.endswith(f"found no {column}")
+
+
+@pytest.mark.parametrize("file, column", [("tank_levels.csv", "t_h"), ("voyages.csv", "load_end_h"),
+                                          ("voyages.csv", "cargo_t")])
+def test_a_word_where_a_run_file_has_hours_or_tonnes_is_named(dirs, tmp_path, capsys, file, column):
+    d = tmp_path / "run"
+    shutil.copytree(dirs["run"], d)
+    df = pd.read_csv(d / file, keep_default_na=False, dtype=str)
+    df.loc[len(df) // 2, column] = "soon"
+    df.to_csv(d / file, index=False)
+    assert main(["report", str(d), "-o", str(tmp_path / "rep")]) == 2
+    assert capsys.readouterr().err.strip() == (f"shuttle-sim: report: {d / file}: column {column}: expected numbers, "
+                                               "found 'soon' (cut short or changed since it was written?)")

@@ -171,7 +171,7 @@ def _csv(path: Path, columns: tuple[str, ...] = (), **kw) -> pd.DataFrame:
     for c in columns:
         if c.endswith(("_h", "_t")) or c == "wagons":
             try:
-                df[c] = pd.to_numeric(df[c].replace("", math.nan))
+                df[c] = pd.to_numeric(df[c])
             except (ValueError, TypeError):
                 bad = next(v for v in df[c] if not _is_number(v))
                 raise ReportError(f"{path}: column {c}: expected numbers, found {_one(bad)} (cut short or changed "
@@ -194,7 +194,7 @@ def _is_number(v) -> bool:
     try:
         float(v)
     except (TypeError, ValueError):
-        return v == ""
+        return False
     return True
 
 
