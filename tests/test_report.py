@@ -417,3 +417,18 @@ def test_a_word_where_a_run_file_has_hours_or_tonnes_is_named(dirs, tmp_path, ca
     assert main(["report", str(d), "-o", str(tmp_path / "rep")]) == 2
     assert capsys.readouterr().err.strip() == (f"shuttle-sim: report: {d / file}: column {column}: expected numbers, "
                                                "found 'soon' (cut short or changed since it was written?)")
+
+
+def test_a_studys_row_cut_short_is_left_out_and_a_whole_last_row_kept(dirs, tmp_path):
+    """A study killed mid-row: the row without its newline is not a replication (resume
+    runs it again); with its newline the same row counts."""
+    d = tmp_path / "study"
+    shutil.copytree(dirs["study"], d)
+    f = d / "replications.csv"
+    raw = f.read_bytes()
+    assert raw.endswith(b"\n") and len(rdata.load(d).replications) == 3
+    last = raw.rstrip(b"\n").rfind(b"\n") + 1
+    f.write_bytes(raw[: last + (len(raw) - last) // 2])  # the third row cut in half
+    assert rdata.load(d).replications["replication"].tolist() == [0, 1]
+    f.write_bytes(raw[: last])  # two whole rows
+    assert rdata.load(d).replications["replication"].tolist() == [0, 1]
