@@ -181,11 +181,8 @@ def _csv(path: Path, columns: tuple[str, ...] = (), **kw) -> pd.DataFrame:
 
 def _torn(path: Path) -> bool:
     """Whether a CSV's last line lacks its newline (each row is written whole, newline
-    last: a row without one was cut short)."""
+    last: a row without one was cut short).  The file is not empty: its header was read."""
     with open(path, "rb") as f:
-        f.seek(0, 2)
-        if f.tell() == 0:
-            return False
         f.seek(-1, 2)
         return f.read(1) != b"\n"
 
