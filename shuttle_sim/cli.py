@@ -134,20 +134,13 @@ DEFAULT_KPI = "delivered_mt_per_year"
 
 def _check_out(out: str) -> None:
     """Refuse an ``--out`` that cannot become a writable directory, before anything runs."""
-    p = Path(out)
-    if p.exists():
-        if not p.is_dir():
-            raise UserError(f"--out {out}: expected a directory, found a file")
-        if not os.access(p, os.W_OK | os.X_OK):
-            raise UserError(f"--out {out}: cannot write: permission denied")
-        return
-    parent = p.absolute().parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise UserError(f"--out {out}: expected a directory, found a path under the file {parent}")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UserError(f"--out {out}: cannot create: permission denied in {parent}")
+    from .study.outdir import check_writable
+    from .study.records import StudyError
+
+    try:
+        check_writable(out)
+    except StudyError as e:
+        raise UserError(str(e)) from None
 
 
 def _check_kpi(args, scenario: Scenario) -> None:

@@ -417,7 +417,7 @@ def test_a_study_directory_is_created_with_its_parents_or_refused_under_a_file(t
     assert len(run_experiment(s, 2, seed=1, out=tmp_path / "a" / "b" / "s").records) == 2
     f = tmp_path / "f"
     f.write_text("x")
-    with pytest.raises(StudyError, match=f"--out {f / 'sub' / 's'}: {f} is a file, not a directory"):
+    with pytest.raises(StudyError, match=f"--out {f / 'sub' / 's'}: expected a directory, found a path under the file {f}"):
         run_experiment(s, 2, seed=1, out=f / "sub" / "s")
     assert f.read_text() == "x"
 

@@ -135,18 +135,20 @@ def check_out_kind(path: str | Path, kind: str) -> None:
                          f"(nothing was written)")
 
 
-def check_writable(path: Path) -> None:
-    """Refuse, before anything is written, a path that cannot become a study directory."""
+def check_writable(path: str | Path) -> None:
+    """Refuse, before anything is written, an ``--out`` that cannot become a writable
+    directory (the CLI's check too: one set of messages)."""
+    path = Path(path)
     if path.exists():
         if not path.is_dir():
             raise StudyError(f"--out {path}: expected a directory, found a file")
         if not os.access(path, os.W_OK | os.X_OK):
-            raise StudyError(f"--out {path}: the directory is not writable")
+            raise StudyError(f"--out {path}: cannot write: permission denied")
         return
-    anc = path.parent
+    anc = path.absolute().parent
     while not anc.exists() and anc != anc.parent:
         anc = anc.parent
     if not anc.is_dir():
-        raise StudyError(f"--out {path}: {anc} is a file, not a directory")
+        raise StudyError(f"--out {path}: expected a directory, found a path under the file {anc}")
     if not os.access(anc, os.W_OK | os.X_OK):
-        raise StudyError(f"--out {path}: cannot create it: {anc} is not writable")
+        raise StudyError(f"--out {path}: cannot create: permission denied in {anc}")
