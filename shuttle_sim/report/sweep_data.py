@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import units
-from .data import ReportError, ScenarioInfo, _csv, _json, _resolved
+from .data import ReportError, ScenarioInfo, _csv, _json, _resolved, _torn
 from .source import ScenarioSource, read_source
 
 #: Statistics of each KPI in cells.csv, as ``<kpi>.<stat>`` (shuttle_sim.study.sweepfiles.STATS).
@@ -193,6 +193,8 @@ def load_sweep(p: Path, target=None) -> SweepData:
     if not need <= set(cells.columns) or not any(c.endswith(".mean") for c in cells.columns):
         raise ReportError(f"{p / 'cells.csv'}: expected columns cell, status, verdict and <kpi>.mean "
                           f"(a sweep written by shuttle-sim sweep)")
+    if _torn(p / "cells.csv"):  # its last row cut short by a killed write
+        cells = cells.iloc[:-1]
     cells["cell"] = cells["cell"].astype(str)
     fac = m.get("factors") or {}
     factors = [f for f in (fac if isinstance(fac, (dict, list)) else []) if f in cells.columns]
@@ -206,6 +208,11 @@ def load_sweep(p: Path, target=None) -> SweepData:
     if (p / "replications.csv").exists():
         reps = _csv(p / "replications.csv", dtype={"error": str}, keep_default_na=False, na_values=["nan", "NaN", ""])
     answer = _json(p / "answer.json") if (p / "answer.json").exists() else {}
+    named = {str(a["best"].get("name")) for a in answer.get("answers") or []
+             if isinstance(a, dict) and isinstance(a.get("best"), dict)}
+    if named - set(cells["cell"]):
+        raise ReportError(f"{p / 'cells.csv'}: no row of cell {sorted(named - set(cells['cell']))[0]}, which "
+                          "answer.json recommends (cut short or changed since it was written?)")
     info = src = None
     if (p / "scenario.resolved.yaml").exists():
         info = _resolved(p, m)
