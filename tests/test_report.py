@@ -367,16 +367,22 @@ def test_a_result_file_damaged_after_writing_is_one_line_never_a_traceback(dirs,
     what is left is whole) or refused in one line naming a file of the directory."""
     src = dirs[kind]
     for f in sorted(p for p in src.rglob("*") if p.is_file()):
-        for name, content in CORRUPTIONS.items():
-            d = tmp_path / f"{kind}-{f.name}-{name.replace(' ', '_')}"
-            shutil.copytree(src, d)
-            raw = f.read_bytes()
-            (d / f.relative_to(src)).write_bytes(raw[: len(raw) // 2] if content is None else content)
-            rc = main(["report", str(d), "-o", str(d / "rep")])
-            err = capsys.readouterr().err.strip()
-            assert rc in (0, 2), (f.name, name)
-            if rc == 2:
-                assert err.startswith(f"shuttle-sim: report: {d}") and "\n" not in err, (f.name, name, err)
+        for name in CORRUPTIONS:
+            report_of_damaged(src, f, name, tmp_path / f"{kind}-{f.name}-{name.replace(' ', '_')}", capsys)
+
+
+def report_of_damaged(src: Path, f: Path, name: str, d: Path, capsys) -> None:
+    """Copy the result directory ``src`` to ``d`` with its file ``f`` damaged as
+    ``CORRUPTIONS[name]`` says, and check that its report is drawn or refused in one line
+    naming the directory (a previous report inside ``src`` is not copied)."""
+    shutil.copytree(src, d, ignore=shutil.ignore_patterns("report"))
+    raw, content = f.read_bytes(), CORRUPTIONS[name]
+    (d / f.relative_to(src)).write_bytes(raw[: len(raw) // 2] if content is None else content)
+    rc = main(["report", str(d), "-o", str(d.parent / f"{d.name}-report")])
+    err = capsys.readouterr().err.strip()
+    assert rc in (0, 2), (f.name, name)
+    if rc == 2:
+        assert err.startswith(f"shuttle-sim: report: {d}") and "\n" not in err, (f.name, name, err)
 
 
 def test_the_report_is_not_written_into_a_result_directory(dirs, tmp_path, capsys):

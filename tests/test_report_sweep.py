@@ -253,9 +253,7 @@ def test_a_sweep_file_damaged_after_writing_is_one_line_never_a_traceback(swept,
     """The sweep's own files and one cell run's manifest, each replaced by garbage, made a
     JSON object or cut in half (the corruptions that reach furthest; the run and study
     test has them all): the report is drawn or refused in one line."""
-    import shutil
-
-    from .test_report import CORRUPTIONS
+    from .test_report import report_of_damaged
 
     _, out = swept
     run = sorted((out / "runs").iterdir())[0]
@@ -263,13 +261,4 @@ def test_a_sweep_file_damaged_after_writing_is_one_line_never_a_traceback(swept,
     files.append(run / "manifest.json")
     for f in files:
         for name in ("garbage", "object", "cut short"):
-            content = CORRUPTIONS[name]
-            d = tmp_path / f"{f.parent.name}-{f.name}-{name.replace(' ', '_')}"
-            shutil.copytree(out, d, ignore=shutil.ignore_patterns("report"))
-            raw = f.read_bytes()
-            (d / f.relative_to(out)).write_bytes(raw[: len(raw) // 2] if content is None else content)
-            rc = main(["report", str(d), "-o", str(tmp_path / "rep")])
-            err = capsys.readouterr().err.strip()
-            assert rc in (0, 2), (f.name, name)
-            if rc == 2:
-                assert err.startswith(f"shuttle-sim: report: {d}") and "\n" not in err, (f.name, name, err)
+            report_of_damaged(out, f, name, tmp_path / f"{f.parent.name}-{f.name}-{name.replace(' ', '_')}", capsys)
