@@ -66,6 +66,7 @@ MODULES: dict[str, list[str]] = {
                                                "tests/test_weather.py"],
     "shuttle_sim/components/weather.py": ["tests/test_weather_sources.py", "tests/test_mechanisms.py",
                                           "tests/test_weather.py"],
+    "shuttle_sim/components/weather_cache.py": ["tests/test_weather_cache.py"],
     "shuttle_sim/components/outages.py": MODEL_TESTS,
     "shuttle_sim/components/timebudget.py": ["tests/test_mechanisms.py", "tests/test_cycle.py"],
     "shuttle_sim/results.py": ["tests/test_stats.py"] + MODEL_TESTS + ["tests/test_ferry.py"],

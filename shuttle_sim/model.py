@@ -28,6 +28,7 @@ from .components.tanker import Tanker
 from .components.terminal import OPERATIONS, Terminal
 from .components.wear import UseFailures
 from .components.weather import Weather
+from .components.weather_cache import WeatherCache
 from .config.schema import Scenario
 from .engine import Engine
 from .results import Result, collect
@@ -63,10 +64,14 @@ class World:
     either way (each is drawn from its own freshly seeded stream, and nothing changes them
     during a run), so this only saves the drawing: the warm-up's second world
     (:func:`simulate`) costs its run, not its weather.
+
+    ``weathers`` (a :class:`~shuttle_sim.components.weather_cache.WeatherCache`) gives the
+    weather if it holds this replication's, and keeps it if it draws it: for scenarios
+    that differ elsewhere (a study's worker).
     """
 
     def __init__(self, scenario: Scenario, seed: int = 0, replication: int = 0, horizon_h: float | None = None,
-                 drawn: dict | None = None) -> None:
+                 drawn: dict | None = None, weathers: WeatherCache | None = None) -> None:
         s = scenario
         self.scenario = s
         self.horizon_h = h = float(s.horizon_h if horizon_h is None else horizon_h)
@@ -75,7 +80,8 @@ class World:
         #: the timelines drawn for this world, by what they are (see ``drawn`` above)
         self.drawn: dict = {} if drawn is None else drawn
         until_h = h + 60 * 24
-        self.weather = (self._memo(("weather",), lambda: Weather(s.weather, s.start_date, h, streams))
+        make = weathers.get if weathers is not None else Weather
+        self.weather = (self._memo(("weather",), lambda: make(s.weather, s.start_date, h, streams))
                         if s.weather is not None else None)
         self.load_tank = self.discharge_tank = self.load = self.discharge = None
         self.supply = self.offtake = self.supply_schedule = self.offtake_schedule = None
@@ -246,7 +252,7 @@ class World:
 
 
 def simulate(scenario: Scenario | str, seed: int = 0, replication: int = 0, horizon_h: float | None = None,
-             closures: bool = True) -> Result:
+             closures: bool = True, weathers: WeatherCache | None = None) -> Result:
     """Run one replication of ``scenario``.
 
     Parameters
@@ -262,6 +268,9 @@ def simulate(scenario: Scenario | str, seed: int = 0, replication: int = 0, hori
         Also list the spells each port was closed by weather (``Result.weather_closures``,
         for a run's files and report); a study, which keeps KPIs and levels only, passes
         False and saves ~0.2 ms a replication.  Nothing else changes.
+    weathers : WeatherCache, optional
+        Take the replication's weather from here (drawn there if it is not yet): a study's
+        worker shares one among scenarios that differ elsewhere.  Nothing else changes.
 
     Returns
     -------
@@ -288,7 +297,7 @@ def simulate(scenario: Scenario | str, seed: int = 0, replication: int = 0, hori
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _simulate(scenario, seed, replication, horizon_h, closures)
+        return _simulate(scenario, seed, replication, horizon_h, closures, weathers)
     finally:
         if collecting:
             gc.enable()
@@ -302,15 +311,17 @@ def kpi_names(scenario: Scenario, seed: int = 0) -> list[str]:
     return list(simulate(scenario, seed=seed, horizon_h=scenario.warmup_h + 1.0, closures=False).kpis)
 
 
-def _simulate(scenario: Scenario, seed: int, replication: int, horizon_h: float, closures: bool) -> Result:
+def _simulate(scenario: Scenario, seed: int, replication: int, horizon_h: float, closures: bool,
+              weathers: WeatherCache | None) -> Result:
     t0 = time.perf_counter()
     warmup_h = scenario.warmup_h
     early = None
     if warmup_h > 0.0:  # the same world run to the warm-up: its accounts there (shuttle_sim.window)
         window.check_warmup(warmup_h, horizon_h)
-        early = World(scenario, seed, replication, horizon_h)
+        early = World(scenario, seed, replication, horizon_h, weathers=weathers)
         early.run(warmup_h)
-    world = World(scenario, seed, replication, horizon_h, drawn=early.drawn if early is not None else None)
+    world = World(scenario, seed, replication, horizon_h, drawn=early.drawn if early is not None else None,
+                  weathers=weathers)
     world.run()
     result = collect(world, seed, replication, horizon_h, time.perf_counter() - t0, closures=closures)
     if early is None:

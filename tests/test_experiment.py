@@ -147,10 +147,10 @@ def test_failed_replication_is_recorded_and_the_study_goes_on(monkeypatch):
 
     real = ex.simulate
 
-    def flaky(scenario, seed, replication, horizon_h, closures=True):
+    def flaky(scenario, seed, replication, horizon_h, **kw):
         if replication == 2:
             raise RuntimeError("boom")
-        return real(scenario, seed=seed, replication=replication, horizon_h=horizon_h, closures=closures)
+        return real(scenario, seed=seed, replication=replication, horizon_h=horizon_h, **kw)
 
     monkeypatch.setattr(ex, "simulate", flaky)
     exp = run_experiment(noisy(), 5, seed=1)

@@ -263,10 +263,10 @@ def test_a_worker_that_dies_is_a_clean_error_and_the_rerun_finishes(tmp_path, re
 
     real = tasks.simulate
 
-    def dies_on_2(scenario, seed, replication, horizon_h, closures=True):
+    def dies_on_2(scenario, seed, replication, horizon_h, **kw):
         if replication == 2:
             os._exit(1)  # as the OOM killer would
-        return real(scenario, seed=seed, replication=replication, horizon_h=horizon_h, closures=closures)
+        return real(scenario, seed=seed, replication=replication, horizon_h=horizon_h, **kw)
 
     with monkeypatch.context() as m:
         m.setattr(tasks, "simulate", dies_on_2)
@@ -282,10 +282,10 @@ def test_failures_before_the_first_kpis_and_studies_where_all_fail(tmp_path, mon
     real = tasks.simulate
     fail = {0, 1}
 
-    def flaky(scenario, seed, replication, horizon_h, closures=True):
+    def flaky(scenario, seed, replication, horizon_h, **kw):
         if replication in fail:
             raise RuntimeError("boom")
-        return real(scenario, seed=seed, replication=replication, horizon_h=horizon_h, closures=closures)
+        return real(scenario, seed=seed, replication=replication, horizon_h=horizon_h, **kw)
 
     monkeypatch.setattr(tasks, "simulate", flaky)
     exp = study(tmp_path / "a", n=4)  # the first rows written know no KPI names yet

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from ..components.weather_cache import WeatherCache
 from ..config.schema import Scenario
 from ..model import simulate
 from ..stats import summarize
@@ -41,11 +42,13 @@ def lifted(scenario: Scenario, role: str, horizon_h: float) -> Scenario:
 
 
 def storage_kpis(scenario: Scenario, lifted_by_role: dict[str, Scenario], seed: int, replication: int,
-                 horizon_h: float) -> dict[str, float]:
-    """Peak stock and remaining deferral of one replication with each farm lifted."""
+                 horizon_h: float, weathers: WeatherCache | None = None) -> dict[str, float]:
+    """Peak stock and remaining deferral of one replication with each farm lifted (its
+    weather from ``weathers``, where the replication's own run left it)."""
     out = {}
     for role in ROLES:
-        res = simulate(lifted_by_role[role], seed=seed, replication=replication, horizon_h=horizon_h, closures=False)
+        res = simulate(lifted_by_role[role], seed=seed, replication=replication, horizon_h=horizon_h, closures=False,
+                       weathers=weathers)
         out[f"{role}_tank_peak_needed_t"] = res.kpis[f"{role}_tank_level_max_t"]
         out[f"{role}_tank_peak_deferred_t"] = res.kpis["deferred_t"]
     return out

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as _dt
+import itertools
 import json
 import sys
 import time
@@ -58,6 +59,7 @@ from .records import StudyError
 from .runner import RUNS, Bounded, Runner, close_run, in_parallel, run_of
 from .search import CellRun, _lines, _result, search
 from .stopping import first_stage, next_stage
+from . import tasks
 from .outdir import _TMP_MARK, DirLock
 from .studydir import atomic_write
 from .sweepfiles import (ANSWER, CELLS, REPLICATIONS, answer_frame, answers, check_sweep_dir, clean, csv_text, tables,
@@ -137,7 +139,10 @@ def _evaluate(study: LoadedStudy, runner: Runner, method: str, n_min: int, n: in
             runs.update(res["runs"])
             skipped += res["skipped"]
     elif rule is None:
-        runner.execute(t for run in runner.runs.values() for t in runner.tasks(run, range(n)))
+        # batch by batch across the runs, not run by run: a worker then meets each
+        # replication's weather again in its cache (study.tasks.WEATHERS) for the next run
+        per_run = [runner.tasks(run, range(n)) for run in runner.runs.values()]
+        runner.execute(t for batch in itertools.zip_longest(*per_run) for t in batch if t is not None)
         for cell in study.cells:
             runs[cell.name] = CellRun(cell, runner(cell, range(n)).reset_index(drop=True))
     else:
@@ -300,6 +305,7 @@ def run_sweep(
             runner.bar.close()
             if own:
                 shutdown(aborted)
+            tasks.WEATHERS.clear()  # what this process drew for its cells (workers=1): not kept after the sweep
             opened = [r for r in runner.runs.values() if r.opened and r.sd is not None]
             failures = [e for e in in_parallel(close_run, opened, True) if e is not None]  # fsyncs overlap
             if failures and not aborted:

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..components.weather_cache import WeatherCache
 from ..config.loader import scenario_from_dict
 from ..config.schema import Scenario
 from ..model import simulate
@@ -39,6 +40,12 @@ class Task:
     horizon_h: float
     storage: bool = False
     cell: str = ""
+
+
+#: This worker's weathers of a sweep: a replication's weather is drawn once for all the
+#: cells this process runs it for (``sweep._evaluate`` hands out a grid batch by batch
+#: across the cells, so that the next cell's batch finds it here).
+WEATHERS = WeatherCache()
 
 
 @lru_cache(maxsize=16)
@@ -66,15 +73,19 @@ def run_task(task: Task) -> list[Record]:
     scenario = _scenario(task.scenario_sha256, text)
     out = []
     for r in task.replications:
+        # a sweep's cells share this process's weathers; a storage study's replication
+        # shares its own with the runs of its lifted farms, and keeps it no longer
+        weathers = WEATHERS if task.cell else WeatherCache(1, 0) if task.storage else None
         rec = Record(r, task.seed, cell=task.cell)
         t0 = time.perf_counter()
         try:
-            res = simulate(scenario, seed=task.seed, replication=r, horizon_h=task.horizon_h, closures=False)
+            res = simulate(scenario, seed=task.seed, replication=r, horizon_h=task.horizon_h, closures=False,
+                           weathers=weathers)
             kpis = dict(res.kpis)
             levels = daily_levels(res.traces, task.horizon_h)
             if task.storage:
                 kpis.update(storage_kpis(scenario, _lifted(task.scenario_sha256, text, task.horizon_h),
-                                         task.seed, r, task.horizon_h))
+                                         task.seed, r, task.horizon_h, weathers))
             rec.kpis, rec.levels = kpis, levels
         except Exception as e:  # a failed replication is a result, not a crash of the study
             rec.error, rec.kpis, rec.levels = describe_error(e), {}, None
