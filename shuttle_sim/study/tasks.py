@@ -48,7 +48,7 @@ class Task:
 WEATHERS = WeatherCache()
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=128)  # a sweep's grid goes batch by batch across its runs: one each (~45 kB)
 def _scenario(sha: str, text: str) -> Scenario:
     return scenario_from_dict(json.loads(text))
 
