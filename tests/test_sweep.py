@@ -20,7 +20,7 @@ from shuttle_sim.study import studydir
 from shuttle_sim.study.sweep import run_sweep
 
 from .conftest import ROOT, cycle_dict, port
-from .test_study_files import BAD, STUDY, line_of
+from .test_study_files import BAD, COSTS_INLINE, STUDY, line_of
 
 BEST = {"fleet.tankers[T].count": 2, "load_port.berths": 1}  # test_study_files: 2 ships, 1 berth, by hand
 FILES = ["cells.csv", "replications.csv", "answer.json"]
@@ -193,6 +193,38 @@ def test_adaptive_and_full_grid_agree_on_a_small_stochastic_study(tmp_path):
     ratios = [c["paired"]["delivered_mt_per_year"]["variance_ratio"] for c in g["cheaper"]
               if c["paired"]["delivered_mt_per_year"]["variance_ratio"] is not None]
     assert ratios and max(ratios) > 1
+
+
+CONDITIONS = """name: order
+scenario: cycle.yaml
+factors:
+  fleet.tankers[T].count: [1, 2, 3]
+  route.distance: [600 nmi, 50 nmi]
+conditions: [route.distance]
+replications: 3
+years: 1
+seed: 1
+targets:
+  delivered_mt_per_year: {mean_at_least: 12}
+objective: {minimise: total_annual_cost_usd}
+search:
+  method: adaptive
+  monotone: fleet.tankers[T].count
+""" + COSTS_INLINE
+
+
+def test_answers_follow_the_study_files_order_of_conditions_whatever_the_search(tmp_path):
+    """By hand (conftest's cycle): a ship moves 60,000 t every 35 h over 50 nmi (15.0 Mt/yr)
+    and every 126 h over 600 nmi (4.2 Mt/yr), so 12 Mt/yr needs 1 and 3 ships.  The
+    bisection starts at 2 ships: over 600 nmi it goes up (cells 2 and 3 ships), over
+    50 nmi down (1 and 2), so it reaches a 50 nmi cell first in the grid's order; the
+    answers still come as the study file lists the distances, as the grid's do."""
+    s = load_study(toy(tmp_path, CONDITIONS))
+    for adaptive in (False, True):
+        sw = run_sweep(s, workers=1, adaptive=adaptive)
+        got = [(a["condition"]["route.distance"], a["best"]["overrides"]["fleet.tankers[T].count"]) for a in sw.answers]
+        assert got == [("600 nmi", 3), ("50 nmi", 1)], adaptive
+        assert sw.answer["route.distance"].tolist() == ["600 nmi", "50 nmi"]
 
 
 # ----------------------------------------------------------------- resume after a kill

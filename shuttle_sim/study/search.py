@@ -172,14 +172,15 @@ def search(
             if c.name not in runs:
                 skipped.append({"name": c.name, "overrides": c.overrides,
                                 "inferred": "not feasible (below a cell that is not)" if j < hi else "feasible but dearer"})
-    out = _result(runs, targets, confidence, objective, conditions)
+    out = _result(runs, targets, confidence, objective, conditions, factors)
     out["skipped"] = skipped
     return out
 
 
-def _result(runs: dict, targets, confidence: float, objective: str, conditions: Sequence[str]) -> dict:
+def _result(runs: dict, targets, confidence: float, objective: str, conditions: Sequence[str],
+            factors: Mapping[str, Sequence[Any]]) -> dict:
     answers = answers_by_condition({n: {"overrides": r.cell.overrides, "table": r.table} for n, r in runs.items()},
-                                   targets, confidence, objective, conditions)
+                                   targets, confidence, objective, conditions, factors)
     return {"answers": answers, "answer": answers[0], "runs": runs,
             "replications": sum(r.n for r in runs.values()), "cells_evaluated": len(runs)}
 
@@ -205,4 +206,4 @@ def full_grid(
         r = CellRun(cell, evaluate(cell, range(n)).reset_index(drop=True))
         r.verdict = cell_verdict(assess_cell(r.table, targets, confidence))
         runs[cell.name] = r
-    return _result(runs, targets, confidence, objective, conditions)
+    return _result(runs, targets, confidence, objective, conditions, factors)

@@ -159,7 +159,7 @@ def _evaluate(study: LoadedStudy, runner: Runner, method: str, n_min: int, n: in
             runs[run.cell.name] = run
     order = {c.name: i for i, c in enumerate(study.cells)}
     runs = dict(sorted(runs.items(), key=lambda kv: order[kv[0]]))
-    out = _result(runs, study.targets, sp.confidence, sp.objective.minimise, sp.conditions)
+    out = _result(runs, study.targets, sp.confidence, sp.objective.minimise, sp.conditions, study.factors)
     out["skipped"] = sorted(skipped, key=lambda s: order[s["name"]])
     return out
 

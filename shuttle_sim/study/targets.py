@@ -235,24 +235,36 @@ def answer(cells: Mapping[str, Mapping], targets: Sequence[TargetLike], confiden
 
 def answers_by_condition(
     cells: Mapping[str, Mapping], targets: Sequence[TargetLike], confidence: float, objective: str,
-    conditions: Sequence[str] = (),
+    conditions: Sequence[str] = (), factors: Mapping[str, Sequence] | None = None,
 ) -> list[dict]:
     """One :func:`answer` per combination of the ``conditions`` factors.
 
     A condition (a pipeline stop, a supply surge) is not a design choice: the cheapest
     design is sought under each condition separately.  Each answer carries
     ``condition``, the condition factors' values; with no conditions, one answer.
+    With the design's ``factors``, the answers come in the order of their levels there
+    (the study file's order, whichever cells were evaluated: an adaptive search reaches a
+    condition's cells in another order than the grid); else in the order of ``cells``.
     """
     groups: dict[str, dict] = {}
     for name, c in cells.items():
         key = {p: c["overrides"][p] for p in conditions}
         groups.setdefault(repr(sorted(key.items(), key=lambda kv: kv[0])), {"condition": key, "cells": {}})["cells"][name] = c
+    ordered = list(groups.values())
+    if factors is not None:
+        in_order = [p for p in factors if p in conditions]
+        ordered.sort(key=lambda g: [_level(factors[p], g["condition"][p]) for p in in_order])
     out = []
-    for g in groups.values():
+    for g in ordered:
         a = answer(g["cells"], targets, confidence, objective)
         a["condition"] = g["condition"]
         out.append(a)
     return out
+
+
+def _level(levels: Sequence, value) -> int:
+    """Position of ``value`` among a factor's ``levels`` (after them all if it is none)."""
+    return next((i for i, v in enumerate(levels) if v == value), len(levels))
 
 
 def _public(r: dict) -> dict:
