@@ -304,11 +304,13 @@ def simulate(scenario: Scenario | str, seed: int = 0, replication: int = 0, hori
             gc.collect(1)
 
 
-def kpi_names(scenario: Scenario, seed: int = 0) -> list[str]:
+def kpi_names(scenario: Scenario, seed: int = 0, weathers: WeatherCache | None = None) -> list[str]:
     """The KPIs a run of ``scenario`` reports, from a probe run of one hour after its
     warm-up: which there are depends on what the scenario holds (ferry KPIs with a ferry
-    route, a tanker class's voyages with that class), not on the draws."""
-    return list(simulate(scenario, seed=seed, horizon_h=scenario.warmup_h + 1.0, closures=False).kpis)
+    route, a tanker class's voyages with that class), not on the draws.  (``weathers``: as
+    in :func:`simulate`, for the probes of a study's cells.)"""
+    return list(simulate(scenario, seed=seed, horizon_h=scenario.warmup_h + 1.0, closures=False,
+                         weathers=weathers).kpis)
 
 
 def _simulate(scenario: Scenario, seed: int, replication: int, horizon_h: float, closures: bool,

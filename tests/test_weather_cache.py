@@ -213,3 +213,17 @@ def test_a_grid_sweep_writes_the_same_files_with_and_without_the_cache(tmp_path,
     run_sweep(path, tmp_path / "drawn", workers=1)
     assert tasks.WEATHERS.hits == 0
     assert files(tmp_path / "cached") == files(tmp_path / "drawn")
+
+
+def test_validating_a_study_draws_the_probes_weather_once(tmp_path, monkeypatch):
+    from shuttle_sim.config.study import load_study
+    from shuttle_sim.study.sweep import check_targets_reported
+
+    path = tmp_path / "study.yaml"
+    path.write_text(STUDY)
+    study = load_study(path)
+    built = []
+    real = Weather.__init__
+    monkeypatch.setattr(Weather, "__init__", lambda self, *a: built.append(0) or real(self, *a))
+    check_targets_reported(study)
+    assert len(built) == 1 and len(study.cells) == 4

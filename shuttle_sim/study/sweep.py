@@ -184,17 +184,19 @@ def check_targets_reported(study: LoadedStudy) -> None:
         At the target's line, naming the first cell whose runs lack it.
     """
     from .. import kpis
+    from ..components.weather_cache import WeatherCache
     from ..config.loader import ConfigError, ConfigProblem, _line_for
     from ..model import kpi_names
 
     wanted = [t.kpi for t in study.targets if kpis.info(t.kpi).group != "costs"]
     probed: set[str] = set()
+    weathers = WeatherCache(1, 0)  # the cells' probes share their weather
     for cell in study.cells if wanted else ():
         run = run_of(cell)
         if run in probed:
             continue
         probed.add(run)
-        names = set(kpi_names(study.scenario_for(cell), study.spec.seed))
+        names = set(kpi_names(study.scenario_for(cell), study.spec.seed, weathers))
         missing = [k for k in wanted if k not in names]
         if missing:
             where = ", ".join(f"{k}={v}" for k, v in cell.overrides.items()) or "the base scenario"
