@@ -27,7 +27,8 @@ class WeatherCache:
     replication's streams (seed, replication number); a run does not change it (its
     availabilities are built once, then only read), so one object serves every scenario
     with the same five.  The key holds the spec's JSON: equal specs match, whatever
-    object carries them (and a hindcast file's version: an edited file does not).  The same results to the bit, with or without a cache.
+    object carries them (and a hindcast file's version: an edited file does not).  The
+    same results to the bit, with or without a cache.
 
     Two ways a study asks, so two parts (a segmented cache):
 
