@@ -213,6 +213,9 @@ def test_a_grid_sweep_writes_the_same_files_with_and_without_the_cache(tmp_path,
     run_sweep(path, tmp_path / "drawn", workers=1)
     assert tasks.WEATHERS.hits == 0
     assert files(tmp_path / "cached") == files(tmp_path / "drawn")
+    monkeypatch.setattr(tasks, "WEATHERS", WeatherCache())  # (each worker's own, forked)
+    run_sweep(path, tmp_path / "two", workers=2, batch=1)
+    assert files(tmp_path / "two") == files(tmp_path / "drawn")
 
 
 def test_validating_a_study_draws_the_probes_weather_once(tmp_path, monkeypatch):
