@@ -150,6 +150,27 @@ def test_the_kept_part_keeps_the_lowest_replications_whatever_their_order_and_cl
     assert not recent._recent
 
 
+def test_the_cache_holds_what_its_memory_allows_of_long_weathers(kcts):
+    """Each part holds at most half of ``max_mb`` in weathers of the size stored (here
+    room for two a part), however many its counts allow: a long horizon's weathers are
+    large (~0.9 MB a year for kcts_concept's three sites and fog)."""
+    h = 24 * 60.0
+    one = Weather(kcts.weather, kcts.start_date, h, Streams(1, 0))
+    size = sum(a.nbytes for d in (one.wind_m_per_s, one.hs_m, one.visibility_m) for a in d.values())
+    cache = WeatherCache(8, 8, max_mb=4.5 * size / 2**20)  # 2.25 weathers a part: two
+    for r in range(6):
+        cache.get(kcts.weather, kcts.start_date, h, Streams(1, r))
+    assert [k[-1] for k in cache._recent] == [4, 5] and sorted(k[-1] for k in cache._kept) == [0, 1]
+    roomy = WeatherCache(3, 2, max_mb=100 * size / 2**20)  # the counts bind
+    for r in range(6):
+        roomy.get(kcts.weather, kcts.start_date, h, Streams(1, r))
+    assert [k[-1] for k in roomy._recent] == [3, 4, 5] and sorted(k[-1] for k in roomy._kept) == [0, 1]
+    tiny = WeatherCache(8, 8, max_mb=0.1 * size / 2**20)  # less than one: one a part all the same
+    for r in range(3):
+        tiny.get(kcts.weather, kcts.start_date, h, Streams(1, r))
+    assert len(tiny._recent) == len(tiny._kept) == 1
+
+
 def test_threads_sharing_a_cache_each_get_the_right_weather():
     spec = weather_spec(CLOSURES)
     cache = WeatherCache(2, 1)

@@ -42,8 +42,11 @@ class WeatherCache:
       finds replications 0 to ``kept - 1`` there.
     """
 
-    def __init__(self, recent: int = 32, kept: int = 32) -> None:
+    def __init__(self, recent: int = 32, kept: int = 32, max_mb: float = 64.0) -> None:
         self.recent_size, self.kept_size = recent, kept  # ~0.9 MB a weather (a year, three sites)
+        #: memory for both parts: each holds at most half of it in weathers of the size stored
+        #: (a 20-year horizon's weather is 20 times a year's), and at least one
+        self.max_bytes = max_mb * 2**20
         self._recent: dict[tuple, Weather] = {}  # key -> weather, least recently used first
         self._kept: dict[tuple, Weather] = {}
         self._lock = threading.Lock()  # a Dask worker runs tasks in threads
@@ -64,17 +67,18 @@ class WeatherCache:
                 return w
             self.misses += 1
         w = Weather(spec, start_date, horizon_h, streams)  # (outside the lock: threads draw at once)
+        fit = max(1, int(self.max_bytes / 2 // max(_nbytes(w), 1)))  # weathers of this size a part may hold
         with self._lock:
             if key not in self._recent and key not in self._kept:
                 self._recent[key] = w
-                while len(self._recent) > self.recent_size:
+                while len(self._recent) > min(self.recent_size, fit):
                     old = next(iter(self._recent))
-                    self._keep(old, self._recent.pop(old))
+                    self._keep(old, self._recent.pop(old), min(self.kept_size, fit))
         return w
 
-    def _keep(self, key: tuple, w: Weather) -> None:
-        """Offer a weather that leaves ``recent`` to ``kept``."""
-        if len(self._kept) >= self.kept_size:
+    def _keep(self, key: tuple, w: Weather, room: int) -> None:
+        """Offer a weather that leaves ``recent`` to ``kept``, which may hold ``room``."""
+        while len(self._kept) >= room:
             out = next((k for k in self._kept if k[:-1] != key[:-1]), None)  # another study's
             if out is None:
                 out = max(self._kept, key=lambda k: k[-1], default=None)
@@ -88,6 +92,11 @@ class WeatherCache:
         with self._lock:
             self._recent.clear()
             self._kept.clear()
+
+
+def _nbytes(w: Weather) -> int:
+    """Bytes of a weather's hourly series (its availabilities add about a tenth)."""
+    return sum(a.nbytes for series in (w.wind_m_per_s, w.hs_m, w.visibility_m) for a in series.values())
 
 
 def _file_version(spec) -> tuple:
