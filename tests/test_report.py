@@ -438,3 +438,23 @@ def test_a_studys_row_cut_short_is_left_out_and_a_whole_last_row_kept(dirs, tmp_
     assert rdata.load(d).replications["replication"].tolist() == [0, 1]
     f.write_bytes(raw[: last])  # two whole rows
     assert rdata.load(d).replications["replication"].tolist() == [0, 1]
+
+
+def test_the_exceedance_curve_shows_the_share_of_years_at_or_above_each_value():
+    """Between two sorted years the curve reads the share at or above the upper one: with
+    deliveries 1, 2, 2, 3 Mt/yr, 'at least 1.5' holds in 3 of 4 years (75%), 'at least 2.5'
+    in 1 of 4; and the P10 dot of 20 distinct years sits on the curve at 90%."""
+    from shuttle_sim.report.figures import study as fstudy
+
+    vx, vy = fstudy.exceedance_steps(np.array([3.0, 2.0, 1.0, 2.0]))
+    np.testing.assert_array_equal(vx, [1, 1, 2, 2, 3, 3])
+    np.testing.assert_array_equal(vy, [100, 75, 75, 25, 25, 0])
+    rng = np.random.default_rng(5)
+    x = rng.normal(5.0, 1.0, 20)
+    vx, vy = fstudy.exceedance_steps(x)
+    flat = [(vx[i], vx[i + 1], vy[i]) for i in range(vx.size - 1) if vy[i] == vy[i + 1] and vx[i] < vx[i + 1]]
+    assert len(flat) == 19
+    for lo, hi, share in flat:
+        assert share == pytest.approx(100 * np.mean(x >= (lo + hi) / 2))
+    p10 = np.percentile(x, 10)
+    assert [share for lo, hi, share in flat if lo < p10 < hi] == [pytest.approx(90.0)]

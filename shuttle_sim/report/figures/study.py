@@ -19,6 +19,21 @@ def _pcts(x: np.ndarray) -> tuple[float, float, float]:
     return float(p10), float(p50), float(p90)
 
 
+def exceedance_steps(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices of the exceedance curve: share of years (%) delivering at least v, against v.
+
+    At each distinct value the share drops by the fraction of years with that value; between
+    two values it is the share of years at or above the upper one (a year delivering 5.1
+    Mt/yr does not deliver "at least 5.05").  Drawn as straight segments between vertices."""
+    xs = np.sort(np.asarray(x, dtype=float))
+    if not xs.size:
+        return xs, xs
+    values, first = np.unique(xs, return_index=True)
+    at = 100.0 * (xs.size - first) / xs.size  # share of years delivering at least values[j]
+    above = np.append(at[1:], 0.0)  # ... at least anything just above values[j]
+    return np.repeat(values, 2), np.column_stack([at, above]).ravel()
+
+
 @styled
 def delivered_distribution(data, ax=None):
     """Delivered Mt/yr over replications: histogram (left) and exceedance curve (right),
@@ -37,9 +52,7 @@ def delivered_distribution(data, ax=None):
     a1.set_xlabel("Delivered (Mt/yr)")
     count_axis(a1)
     a1.set_title("Delivered per year")
-    xs = np.sort(x)
-    exceed = 100.0 * (1.0 - np.arange(xs.size) / xs.size)  # share of years delivering at least xs[i]
-    a2.step(xs, exceed, where="post", color=BLUE, lw=1.5)
+    a2.plot(*exceedance_steps(x), color=BLUE, lw=1.5)
     a2.axhline(90, color="#999999", lw=0.8, ls=":")
     if np.isfinite(p10):
         a2.plot([p10], [90], "o", color="black", ms=4)
