@@ -177,7 +177,8 @@ def test_conditions_read_by_colour_and_valuations_by_line_style(tmp_path):
             assert len(lines[a]) == 2, a.get_ylabel()
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels == ["disruption short stop", "disruption ship laid up", "deferred production valued as deferred",
-                      "deferred production valued as lost", "target"]
+                      "deferred production valued as lost",
+                      "target: mean delivered, all routes at least 12 Mt/yr"]
 
     fig2 = fsweep.cost_vs_throughput(d)
     ax = fig2.axes[0]
@@ -262,3 +263,32 @@ def test_a_sweep_file_damaged_after_writing_is_one_line_never_a_traceback(swept,
     for f in files:
         for name in ("garbage", "object", "cut short"):
             report_of_damaged(out, f, name, tmp_path / f"{f.parent.name}-{f.name}-{name.replace(' ', '_')}", capsys)
+
+
+def test_a_target_judged_on_a_quantile_is_drawn_and_tabled_against_that_quantile(swept):
+    """A '12 Mt/yr in 9 years of 10' target is met or missed on the 10% quantile: Figure 1
+    draws that quantile beside the mean, the cells table gives it a column, and the cost
+    figure draws no target line on its axis of means (a cell right of it could still miss)."""
+    _, out = swept
+    d = rdata.load(out)
+    kpi = "delivered_mt_per_year"
+    rule = {"kind": "at_least", "threshold": 12.0, "fraction": 0.9}
+    d.target_of = lambda n: dict(rule) if n == kpi else None
+    quantile = d.cells[f"{kpi}.mean"] - 1.25  # a stand-in quantile, apart from every mean
+    d.cells[f"target.{kpi}.estimate"] = quantile
+    fig = fsweep.kpis_vs_factors(d)
+    row = [a for a in fig.axes if a.has_data() and a.get_ylabel().startswith("Delivered")]
+    assert row
+    for a in row:
+        hollow = [ln for ln in a.get_lines() if ln.get_linestyle() == ":" and ln.get_markerfacecolor() == "white"]
+        assert len(hollow) == 1
+        assert set(hollow[0].get_ydata()) <= set(quantile)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "delivered, all routes: 10% quantile (what the target judges)" in labels
+    assert "target: delivered, all routes at least 12 Mt/yr in 90% of years" in labels
+    ax = fsweep.cost_vs_throughput(d).axes[0]
+    assert not [ln for ln in ax.get_lines() if set(ln.get_xdata()) == {12.0}]
+    table, fmt = fsweep.cell_table(d)
+    col = "delivered, all routes, 10% quantile (Mt/yr)"
+    assert col in table and col in fmt
+    assert sorted(table[col]) == pytest.approx(sorted(quantile))

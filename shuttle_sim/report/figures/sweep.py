@@ -173,6 +173,10 @@ def kpis_vs_factors(data, ax=None):
                 lo, hi = catalogue.info(n).clip(m - hw, m + hw, scale)  # never values the KPI cannot take
                 a.fill_between(x, lo, hi, color=colour, alpha=0.2, lw=0)
                 a.plot(x, m, marker="o", ls=dash, color=colour, ms=3.5, lw=1.2)
+                if judged_on_quantile(tgt) and f"target.{n}.estimate" in sl:
+                    # the target is judged on this quantile, not on the mean above it
+                    q = sl[f"target.{n}.estimate"].to_numpy(dtype=float) * scale
+                    a.plot(x, q, marker="o", mfc="white", ls=":", color=colour, ms=3.5, lw=1)
             if tgt is not None:
                 a.axhline(tgt["threshold"] * scale, color=MARK_COLOURS["target"], lw=1, ls="--")
             if i == len(names) - 1:
@@ -181,12 +185,19 @@ def kpis_vs_factors(data, ax=None):
                 a.set_ylabel(f"{_SHORT[n]} ({unit})")
             levels = np.unique(data.cells[f].to_numpy(dtype=float))
             a.set_xticks(levels, [data.level(f, v) for v in levels])
-    targets = [data.target_of(n) for n in names if data.target_of(n) is not None]
-    if handles and targets:
+    targets = {n: data.target_of(n) for n in names if data.target_of(n) is not None}
+    quantiles = {n: t for n, t in targets.items() if judged_on_quantile(t)}
+    if targets and (handles or quantiles):
         from matplotlib.lines import Line2D
 
+        if quantiles:
+            colour = BLUE if len(handles) == 0 else "#555555"
+            handles[:0] = [Line2D([], [], color=colour, marker="o", ms=3.5, lw=1.2),
+                           Line2D([], [], color=colour, marker="o", mfc="white", ms=3.5, ls=":", lw=1)]
+            labels[:0] = ["mean, with its 95% CI", " and ".join(f"{kpi_words(n)}: {statistic_words(t)} (what the target "
+                                                                  f"judges)" for n, t in quantiles.items())]
         handles.append(Line2D([], [], color=MARK_COLOURS["target"], ls="--", lw=1))
-        labels.append("target" if len(targets) == 1 else "targets")
+        labels.append("; ".join(f"target: {target_words(t, n)}" for n, t in targets.items()))
     if handles:
         fig.legend(handles, [textwrap.shorten(t, 70) for t in labels], loc="outside lower center", ncol=1, fontsize=8)
     return fig
@@ -227,6 +238,12 @@ def _num(v: float) -> str:
 def _threshold(v: float) -> str:
     """A target's threshold as written by a person: ``19.5``, ``300,000``, never ``1e+06``."""
     return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:,.4g}"
+
+
+def judged_on_quantile(t: dict | None) -> bool:
+    """A target met or missed on a quantile over years (``at_least``/``at_most`` a share of
+    years), not on the mean."""
+    return t is not None and t["kind"] in ("at_least", "at_most")
 
 
 def statistic_words(t: dict | None) -> str:
@@ -351,10 +368,12 @@ def cost_vs_throughput(data, ax=None):
         handles.append(Line2D([], [], ls="", marker="*", color=MARK_COLOURS["target"], mec="black", mew=0.5, ms=12))
         labels.append("recommended" + (" (one per condition)" if len(data.chosen()) > 1 else ""))
     t = data.target_of("delivered_mt_per_year")
-    if t is not None:
+    if t is not None and not judged_on_quantile(t):
         ax.axvline(t["threshold"], color=MARK_COLOURS["target"], lw=1, ls="--")
         handles.append(Line2D([], [], color=MARK_COLOURS["target"], lw=1, ls="--"))
         labels.append("throughput target")
+    # a target judged on a quantile has no place on an axis of means: a cell right of it can
+    # still miss it (filled or hollow says which)
     ax.set_xlabel("Delivered, mean (Mt/yr)")
     ax.set_ylabel("Total annual cost (million USD/yr)")
     fig.legend(handles, [textwrap.shorten(t, 70) for t in labels], loc="outside lower center",
@@ -447,9 +466,11 @@ def cell_table(data) -> tuple[pd.DataFrame, dict[str, str]]:
     if "objective" in c:
         c = c.sort_values("objective", kind="stable")
     c["meets targets"] = np.where(data.feasible().loc[c.index], "yes", "no")
-    named = {"delivered_mt_per_year.mean": "delivered (Mt/yr)", "deferred_t.mean": "deferred (kt)",
+    named = {"delivered_mt_per_year.mean": "delivered, mean (Mt/yr)", "deferred_t.mean": "deferred, mean (kt)",
              "total_annual_cost_usd.mean": "annual cost (M USD/yr)", "cost_per_tonne_usd.mean": "cost per tonne (USD/t)",
              "replications": "replications"}
+    fmt = {"delivered, mean (Mt/yr)": "{:,.2f}", "deferred, mean (kt)": "{:,.0f}", "annual cost (M USD/yr)": "{:,.1f}",
+           "cost per tonne (USD/t)": "{:,.2f}", "replications": "{:.0f}"}
     if "deferred_t.mean" in c:
         c["deferred_t.mean"] = c["deferred_t.mean"] / 1e3
     if "total_annual_cost_usd.mean" in c and "delivered_mt_per_year.mean" in c:
@@ -459,12 +480,19 @@ def cell_table(data) -> tuple[pd.DataFrame, dict[str, str]]:
     if "total_annual_cost_usd.mean" in c:
         c["total_annual_cost_usd.mean"] = c["total_annual_cost_usd.mean"] / 1e6
     for t in data.targets:
+        # the statistic the target judges, beside the mean: a '6 Mt/yr in 9 years of 10' target
+        # is met or missed on the 10% quantile, which the mean column does not show
+        stat = statistic_words(data.target_of(t))
+        if stat != "mean" and f"target.{t}.estimate" in c:
+            scale, unit = _scaled(t) if catalogue.known(t) else (1.0, "")
+            col = f"{kpi_words(t)}, {stat}" + (f" ({unit})" if unit else "")
+            c[f"target.{t}.estimate"] = c[f"target.{t}.estimate"] * scale
+            named[f"target.{t}.estimate"] = col
+            fmt[col] = "{:,.2f}" if abs(scale) >= 1 else "{:,.0f}"
         c[f"target.{t}.verdict"] = c[f"target.{t}.verdict"].map(lambda v: _VERDICT.get(str(v), str(v)))
-        named[f"target.{t}.verdict"] = f"target on {(catalogue.info(t).label if catalogue.known(t) else t).lower()}"
+        named[f"target.{t}.verdict"] = f"target on {kpi_words(t)}"
     for f in data.factors:
         c[f] = c[f].map(lambda v, f=f: data.level(f, v))
     cols = [*data.factors, *[k for k in named if k in c], "meets targets"]
     out = c[cols].rename(columns={**named, **{f: factor_label(f) for f in data.factors}})
-    fmt = {"delivered (Mt/yr)": "{:,.2f}", "deferred (kt)": "{:,.0f}", "annual cost (M USD/yr)": "{:,.1f}",
-           "cost per tonne (USD/t)": "{:,.2f}", "replications": "{:.0f}"}
     return out, fmt
