@@ -187,14 +187,16 @@ def _sweep_figures(d) -> list[FigureSpec]:
         "point. Bands are 95% CIs of the mean "
         "over the cell's simulated years (cut at zero for tonnes, which cannot be negative): where neighbouring "
         "bands overlap the step makes no clear difference. "
-        "Dashed red lines are targets."))]
+        "Dashed red lines are targets." + _quantile_words(d, " It is drawn dotted, with hollow points, beside the mean.")))]
     if tk is not None and len([f for f in d.design_factors if sweep._numeric(d, f)]) >= 2:
         out.append(FigureSpec("target-heatmap", "Meeting the target over two factors", sweep.target_heatmap, lambda d: (
             f"Each square is a cell (other factors at the recommended cell). It shows the estimate of the statistic the target "
             f"judges (the {sweep.statistic_words(d.target_of(tk))} of {sweep.kpi_words(tk)}, for {sweep.target_words(d.target_of(tk), tk)}) and the verdict at the study's confidence: "
-            "'met' and 'missed' are shown with that confidence, 'open' needs more replications; 'not run' cells were settled "
-            "by the adaptive search from their neighbours. Purple is "
-            "above the target's threshold, orange below, white at it.")))
+            "'met' and 'missed' are shown with that confidence, 'open' needs more replications; n is the number of simulated "
+            "years the cell ran (the adaptive search runs more where a verdict is close). 'Not run' cells were settled "
+            "by the search from their neighbours on a line of the monotone factor: below a cell not shown to meet the "
+            "targets, inferred not to meet them; above the cheapest that meets them, inferred to meet them at more cost. Purple is "
+            "above the target's threshold, orange below, white at it." + _quantile_words(d))))
     if "total_annual_cost_usd.mean" in d.cells:
         out += [
             FigureSpec("cost-throughput", "Cost against throughput", sweep.cost_vs_throughput, lambda d: (
@@ -202,7 +204,9 @@ def _sweep_figures(d) -> list[FigureSpec]:
                 "confidence. The line joins cells no other cell beats on both throughput and cost (the Pareto front); "
                 "with conditions, each condition has its own points and front, in its colour and line style as in "
                 "Figure 1 (a front joins designs one can choose between, under one condition). "
-                "The star is the recommendation (one per condition).")),
+                "The star is the recommendation (one per condition)."
+                + _quantile_words(d, " The axis is the mean, so the target has no line on it: a cell whose mean is above "
+                                     "the threshold can still miss it (hollow)."))),
             FigureSpec("cost-breakdown", "Cost breakdown", sweep.cost_breakdown, lambda d: (
                 "Annual cost by item of the cheapest cells that meet every target, recommended first (the cheapest cells "
                 "when none does): which items separate them. Items that are zero in all of them are left out; a "
@@ -242,7 +246,22 @@ def _sweep_sections(d) -> list[tuple[str, str]]:
                 {"Δ delivered (Mt/yr)": "{:+,.3f}", "Δ deferred (kt)": "{:+,.0f}", "Δ annual cost (M USD/yr)": "{:+,.2f}"}))))
     n_all = len(d.manifest.get("cells") or [])
     out.append(("Cells", f"<p>Every evaluated cell ({len(d.cells)} of {n_all or len(d.cells)} in the design), cheapest "
-                "first; means over its simulated years.</p>" + H.plain_table(*sweep.cell_table(d))))
+                "first; means over its simulated years." + _quantile_words(d, " Its column stands beside the means.")
+                + "</p>" + H.plain_table(*sweep.cell_table(d))))
+    return out
+
+
+def _quantile_words(d, where: str = "") -> str:
+    """A sentence on what a target judged on a quantile over years judges (none for a mean target)."""
+    out = ""
+    for k in d.targets:
+        t = d.target_of(k)
+        if sweep.judged_on_quantile(t):
+            share = 100 * (t.get("fraction") or 0.0)  # at_least: reached in that share; at_most: not exceeded
+            out += (f" The target ({sweep.target_words(t, k)}) is met or missed on the {sweep.statistic_words(t)} of "
+                    f"{sweep.kpi_words(k)} over the cell's simulated years, the value "
+                    f"{'reached or exceeded' if t['kind'] == 'at_least' else 'not exceeded'} in {share:.0f}% of them, "
+                    "not on the mean." + where)
     return out
 
 

@@ -171,7 +171,7 @@ def search(
         for j, c in enumerate(cells):
             if c.name not in runs:
                 skipped.append({"name": c.name, "overrides": c.overrides,
-                                "inferred": "not feasible (below a cell that is not)" if j < hi else "feasible but dearer"})
+                                "inferred": "not feasible (a larger cell on its line is not shown to meet the targets)" if j < hi else "feasible but dearer"})
     out = _result(runs, targets, confidence, objective, conditions, factors)
     out["skipped"] = skipped
     return out

@@ -224,10 +224,13 @@ def _target_grid(data, kpi: str):
     ver = pd.DataFrame("", index=lv2, columns=lv1, dtype=object)
     for _, r in sub.iterrows():
         est.loc[r[f2], r[f1]] = r[f"target.{kpi}.estimate"]
-        ver.loc[r[f2], r[f1]] = _VERDICT.get(str(r[f"target.{kpi}.verdict"]), str(r[f"target.{kpi}.verdict"]))
+        verdict = _VERDICT.get(str(r[f"target.{kpi}.verdict"]), str(r[f"target.{kpi}.verdict"]))
+        n = r.get("replications")
+        ver.loc[r[f2], r[f1]] = verdict + (f" (n={int(n)})" if pd.notna(n) else "")
     for _, r in sk.iterrows():
-        ver.loc[r[f2], r[f1]] = "not run:\n" + ("inferred " + str(r.get("inferred"))
-                                               if str(r.get("inferred", "")) not in ("", "nan") else "skipped")
+        why = str(r.get("inferred", ""))
+        # the square has room for the inference, not its reason (the caption gives that)
+        ver.loc[r[f2], r[f1]] = "not run:\n" + ("inferred " + why.split(" (")[0] if why not in ("", "nan") else "skipped")
     return f1, f2, est, ver
 
 
@@ -303,7 +306,7 @@ def target_heatmap(data, ax=None):
         if np.isfinite(val):
             dark = abs(val - thr) > 0.6 * span
             ax.text(c, r, f"{_num(val)}\n{vd}", ha="center", va="center", fontsize=8,
-                    color="white" if dark else "black", fontweight="bold" if vd == "met" else "normal")
+                    color="white" if dark else "black", fontweight="bold" if vd.startswith("met") else "normal")
         elif vd:
             ax.text(c, r, vd.replace(" (", "\n("), ha="center", va="center", fontsize=7, color="#555555")
     ax.set_xlabel(factor_label(f1))
