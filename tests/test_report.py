@@ -458,3 +458,39 @@ def test_the_exceedance_curve_shows_the_share_of_years_at_or_above_each_value():
         assert share == pytest.approx(100 * np.mean(x >= (lo + hi) / 2))
     p10 = np.percentile(x, 10)
     assert [share for lo, hi, share in flat if lo < p10 < hi] == [pytest.approx(90.0)]
+
+
+def test_a_scenario_that_extends_another_is_shown_whole_each_value_from_its_file(tmp_path):
+    """btc_stress_45d.yaml sets 4 keys over aktau_current.yaml: its Assumptions table must
+    show every value the run used (aktau_current's 3 Aktau berths ...), the 4 from the file
+    that set them, and no 'extends' row."""
+    from shuttle_sim.report.source import read_source
+
+    src = read_source(tmp_path, {"scenario_path": str(CONFIGS / "btc_stress_45d.yaml")}, "btc_stress_45d")
+    by = {r.path: r for r in src.rows}
+    assert "extends" not in by
+    assert by["name"].value == "btc_stress_45d" and by["name"].file == "btc_stress_45d.yaml"
+    assert by["load_port.berths"].value == "3" and by["load_port.berths"].file == "aktau_current.yaml"
+    assert by["stress[0].duration"].value == "45 d" and by["stress[0].duration"].file == "btc_stress_45d.yaml"
+    assert src.main_file == "aktau_current.yaml"
+    assert [r.path for r in src.rows].count("description") == 1
+    assert "laid over aktau_current.yaml" in src.how
+
+
+def test_rows_merge_as_extends_merges_files():
+    """A mapping merges key by key, a value or a list replaces, a list item named in a key is
+    that item: the table shows what the merged scenario holds, in the base's order."""
+    from shuttle_sim.report.source import merge_rows
+
+    _, base = parse_rows("name: b\nport:\n  berths: 2  # [1]\n  rate: 5 t/h\nfleet:\n  tankers:\n"
+                         "    - name: A\n      count: 1\n    - name: B\n      count: 2  # ASSUMPTION\n"
+                         "stress:\n  - target: offtake\n    factor: 0.5\n  - target: supply\n    factor: 0.1\n")
+    _, own = parse_rows("extends: b.yaml\nport:\n  berths: 4  # more\nfleet:\n  tankers[B]: {count: 5}\n"
+                        "stress:\n  - target: supply\n    factor: 0.0\nextra: 1\n")
+    rows = merge_rows(base, own, "b.yaml", "o.yaml")
+    got = [(r.path, r.value, r.file) for r in rows if not r.section]
+    assert got == [("name", "b", "b.yaml"), ("port.berths", "4", "o.yaml"), ("port.rate", "5 t/h", "b.yaml"),
+                   ("fleet.tankers[0].name", "A", "b.yaml"), ("fleet.tankers[0].count", "1", "b.yaml"),
+                   ("fleet.tankers[1].name", "B", "b.yaml"), ("fleet.tankers[1].count", "5", "o.yaml"),
+                   ("stress[0].target", "supply", "o.yaml"), ("stress[0].factor", "0.0", "o.yaml"),
+                   ("extra", "1", "o.yaml")]

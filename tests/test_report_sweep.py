@@ -37,7 +37,7 @@ def test_sweep_report_written_by_the_cli_answers_first(swept):
     best = doc["answers"][0]["best"]
     head = text[: text.index("Marginal value")]
     # the hand-calculated answer: 2 ships, 1 berth; its costs and target estimate as answer.json gives them
-    assert "Build <b>2 T ships, 1 load-port berths</b>" in head
+    assert "Recommended: <b>2 T ships, 1 load-port berth</b>" in head
     assert f"{best['total_annual_cost_usd'] / 1e6:,.1f} million USD/yr" in head
     assert f"{best['cost_per_tonne_usd']:,.2f} USD per tonne" in head
     assert "Mean delivered, all routes at least 12 Mt/yr: mean 16.92 Mt/yr" in head and "<b>met</b>" in head
@@ -292,3 +292,57 @@ def test_a_target_judged_on_a_quantile_is_drawn_and_tabled_against_that_quantile
     col = "delivered, all routes, 10% quantile (Mt/yr)"
     assert col in table and col in fmt
     assert sorted(table[col]) == pytest.approx(sorted(quantile))
+
+
+def test_the_recommendation_names_the_ships_no_factor_sweeps():
+    """aktau_expansion sweeps Astana-class ships only: its answer must not read as if 8 of
+    them were the whole fleet while every cell also sails the base scenario's Taraz-class."""
+    from types import SimpleNamespace
+
+    from shuttle_sim.report.answer import _unswept_fleet
+
+    fleet = {"tankers": [{"name": "Astana-class", "count": 8}, {"name": "Taraz-class", "count": 1},
+                         {"name": "Laid-up", "count": 0}, {"name": "Pair", "count": 2}]}
+    d = SimpleNamespace(factors=["fleet.tankers[Astana-class].count", "load_port.berths"],
+                        scenario=SimpleNamespace(resolved={"fleet": fleet}))
+    assert _unswept_fleet(d) == ", alongside the base scenario's 1 Taraz-class ship, 2 Pair ships"
+    d.factors = ["load_port.berths"]  # no fleet factor: nothing to tell apart
+    assert _unswept_fleet(d) == ""
+
+
+def test_the_assumptions_table_shows_the_swept_levels_and_the_study_overrides(tmp_path):
+    """A sweep's Assumptions table is the base scenario as the study changes it: a key the
+    study overrides shows the study's value (marked with the study file), a factor's row its
+    base value, the levels swept and the one recommended; the page's subtitle is the
+    study's own description."""
+    from shuttle_sim.report.source import parse_rows, with_study, ScenarioSource
+
+    base_text = "name: b\nsupply:\n  rate: 1.4 Mt/yr  # [9]\nfleet:\n  tankers:\n    - name: A\n      count: 1  # ASSUMPTION\n"
+    (tmp_path / "b.yaml").write_text(base_text)
+    study = tmp_path / "s.yaml"
+    study.write_text("name: s\ndescription: the study's words\nscenario:\n  file: b.yaml\n  overrides:\n"
+                     "    supply.rate: 6.5 Mt/yr   # the target\nfactors:\n  fleet.tankers[A].count: [5, 8]  # ASSUMPTION: x\n"
+                     "  port.depth: [9 m, 10 m]\n")
+    src = ScenarioSource(tmp_path / "b.yaml", "b.yaml", "", parse_rows(base_text)[1])
+    out = with_study(src, study, {"fleet.tankers[A].count": "5, 8", "port.depth": "9 m, 10 m"},
+                     {"fleet.tankers[A].count": "8"})
+    by = {r.path: r for r in out.rows}
+    assert by["supply.rate"].value == "6.5 Mt/yr" and by["supply.rate"].file == "s.yaml"
+    assert by["supply.rate"].comment == "the target"
+    assert by["fleet.tankers[0].count"].value == "1"
+    assert by["fleet.tankers[0].count"].swept == "swept: 5, 8; recommended 8 (ASSUMPTION: x)"
+    assert by["port.depth"].value == "(not in the base scenario)" and by["port.depth"].swept == "swept: 9 m, 10 m"
+    assert out.main_file == "b.yaml"
+
+
+def test_the_sweep_report_subtitle_is_the_studys_description_and_its_table_marks_the_factors(tmp_path):
+    text = STUDY.replace("name: toy\n", "name: toy\ndescription: >\n  Two ships or three,\n  by hand.\n")
+    out = tmp_path / "out"
+    assert main(["sweep", str(toy(tmp_path, text)), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    d = rdata.load(out)
+    assert d.study_description == "Two ships or three, by hand."
+    page = build_report(out, tmp_path / "rep").read_text()
+    assert "(adaptive search). Two ships or three, by hand." in page or "search). Two ships or three, by hand." in page
+    rows = {r.path: r for r in d.source.rows}
+    assert rows["load_port.berths"].swept == "swept: 1, 2; recommended 1"
+    assert rows["fleet.tankers[0].count"].swept == "swept: 1, 2, 3; recommended 2"

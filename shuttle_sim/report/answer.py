@@ -104,6 +104,20 @@ def _levels(d, overrides: dict) -> str:
     return settings_words(d, {k: v for k, v in overrides.items() if k in d.design_factors or k not in d.conditions})
 
 
+def _unswept_fleet(d) -> str:
+    """The ships of the base scenario no factor sweeps, which every cell keeps (a reader of
+    '8 Astana-class ships' should not take them for the whole fleet)."""
+    import re
+
+    swept = {m.group(1) for f in getattr(d, "factors", []) if (m := re.fullmatch(r"fleet\.tankers\[(.+)\]\.count", f))}
+    fleet = ((getattr(getattr(d, "scenario", None), "resolved", None) or {}).get("fleet") or {}).get("tankers") or []
+    rest = [(t.get("name"), t.get("count", 1)) for t in fleet if isinstance(t, dict) and t.get("name") not in swept]
+    rest = [(n, c) for n, c in rest if isinstance(c, int) and c > 0]
+    if not swept or not rest:
+        return ""
+    return ", alongside the base scenario's " + ", ".join(f"{c} {n} ship{'s' if c > 1 else ''}" for n, c in rest)
+
+
 def _assessment(t: dict, conf: float) -> str:
     from .figures.sweep import _num, statistic_words, target_words
 
@@ -132,7 +146,7 @@ def sweep_one(d, a: dict) -> str:
     """One answer of answer.json in words."""
     if a.get("feasible") and a.get("best"):
         b = a["best"]
-        s = f"Build <b>{_levels(d, b['overrides'])}</b>"
+        s = f"Recommended: <b>{_levels(d, b['overrides'])}</b>{_unswept_fleet(d)}"
         if b.get("total_annual_cost_usd") is not None:
             s += f": <b>{b['total_annual_cost_usd'] / 1e6:,.1f} million USD/yr</b>"
         if b.get("cost_per_tonne_usd") is not None:

@@ -270,8 +270,8 @@ def _facts(d) -> list[tuple[str, str]]:
     f = [("Result directory", str(d.path)), ("Kind", d.kind), ("Scenario", m.get("scenario", "")),
          ("Root seed", str(m.get("seed", ""))), ("Replications", str(m.get("replications", "")))]
     if d.kind == "sweep":
-        f[2] = ("Scenario", f"{d.scenario.name} (base scenario as resolved for the "
-                            f"{'recommended' if d.recommended else 'first'} cell)" if d.scenario else "")
+        f[2] = ("Scenario", f"{d.scenario.name} (the base scenario: the table below lays the study's overrides and "
+                            "factors over it)" if d.scenario else "")
         f[4] = ("Replications", f"{d.answer.get('replications', '')} in all, over {len(d.cells)} cells evaluated of "
                                 f"{len(m.get('cells') or [])}")
         f += [("Study", f"{m.get('study', '')} ({m.get('study_file', '')})"), ("Search", str(m.get("method", ""))),
@@ -355,7 +355,7 @@ def build_report(dir: str | os.PathLike, out: str | os.PathLike | None = None, w
     desc = d.scenario.description if d.scenario else ""
     if d.kind == "sweep":
         desc = (f"Study {d.manifest.get('study_file', '')} over the base scenario {d.scenario.name if d.scenario else '?'}"
-                f" ({d.manifest.get('method', '')} search). " + desc)
+                f" ({d.manifest.get('method', '')} search). " + (d.study_description or desc))
     text = H.page(f"{name}: {sub}", desc, q, a, sections)
     return _write(out_dir, text, pngs)
 

@@ -99,15 +99,26 @@ def assumptions(source, facts: list[tuple[str, str]]) -> str:
                "gives.</p>")
     if source.header:
         out.append(f"<p class=src>{_mark(source.header)}</p>")
+    main = source.main_file
+    others = sorted({r.file for r in source.rows if r.file and r.file != main})
+    if others:
+        out.append(f"<p class=src>Values from {esc(main)}, except those marked with the file that sets them "
+                   f"({', '.join(esc(f) for f in others)}).</p>")
+    if any(r.swept for r in source.rows):
+        out.append("<p class=src>A key the sweep varies shows the base value, the levels swept and the one "
+                   "recommended.</p>")
     out.append("<table><tr><th>Key</th><th>Value</th><th>Source or comment</th></tr>")
     for r in source.rows:
         note = f"<div class=src>{_mark(r.note)}</div>" if r.note else ""
+        where = f"<span class=src>[{esc(r.file)}]</span> " if r.file and r.file != main else ""
         pad = f"padding-left:{0.5 + 1.2 * r.depth:.1f}em"
         if r.section:
-            out.append(f"<tr class=g><td style='{pad}' class=mono>{esc(r.path)}</td><td></td><td class=c>{_mark(r.comment)}{note}</td></tr>")
+            out.append(f"<tr class=g><td style='{pad}' class=mono>{esc(r.path)}</td><td></td><td class=c>{where}"
+                       f"{_mark(r.comment)}{note}</td></tr>")
         else:
-            out.append(f"<tr><td style='{pad}' class=mono>{esc(r.path)}</td><td class=mono>{esc(r.value)}</td>"
-                       f"<td class=c>{_mark(r.comment)}{note}</td></tr>")
+            swept = f"<div><b>{_mark(r.swept)}</b></div>" if r.swept else ""
+            out.append(f"<tr><td style='{pad}' class=mono>{esc(r.path)}</td><td class=mono>{esc(r.value)}{swept}</td>"
+                       f"<td class=c>{where}{_mark(r.comment)}{note}</td></tr>")
     out.append("</table>")
     return "\n".join(out)
 

@@ -15,12 +15,13 @@ canonical units, no comments), and the report says which it used.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
-__all__ = ["ScenarioSource", "SourceRow", "read_source", "parse_rows"]
+__all__ = ["ScenarioSource", "SourceRow", "read_source", "parse_rows", "merge_rows", "with_study"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class SourceRow:
     line: int
     depth: int
     section: bool  # a block mapping or list (a heading), not a value
+    file: str = ""   # the file that sets it, when the table merges several (``extends:``, a study's overrides)
+    swept: str = ""  # a sweep's levels of this key and the recommended one, when a factor
 
 
 @dataclass
@@ -43,6 +46,12 @@ class ScenarioSource:
     header: str = ""             # the file's opening comment block
     rows: list[SourceRow] = field(default_factory=list)
     has_comments: bool = False
+
+    @property
+    def main_file(self) -> str:
+        """The file most rows come from: rows from any other are marked with their file."""
+        files = [r.file for r in self.rows if r.file]
+        return max(set(files), key=files.count) if files else ""
 
 
 def _comment(line: str) -> str:
@@ -165,7 +174,7 @@ def read_source(path: Path, manifest: dict, name: str) -> ScenarioSource:
             shown = os.path.relpath(cand) if cand.resolve().is_relative_to(Path.cwd().resolve()) else cand
             how = (f"{shown} (found by the scenario's name; the result's manifest does not record the source "
                    "file, so check that it has not changed since the run)")
-        return ScenarioSource(cand, how, header, rows, any(r.comment or r.note for r in rows))
+        return _with_extends(ScenarioSource(cand, how, header, rows, any(r.comment or r.note for r in rows)))
     f = path / "scenario.resolved.yaml"
     try:
         header, rows = parse_rows(f.read_text(encoding="utf-8"))
@@ -173,3 +182,125 @@ def read_source(path: Path, manifest: dict, name: str) -> ScenarioSource:
         return ScenarioSource(None, "no scenario file could be read", "", [])
     return ScenarioSource(f, f"{f.name} in the result directory (the original YAML with its source comments "
                              "was not found; values are shown in canonical units without sources)", header, rows)
+
+
+# ------------------------------------------------------------------ several files in one table
+def _aliases(rows: list[SourceRow]) -> dict[str, str]:
+    """``fleet.tankers[Astana-class]`` -> ``fleet.tankers[0]``: list items addressed by name."""
+    out = {}
+    for r in rows:
+        m = re.fullmatch(r"(.*)\[(\d+)\]\.name", r.path)
+        if m and not r.section:
+            out[f"{m.group(1)}[{r.value.strip(chr(39) + chr(34))}]"] = f"{m.group(1)}[{m.group(2)}]"
+    return out
+
+
+def _canon(path: str, aliases: dict[str, str]) -> str:
+    for named, indexed in aliases.items():
+        if path == named or path.startswith((named + ".", named + "[")):
+            return indexed + path[len(named):]
+    return path
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path.startswith((prefix + ".", prefix + "["))
+
+
+def merge_rows(base: list[SourceRow], own: list[SourceRow], base_file: str, own_file: str) -> list[SourceRow]:
+    """The rows of ``own`` laid over ``base`` as ``extends:`` merges the files: a mapping
+    merges key by key, a value or a list replaces what the base had there, a list item
+    named in a key (``tankers[Astana-class]``) is that item.  Base rows keep their place
+    (an overridden one takes the own row's value and comment); keys the base lacks follow."""
+    aliases = _aliases(base)
+    base = [r if r.file else replace(r, file=base_file) for r in base]
+    own = [replace(r, path=_canon(r.path, aliases), file=r.file or own_file) for r in own if r.path != "extends"]
+    sections = {r.path for r in base if r.section}
+    own = [k for r in own for k in (_flow_keys(r) if r.path in sections and not r.section else [r])]
+    lists = {r.path for r in own if r.section and any(_under(o.path, r.path) and o.path[len(r.path)] == "[" for o in own)}
+    replaced = {r.path for r in own if not r.section} | lists
+    by_path = {r.path: r for r in own}
+    out, used = [], set()
+    for r in base:
+        if any(_under(r.path, q) for q in replaced):
+            continue  # replaced with what the own file puts at q
+        o = by_path.get(r.path)
+        if o is None:
+            out.append(r)
+            continue
+        if o.section and r.path not in lists and not (o.comment or o.note):
+            out.append(r)  # a mapping the own file merges into: the base's heading and notes
+        else:
+            out.append(replace(o, depth=r.depth))
+        used.add(r.path)
+        if r.path in replaced:  # the own value or list, whole, in the base's place
+            kids = [replace(k, depth=r.depth + (k.depth - o.depth)) for k in own if _under(k.path, r.path)]
+            out += kids
+            used |= {k.path for k in kids}
+    return out + [r for r in own if r.path not in used]
+
+
+def _flow_keys(r: SourceRow) -> list[SourceRow]:
+    """A flow mapping (``tankers[B]: {count: 5}``) laid over a block one merges key by key:
+    one row per key, each with its text as written; anything else stays one row."""
+    try:
+        node = yaml.compose(r.value, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return [r]
+    if not isinstance(node, yaml.MappingNode):
+        return [r]
+    return [replace(r, path=f"{r.path}.{k.value}", value=r.value[v.start_mark.index: v.end_mark.index],
+                    depth=r.depth + 1) for k, v in node.value]
+
+
+def _with_extends(src: ScenarioSource, depth: int = 0) -> ScenarioSource:
+    """A scenario that ``extends:`` another, shown whole: the base file's values with this
+    file's laid over them (each row says which file set it)."""
+    top = {r.path: r.value for r in src.rows if r.depth == 0}
+    ext = top.get("extends", "").strip("'\"")
+    if not ext or src.path is None or depth > 8:
+        return src
+    base_path = Path(ext) if Path(ext).is_absolute() else src.path.parent / ext
+    try:
+        header, rows = parse_rows(base_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return replace(src, how=f"{src.how}; it extends {ext}, which could not be read: only its own values are shown")
+    base = _with_extends(ScenarioSource(base_path, "", header, rows), depth + 1)
+    merged = merge_rows(base.rows, src.rows, base_path.name, src.path.name)
+    return replace(src, how=f"{src.how}, laid over {ext} (which it extends)", rows=merged,
+                   has_comments=src.has_comments or base.has_comments)
+
+
+def with_study(src: ScenarioSource | None, study_file: Path | None, factors: dict[str, str],
+               chosen: dict[str, str]) -> ScenarioSource | None:
+    """A sweep's base scenario as the study sees it: the study file's ``scenario.overrides``
+    laid over it, and each factor's row marked with the levels swept and the one chosen
+    (``factors``, ``chosen``: key path as the study writes it -> words).  A factor the base
+    does not have gets a row of its own."""
+    if src is None:
+        return None
+    rows = src.rows
+    study_rows: list[SourceRow] = []
+    if study_file is not None:
+        try:
+            _, study_rows = parse_rows(study_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            study_rows = []
+    pre = "scenario.overrides."
+    over = [replace(r, path=r.path[len(pre):], depth=r.depth - 2) for r in study_rows if r.path.startswith(pre)]
+    name = study_file.name if study_file is not None else "the study"
+    if over:
+        rows = merge_rows(rows, over, src.path.name if src.path else "", name)
+    notes = {r.path[len("factors."):]: r for r in study_rows if r.path.startswith("factors.")}
+    aliases = _aliases(rows)
+    at = {r.path: i for i, r in enumerate(rows)}
+    rows = list(rows)
+    for f, levels in factors.items():
+        n = notes.get(f)
+        words = (f"swept: {levels}" + (f"; recommended {chosen[f]}" if f in chosen else "")
+                 + (f" ({n.comment})" if n is not None and n.comment else ""))
+        i = at.get(_canon(f, aliases))
+        if i is not None and not rows[i].section:
+            rows[i] = replace(rows[i], swept=words)
+        else:
+            rows.append(SourceRow(f, "(not in the base scenario)", "", "", n.line if n else 0, 0, False, name, words))
+    return replace(src, rows=rows, how=src.how + (f"; with the overrides and factors of {name}" if study_rows else ""))

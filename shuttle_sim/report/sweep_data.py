@@ -10,10 +10,11 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from .. import units
 from .data import ReportError, ScenarioInfo, _csv, _json, _resolved, _torn
-from .source import ScenarioSource, read_source
+from .source import ScenarioSource, parse_rows, read_source, with_study
 
 #: Statistics of each KPI in cells.csv, as ``<kpi>.<stat>`` (shuttle_sim.study.sweepfiles.STATS).
 STATS = ("mean", "ci95", "p10", "p50", "p90")
@@ -54,6 +55,7 @@ class SweepData:
     target_mt_per_year: float | None = None
     kind: str = "sweep"
     skipped: pd.DataFrame = field(default_factory=pd.DataFrame)  # cells an adaptive search did not run
+    study_description: str = ""  # the study file's ``description:``, when the file is found
     #: per factor whose levels are quantities ('500 kt'): each level's value in its canonical
     #: unit (the number :attr:`cells` holds, to order and plot) -> the level as written
     level_text: dict = field(default_factory=dict)
@@ -226,6 +228,39 @@ def load_sweep(p: Path, target=None) -> SweepData:
             rm = _json(rp / "manifest.json")
             info = _resolved(rp, rm)
             src = read_source(rp, rm, info.name)
-    return SweepData(p, m, cells, factors, reps, answer, info, src, target, skipped=skipped, level_text=level_text)
+    d = SweepData(p, m, cells, factors, reps, answer, info, src, target, skipped=skipped, level_text=level_text)
+    d.source, d.study_description = _study_source(d)
+    return d
+
+
+def _study_source(d: SweepData) -> tuple[ScenarioSource | None, str]:
+    """The base scenario's table as the study changes it: its overrides, and each factor's
+    levels and the recommended one (conditions: the levels only); and the study's own
+    description ("" when its file is not found)."""
+    sf = d.manifest.get("study_file")
+    study = None
+    if isinstance(sf, str) and sf:
+        here = Path(__file__).resolve().parents[2]
+        study = next((q for q in (Path(sf), Path.cwd() / sf, here / sf) if q.is_file()), None)
+    both = pd.concat([d.cells, d.skipped]) if len(d.skipped) else d.cells
+    levels = {f: ", ".join(d.level(f, v) for v in _ordered(both[f])) for f in d.factors}
+    best = d.cells[d.cells["cell"] == d.recommended] if d.recommended is not None else d.cells.iloc[:0]
+    chosen = {f: d.level(f, best.iloc[0][f]) for f in d.design_factors} if len(best) else {}
+    desc = ""
+    if study is not None:
+        try:
+            desc = next((r.value for r in parse_rows(study.read_text(encoding="utf-8"))[1]
+                         if r.path == "description" and not r.section), "")
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            desc = ""
+    return with_study(d.source, study, levels, chosen), desc
+
+
+def _ordered(col: pd.Series) -> list:
+    vals = list(dict.fromkeys(col.tolist()))
+    try:
+        return sorted(vals)
+    except TypeError:  # blocks of disruptions: as the study lists them
+        return vals
 
 

@@ -37,8 +37,13 @@ def factor_label(path: str) -> str:
 
 def settings_words(data, levels: dict) -> str:
     """``{factor: level}`` in words: ``500 kt load-port tankage, disruption 30-day BTC stop``."""
-    return ", ".join(f"{data.level(f, v)} {factor_label(f)}" if _numeric(data, f) else f"{factor_label(f)} {data.level(f, v)}"
-                     for f, v in levels.items())
+    def one(f, v) -> str:
+        text, label = data.level(f, v), factor_label(f)
+        if not _numeric(data, f):
+            return f"{label} {text}"
+        return f"{text} {label[:-1] if text == '1' and label.endswith(('ships', 'berths')) else label}"
+
+    return ", ".join(one(f, v) for f, v in levels.items())
 
 
 def anchor(data) -> pd.Series:
