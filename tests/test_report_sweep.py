@@ -330,7 +330,8 @@ def test_the_assumptions_table_shows_the_swept_levels_and_the_study_overrides(tm
     assert by["supply.rate"].value == "6.5 Mt/yr" and by["supply.rate"].file == "s.yaml"
     assert by["supply.rate"].comment == "the target"
     assert by["fleet.tankers[0].count"].value == "1"
-    assert by["fleet.tankers[0].count"].swept == "swept: 5, 8; recommended 8 (ASSUMPTION: x)"
+    assert by["fleet.tankers[0].count"].swept == "swept: 5, 8; recommended 8"
+    assert by["fleet.tankers[0].count"].note == "s.yaml, on the levels: ASSUMPTION: x"
     assert by["port.depth"].value == "(not in the base scenario)" and by["port.depth"].swept == "swept: 9 m, 10 m"
     assert out.main_file == "b.yaml"
 

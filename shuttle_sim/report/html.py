@@ -25,6 +25,7 @@ figcaption{font-size:.92em;color:#333;margin-top:.4em} figcaption b{color:#000}
 details{margin:.6em 0} summary{cursor:pointer;color:#0072B2}
 .src{color:#555;font-size:.9em} td.c{color:#444} .mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em}
 .assume{color:#D55E00;font-weight:600} p.cap{font-size:.9em;color:#444;margin:.2em 0 .6em}
+.swept{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;font-weight:600;color:#0072B2;margin-top:.2em}
 """
 
 
@@ -116,7 +117,7 @@ def assumptions(source, facts: list[tuple[str, str]]) -> str:
             out.append(f"<tr class=g><td style='{pad}' class=mono>{esc(r.path)}</td><td></td><td class=c>{where}"
                        f"{_mark(r.comment)}{note}</td></tr>")
         else:
-            swept = f"<div><b>{_mark(r.swept)}</b></div>" if r.swept else ""
+            swept = f"<div class=swept>{_mark(r.swept)}</div>" if r.swept else ""
             out.append(f"<tr><td style='{pad}' class=mono>{esc(r.path)}</td><td class=mono>{esc(r.value)}{swept}</td>"
                        f"<td class=c>{where}{_mark(r.comment)}{note}</td></tr>")
     out.append("</table>")

@@ -296,11 +296,12 @@ def with_study(src: ScenarioSource | None, study_file: Path | None, factors: dic
     rows = list(rows)
     for f, levels in factors.items():
         n = notes.get(f)
-        words = (f"swept: {levels}" + (f"; recommended {chosen[f]}" if f in chosen else "")
-                 + (f" ({n.comment})" if n is not None and n.comment else ""))
+        words = f"swept: {levels}" + (f"; recommended {chosen[f]}" if f in chosen else "")
+        why = f"{name}, on the levels: {n.comment}" if n is not None and n.comment else ""
         i = at.get(_canon(f, aliases))
         if i is not None and not rows[i].section:
-            rows[i] = replace(rows[i], swept=words)
+            r = rows[i]
+            rows[i] = replace(r, swept=words, note=" ".join(x for x in (r.note, why) if x))
         else:
-            rows.append(SourceRow(f, "(not in the base scenario)", "", "", n.line if n else 0, 0, False, name, words))
+            rows.append(SourceRow(f, "(not in the base scenario)", "", why, n.line if n else 0, 0, False, name, words))
     return replace(src, rows=rows, how=src.how + (f"; with the overrides and factors of {name}" if study_rows else ""))

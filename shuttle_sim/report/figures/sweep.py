@@ -501,6 +501,12 @@ def cell_table(data) -> tuple[pd.DataFrame, dict[str, str]]:
         named[f"target.{t}.verdict"] = f"target on {kpi_words(t)}"
     for f in data.factors:
         c[f] = c[f].map(lambda v, f=f: data.level(f, v))
-    cols = [*data.factors, *[k for k in named if k in c], "meets targets"]
+    keys = [k for k in named if k in c]
+    for t in data.targets:  # a target's quantile beside its KPI's mean
+        est, mean = f"target.{t}.estimate", f"{t}.mean"
+        if est in keys and mean in keys:
+            keys.remove(est)
+            keys.insert(keys.index(mean) + 1, est)
+    cols = [*data.factors, *keys, "meets targets"]
     out = c[cols].rename(columns={**named, **{f: factor_label(f) for f in data.factors}})
     return out, fmt
