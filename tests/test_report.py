@@ -494,3 +494,37 @@ def test_rows_merge_as_extends_merges_files():
                    ("fleet.tankers[1].name", "B", "b.yaml"), ("fleet.tankers[1].count", "5", "o.yaml"),
                    ("stress[0].target", "supply", "o.yaml"), ("stress[0].factor", "0.0", "o.yaml"),
                    ("extra", "1", "o.yaml")]
+
+
+def test_holding_steps_by_hand():
+    """Needs 100, 200, 200 kt and one year no size holds, of 4: a capacity of 150 kt holds 1
+    year (25%), 200 kt holds 3 (75%), none holds all 4."""
+    from shuttle_sim.report.figures import study as fstudy
+
+    vx, vy = fstudy.holding_steps(np.array([200.0, 100.0, 200.0]), 4)
+    np.testing.assert_array_equal(vx, [100, 100, 200, 200])
+    np.testing.assert_array_equal(vy, [0, 25, 25, 75])
+    assert fstudy.capacity_for_9_in_10(np.array([1.0, 2.0, 3.0, np.inf])) == np.inf
+
+
+def test_a_storage_study_report_answers_the_sizing_question(tmp_path):
+    """--storage: the answer gives each farm's capacity for no deferral in 9 years of 10
+    against the scenario's own, Figure 2 draws it, and the figure's capacity is the summary's
+    (the report recomputes it from the replications with the study's own no-deferral rule)."""
+    from shuttle_sim.report.figures import study as fstudy
+    from shuttle_sim.study import storage
+
+    assert fstudy.NO_DEFERRAL_T == storage._NO_DEFERRAL_T
+    out = tmp_path / "st"
+    run_experiment(shuttle_sim.load_scenario(CONFIGS / "btc_stress_45d.yaml"), 10, seed=3, workers=1, out=out,
+                   horizon_h=DAYS_60_H + 30 * 24.0, storage=True)
+    d = rdata.load(out)
+    page = build_report(out, tmp_path / "rep").read_text()
+    for role, place in (("load", "Aktau"), ("discharge", "Sangachal (Azertrans)")):
+        want = d.summary["storage"][f"{role}_tank"]["capacity_for_zero_deferral_in_90pct_of_years_t"]
+        got = fstudy.capacity_for_9_in_10(fstudy.storage_need(d, role))
+        assert got == want if want is not None else got == np.inf
+        if want is not None:
+            assert f"<b>{want / 1e3:,.0f} kt</b> at {place} (the scenario has {d.scenario.capacity_t[role] / 1e3:,.0f} kt)" in page
+    assert "Figure 2. Tankage needed." in page and "(Figure 2)" in page
+    assert "falls on a different date in each simulated year" in page

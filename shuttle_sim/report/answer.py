@@ -95,7 +95,34 @@ def study_answer(d) -> tuple[str, str]:
         else:
             a += (f" Production is deferred (load-port tank farm full) in {100 * share:.0f}% of years: median "
                   f"{dst['p50'] / 1e3:,.0f} kt, more than {dst['p90'] / 1e3:,.0f} kt in 1 year of 10.")
+    sizing = _storage_words(d)
+    if sizing:
+        q = q[:-1] + ", and how much tankage keeps production flowing in 9 years of 10?"
+        a += sizing
     return q, a
+
+
+def _storage_words(d) -> str:
+    """The storage sizing answer of a ``--storage`` study, farm by farm, against the scenario's capacity."""
+    sz = (d.summary or {}).get("storage") or {}
+    parts = []
+    for role, what in (("load", "load-port"), ("discharge", "discharge-port")):
+        st = sz.get(f"{role}_tank")
+        if not isinstance(st, dict):
+            continue
+        name = d.scenario.port_names.get(role, what)
+        cap = d.scenario.capacity_t.get(role)
+        has = f" (the scenario has {cap / 1e3:,.0f} kt)" if cap else ""
+        need = st.get("capacity_for_zero_deferral_in_90pct_of_years_t")
+        if need is None:
+            parts.append(f"no size of the {name} farm is enough: with it unbounded, production is still deferred in "
+                         f"{st.get('years_with_deferral_even_unbounded', '?')} of {len(d.ok)} years{has}")
+        else:
+            parts.append(f"<b>{need / 1e3:,.0f} kt</b> at {name}{has}")
+    if not parts:
+        return ""
+    return (" Tankage for no deferral in 9 years of 10, each farm sized with the other as it is: " + "; ".join(parts)
+            + " (Figure 2).")
 
 
 def _levels(d, overrides: dict) -> str:

@@ -132,6 +132,18 @@ def _run_figures(d) -> list[FigureSpec]:
     return out
 
 
+def _random_stress_words(d) -> str:
+    """Why the fan chart does not show a design event placed at a random date each year."""
+    stress = (d.scenario.resolved or {}).get("stress") or [] if d.scenario is not None else []
+    if not stress:
+        return ""
+    return (" The scenario's design event (stress:) falls on a different date in each simulated year, so on any one "
+            "day only the few years it falls on see it: the bands spread it thin over the calendar and do not show "
+            "how deep one event draws a farm. The distributions of deferral and shortfall"
+            + (" and the tankage needed" if any(study.storage_need(d, r) is not None for r in ("load", "discharge"))
+               else "") + " do.")
+
+
 def _study_figures(d) -> list[FigureSpec]:
     s = d.scenario
     n = len(d.ok)
@@ -139,18 +151,25 @@ def _study_figures(d) -> list[FigureSpec]:
         f"Left: how the {n} simulated years spread. Right: the share of years delivering at least a given "
         "amount; read across at 90% for the amount delivered in 9 years of 10 (P10). "
         + ("The red line is the target." if d.target_mt_per_year is not None else "No target was set.")))]
+    if any(study.storage_need(d, r) is not None for r in ("load", "discharge")):
+        out.append(FigureSpec("storage-needed", "Tankage needed", study.storage_needed, lambda d: (
+            "From the study's storage sizing (--storage): each year was run again with one farm unbounded, the other "
+            "as in the scenario, and its peak stock is the capacity that farm needed for no deferral that year. The "
+            "curve is the share of years a capacity would have held; the dot the smallest capacity that holds 9 years "
+            "of 10, the dashed line the scenario's own. A year still deferring with the farm unbounded needs more than "
+            "any size of it (the curve stops short of 100%).")))
     if d.levels() is not None:
         out.append(FigureSpec("tank-fans", "Tank farm levels across years", study.level_fans, lambda d: (
             "Shaded: the band holding the middle 80% of simulated years (P10 to P90) on each day; line: the median. "
             "Where the band reaches the dashed capacity the farm is full in at least 1 year of 10 on that day "
-            "(production deferred); where it reaches zero the farm runs dry.")))
+            "(production deferred); where it reaches zero the farm runs dry." + _random_stress_words(d))))
     if s.has_tankers:
         out += [
             FigureSpec("deferral", "Deferred production and offtake shortfall", study.deferral_distribution, lambda d: (
                 "Spread over simulated years of the production deferred because the load-port farm was full, the "
                 "pipeline offtake lost because the discharge farm was empty" + (", and rail-route production "
                 "deferred because the loading station was full" if d.scenario.has_ferry else "") + ", in kilotonnes. "
-                "Each panel's title says in what share of years there was none.")),
+                "Each panel's title says in how many years there was any; P50 and P90 are the median and the amount exceeded in 1 year of 10.")),
             FigureSpec("berth-occupancy", "Berth occupancy by state", common.berth_occupancy, lambda d: (
                 "Mean share of berth-hours in each state per port over all years. Idle time is spare berth "
                 "capacity; waiting for cargo or ullage points to tank farms or supply.")),

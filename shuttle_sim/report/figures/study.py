@@ -141,12 +141,80 @@ def deferral_distribution(data, ax=None):
             continue
         a.hist(x, bins=min(30, max(6, int(np.sqrt(x.size)) + 2)), color=colours[c], edgecolor="white")
         p50, p90 = (np.percentile(x, [50, 90]) if x.size else (np.nan, np.nan))
-        a.axvline(p90, color="black", ls=":", lw=1, label=f"P90 {p90:,.0f} kt")
         a.axvline(p50, color="black", ls="--", lw=1, label=f"P50 {p50:,.0f} kt")
+        a.axvline(p90, color="black", ls=":", lw=1, label=f"P90 {p90:,.0f} kt")
         a.set_xlabel(f"{catalogue.info(c).label} (kt)")
         count_axis(a)
-        a.set_title(f"none in {zero:.0f}% of years", fontsize=9, fontweight="normal")
+        some = int(np.sum(x > 1e-6))
+        a.set_title(f"above zero in {some} of {x.size} years ({100 - zero:.0f}%)", fontsize=9, fontweight="normal")
         a.legend(loc="upper right")
+    return fig
+
+
+#: a year "with no deferral" defers at most this (shuttle_sim.study.storage._NO_DEFERRAL_T,
+#: which this layer does not import: it loads the engine; a test holds the two equal)
+NO_DEFERRAL_T = 1e-6
+
+
+def storage_need(data, role: str) -> np.ndarray | None:
+    """Each year's tankage need at a farm (t): its peak stock in the rerun with that farm
+    unbounded, or inf where deferral remained even so (no size of this farm is enough);
+    None when the study was not run with ``--storage``."""
+    peak, deferred = f"{role}_tank_peak_needed_t", f"{role}_tank_peak_deferred_t"
+    if peak not in data.ok.columns or deferred not in data.ok.columns:
+        return None
+    p = data.ok[peak].to_numpy(dtype=float)
+    return np.where(data.ok[deferred].to_numpy(dtype=float) <= NO_DEFERRAL_T, p, np.inf)
+
+
+def capacity_for_9_in_10(need: np.ndarray) -> float:
+    """The smallest capacity that holds the need of 90% of years (as the study's summary)."""
+    return float(np.quantile(need, 0.9, method="inverted_cdf")) if need.size else float("nan")
+
+
+def holding_steps(need_kt: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices of the share of ``n`` years (%) whose need is at most a capacity, against
+    it: at each need the share rises by the years needing exactly that (years no capacity
+    holds are in ``n`` but not in ``need_kt``)."""
+    values, counts = np.unique(np.asarray(need_kt, dtype=float), return_counts=True)
+    upto = np.cumsum(counts)
+    return np.repeat(values, 2), 100.0 * np.column_stack([upto - counts, upto]).ravel() / n
+
+
+@styled
+def storage_needed(data, ax=None):
+    """Tankage each farm needs, year by year (from ``--storage``): the share of years whose
+    need a capacity holds, the capacity for 9 years of 10 and the scenario's own marked.
+    ``ax``: one axis per farm, or None."""
+    s = data.scenario
+    roles = [r for r in ("load", "discharge") if storage_need(data, r) is not None]
+    fig, axes = new_grid(ax, max(len(roles), 1), (8.0, 3.4))
+    for a, role in zip(axes, roles):
+        need = storage_need(data, role)
+        fits = need[np.isfinite(need)] / 1e3
+        n = need.size
+        cap = s.capacity_t.get(role)
+        q90 = capacity_for_9_in_10(need)
+        if fits.size:
+            vx, vy = holding_steps(fits, n)
+            a.plot(np.r_[0.0, vx, vx[-1] * 1.15], np.r_[0.0, vy, vy[-1]], color=FARM_COLOURS[role], lw=1.5)
+        a.axhline(90, color="#999999", lw=0.8, ls=":")
+        if np.isfinite(q90):
+            a.plot([q90 / 1e3], [90], "o", color="black", ms=4)
+            a.annotate(f"{q90 / 1e3:,.0f} kt holds\n9 years of 10", (q90 / 1e3, 90), xytext=(0.55, 0.25),
+                       textcoords="axes fraction", fontsize=8, arrowprops={"arrowstyle": "->", "color": "black", "lw": 0.8})
+        else:
+            a.text(0.5, 0.5, f"no size of this farm is enough in\n{n - fits.size} of {n} years (deferral remains)",
+                   ha="center", va="center", transform=a.transAxes, fontsize=9)
+        if cap:
+            a.axvline(cap / 1e3, color=MARK_COLOURS["capacity"], ls="--", lw=0.9)
+            a.annotate(f"scenario's\n{cap / 1e3:,.0f} kt", (cap / 1e3, 98), xytext=(-3, 0), textcoords="offset points",
+                       fontsize=8, ha="right", va="top")
+        a.set_ylim(0, 102)
+        a.set_xlim(left=0)
+        a.set_xlabel("Tank farm capacity (kt)")
+        a.set_title(f"{s.port_names.get(role, role)}")
+    axes[0].set_ylabel("Years it holds (%)")
     return fig
 
 
