@@ -104,7 +104,7 @@ def study_answer(d) -> tuple[str, str]:
 
 def _storage_words(d) -> str:
     """The storage sizing answer of a ``--storage`` study, farm by farm, against the scenario's capacity."""
-    sz = (d.summary or {}).get("storage") or {}
+    sz = (getattr(d, "summary", None) or {}).get("storage") or {}
     parts = []
     for role, what in (("load", "load-port"), ("discharge", "discharge-port")):
         st = sz.get(f"{role}_tank")
