@@ -528,3 +528,22 @@ def test_a_storage_study_report_answers_the_sizing_question(tmp_path):
             assert f"<b>{want / 1e3:,.0f} kt</b> at {place} (the scenario has {d.scenario.capacity_t[role] / 1e3:,.0f} kt)" in page
     assert "Figure 2. Tankage needed." in page and "(Figure 2)" in page
     assert "falls on a different date in each simulated year" in page
+
+
+def test_a_fan_chart_whose_median_lies_on_the_axis_says_so(dirs):
+    """kuryk_ferry's rail station empties as fast as it fills: the caption of its fan chart
+    counts the days its median is zero (the line is otherwise invisible on the axis), from the
+    same daily quantiles the figure draws."""
+    from shuttle_sim.report.build import _fan_empty_words
+
+    d = rdata.load(dirs["ferry"])
+    med = d.level_quantiles()[1, 0]
+    med = med[np.isfinite(med)]
+    zero = int(np.sum(med <= 1.0))
+    words = _fan_empty_words(d)
+    assert zero >= 0.5 * med.size  # the fixture's station: empty at 00:00 on all days but the first
+    assert f"median is zero on {zero} of {med.size} days" in words and "rail loading" in words
+    d2 = rdata.load(dirs["study"])
+    q = d2.level_quantiles()
+    assert all(f"{d2.scenario.port_names[r]} median" not in _fan_empty_words(d2)
+               for i, r in enumerate(("load", "discharge")) if np.mean(q[1, i][np.isfinite(q[1, i])] <= 1.0) < 0.5)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 
@@ -132,6 +133,32 @@ def _run_figures(d) -> list[FigureSpec]:
     return out
 
 
+def _fan_empty_words(d) -> str:
+    """A note for each farm whose median daily level is zero on most days (its line then lies
+    on the axis): what an empty farm means there."""
+    q = d.level_quantiles()
+    s = d.scenario
+    if q is None:
+        return ""
+    roles = ["load", "discharge"] if s.has_tankers else ["station"]
+    out = ""
+    for i, role in enumerate(roles):
+        med = q[1, i][np.isfinite(q[1, i])]
+        if not med.size:
+            continue
+        zero = int(np.sum(med <= 1.0))  # at most a tonne: empty
+        if zero < 0.5 * med.size:
+            continue
+        name = s.port_names.get(role, "rail loading station")
+        why = {"station": "rail loading takes the oil as fast as it comes, so the station's storage does not limit "
+                          "the route",
+               "load": "ships take the cargo as fast as it comes, so this farm does not limit the route",
+               "discharge": "the pipeline takes each cargo faster than ships bring the next: offtake waits for ships "
+                            "(see the shortfall)"}[role]
+        out += f" The {name} median is zero on {zero} of {med.size} days (the line lies on the axis): {why}."
+    return out
+
+
 def _random_stress_words(d) -> str:
     """Why the fan chart does not show a design event placed at a random date each year."""
     stress = (d.scenario.resolved or {}).get("stress") or [] if d.scenario is not None else []
@@ -162,7 +189,8 @@ def _study_figures(d) -> list[FigureSpec]:
         out.append(FigureSpec("tank-fans", "Tank farm levels across years", study.level_fans, lambda d: (
             "Shaded: the band holding the middle 80% of simulated years (P10 to P90) on each day; line: the median. "
             "Where the band reaches the dashed capacity the farm is full in at least 1 year of 10 on that day "
-            "(production deferred); where it reaches zero the farm runs dry." + _random_stress_words(d))))
+            "(production deferred); where it reaches zero the farm runs dry." + _fan_empty_words(d)
+            + _random_stress_words(d))))
     if s.has_tankers:
         out += [
             FigureSpec("deferral", "Deferred production and offtake shortfall", study.deferral_distribution, lambda d: (
