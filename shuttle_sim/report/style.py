@@ -81,6 +81,7 @@ _RC = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
+    "axes.axisbelow": True,  # gridlines behind bars and bands, not across them
     "grid.color": "#DDDDDD",
     "grid.linewidth": 0.6,
     "axes.prop_cycle": matplotlib.cycler(color=list(OKABE_ITO)),
