@@ -83,6 +83,8 @@ def test_every_kind_builds_self_contained(dirs, pages, kind):
     assert "ASSUMPTION</span>" in text and re.search(r"<td class=c>[^<]*\[\d+(,\d+)*\]", text)
     m = json.loads((dirs[kind] / "manifest.json").read_text())
     assert m["scenario_sha256"] in text
+    # a network study keeps two farms' daily levels: its fan chart says the station is left out
+    assert ("The rail loading station is not drawn" in text) == (kind == "network")
 
 
 def test_answer_first_run_and_study(dirs, pages):
