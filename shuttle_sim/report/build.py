@@ -189,7 +189,9 @@ def _study_figures(d) -> list[FigureSpec]:
         out.append(FigureSpec("tank-fans", "Tank farm levels across years", study.level_fans, lambda d: (
             "Shaded: the band holding the middle 80% of simulated years (P10 to P90) on each day; line: the median. "
             "Where the band reaches the dashed capacity the farm is full in at least 1 year of 10 on that day "
-            "(production deferred); where it reaches zero the farm runs dry." + _fan_empty_words(d)
+            "(production deferred); where it reaches zero the farm runs dry."
+            + (" Hatched: the warm-up, drawn but left out of every measure." if d.scenario.warmup_h > 0 else "")
+            + _fan_empty_words(d)
             + _random_stress_words(d) + (" The rail loading station is not drawn: a study keeps the daily levels of "
                                          "the two tanker farms only; a run's report (shuttle-sim run --report) shows "
                                          "the station's level." if s.has_tankers and s.has_ferry else ""))))

@@ -98,6 +98,9 @@ def level_fans(data, ax=None):
                        xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom", fontsize=8)
             a.set_ylim(0, cap / 1e3 * 1.15)
         _shade_disruptions(a, data, s.start, s.end)
+        if s.warmup_h > 0:  # the days before the measured period: drawn, but in no KPI
+            a.axvspan(s.start, s.time(s.warmup_h), facecolor="none", hatch="///", edgecolor="#BBBBBB", lw=0, zorder=0,
+                      label="warm-up (not measured)")
         a.set_ylabel("Level (kt)")
         a.set_title(f"{name} tank farm, level at 00:00 each day")
         if i == len(roles) - 1:
@@ -108,7 +111,7 @@ def level_fans(data, ax=None):
                 hs = [Patch(color="#888888", alpha=0.35, label="P10 to P90 of years"),
                       Line2D([], [], color="#555555", lw=1.4, label="median (P50)"),
                       Line2D([], [], color=MARK_COLOURS["capacity"], ls="--", lw=0.9, label="capacity")]
-                hs += [h for h in a.get_legend_handles_labels()[0] if h.get_label().startswith("scripted")]
+                hs += [h for h in a.get_legend_handles_labels()[0] if h.get_label().startswith(("scripted", "warm-up"))]
                 fig.legend(handles=hs, loc="outside lower center", ncol=4, fontsize=8)
             else:
                 a.legend(loc="best", fontsize=8)
