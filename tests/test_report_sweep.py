@@ -347,3 +347,25 @@ def test_the_sweep_report_subtitle_is_the_studys_description_and_its_table_marks
     rows = {r.path: r for r in d.source.rows}
     assert rows["load_port.berths"].swept == "swept: 1, 2; recommended 1"
     assert rows["fleet.tankers[0].count"].swept == "swept: 1, 2, 3; recommended 2"
+
+
+def test_a_panel_starts_at_zero_only_where_its_values_span_more_than_half_its_top():
+    """The aktau_expansion report's deferral-against-berths panel ran from 20 to 115 kt, so
+    43 kt looked a tenth of 83; a non-negative KPI whose values span more than half the
+    axis now starts at zero, while a narrow band far from zero (cost 230-255 MUSD/yr) and a
+    signed KPI keep their zoom."""
+    import matplotlib.pyplot as plt
+
+    def panel(values, lowest):
+        fig, a = plt.subplots()
+        a.plot([3, 4, 5], values)
+        fsweep._from_zero_if_near(a, lowest)
+        lim = a.get_ylim()
+        plt.close(fig)
+        return lim
+
+    assert panel([83.0, 43.0, 72.0], 0.0)[0] == 0.0
+    lo, hi = panel([230.0, 247.0, 255.0], 0.0)
+    assert 225 < lo < 230 and 255 < hi < 260
+    assert panel([83.0, 43.0, 72.0], -float("inf"))[0] > 0.0  # a cost or a stock change: any real
+    assert panel([-5.0, 3.0, 8.0], 0.0)[0] < 0.0  # an axis already through zero is left alone

@@ -238,7 +238,9 @@ def _sweep_figures(d) -> list[FigureSpec]:
         "point. Bands are 95% CIs of the mean "
         "over the cell's simulated years (cut at zero for tonnes, which cannot be negative): where neighbouring "
         "bands overlap the step makes no clear difference. "
-        "Dashed red lines are targets." + _quantile_words(d, " It is drawn dotted, with hollow points, beside the mean.")))]
+        "Dashed red lines are targets. An axis starts at zero where its values spread over more than half its height; "
+        "one whose values sit in a narrow band (throughput, cost, as a rule) is zoomed to them: read its ticks, not "
+        "the heights." + _quantile_words(d, " It is drawn dotted, with hollow points, beside the mean.")))]
     if tk is not None and len([f for f in d.design_factors if sweep._numeric(d, f)]) >= 2:
         out.append(FigureSpec("target-heatmap", "Meeting the target over two factors", sweep.target_heatmap, lambda d: (
             f"Each square is a cell (other factors at the recommended cell). It shows the estimate of the statistic the target "

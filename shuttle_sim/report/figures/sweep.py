@@ -184,6 +184,7 @@ def kpis_vs_factors(data, ax=None):
                     a.plot(x, q, marker="o", mfc="white", ls=":", color=colour, ms=3.5, lw=1)
             if tgt is not None:
                 a.axhline(tgt["threshold"] * scale, color=MARK_COLOURS["target"], lw=1, ls="--")
+            _from_zero_if_near(a, catalogue.info(n).bounds[0])
             if i == len(names) - 1:
                 a.set_xlabel(factor_label(f))
             if j == 0:
@@ -206,6 +207,17 @@ def kpis_vs_factors(data, ax=None):
     if handles:
         fig.legend(handles, [textwrap.shorten(t, 70) for t in labels], loc="outside lower center", ncol=1, fontsize=8)
     return fig
+
+
+def _from_zero_if_near(a, lowest: float) -> None:
+    """Start a panel's y axis at zero when the KPI cannot go below zero and its values
+    span more than half the axis's top anyway (deferral from 20 to 115 kt): cut off there,
+    a value a fifth of another would look a tenth of it.  A panel whose values sit in a
+    narrow band far from zero (throughput, cost) keeps its zoom: the differences between
+    designs are what it shows, and its ticks give the values."""
+    lo, hi = a.get_ylim()
+    if lowest == 0.0 and 0.0 < lo < 0.5 * hi:
+        a.set_ylim(0.0, hi)
 
 
 def _target_grid(data, kpi: str):
