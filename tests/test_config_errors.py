@@ -57,6 +57,18 @@ CASES = {
                       ["duplicate key"]),
     "density out of range": (edit("density: 0.82 t/m3", "density: 82 t/m3"), "crude.density", "density: 82",
                              ["between 0.5 and 1.2"]),
+    # YAML's true is not the count 1, nor yes the number 1.0
+    "boolean for a count": (edit("  berths: 3 ", "  berths: true "), "load_port.berths", "berths: true",
+                            ["expected a whole number, found true"]),
+    "boolean for a number": (edit("calls_per_year: 220 ", "calls_per_year: yes "), "load_port.other_traffic.calls_per_year",
+                             "calls_per_year: yes", ["expected a number, found true"]),
+    "boolean for a quantity": (edit("distance: 400 km", "distance: true"), "route.distance", "distance: true",
+                               ["expected a length", "found true"]),
+    "empty quantity": (edit("distance: 400 km", "distance:"), "route.distance", "distance:",
+                       ["expected a length", "found nothing (an empty value)"]),
+    # YAML 1.1 reads 1e308 (no dot) as text: still a number without its unit, not the unit 'e308'
+    "bare number with an exponent": (edit("horizon: 395 d", "horizon: 1e308"), "horizon", "horizon: 1e308",
+                                     ["found the bare number 1e308 (write its unit)"]),
 }
 
 
@@ -585,3 +597,9 @@ def test_a_set_value_is_read_as_a_scenario_files_values_are(value, words, capsys
     assert main(["run", str(CONFIGS / "kcts_concept.yaml"), "--years", "0.01", "--set", f"start_date={value}"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("--set: start_date: ") and words in err and "\n" not in err, err
+
+
+def test_a_boolean_set_for_a_count_is_refused(capsys):
+    assert main(["run", str(CONFIGS / "aktau_current.yaml"), "--years", "0.01", "--set", "load_port.berths=true"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "--set: load_port.berths: expected a whole number, found true", err
