@@ -120,6 +120,26 @@ def test_invalid_yaml_syntax(tmp_path, capsys):
     assert f"{path}:" in err and "invalid YAML" in err
 
 
+@pytest.mark.parametrize("text, found", [("---\n", "nothing (an empty value)"), ("just text\n", "'just text'"),
+                                         ("[1, 2]\n", "a list of 2 values")])
+def test_a_file_that_is_not_a_mapping_says_what_it_holds(text, found, tmp_path, capsys):
+    """Found in the words of the file (as every other message), not a Python type name."""
+    for kind in ("scenario", "study"):
+        path = tmp_path / f"{kind}.yaml"
+        path.write_text(text)
+        assert main(["run" if kind == "scenario" else "sweep", str(path)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == f"{path}:1: expected a {kind} mapping, found {found}", err
+
+
+def test_extends_without_a_file_name_says_what_it_found(tmp_path, capsys):
+    path = tmp_path / "over.yaml"
+    path.write_text("name: over\nextends:\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"{path}:2: extends: expected a scenario file name, found nothing (an empty value)", err
+
+
 def test_missing_file_and_empty_file(tmp_path, capsys):
     assert main(["run", str(tmp_path / "nope.yaml")]) == 2
     assert "cannot read file" in capsys.readouterr().err

@@ -35,7 +35,7 @@ from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 from .. import kpis, units
 from ..study.design import Cell, DesignError, _split, expand_range, grid, listed
 from .costs import CostSpec, costs_from_dict, load_costs
-from .loader import ConfigError, ConfigProblem, _line_for, format_path, load_scenario, parse_yaml, validate_model
+from .loader import ConfigError, ConfigProblem, _found, _line_for, format_path, load_scenario, parse_yaml, validate_model
 from .reading import check_kind, read_text
 from .overrides import apply_changes, with_changes
 from .schema import Scenario, resolved_dict
@@ -275,7 +275,7 @@ def load_study(path: str | Path) -> LoadedStudy:
     data, lines = parse_yaml(read_text(path, "study file"), source)  # bounded, as scenario files are
     check_kind(data, source, "study")
     if not isinstance(data, dict):
-        raise ConfigError([ConfigProblem(source, 1, (), f"expected a study mapping, found {type(data).__name__}")])
+        raise ConfigError([ConfigProblem(source, 1, (), f"expected a study mapping, found {_found(data)}")])
     spec: Study = validate_model(Study, data, source, lines)
     here = path.resolve().parent
     pr = _Problems(source, lines)
