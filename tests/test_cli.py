@@ -97,6 +97,19 @@ def test_out_dir_holds_scenario_kpis_voyages_traces(tmp_path, capsys):
     assert {r["tank"] for r in levels} == {"load_tank", "discharge_tank"}
 
 
+def test_a_run_over_an_earlier_run_leaves_none_of_its_files(tmp_path, capsys):
+    """A tanker run written over a ferry run's --out: the ferry trips and yard wagons of the
+    other scenario are not left beside its results (the report would draw them)."""
+    out = tmp_path / "run"
+    assert main(["run", str(CONFIGS / "kuryk_ferry.yaml"), "--years", "0.05", "--out", str(out)]) == 0
+    assert (out / "ferry_trips.csv").exists()
+    assert main(["run", str(CONFIGS / "aktau_current.yaml"), "--years", "0.05", "--out", str(out)]) == 0
+    capsys.readouterr()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario"] == "aktau_current"
+    assert sorted(p.name for p in out.iterdir()) == sorted([*manifest["files"], "manifest.json"])
+
+
 def test_schema_is_json_schema_with_aliases(capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
