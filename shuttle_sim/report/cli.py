@@ -30,7 +30,24 @@ def _build(dir, out, window=None, target=None, stream=None) -> int:
         print(f"shuttle-sim: report: {e}", file=sys.stderr)
         return 2
     print(f"report written to {path}", file=stream or sys.stdout)
+    _warn_if_unfinished(dir)
     return 0
+
+
+def _warn_if_unfinished(dir) -> None:
+    """Say on stderr that the report is of an unfinished study or sweep (the page says so too)."""
+    from pathlib import Path
+
+    from .build import unfinished
+    from .data import ReportError, _json, kind_of
+
+    try:
+        p = Path(dir)
+        warning = unfinished(_json(p / "manifest.json"), kind_of(p))
+    except ReportError:  # read once already: cannot happen, and never worth a failure here
+        return
+    if warning:
+        print(f"shuttle-sim: report: warning: {dir}: {warning}", file=sys.stderr)
 
 
 def main(args) -> int:
