@@ -53,6 +53,7 @@ _fraction = _option(float, lambda v: 0 < v <= 1, "a fraction > 0 and <= 1 (e.g. 
 _count = _option(int, lambda v: 1 <= v <= MAX_REPLICATIONS, f"a whole number from 1 to {MAX_REPLICATIONS:,}")
 _workers = _option(int, lambda v: 1 <= v <= 4096, "a whole number from 1 to 4096")
 _seed = _option(int, lambda v: 0 <= v < 2**64, "a whole number from 0 to 2**64 - 1")
+_mt_per_year = _option(float, lambda v: 0 < v <= 10_000, "a throughput in Mt/yr > 0 and <= 10000")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -105,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sc = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     sc.add_argument("--study", action="store_true", help="the study file format instead")
-    report_cli.add_parser(sub)
+    report_cli.add_parser(sub, _mt_per_year)
 
     from .study import cli_sweep
 

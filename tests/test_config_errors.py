@@ -383,6 +383,19 @@ def test_bad_option_is_one_line_and_writes_nothing(name, tmp_path, capsys):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "-5", "0", "abc"])
+def test_report_target_must_be_a_throughput(value, tmp_path, capsys):
+    """--target marks a throughput on the report's figures: NaN, infinity, zero or a
+    negative Mt/yr is refused in one line before anything is read or written."""
+    out = tmp_path / "report"
+    with pytest.raises(SystemExit) as e:
+        main(["report", str(tmp_path), "-o", str(out), "--target", value])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.count("\n") == 1, err
+    assert "argument --target: expected a throughput in Mt/yr > 0" in err and repr(value) in err, err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("kind", ["file", "under a file", "single run under a file"])
 def test_out_that_cannot_be_a_directory(kind, tmp_path, capsys):
     f = tmp_path / "f"
