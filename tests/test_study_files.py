@@ -123,6 +123,8 @@ BAD = {
     "above supply": (("{mean_at_least: 12}", "{mean_at_least: 9.0e+9}"), "9.0e+9", "targets.delivered_mt_per_year",
                      "expected a target the supply can meet"),
     "no scenario": (("scenario: cycle.yaml", "scenario: nope.yaml"), "nope.yaml", "scenario", "no such file"),
+    "scenario a directory": (("scenario: cycle.yaml", "scenario: ."), "scenario: .", "scenario",
+                             "found '.' (a directory, not a file)"),
     "costs class": (("    T: {ownership", "    U: {ownership"), "costs:", "costs", "price tanker class 'T'"),
     "costs unit": (("opex: 1 kUSD/d", "opex: 1 kUSD"), "opex: 1 kUSD", "costs.tankers.T.opex", "expected a money rate"),
     "objective": (("minimise: total_annual_cost_usd", "minimise: happiness"), "happiness", "objective.minimise",
