@@ -54,6 +54,8 @@ _count = _option(int, lambda v: 1 <= v <= MAX_REPLICATIONS, f"a whole number fro
 _workers = _option(int, lambda v: 1 <= v <= 4096, "a whole number from 1 to 4096")
 _seed = _option(int, lambda v: 0 <= v < 2**64, "a whole number from 0 to 2**64 - 1")
 _mt_per_year = _option(float, lambda v: 0 < v <= 10_000, "a throughput in Mt/yr > 0 and <= 10000")
+#: a file or directory name: an empty one ('') is refused, not read as '.' (nor --out '' as no --out)
+_name = _option(str, lambda v: v.strip() != "", "a file or directory name")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,13 +77,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="simulate a scenario and print its KPIs", epilog=PERCENTILES)
-    r.add_argument("scenario", help="scenario YAML file, or the name of a shipped one (shuttle-sim scenarios)")
+    r.add_argument("scenario", type=_name, help="scenario YAML file, or the name of a shipped one (shuttle-sim scenarios)")
     r.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="change a scenario field, e.g. --set load_port.berths=4 --set 'fleet.tankers[Astana-class].count=3'")
     r.add_argument("--years", type=_years,
                    help="measured years, after the scenario's warm-up (default: the scenario's horizon)")
     r.add_argument("--seed", type=_seed, default=0, help="root random seed (default 0)")
-    r.add_argument("--out", help="directory for the resolved scenario, KPIs, voyages and level traces")
+    r.add_argument("--out", type=_name, help="directory for the resolved scenario, KPIs, voyages and level traces")
     r.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
     r.add_argument("-n", "--replications", type=_count, default=1, help="replications (default 1)")
     r.add_argument("--workers", type=_workers, default=None,
@@ -100,23 +102,23 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--report", action="store_true", help="also write a plot report of --out into OUT/report/")
 
     v = sub.add_parser("validate", help="check scenario or study files without running them")
-    v.add_argument("scenarios", nargs="+", help="scenario, study or cost YAML files, or names of shipped scenarios")
+    v.add_argument("scenarios", nargs="+", type=_name, help="scenario, study or cost YAML files, or names of shipped scenarios")
 
     sub.add_parser("scenarios", help="list the shipped scenarios (run one by name: shuttle-sim run kcts_concept)")
 
     sc = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     sc.add_argument("--study", action="store_true", help="the study file format instead")
-    report_cli.add_parser(sub, _mt_per_year)
+    report_cli.add_parser(sub, _mt_per_year, _name)
 
     from .study import cli_sweep
 
-    cli_sweep.add_parser(sub, _count)
+    cli_sweep.add_parser(sub, _count, _name)
 
     w = sub.add_parser("weather", help="weather tools")
     wsub = w.add_subparsers(dest="weather_command", required=True)
     f = wsub.add_parser("fit", help="fit the synthetic weather source to an hourly hindcast CSV")
-    f.add_argument("csv", help="hourly CSV with the header time,site,wind_m_per_s,hs_m")
-    f.add_argument("-o", "--output", required=True, help="YAML file to write: a scenario's `weather:` block")
+    f.add_argument("csv", type=_name, help="hourly CSV with the header time,site,wind_m_per_s,hs_m")
+    f.add_argument("-o", "--output", type=_name, required=True, help="YAML file to write: a scenario's `weather:` block")
     return p
 
 

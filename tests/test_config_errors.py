@@ -383,6 +383,23 @@ def test_bad_option_is_one_line_and_writes_nothing(name, tmp_path, capsys):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("argv", [
+    ["run", ""], ["run", "aktau_current", "--out", ""], ["run", "aktau_current", "--out", " "], ["validate", ""],
+    ["sweep", ""], ["sweep", "experiments/aktau_expansion.yaml", "--out", ""], ["report", ""], ["report", "x", "-o", ""],
+    ["weather", "fit", "", "-o", "w.yaml"], ["weather", "fit", "h.csv", "-o", ""],
+])
+def test_an_empty_file_or_directory_name_is_refused(argv, capsys, monkeypatch, tmp_path):
+    """'' is no name: not the current directory ('.: expected a scenario file, found a
+    directory'), and --out '' is not silently no --out (a run that writes nothing)."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.count("\n") == 1, err
+    assert "expected a file or directory name, found" in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("value", ["nan", "inf", "-5", "0", "abc"])
 def test_report_target_must_be_a_throughput(value, tmp_path, capsys):
     """--target marks a throughput on the report's figures: NaN, infinity, zero or a

@@ -10,12 +10,13 @@ from __future__ import annotations
 import sys
 
 
-def add_parser(sub, mt_per_year=float) -> None:
+def add_parser(sub, mt_per_year=float, name=str) -> None:
     """Register ``report DIR [-o OUT] [--window START:END] [--target MT_PER_YR]``
-    (``mt_per_year``: the CLI's option type for a throughput, checked in one line)."""
+    (``mt_per_year``, ``name``: the CLI's option types for a throughput and a file or
+    directory name, each checked in one line)."""
     p = sub.add_parser("report", help="write a plot report (one self-contained HTML page and PNGs) of a result directory")
-    p.add_argument("dir", help="the --out of a run, a study or a sweep (the kind is read from its manifest)")
-    p.add_argument("-o", "--output", help="report directory (default: DIR/report), e.g. plots/NAME")
+    p.add_argument("dir", type=name, help="the --out of a run, a study or a sweep (the kind is read from its manifest)")
+    p.add_argument("-o", "--output", type=name, help="report directory (default: DIR/report), e.g. plots/NAME")
     p.add_argument("--window", help="dates the Gantt charts of a run show, e.g. 2025-02-01:2025-03-01 (default: the first 30 days after the warm-up)")
     p.add_argument("--target", type=mt_per_year, metavar="MT_PER_YR",
                    help="throughput target (Mt/yr) to mark (default: the manifest's, if any)")
