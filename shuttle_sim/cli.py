@@ -246,14 +246,21 @@ def _with_warmup(args, scenario: Scenario) -> Scenario:
         parts = ", ".join(f"{k} {v / 24:g} d" for k, v in s.items() if k != "warmup_h")
         print(f"warm-up by MSER-5 over {MSER_PILOTS} pilot replications: {s['warmup_h'] / 24:g} d ({parts})",
               file=sys.stderr)
-        return with_warmup(scenario, s["warmup_h"])
-    try:
-        warmup_h = units.parse_quantity(args.warmup, ("time",)).value
-    except units.UnitError as e:
-        raise UserError(f"--warmup {args.warmup}: {e}; or 'mser5'") from None
-    if not 0 <= warmup_h < horizon_h:
-        raise UserError(f"--warmup {args.warmup}: expected a duration >= 0 and shorter than the horizon "
-                        f"({horizon_h:g} h), found {warmup_h:g} h")
+        warmup_h = s["warmup_h"]
+    else:
+        try:
+            warmup_h = units.parse_quantity(args.warmup, ("time",)).value
+        except units.UnitError as e:
+            raise UserError(f"--warmup {args.warmup}: {e}; or 'mser5'") from None
+        if not 0 <= warmup_h < horizon_h:
+            raise UserError(f"--warmup {args.warmup}: expected a duration >= 0 and shorter than the horizon "
+                            f"({horizon_h:g} h), found {warmup_h:g} h")
+    if args.years and warmup_h >= scenario.horizon_h:  # longer than the scenario's own horizon: the run's is used
+        total = warmup_h + args.years * HOURS_PER_YEAR
+        if total > MAX_HORIZON_H:
+            raise UserError(f"--warmup {args.warmup}: expected a warm-up plus --years {args.years:g} of at most "
+                            f"{MAX_YEARS:g} years, found {total / HOURS_PER_YEAR:g} years")
+        return with_warmup(scenario, warmup_h, horizon_h=total)
     return with_warmup(scenario, warmup_h)
 
 

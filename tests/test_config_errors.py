@@ -1,6 +1,7 @@
 """Bad scenarios: a one-line error naming file, line, key path, expected and found;
 exit status 2; no traceback; nothing written."""
 
+import json
 import subprocess
 import sys
 
@@ -398,6 +399,19 @@ def test_an_empty_file_or_directory_name_is_refused(argv, capsys, monkeypatch, t
     assert e.value.code == 2 and err.count("\n") == 1, err
     assert "expected a file or directory name, found" in err, err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_warmup_longer_than_the_scenarios_horizon_comes_before_the_years(capsys):
+    """With --years the warm-up comes before the measured years, so it may outlast the
+    scenario's own horizon (395 d here); past the 100-year limit it is one line naming
+    --warmup, never the internal '<dict>'."""
+    path = str(CONFIGS / "aktau_current.yaml")
+    assert main(["run", path, "--years", "0.01", "--warmup", "400 d", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["replications"] == 1
+    assert main(["run", path, "--years", "1", "--warmup", "100 yr"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("shuttle-sim: --warmup 100 yr: expected a warm-up plus --years 1 of at most 100 years, "
+                   "found 101 years\n"), err
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-5", "0", "abc"])
