@@ -123,6 +123,7 @@ BAD = {
     "above supply": (("{mean_at_least: 12}", "{mean_at_least: 9.0e+9}"), "9.0e+9", "targets.delivered_mt_per_year",
                      "expected a target the supply can meet"),
     "no scenario": (("scenario: cycle.yaml", "scenario: nope.yaml"), "nope.yaml", "scenario", "no such file"),
+    "boolean years": (("years: 1", "years: true"), "years: true", "years", "expected a whole number, found true"),
     "scenario a directory": (("scenario: cycle.yaml", "scenario: ."), "scenario: .", "scenario",
                              "found '.' (a directory, not a file)"),
     "costs class": (("    T: {ownership", "    U: {ownership"), "costs:", "costs", "price tanker class 'T'"),
