@@ -316,6 +316,22 @@ def test_devices_and_directories_are_refused(device, tmp_path, capsys):
     assert err[1] == f"{tmp_path}: expected a scenario file, found a directory"
 
 
+@pytest.mark.parametrize("command", [["validate"], ["run"], ["sweep"], ["weather", "fit"]])
+def test_a_named_pipe_is_refused_not_waited_on(command, tmp_path):
+    """A FIFO with no writer: reading it would block for ever; it is refused in one line.
+    (In a child process with a timeout, so that a regression fails instead of hanging.)"""
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    extra = ["-o", str(tmp_path / "w.yaml")] if command[0] == "weather" else []
+    r = subprocess.run([sys.executable, "-m", "shuttle_sim", *command, str(fifo), *extra],
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert f"{fifo}: expected a " in r.stderr and r.stderr.endswith(", found a named pipe\n"), r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
 def test_rejected_alias_bomb_is_fast_and_small(tmp_path):
     """Refused in well under 200 MB (the interpreter with the package is about 120 MB).
     The peak is the child's own (VmHWM, reset by exec): Linux keeps ru_maxrss across

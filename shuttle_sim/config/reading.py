@@ -66,7 +66,8 @@ def read_text(path: str | Path, what: str = "file", limit: int = MAX_FILE_BYTES)
     """The UTF-8 text of ``path``, read no further than ``limit`` bytes.
 
     Raises :class:`ConfigError` (one line, in plain words) for a missing, unreadable,
-    too large, non-regular or non-UTF-8 file.
+    too large, non-regular (a directory, a device, a named pipe: never a blocking read) or
+    non-UTF-8 file.
     """
     source = str(path)
     try:
@@ -75,6 +76,10 @@ def read_text(path: str | Path, what: str = "file", limit: int = MAX_FILE_BYTES)
             raise ConfigError([ConfigProblem(source, None, (), f"expected a {what}, found a directory")])
         if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
             raise ConfigError([ConfigProblem(source, None, (), f"expected a {what}, found a device")])
+        if not stat.S_ISREG(st.st_mode):  # a named pipe would block the read until a writer came: a hang
+            found = "a named pipe" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) \
+                else "no regular file"
+            raise ConfigError([ConfigProblem(source, None, (), f"expected a {what}, found {found}")])
         with open(path, "rb") as f:
             raw = f.read(limit + 1)
     except OSError as e:
