@@ -110,6 +110,25 @@ def test_a_run_over_an_earlier_run_leaves_none_of_its_files(tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == sorted([*manifest["files"], "manifest.json"])
 
 
+def test_ctrl_c_during_run_report_keeps_the_run_and_says_so(tmp_path, capsys, monkeypatch):
+    """Ctrl-C while --report writes: the run's files are complete and kept, no temporary
+    report directory is left, and the message does not claim that nothing was written."""
+    from shuttle_sim.report import build
+
+    def interrupted(*a):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build, "_umask", interrupted)  # once the report's temporary directory exists
+    out = tmp_path / "run"
+    assert main(["run", str(CONFIGS / "aktau_current.yaml"), "--years", "0.05", "--out", str(out), "--report"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted; no report written" in err and f"shuttle-sim report {out}" in err, err
+    assert "nothing was written" not in err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert all((out / f).exists() for f in manifest["files"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([*manifest["files"], "manifest.json"])
+
+
 def test_schema_is_json_schema_with_aliases(capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)

@@ -453,6 +453,9 @@ def _write(out_dir: Path, text: str, pngs: dict[str, bytes]) -> Path:
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise ReportError(f"-o {out_dir}: cannot write: {e.strerror or e}") from None
+    except BaseException:  # Ctrl-C: no half-written temporary directory left behind either
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return out_dir / "index.html"
 
 

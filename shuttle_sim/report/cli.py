@@ -31,6 +31,10 @@ def _build(dir, out, window=None, target=None, stream=None) -> int:
     except ReportError as e:
         print(f"shuttle-sim: report: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # the results in dir are as they were (after run --report: complete)
+        print(f"shuttle-sim: report: interrupted; no report written; the results in {dir} are kept: "
+              f"`shuttle-sim report {dir}` makes it", file=sys.stderr)
+        return 130
     print(f"report written to {path}", file=stream or sys.stdout)
     _warn_if_unfinished(dir)
     return 0
