@@ -198,6 +198,11 @@ BOMB = "".join(f"{c}: &{c} [{', '.join([f'*{p}' if p else '1'] * 9)}]\n"
 
 HOSTILE = {
     # name: (file text or bytes, key path ('' for none), needle on the line (None: no line), words)
+    # a "\ud800" escape is no character: printing the name was a UnicodeEncodeError traceback
+    "surrogate escape in a value": (GOOD.replace("name: aktau_current", 'name: "a\\ud800b"'), "name", 'name: "a',
+                                    ["expected Unicode text, found \\ud800, half of a UTF-16 surrogate pair"]),
+    "surrogate escape in a key": (GOOD.replace("name: aktau_current", 'name: aktau_current\n"x\\udfff": 1'), "",
+                                  '"x', ["expected Unicode text, found \\udfff"]),
     "non-UTF-8 byte": (GOOD.replace("Aktau - Baku", "Aktau \udce9 Baku").encode("utf-8", "surrogateescape"), "",
                        "distance: 400 km", ["expected UTF-8 text, found the byte 0xe9"]),
     "latin-1 file": (GOOD.replace("name: aktau_current", "name: café").encode("latin-1"), "", "name: caf",
