@@ -411,8 +411,21 @@ def _config_error() -> type[Exception] | tuple:
     return reading.ConfigError if reading is not None else ()
 
 
+def _escape_unprintable() -> None:
+    """Print what cannot be encoded escaped (``\\udcff``) rather than die on it: a file name
+    given with a byte that is no UTF-8 reaches stdout in the messages (``written to DIR``),
+    and stdout is strict under a UTF-8 locale other than C.UTF-8."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (AttributeError, ValueError, OSError):  # a replaced stream that cannot: leave it
+                pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``shuttle-sim`` console script; returns the exit status."""
+    _escape_unprintable()
     args = _parser().parse_args(argv)
     try:
         if args.command == "sweep":

@@ -129,6 +129,23 @@ def test_ctrl_c_during_run_report_keeps_the_run_and_says_so(tmp_path, capsys, mo
     assert sorted(p.name for p in out.iterdir()) == sorted([*manifest["files"], "manifest.json"])
 
 
+def test_an_out_name_that_is_not_utf8_is_printed_escaped_not_a_traceback(tmp_path):
+    """--out given with a byte that is no UTF-8, under a strict UTF-8 stdout (any UTF-8
+    locale but C.UTF-8): the run is written and 'written to' shows the name escaped; it was
+    a UnicodeEncodeError traceback after the files were written."""
+    import os
+    import subprocess
+    import sys
+
+    out = os.fsencode(tmp_path) + b"/o\xff"
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    r = subprocess.run([sys.executable, "-m", "shuttle_sim", "run", str(CONFIGS / "aktau_current.yaml"),
+                        "--years", "0.01", "--out", out], capture_output=True, env=env, timeout=120)
+    assert r.returncode == 0 and b"Traceback" not in r.stderr, r.stderr.decode(errors="replace")
+    assert b"written to " + os.fsencode(tmp_path) + b"/o\\udcff/" in r.stdout
+    assert (tmp_path / os.fsdecode(b"o\xff") / "manifest.json").exists()
+
+
 def test_schema_is_json_schema_with_aliases(capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)

@@ -442,6 +442,17 @@ def test_a_studys_row_cut_short_is_left_out_and_a_whole_last_row_kept(dirs, tmp_
     assert rdata.load(d).replications["replication"].tolist() == [0, 1]
 
 
+def test_a_result_directory_whose_name_is_not_utf8_is_reported(dirs, tmp_path, capsys):
+    """A directory named with a byte that is no UTF-8 (b'run\\xff'): the page shows its name
+    escaped; it was a UnicodeEncodeError traceback."""
+    import os
+
+    d = tmp_path / os.fsdecode(b"run\xff")
+    shutil.copytree(dirs["run"], d)
+    assert main(["report", str(d)]) == 0, capsys.readouterr().err
+    assert "run\\udcff" in (d / "report" / "index.html").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("status", ["interrupted", "running"])
 def test_the_report_of_an_unfinished_study_says_so(dirs, tmp_path, capsys, status):
     """A study stopped by Ctrl-C (or still running) is reported, but never as if complete:

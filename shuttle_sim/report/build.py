@@ -439,7 +439,8 @@ def _write(out_dir: Path, text: str, pngs: dict[str, bytes]) -> Path:
         raise ReportError(f"-o {out_dir}: cannot write: {e.strerror or e}") from None
     try:
         tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report is for sharing
-        (tmp / "index.html").write_text(text, encoding="utf-8")
+        # a path of undecodable bytes (a directory named b"o\xff") is shown escaped, never a UnicodeEncodeError
+        (tmp / "index.html").write_text(text, encoding="utf-8", errors="backslashreplace")
         for f, png in pngs.items():
             (tmp / f).write_bytes(png)
         if out_dir.exists():
