@@ -53,6 +53,9 @@ _fraction = _option(float, lambda v: 0 < v <= 1, "a fraction > 0 and <= 1 (e.g. 
 _count = _option(int, lambda v: 1 <= v <= MAX_REPLICATIONS, f"a whole number from 1 to {MAX_REPLICATIONS:,}")
 _workers = _option(int, lambda v: 1 <= v <= 4096, "a whole number from 1 to 4096")
 _seed = _option(int, lambda v: 0 <= v < 2**64, "a whole number from 0 to 2**64 - 1")
+_mt_per_year = _option(float, lambda v: 0 < v <= 10_000, "a throughput in Mt/yr > 0 and <= 10000")
+#: a file or directory name: an empty one ('') is refused, not read as '.' (nor --out '' as no --out)
+_name = _option(str, lambda v: v.strip() != "", "a file or directory name")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -74,13 +77,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="simulate a scenario and print its KPIs", epilog=PERCENTILES)
-    r.add_argument("scenario", help="scenario YAML file, or the name of a shipped one (shuttle-sim scenarios)")
+    r.add_argument("scenario", type=_name, help="scenario YAML file, or the name of a shipped one (shuttle-sim scenarios)")
     r.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="change a scenario field, e.g. --set load_port.berths=4 --set 'fleet.tankers[Astana-class].count=3'")
     r.add_argument("--years", type=_years,
                    help="measured years, after the scenario's warm-up (default: the scenario's horizon)")
     r.add_argument("--seed", type=_seed, default=0, help="root random seed (default 0)")
-    r.add_argument("--out", help="directory for the resolved scenario, KPIs, voyages and level traces")
+    r.add_argument("--out", type=_name, help="directory for the resolved scenario, KPIs, voyages and level traces")
     r.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
     r.add_argument("-n", "--replications", type=_count, default=1, help="replications (default 1)")
     r.add_argument("--workers", type=_workers, default=None,
@@ -99,23 +102,23 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--report", action="store_true", help="also write a plot report of --out into OUT/report/")
 
     v = sub.add_parser("validate", help="check scenario or study files without running them")
-    v.add_argument("scenarios", nargs="+", help="scenario, study or cost YAML files, or names of shipped scenarios")
+    v.add_argument("scenarios", nargs="+", type=_name, help="scenario, study or cost YAML files, or names of shipped scenarios")
 
     sub.add_parser("scenarios", help="list the shipped scenarios (run one by name: shuttle-sim run kcts_concept)")
 
     sc = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     sc.add_argument("--study", action="store_true", help="the study file format instead")
-    report_cli.add_parser(sub)
+    report_cli.add_parser(sub, _mt_per_year, _name)
 
     from .study import cli_sweep
 
-    cli_sweep.add_parser(sub, _count)
+    cli_sweep.add_parser(sub, _count, _name)
 
     w = sub.add_parser("weather", help="weather tools")
     wsub = w.add_subparsers(dest="weather_command", required=True)
     f = wsub.add_parser("fit", help="fit the synthetic weather source to an hourly hindcast CSV")
-    f.add_argument("csv", help="hourly CSV with the header time,site,wind_m_per_s,hs_m")
-    f.add_argument("-o", "--output", required=True, help="YAML file to write: a scenario's `weather:` block")
+    f.add_argument("csv", type=_name, help="hourly CSV with the header time,site,wind_m_per_s,hs_m")
+    f.add_argument("-o", "--output", type=_name, required=True, help="YAML file to write: a scenario's `weather:` block")
     return p
 
 
@@ -243,14 +246,21 @@ def _with_warmup(args, scenario: Scenario) -> Scenario:
         parts = ", ".join(f"{k} {v / 24:g} d" for k, v in s.items() if k != "warmup_h")
         print(f"warm-up by MSER-5 over {MSER_PILOTS} pilot replications: {s['warmup_h'] / 24:g} d ({parts})",
               file=sys.stderr)
-        return with_warmup(scenario, s["warmup_h"])
-    try:
-        warmup_h = units.parse_quantity(args.warmup, ("time",)).value
-    except units.UnitError as e:
-        raise UserError(f"--warmup {args.warmup}: {e}; or 'mser5'") from None
-    if not 0 <= warmup_h < horizon_h:
-        raise UserError(f"--warmup {args.warmup}: expected a duration >= 0 and shorter than the horizon "
-                        f"({horizon_h:g} h), found {warmup_h:g} h")
+        warmup_h = s["warmup_h"]
+    else:
+        try:
+            warmup_h = units.parse_quantity(args.warmup, ("time",)).value
+        except units.UnitError as e:
+            raise UserError(f"--warmup {args.warmup}: {e}; or 'mser5'") from None
+        if not 0 <= warmup_h < horizon_h:
+            raise UserError(f"--warmup {args.warmup}: expected a duration >= 0 and shorter than the horizon "
+                            f"({horizon_h:g} h), found {warmup_h:g} h")
+    if args.years and warmup_h >= scenario.horizon_h:  # longer than the scenario's own horizon: the run's is used
+        total = warmup_h + args.years * HOURS_PER_YEAR
+        if total > MAX_HORIZON_H:
+            raise UserError(f"--warmup {args.warmup}: expected a warm-up plus --years {args.years:g} of at most "
+                            f"{MAX_YEARS:g} years, found {total / HOURS_PER_YEAR:g} years")
+        return with_warmup(scenario, warmup_h, horizon_h=total)
     return with_warmup(scenario, warmup_h)
 
 
@@ -401,8 +411,21 @@ def _config_error() -> type[Exception] | tuple:
     return reading.ConfigError if reading is not None else ()
 
 
+def _escape_unprintable() -> None:
+    """Print what cannot be encoded escaped (``\\udcff``) rather than die on it: a file name
+    given with a byte that is no UTF-8 reaches stdout in the messages (``written to DIR``),
+    and stdout is strict under a UTF-8 locale other than C.UTF-8."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (AttributeError, ValueError, OSError):  # a replaced stream that cannot: leave it
+                pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``shuttle-sim`` console script; returns the exit status."""
+    _escape_unprintable()
     args = _parser().parse_args(argv)
     try:
         if args.command == "sweep":

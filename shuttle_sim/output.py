@@ -81,6 +81,12 @@ def _yard_csv(result: Result) -> str:
     return buf.getvalue()
 
 
+#: every data file a single run may write: rewriting a run's directory leaves none of the
+#: earlier run's beside the new one (the report reads what is there)
+RUN_FILES = ("scenario.resolved.yaml", "kpis.json", "tank_levels.csv", "weather_closures.csv", "voyages.csv",
+             "ferry_trips.csv", "yard_wagons.csv")
+
+
 def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: _dt.datetime) -> Path:
     """Write one replication's resolved scenario, KPIs, voyages, level traces and
     weather closures (``weather_closures.csv``: one row per spell a port was closed to
@@ -147,5 +153,8 @@ def _write_run(out: Path, scenario: Scenario, result: Result, started: _dt.datet
         "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "files": files,
     }
+    for name in RUN_FILES:  # an earlier run's files this one has not replaced (its ferry trips ...)
+        if name not in files:
+            (out / name).unlink(missing_ok=True)
     write(manifest, json.dumps(meta, indent=2) + "\n")
     return out

@@ -139,6 +139,14 @@ class Quantity:
     symbol: str = ""
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_quantity(raw: object, dimensions: tuple[str, ...]) -> Quantity:
     """Parse ``raw`` (such as ``'13 kn'``) as a quantity of one of ``dimensions``.
 
@@ -150,9 +158,11 @@ def parse_quantity(raw: object, dimensions: tuple[str, ...]) -> Quantity:
     """
     expected = " or ".join(f"a {d.replace('_', ' ')} like {DIMENSIONS[d][1]}" for d in dimensions)
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-        raise UnitError(f"expected {expected}, found {raw!r}")
-    if isinstance(raw, (int, float)):
-        raise UnitError(f"expected {expected}, found the bare number {raw!r} (write its unit)")
+        shown = ("true" if raw else "false") if isinstance(raw, bool) else \
+            "nothing (an empty value)" if raw is None else f"{raw!r}"  # as YAML writes them
+        raise UnitError(f"expected {expected}, found {shown}")
+    if isinstance(raw, (int, float)) or _is_number(raw):  # YAML reads 1e308 (no dot) as text
+        raise UnitError(f"expected {expected}, found the bare number {raw} (write its unit)")
     m = _QUANTITY.match(raw)
     if not m:
         raise UnitError(f"expected {expected}, found {raw!r}")

@@ -143,11 +143,14 @@ def suggest_warmup(scenario, replications: int = 10, seed: int = 0, horizon_h: f
     return out
 
 
-def with_warmup(scenario, warmup_h: float):
-    """``scenario`` with its ``warmup`` set to ``warmup_h`` (re-validated)."""
+def with_warmup(scenario, warmup_h: float, horizon_h: float | None = None, source: str = "--warmup"):
+    """``scenario`` with its ``warmup`` set to ``warmup_h`` (and its horizon to
+    ``horizon_h``, if given), re-validated; a problem names ``source``."""
     from .config.loader import scenario_from_dict
     from .config.schema import resolved_dict
 
     d = resolved_dict(scenario)
     d["warmup"] = f"{float(warmup_h)!r} h"
-    return scenario_from_dict(d)
+    if horizon_h is not None:
+        d["horizon"] = f"{float(horizon_h)!r} h"
+    return scenario_from_dict(d, source)

@@ -97,6 +97,55 @@ def test_out_dir_holds_scenario_kpis_voyages_traces(tmp_path, capsys):
     assert {r["tank"] for r in levels} == {"load_tank", "discharge_tank"}
 
 
+def test_a_run_over_an_earlier_run_leaves_none_of_its_files(tmp_path, capsys):
+    """A tanker run written over a ferry run's --out: the ferry trips and yard wagons of the
+    other scenario are not left beside its results (the report would draw them)."""
+    out = tmp_path / "run"
+    assert main(["run", str(CONFIGS / "kuryk_ferry.yaml"), "--years", "0.05", "--out", str(out)]) == 0
+    assert (out / "ferry_trips.csv").exists()
+    assert main(["run", str(CONFIGS / "aktau_current.yaml"), "--years", "0.05", "--out", str(out)]) == 0
+    capsys.readouterr()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario"] == "aktau_current"
+    assert sorted(p.name for p in out.iterdir()) == sorted([*manifest["files"], "manifest.json"])
+
+
+def test_ctrl_c_during_run_report_keeps_the_run_and_says_so(tmp_path, capsys, monkeypatch):
+    """Ctrl-C while --report writes: the run's files are complete and kept, no temporary
+    report directory is left, and the message does not claim that nothing was written."""
+    from shuttle_sim.report import build
+
+    def interrupted(*a):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build, "_umask", interrupted)  # once the report's temporary directory exists
+    out = tmp_path / "run"
+    assert main(["run", str(CONFIGS / "aktau_current.yaml"), "--years", "0.05", "--out", str(out), "--report"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted; no report written" in err and f"shuttle-sim report {out}" in err, err
+    assert "nothing was written" not in err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert all((out / f).exists() for f in manifest["files"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([*manifest["files"], "manifest.json"])
+
+
+def test_an_out_name_that_is_not_utf8_is_printed_escaped_not_a_traceback(tmp_path):
+    """--out given with a byte that is no UTF-8, under a strict UTF-8 stdout (any UTF-8
+    locale but C.UTF-8): the run is written and 'written to' shows the name escaped; it was
+    a UnicodeEncodeError traceback after the files were written."""
+    import os
+    import subprocess
+    import sys
+
+    out = os.fsencode(tmp_path) + b"/o\xff"
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    r = subprocess.run([sys.executable, "-m", "shuttle_sim", "run", str(CONFIGS / "aktau_current.yaml"),
+                        "--years", "0.01", "--out", out], capture_output=True, env=env, timeout=120)
+    assert r.returncode == 0 and b"Traceback" not in r.stderr, r.stderr.decode(errors="replace")
+    assert b"written to " + os.fsencode(tmp_path) + b"/o\\udcff/" in r.stdout
+    assert (tmp_path / os.fsdecode(b"o\xff") / "manifest.json").exists()
+
+
 def test_schema_is_json_schema_with_aliases(capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)

@@ -1,6 +1,7 @@
 """Bad scenarios: a one-line error naming file, line, key path, expected and found;
 exit status 2; no traceback; nothing written."""
 
+import json
 import subprocess
 import sys
 
@@ -57,6 +58,18 @@ CASES = {
                       ["duplicate key"]),
     "density out of range": (edit("density: 0.82 t/m3", "density: 82 t/m3"), "crude.density", "density: 82",
                              ["between 0.5 and 1.2"]),
+    # YAML's true is not the count 1, nor yes the number 1.0
+    "boolean for a count": (edit("  berths: 3 ", "  berths: true "), "load_port.berths", "berths: true",
+                            ["expected a whole number, found true"]),
+    "boolean for a number": (edit("calls_per_year: 220 ", "calls_per_year: yes "), "load_port.other_traffic.calls_per_year",
+                             "calls_per_year: yes", ["expected a number, found true"]),
+    "boolean for a quantity": (edit("distance: 400 km", "distance: true"), "route.distance", "distance: true",
+                               ["expected a length", "found true"]),
+    "empty quantity": (edit("distance: 400 km", "distance:"), "route.distance", "distance:",
+                       ["expected a length", "found nothing (an empty value)"]),
+    # YAML 1.1 reads 1e308 (no dot) as text: still a number without its unit, not the unit 'e308'
+    "bare number with an exponent": (edit("horizon: 395 d", "horizon: 1e308"), "horizon", "horizon: 1e308",
+                                     ["found the bare number 1e308 (write its unit)"]),
 }
 
 
@@ -106,6 +119,26 @@ def test_invalid_yaml_syntax(tmp_path, capsys):
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert f"{path}:" in err and "invalid YAML" in err
+
+
+@pytest.mark.parametrize("text, found", [("---\n", "nothing (an empty value)"), ("just text\n", "'just text'"),
+                                         ("[1, 2]\n", "a list of 2 values")])
+def test_a_file_that_is_not_a_mapping_says_what_it_holds(text, found, tmp_path, capsys):
+    """Found in the words of the file (as every other message), not a Python type name."""
+    for kind in ("scenario", "study"):
+        path = tmp_path / f"{kind}.yaml"
+        path.write_text(text)
+        assert main(["run" if kind == "scenario" else "sweep", str(path)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == f"{path}:1: expected a {kind} mapping, found {found}", err
+
+
+def test_extends_without_a_file_name_says_what_it_found(tmp_path, capsys):
+    path = tmp_path / "over.yaml"
+    path.write_text("name: over\nextends:\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"{path}:2: extends: expected a scenario file name, found nothing (an empty value)", err
 
 
 def test_missing_file_and_empty_file(tmp_path, capsys):
@@ -165,6 +198,11 @@ BOMB = "".join(f"{c}: &{c} [{', '.join([f'*{p}' if p else '1'] * 9)}]\n"
 
 HOSTILE = {
     # name: (file text or bytes, key path ('' for none), needle on the line (None: no line), words)
+    # a "\ud800" escape is no character: printing the name was a UnicodeEncodeError traceback
+    "surrogate escape in a value": (GOOD.replace("name: aktau_current", 'name: "a\\ud800b"'), "name", 'name: "a',
+                                    ["expected Unicode text, found \\ud800, half of a UTF-16 surrogate pair"]),
+    "surrogate escape in a key": (GOOD.replace("name: aktau_current", 'name: aktau_current\n"x\\udfff": 1'), "",
+                                  '"x', ["expected Unicode text, found \\udfff"]),
     "non-UTF-8 byte": (GOOD.replace("Aktau - Baku", "Aktau \udce9 Baku").encode("utf-8", "surrogateescape"), "",
                        "distance: 400 km", ["expected UTF-8 text, found the byte 0xe9"]),
     "latin-1 file": (GOOD.replace("name: aktau_current", "name: café").encode("latin-1"), "", "name: caf",
@@ -283,6 +321,22 @@ def test_devices_and_directories_are_refused(device, tmp_path, capsys):
     assert err[1] == f"{tmp_path}: expected a scenario file, found a directory"
 
 
+@pytest.mark.parametrize("command", [["validate"], ["run"], ["sweep"], ["weather", "fit"]])
+def test_a_named_pipe_is_refused_not_waited_on(command, tmp_path):
+    """A FIFO with no writer: reading it would block for ever; it is refused in one line.
+    (In a child process with a timeout, so that a regression fails instead of hanging.)"""
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    extra = ["-o", str(tmp_path / "w.yaml")] if command[0] == "weather" else []
+    r = subprocess.run([sys.executable, "-m", "shuttle_sim", *command, str(fifo), *extra],
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert f"{fifo}: expected a " in r.stderr and r.stderr.endswith(", found a named pipe\n"), r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
 def test_rejected_alias_bomb_is_fast_and_small(tmp_path):
     """Refused in well under 200 MB (the interpreter with the package is about 120 MB).
     The peak is the child's own (VmHWM, reset by exec): Linux keeps ru_maxrss across
@@ -348,6 +402,49 @@ def test_bad_option_is_one_line_and_writes_nothing(name, tmp_path, capsys):
     assert code == 2
     assert captured.out == ""
     assert captured.err.count("\n") == 1 and words in captured.err, captured.err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", ""], ["run", "aktau_current", "--out", ""], ["run", "aktau_current", "--out", " "], ["validate", ""],
+    ["sweep", ""], ["sweep", "experiments/aktau_expansion.yaml", "--out", ""], ["report", ""], ["report", "x", "-o", ""],
+    ["weather", "fit", "", "-o", "w.yaml"], ["weather", "fit", "h.csv", "-o", ""],
+])
+def test_an_empty_file_or_directory_name_is_refused(argv, capsys, monkeypatch, tmp_path):
+    """'' is no name: not the current directory ('.: expected a scenario file, found a
+    directory'), and --out '' is not silently no --out (a run that writes nothing)."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.count("\n") == 1, err
+    assert "expected a file or directory name, found" in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_warmup_longer_than_the_scenarios_horizon_comes_before_the_years(capsys):
+    """With --years the warm-up comes before the measured years, so it may outlast the
+    scenario's own horizon (395 d here); past the 100-year limit it is one line naming
+    --warmup, never the internal '<dict>'."""
+    path = str(CONFIGS / "aktau_current.yaml")
+    assert main(["run", path, "--years", "0.01", "--warmup", "400 d", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["replications"] == 1
+    assert main(["run", path, "--years", "1", "--warmup", "100 yr"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("shuttle-sim: --warmup 100 yr: expected a warm-up plus --years 1 of at most 100 years, "
+                   "found 101 years\n"), err
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-5", "0", "abc"])
+def test_report_target_must_be_a_throughput(value, tmp_path, capsys):
+    """--target marks a throughput on the report's figures: NaN, infinity, zero or a
+    negative Mt/yr is refused in one line before anything is read or written."""
+    out = tmp_path / "report"
+    with pytest.raises(SystemExit) as e:
+        main(["report", str(tmp_path), "-o", str(out), "--target", value])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.count("\n") == 1, err
+    assert "argument --target: expected a throughput in Mt/yr > 0" in err and repr(value) in err, err
     assert not out.exists()
 
 
@@ -585,3 +682,9 @@ def test_a_set_value_is_read_as_a_scenario_files_values_are(value, words, capsys
     assert main(["run", str(CONFIGS / "kcts_concept.yaml"), "--years", "0.01", "--set", f"start_date={value}"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("--set: start_date: ") and words in err and "\n" not in err, err
+
+
+def test_a_boolean_set_for_a_count_is_refused(capsys):
+    assert main(["run", str(CONFIGS / "aktau_current.yaml"), "--years", "0.01", "--set", "load_port.berths=true"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "--set: load_port.berths: expected a whole number, found true", err

@@ -442,6 +442,38 @@ def test_a_studys_row_cut_short_is_left_out_and_a_whole_last_row_kept(dirs, tmp_
     assert rdata.load(d).replications["replication"].tolist() == [0, 1]
 
 
+def test_a_result_directory_whose_name_is_not_utf8_is_reported(dirs, tmp_path, capsys):
+    """A directory named with a byte that is no UTF-8 (b'run\\xff'): the page shows its name
+    escaped; it was a UnicodeEncodeError traceback."""
+    import os
+
+    d = tmp_path / os.fsdecode(b"run\xff")
+    shutil.copytree(dirs["run"], d)
+    assert main(["report", str(d)]) == 0, capsys.readouterr().err
+    assert "run\\udcff" in (d / "report" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("status", ["interrupted", "running"])
+def test_the_report_of_an_unfinished_study_says_so(dirs, tmp_path, capsys, status):
+    """A study stopped by Ctrl-C (or still running) is reported, but never as if complete:
+    the page's title, first lines and facts say it is unfinished, and so does stderr."""
+    d = tmp_path / "study"
+    shutil.copytree(dirs["study"], d)
+    m = json.loads((d / "manifest.json").read_text())
+    assert m["status"] == "complete"
+    m["status"] = status
+    (d / "manifest.json").write_text(json.dumps(m))
+    assert main(["report", str(d), "-o", str(tmp_path / "r")]) == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and "Unfinished" in err and "Rerun the same command" in err
+    text = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    assert "(UNFINISHED)</title>" in text and "Unfinished: this study" in text
+
+
+def test_the_report_of_a_finished_study_has_no_unfinished_warning(pages):
+    assert "UNFINISHED" not in pages["study"].read_text(encoding="utf-8")
+
+
 def test_the_exceedance_curve_shows_the_share_of_years_at_or_above_each_value():
     """Between two sorted years the curve reads the share at or above the upper one: with
     deliveries 1, 2, 2, 3 Mt/yr, 'at least 1.5' holds in 3 of 4 years (75%), 'at least 2.5'

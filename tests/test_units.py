@@ -120,7 +120,7 @@ def test_barrels_through_density():
 
 @pytest.mark.parametrize("raw,msg", [
     (12, "bare number"), ("12", "expected"), ("12 furlongs", "unknown unit"),
-    ("12 kn", "(a speed)"), (None, "found None"), (True, "found True"),
+    ("12 kn", "(a speed)"), (None, "found nothing (an empty value)"), (True, "found true"), ("1e3", "bare number 1e3"),
 ])
 def test_errors_say_expected_and_found(raw, msg):
     with pytest.raises(units.UnitError) as e:

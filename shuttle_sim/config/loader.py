@@ -300,7 +300,7 @@ def scenario_from_dict(
     """
     lines = lines or {}
     if not isinstance(data, dict):
-        raise ConfigError([ConfigProblem(source, 1, (), f"expected a scenario mapping, found {type(data).__name__}")])
+        raise ConfigError([ConfigProblem(source, 1, (), f"expected a scenario mapping, found {_found(data)}")])
     density = 1.0
     crude = data.get("crude")
     if isinstance(crude, dict):

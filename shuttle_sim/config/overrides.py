@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 
-from .loader import ConfigError, ConfigProblem, _allowed_keys, format_path, parse_yaml, scenario_from_dict
+from .loader import ConfigError, ConfigProblem, _allowed_keys, _found, format_path, parse_yaml, scenario_from_dict
 
 if TYPE_CHECKING:
     from .schema import Scenario
@@ -235,7 +235,7 @@ def load_with_extends(data: dict, lines: dict, source: str, path: Path, _chain: 
     base_name = data["extends"]
     if not isinstance(base_name, str) or not base_name.strip():
         raise ConfigError([ConfigProblem(source, lines.get(("extends",)), ("extends",),
-                                         f"expected a scenario file name, found {base_name!r}")])
+                                         f"expected a scenario file name, found {_found(base_name)}")])
     base_path = Path(base_name) if Path(base_name).is_absolute() else path.parent / base_name
     if base_path.resolve() in chain:
         loop = " -> ".join(p.name for p in chain + (base_path.resolve(),))
@@ -249,7 +249,7 @@ def load_with_extends(data: dict, lines: dict, source: str, path: Path, _chain: 
         raise
     merged, origin = load_with_extends(base_data, base_lines, str(base_path), base_path, chain)
     if not isinstance(merged, dict):
-        raise ConfigError([ConfigProblem(str(base_path), 1, (), f"expected a scenario mapping, found {type(merged).__name__}")])
+        raise ConfigError([ConfigProblem(str(base_path), 1, (), f"expected a scenario mapping, found {_found(merged)}")])
     over = {k: v for k, v in data.items() if k != "extends"}
     _merge(merged, over, (), (), origin, lines, source)
     return merged, origin

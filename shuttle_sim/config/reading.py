@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +67,8 @@ def read_text(path: str | Path, what: str = "file", limit: int = MAX_FILE_BYTES)
     """The UTF-8 text of ``path``, read no further than ``limit`` bytes.
 
     Raises :class:`ConfigError` (one line, in plain words) for a missing, unreadable,
-    too large, non-regular or non-UTF-8 file.
+    too large, non-regular (a directory, a device, a named pipe: never a blocking read) or
+    non-UTF-8 file.
     """
     source = str(path)
     try:
@@ -75,6 +77,10 @@ def read_text(path: str | Path, what: str = "file", limit: int = MAX_FILE_BYTES)
             raise ConfigError([ConfigProblem(source, None, (), f"expected a {what}, found a directory")])
         if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
             raise ConfigError([ConfigProblem(source, None, (), f"expected a {what}, found a device")])
+        if not stat.S_ISREG(st.st_mode):  # a named pipe would block the read until a writer came: a hang
+            found = "a named pipe" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) \
+                else "no regular file"
+            raise ConfigError([ConfigProblem(source, None, (), f"expected a {what}, found {found}")])
         with open(path, "rb") as f:
             raw = f.read(limit + 1)
     except OSError as e:
@@ -167,6 +173,17 @@ def _check_expansion(root: yaml.Node, source: str) -> None:
     visit(root, 0)
 
 
+#: a UTF-16 surrogate, which a double-quoted "\ud800" escape makes: no character, it cannot
+#: be printed or written as UTF-8 (a traceback at the first print of the scenario's name)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate(text: str) -> str:
+    c = _SURROGATE.search(text).group()  # type: ignore[union-attr]
+    return (f"expected Unicode text, found \\u{ord(c):04x}, half of a UTF-16 surrogate pair and no character "
+            "(write the character itself, or a \\U0001F600-style escape)")
+
+
 def _lines(root: yaml.Node, out: dict[Path_, int], dups: list[tuple[Path_, int, str]], nodes: dict[int, Path_]) -> None:
     """Line of every key path, without expanding aliases (a node is walked once; paths
     under an alias fall back to the alias's key); also duplicate and non-text keys."""
@@ -177,11 +194,16 @@ def _lines(root: yaml.Node, out: dict[Path_, int], dups: list[tuple[Path_, int, 
         if id(node) in nodes:
             continue
         nodes[id(node)] = path
+        if isinstance(node, yaml.ScalarNode) and _SURROGATE.search(node.value):
+            dups.append((path, node.start_mark.line + 1, _surrogate(node.value)))
         if isinstance(node, yaml.MappingNode):
             seen: set = set()
             for k, v in node.value:
                 if k.tag == "tag:yaml.org,2002:merge":
                     stack.append((v, path))
+                    continue
+                if isinstance(k, yaml.ScalarNode) and _SURROGATE.search(k.value):
+                    dups.append((path, k.start_mark.line + 1, _surrogate(k.value)))
                     continue
                 if not isinstance(k, yaml.ScalarNode) or k.tag != "tag:yaml.org,2002:str":
                     shown = _one_line(k.value, 40) if isinstance(k, yaml.ScalarNode) else "a " + k.id

@@ -35,7 +35,7 @@ from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 from .. import kpis, units
 from ..study.design import Cell, DesignError, _split, expand_range, grid, listed
 from .costs import CostSpec, costs_from_dict, load_costs
-from .loader import ConfigError, ConfigProblem, _line_for, format_path, load_scenario, parse_yaml, validate_model
+from .loader import ConfigError, ConfigProblem, _found, _line_for, format_path, load_scenario, parse_yaml, validate_model
 from .reading import check_kind, read_text
 from .overrides import apply_changes, with_changes
 from .schema import Scenario, resolved_dict
@@ -275,7 +275,7 @@ def load_study(path: str | Path) -> LoadedStudy:
     data, lines = parse_yaml(read_text(path, "study file"), source)  # bounded, as scenario files are
     check_kind(data, source, "study")
     if not isinstance(data, dict):
-        raise ConfigError([ConfigProblem(source, 1, (), f"expected a study mapping, found {type(data).__name__}")])
+        raise ConfigError([ConfigProblem(source, 1, (), f"expected a study mapping, found {_found(data)}")])
     spec: Study = validate_model(Study, data, source, lines)
     here = path.resolve().parent
     pr = _Problems(source, lines)
@@ -284,7 +284,7 @@ def load_study(path: str | Path) -> LoadedStudy:
     scen_key = ("scenario",) if isinstance(spec.scenario, str) else ("scenario", "file")
     scen_path = here / ref.file
     if not scen_path.is_file():
-        pr.add(scen_key, f"expected a scenario file (relative to the study), found {ref.file!r} (no such file)")
+        pr.add(scen_key, f"expected a scenario file (relative to the study), found {ref.file!r} ({_not_a_file(scen_path)})")
         pr.raise_if_any()
     base = load_scenario(scen_path)
     base_dir = scen_path.resolve().parent
@@ -339,11 +339,16 @@ def load_study(path: str | Path) -> LoadedStudy:
     return study
 
 
+def _not_a_file(path: Path) -> str:
+    """Why ``path`` (not a regular file) cannot be read: said as it is, a directory is no missing file."""
+    return "a directory, not a file" if path.is_dir() else "not a regular file" if path.exists() else "no such file"
+
+
 def _costs(spec: Study, data: dict, here: Path, lines: dict, source: str, pr: _Problems) -> tuple[dict, CostSpec | None]:
     if isinstance(spec.costs, str):
         cpath = here / spec.costs
         if not cpath.is_file():
-            pr.add(("costs",), f"expected a cost file (relative to the study), found {spec.costs!r} (no such file)")
+            pr.add(("costs",), f"expected a cost file (relative to the study), found {spec.costs!r} ({_not_a_file(cpath)})")
             return {}, None
         raw, _ = parse_yaml(read_text(cpath, "cost file"), str(cpath))
         return raw, load_costs(cpath)

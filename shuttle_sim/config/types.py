@@ -23,6 +23,7 @@ from pydantic import (
     PlainValidator,
     ValidationInfo,
     WithJsonSchema,
+    model_validator,
 )
 
 from .. import units
@@ -36,11 +37,74 @@ def _limits_in_descriptions(schema: dict[str, Any], model: type) -> None:
             prop["description"] += f"; {limits[0]}"
 
 
+def _number_word(annotation: Any, metadata: list) -> str | None:
+    """'a whole number' or 'a number' if a field of ``annotation`` takes a plain number
+    and no true or false; None otherwise (a quantity's own parser refuses a boolean in
+    its own words)."""
+    import types
+    import typing
+
+    if any(isinstance(m, (BeforeValidator, PlainValidator)) for m in metadata):
+        return None
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        base, *extra = typing.get_args(annotation)
+        return _number_word(base, [*metadata, *extra])
+    if origin in (typing.Union, types.UnionType):
+        alts = typing.get_args(annotation)
+        words = {_number_word(a, metadata) for a in alts}
+        if bool in alts:
+            return None
+        return "a whole number" if "a whole number" in words else "a number" if "a number" in words else None
+    return "a whole number" if annotation is int else "a number" if annotation is float else None
+
+
+class _YamlBoolean:
+    """A ``true`` or ``false`` given for a number: no number type takes it, and it is
+    shown as written (``found true``)."""
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "true" if self.value else "false"
+
+
 class Spec(BaseModel):
-    """Base of every scenario object: immutable, unknown keys are errors, numbers finite."""
+    """Base of every scenario object: immutable, unknown keys are errors, numbers finite,
+    and a number is a number: YAML's ``true`` is not the count 1 (pydantic's lax mode
+    would take it as one)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False,
                               json_schema_extra=_limits_in_descriptions)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_boolean_for_a_number(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        marked = dict(data)
+        for name, f in cls.model_fields.items():
+            for key in {name, f.alias or name}:
+                if key in marked:
+                    marked[key] = _mark_booleans(marked[key], f.annotation, list(f.metadata))
+        return marked
+
+
+def _mark_booleans(value: Any, annotation: Any, metadata: list) -> Any:
+    """``value`` with each true or false that stands for a number (itself, or an item of a
+    list of numbers) marked, so that validation refuses it."""
+    import typing
+
+    if isinstance(value, bool):
+        return _YamlBoolean(value) if _number_word(annotation, metadata) else value
+    if isinstance(value, list) and any(isinstance(v, (bool, list)) for v in value):
+        while typing.get_origin(annotation) is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        if typing.get_origin(annotation) is list:
+            (item,) = typing.get_args(annotation)
+            return [_mark_booleans(v, item, []) for v in value]
+    return value
 
 
 class FieldError(ValueError):

@@ -332,6 +332,8 @@ def _facts(d) -> list[tuple[str, str]]:
         f += [("Warning", w) for w in d.answer.get("warnings") or []]
     if d.kind == "study":
         f.append(("Failed replications", str(int((d.replications["error"] != "").sum()))))
+    if unfinished(m, d.kind):
+        f.insert(2, ("Status", f"{m.get('status')}: unfinished, rerun the same command to finish"))
     if m.get("horizon_h"):
         w = d.scenario.warmup_h if d.scenario is not None else 0.0
         measured = m["horizon_h"] - w
@@ -348,6 +350,19 @@ def _render(spec: FigureSpec, d) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     return buf.getvalue()
+
+
+def unfinished(manifest: dict, kind: str) -> str | None:
+    """The warning a report of an unfinished study or sweep carries (its manifest's status
+    is ``running`` or ``interrupted``), else None: its figures and answer are of the
+    replications finished so far, not of the study asked for."""
+    status = manifest.get("status")
+    if kind == "run" or status not in ("running", "interrupted"):
+        return None
+    what = "study" if kind == "study" else "sweep"
+    state = "was interrupted" if status == "interrupted" else "was still running (or was killed)"
+    return (f"Unfinished: this {what} {state}; everything here is of the replications finished when the report "
+            f"was made. Rerun the same command to finish it, then make the report again.")
 
 
 def build_report(dir: str | os.PathLike, out: str | os.PathLike | None = None, window: str | None = None,
@@ -409,6 +424,10 @@ def build_report(dir: str | os.PathLike, out: str | os.PathLike | None = None, w
     if d.kind == "sweep":
         desc = (f"Study {d.manifest.get('study_file', '')} over the base scenario {d.scenario.name if d.scenario else '?'}"
                 f" ({d.manifest.get('method', '')} search). " + (d.study_description or desc))
+    warning = unfinished(d.manifest, d.kind)
+    if warning:  # a partial result never looks complete
+        sub += " (UNFINISHED)"
+        desc = f"{warning} {desc}"
     text = H.page(f"{name}: {sub}", desc, q, a, sections)
     return _write(out_dir, text, pngs)
 
@@ -422,7 +441,8 @@ def _write(out_dir: Path, text: str, pngs: dict[str, bytes]) -> Path:
         raise ReportError(f"-o {out_dir}: cannot write: {e.strerror or e}") from None
     try:
         tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a report is for sharing
-        (tmp / "index.html").write_text(text, encoding="utf-8")
+        # a path of undecodable bytes (a directory named b"o\xff") is shown escaped, never a UnicodeEncodeError
+        (tmp / "index.html").write_text(text, encoding="utf-8", errors="backslashreplace")
         for f, png in pngs.items():
             (tmp / f).write_bytes(png)
         if out_dir.exists():
@@ -436,6 +456,9 @@ def _write(out_dir: Path, text: str, pngs: dict[str, bytes]) -> Path:
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise ReportError(f"-o {out_dir}: cannot write: {e.strerror or e}") from None
+    except BaseException:  # Ctrl-C: no half-written temporary directory left behind either
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return out_dir / "index.html"
 
 

@@ -18,11 +18,12 @@ from .. import kpis
 __all__ = ["add_parser", "run", "is_study_file", "describe_study", "format_answer"]
 
 
-def add_parser(sub, count) -> None:
-    """The ``sweep`` subcommand (``count``: the CLI's integer >= 1 option type)."""
+def add_parser(sub, count, name=str) -> None:
+    """The ``sweep`` subcommand (``count``: the CLI's integer >= 1 option type; ``name``: its
+    file or directory name type)."""
     s = sub.add_parser("sweep", help="run a study file: the cheapest design that meets its targets")
-    s.add_argument("study", help="study YAML file (experiments/*.yaml)")
-    s.add_argument("--out", help="sweep directory: results written as they finish; a rerun resumes")
+    s.add_argument("study", type=name, help="study YAML file (experiments/*.yaml)")
+    s.add_argument("--out", type=name, help="sweep directory: results written as they finish; a rerun resumes")
     s.add_argument("--workers", type=count, default=None, help="worker processes (default: all cores; 1: this process)")
     s.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
     s.add_argument("--json", action="store_true", help="print answer.json instead of the summary")
