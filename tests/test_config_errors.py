@@ -28,6 +28,11 @@ CASES = {
     # name: (yaml text, key path, needle on the offending line, words of the message)
     "unknown key": (edit("  berths: 3 ", "  bertths: 3 "), "load_port.bertths", "bertths",
                     ["unknown key 'bertths'", "did you mean 'berths'"]),
+    # an empty or blank name ran, and showed as "scenario : ..." in every table and report
+    "empty scenario name": (edit("name: aktau_current", 'name: ""'), "name", 'name: ""',
+                            ["expected a name (text, not blank)", "found ''"]),
+    "blank class name": (edit("    - name: Astana-class ", '    - name: " " '), "fleet.tankers[0].name",
+                         '- name: " "', ["expected a name (text, not blank)", "found ' '"]),
     "wrong type": (edit("  berths: 3 ", "  berths: three "), "load_port.berths", "berths: three",
                    ["expected a whole number", "found 'three'"]),
     "wrong dimension": (edit("laden_speed: 10 kn        # Caspian", "laden_speed: 10 km        # Caspian"),

@@ -184,6 +184,8 @@ def _message(err: dict, path: Path_, data: Any = None, root: type[BaseModel] = S
         keys = _allowed_keys(path, data, root)
         return f"expected a mapping with keys {', '.join(keys)}, found {_found(found)}" if keys else \
             f"expected a mapping, found {_found(found)}"
+    if typ in ("string_too_short", "string_pattern_mismatch"):
+        return f"expected a name (text, not blank), found {_found(found)}"
     if typ in ("too_short", "too_long"):
         lo, hi = ctx.get("min_length"), ctx.get("max_length")
         n = _model_field_length(path, data, root)

@@ -26,6 +26,7 @@ from .types import (
     DensityTPerM3,
     Hours,
     HorizonHours,
+    Name,
     Knots,
     Nmi,
     PositiveHours,
@@ -101,7 +102,7 @@ class PortSpec(Spec):
     post-transfer formalities (disconnection, cargo documents, customs) -> unberthing.
     """
 
-    name: str
+    name: Name
     berths: Count100
     tank_farm: TankFarmSpec
     transfer_rate_t_per_h: PositiveTonnesPerHour = Field(alias="transfer_rate", description="shore rate per berth")
@@ -187,7 +188,7 @@ class RouteSpec(Spec):
 class TankerClass(Spec):
     """``count`` identical shuttle tankers."""
 
-    name: str
+    name: Name
     count: Count1000
     cargo_t: PositiveTonnes = Field(alias="cargo", description="cargo per voyage, after any draft restriction")
     laden_speed_kn: Knots = Field(alias="laden_speed")
@@ -212,7 +213,7 @@ class Scenario(Spec):
     (load port, route, fleet, discharge port, offtake), the train-ferry route
     (``ferry``), or both with a ``split`` rule."""
 
-    name: str
+    name: Name
     description: str = ""
     start_date: _dt.date = _dt.date(2025, 1, 1)
     horizon_h: HorizonHours = Field(default=8760.0, alias="horizon", description="simulated time, e.g. '1 yr'")

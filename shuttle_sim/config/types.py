@@ -195,6 +195,11 @@ def _plain(*dimensions: str):
     return parse
 
 
+#: the name of a scenario, a port or a tanker class: shown in every table and report, and
+#: how ``--set 'fleet.tankers[NAME].count=3'`` finds a class, so never empty nor blank
+Name = Annotated[str, Field(min_length=1, pattern=r"\S")]
+
+
 def _within(lo: float, hi: float, open_lo: bool = False):
     """``lo <= v <= hi`` (``lo < v`` if ``open_lo``)."""
     return (lambda v: lo < v <= hi) if open_lo else (lambda v: lo <= v <= hi)
