@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["directory", "shipped", "resolve", "describe_all"]
+__all__ = ["directory", "shipped", "resolve", "extends_target", "describe_all"]
 
 _PACKAGED = Path(__file__).resolve().with_name("configs")  # in a wheel
 _CHECKOUT = Path(__file__).resolve().parents[1] / "configs"  # in the repository
@@ -54,6 +54,20 @@ def resolve(path: str | Path) -> Path:
     names = ", ".join(found) or "none found"
     raise ConfigError([ConfigProblem(str(path), None, (), "no such file, nor a shipped scenario of that name "
                                      f"(shipped: {names}; `shuttle-sim scenarios` describes them)")])
+
+
+def extends_target(base_name: str, from_file: Path) -> Path:
+    """The file that ``extends: base_name`` in ``from_file`` names: a path relative to
+    ``from_file``'s folder (or absolute); failing that, a bare name (``kcts_concept`` or
+    ``kcts_concept.yaml``) is the shipped scenario of that name, as on the command line,
+    so a variant of a shipped scenario needs no copy of it once the package is installed
+    from a wheel.  The path relative to the folder when neither exists (the caller's read
+    says so)."""
+    given = Path(base_name)
+    local = given if given.is_absolute() else Path(from_file).parent / given
+    if local.exists() or len(given.parts) != 1:
+        return local
+    return shipped().get(given.stem if given.suffix in SUFFIXES else given.name, local)
 
 
 def describe_all() -> list[tuple[str, str, Path]]:

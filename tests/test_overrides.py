@@ -275,3 +275,26 @@ def test_apply_changes_sets_that_path_and_nothing_else(data):
 def test_a_position_past_a_one_item_list_says_one_item():
     msg = error_of(with_changes, build(cycle_dict()), {"fleet.tankers[1].count": 3}, source="<o>")
     assert msg == "<o>: fleet.tankers[1].count: fleet.tankers has 1 item (position 0), found [1]"
+
+
+def test_extends_takes_a_shipped_scenarios_name_where_no_file_of_that_name_is_beside(tmp_path):
+    """Installed from a wheel, a user's variant of a shipped scenario had to copy it:
+    ``extends: kcts_concept`` (a name, as ``shuttle-sim run`` takes) now starts from the
+    shipped file; a file of that name beside the variant still comes first; a name that is
+    neither says what extends takes and lists the shipped scenarios."""
+    write(tmp_path, "more.yaml", "extends: kcts_concept\nname: kcts_more\nload_port: {berths: 4}\n")
+    variant, shipped = ss.load_scenario(tmp_path / "more.yaml"), ss.load_scenario(CONFIGS / "kcts_concept.yaml")
+    assert (variant.name, variant.load_port.berths) == ("kcts_more", 4) and shipped.load_port.berths != 4
+    assert variant.model_copy(update={"name": shipped.name, "load_port": shipped.load_port}) == shipped
+    write(tmp_path, "suffix.yaml", "extends: kcts_concept.yaml\nname: kcts_same\n")
+    assert ss.load_scenario(tmp_path / "suffix.yaml").fleet == shipped.fleet
+    write(tmp_path, "kcts_concept.yaml", (CONFIGS / "kcts_concept.yaml").read_text().replace(
+        "name: kcts_concept", "name: local_copy"))
+    write(tmp_path, "local.yaml", "extends: kcts_concept.yaml\nload_port: {berths: 5}\n")
+    assert ss.load_scenario(tmp_path / "local.yaml").name == "local_copy"  # the file beside it
+    write(tmp_path, "typo.yaml", "extends: kcts_concep\nname: x\n")
+    msg = error_of(ss.load_scenario, tmp_path / "typo.yaml")
+    assert msg.startswith(f"{tmp_path / 'typo.yaml'}:1: extends: kcts_concep: cannot read file")
+    assert "the name of a shipped scenario: aktau_current, " in msg and "kcts_concept" in msg and "\n" not in msg
+    write(tmp_path, "sub.yaml", "extends: nowhere/kcts_concept.yaml\nname: x\n")  # a path is a path
+    assert "shipped scenario" not in error_of(ss.load_scenario, tmp_path / "sub.yaml")

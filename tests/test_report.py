@@ -509,6 +509,11 @@ def test_a_scenario_that_extends_another_is_shown_whole_each_value_from_its_file
     assert src.main_file == "aktau_current.yaml"
     assert [r.path for r in src.rows].count("description") == 1
     assert "laid over aktau_current.yaml" in src.how
+    # a base named as a shipped scenario (no file of that name beside it) is found as the loader finds it
+    (tmp_path / "more.yaml").write_text("extends: aktau_current\nname: more\nload_port: {berths: 5}\n")
+    by = {r.path: r for r in read_source(tmp_path, {"scenario_path": str(tmp_path / "more.yaml")}, "more").rows}
+    assert by["load_port.berths"].value == "5" and by["load_port.berths"].file == "more.yaml"
+    assert by["route.distance"].file == "aktau_current.yaml"
 
 
 def test_rows_merge_as_extends_merges_files():

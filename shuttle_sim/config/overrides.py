@@ -21,8 +21,8 @@ and a wrong path names what exists there::
     --set: load_port.bertsh: unknown key 'bertsh' (did you mean 'berths'?); keys here: name, berths, ...
 
 ``extends: other.yaml`` at the top of a scenario file starts from ``other.yaml`` (its
-path relative to the file; chains allowed, cycles refused) and deep-merges the file over
-it: mappings merge key by key, anything else replaces.  A list item can be addressed by
+path relative to the file, or a shipped scenario's name; chains allowed, cycles refused)
+and deep-merges the file over it: mappings merge key by key, anything else replaces.  A list item can be addressed by
 name in a key, ``tankers[Astana-class]: {count: 3}``: that item is merged (or appended
 if no item has that name).  Every error still names the file and line holding the value.
 """
@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 
+from .. import scenarios
 from .loader import ConfigError, ConfigProblem, _allowed_keys, _found, format_path, parse_yaml, scenario_from_dict
 
 if TYPE_CHECKING:
@@ -236,7 +237,7 @@ def load_with_extends(data: dict, lines: dict, source: str, path: Path, _chain: 
     if not isinstance(base_name, str) or not base_name.strip():
         raise ConfigError([ConfigProblem(source, lines.get(("extends",)), ("extends",),
                                          f"expected a scenario file name, found {_found(base_name)}")])
-    base_path = Path(base_name) if Path(base_name).is_absolute() else path.parent / base_name
+    base_path = scenarios.extends_target(base_name, path)
     if base_path.resolve() in chain:
         loop = " -> ".join(p.name for p in chain + (base_path.resolve(),))
         raise ConfigError([ConfigProblem(source, lines.get(("extends",)), ("extends",), f"extends itself: {loop}")])
@@ -244,8 +245,12 @@ def load_with_extends(data: dict, lines: dict, source: str, path: Path, _chain: 
         base_data, base_lines = read_scenario_file(base_path)
     except ConfigError as e:
         if e.problems and e.problems[0].source == str(base_path) and e.problems[0].line is None:
+            hint = ""
+            if not base_path.exists() and len(Path(base_name).parts) == 1:
+                hint = (" (extends takes a path from this file's folder, or the name of a shipped scenario: "
+                        f"{', '.join(scenarios.shipped()) or 'none found'})")
             raise ConfigError([ConfigProblem(source, lines.get(("extends",)), ("extends",),
-                                             f"{base_name}: {e.problems[0].message}")]) from None
+                                             f"{base_name}: {e.problems[0].message}{hint}")]) from None
         raise
     merged, origin = load_with_extends(base_data, base_lines, str(base_path), base_path, chain)
     if not isinstance(merged, dict):

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import yaml
 
+from .. import scenarios
+
 __all__ = ["ScenarioSource", "SourceRow", "read_source", "parse_rows", "merge_rows", "with_study"]
 
 
@@ -259,7 +261,7 @@ def _with_extends(src: ScenarioSource, depth: int = 0) -> ScenarioSource:
     ext = top.get("extends", "").strip("'\"")
     if not ext or src.path is None or depth > 8:
         return src
-    base_path = Path(ext) if Path(ext).is_absolute() else src.path.parent / ext
+    base_path = scenarios.extends_target(ext, src.path)
     try:
         header, rows = parse_rows(base_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
