@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["directory", "shipped", "resolve", "extends_target", "describe_all"]
+__all__ = ["directory", "shipped", "resolve", "referenced_file", "describe_all"]
 
 _PACKAGED = Path(__file__).resolve().with_name("configs")  # in a wheel
 _CHECKOUT = Path(__file__).resolve().parents[1] / "configs"  # in the repository
@@ -56,13 +56,13 @@ def resolve(path: str | Path) -> Path:
                                      f"(shipped: {names}; `shuttle-sim scenarios` describes them)")])
 
 
-def extends_target(base_name: str, from_file: Path) -> Path:
-    """The file that ``extends: base_name`` in ``from_file`` names: a path relative to
-    ``from_file``'s folder (or absolute); failing that, a bare name (``kcts_concept`` or
-    ``kcts_concept.yaml``) is the shipped scenario of that name, as on the command line,
-    so a variant of a shipped scenario needs no copy of it once the package is installed
-    from a wheel.  The path relative to the folder when neither exists (the caller's read
-    says so)."""
+def referenced_file(base_name: str, from_file: Path) -> Path:
+    """The scenario file that ``base_name`` names inside ``from_file`` (a scenario's
+    ``extends:``, a study's ``scenario:``): a path relative to ``from_file``'s folder (or
+    absolute); failing that, a bare name (``kcts_concept`` or ``kcts_concept.yaml``) is
+    the shipped scenario of that name, as on the command line, so a variant or a study of
+    a shipped scenario needs no copy of it once the package is installed from a wheel.
+    The path relative to the folder when neither exists (the caller's read says so)."""
     given = Path(base_name)
     local = given if given.is_absolute() else Path(from_file).parent / given
     if local.exists() or len(given.parts) != 1:

@@ -292,3 +292,23 @@ def test_a_threshold_with_a_unit_is_stored_in_the_kpis_own_unit(tmp_path, kpi, w
     text = STUDY.replace("delivered_mt_per_year: {mean_at_least: 12}", f"{kpi}: {{{op}: {written}}}")
     (t,) = load_study(write(tmp_path, text)).targets
     assert t.threshold == pytest.approx(stored, rel=1e-12)
+
+
+def test_a_study_names_a_shipped_scenario_as_run_does(tmp_path):
+    """``scenario: kcts_concept`` in a study of one's own (no such file beside it) is the
+    shipped scenario, as ``shuttle-sim run kcts_concept`` and ``extends:`` take it; a name
+    that is neither is refused at its line."""
+    from shuttle_sim.config.study import load_study
+
+    costs = Path(__file__).resolve().parents[1] / "configs" / "costs.yaml"
+    (tmp_path / "mine.yaml").write_text(f"name: mine\nscenario: kcts_concept\nyears: 1\nreplications: 2\n"
+                                        f"costs: {costs}\nfactors:\n  load_port.berths: [3, 4]\n"
+                                        "targets:\n  delivered_mt_per_year: {at_least: 19.5, in_fraction_of_years: 0.9}\n"
+                                        "objective: {minimise: total_annual_cost_usd}\n")
+    study = load_study(tmp_path / "mine.yaml")
+    assert study.base.name == "kcts_concept"
+    (tmp_path / "typo.yaml").write_text((tmp_path / "mine.yaml").read_text().replace("kcts_concept", "kcts_concep"))
+    with pytest.raises(ConfigError) as e:
+        load_study(tmp_path / "typo.yaml")
+    assert "typo.yaml:2: scenario: expected a scenario file (relative to the study) or a shipped scenario's name" \
+        in str(e.value)

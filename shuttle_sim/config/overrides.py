@@ -237,7 +237,7 @@ def load_with_extends(data: dict, lines: dict, source: str, path: Path, _chain: 
     if not isinstance(base_name, str) or not base_name.strip():
         raise ConfigError([ConfigProblem(source, lines.get(("extends",)), ("extends",),
                                          f"expected a scenario file name, found {_found(base_name)}")])
-    base_path = scenarios.extends_target(base_name, path)
+    base_path = scenarios.referenced_file(base_name, path)
     if base_path.resolve() in chain:
         loop = " -> ".join(p.name for p in chain + (base_path.resolve(),))
         raise ConfigError([ConfigProblem(source, lines.get(("extends",)), ("extends",), f"extends itself: {loop}")])

@@ -32,7 +32,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 
-from .. import kpis, units
+from .. import kpis, scenarios, units
 from ..study.design import Cell, DesignError, _split, expand_range, grid, listed
 from .costs import CostSpec, costs_from_dict, load_costs
 from .loader import ConfigError, ConfigProblem, _found, _line_for, format_path, load_scenario, parse_yaml, validate_model
@@ -47,7 +47,8 @@ COST_PREFIX = "costs."
 
 
 class ScenarioRef(Spec):
-    """The base scenario (path relative to the study file) and overrides for every cell."""
+    """The base scenario (a path relative to the study file, or a shipped scenario's name) and
+    overrides for every cell."""
 
     file: str
     overrides: dict[str, Any] = Field(default_factory=dict)
@@ -282,9 +283,10 @@ def load_study(path: str | Path) -> LoadedStudy:
 
     ref = ScenarioRef(file=spec.scenario) if isinstance(spec.scenario, str) else spec.scenario
     scen_key = ("scenario",) if isinstance(spec.scenario, str) else ("scenario", "file")
-    scen_path = here / ref.file
+    scen_path = scenarios.referenced_file(ref.file, path.resolve())
     if not scen_path.is_file():
-        pr.add(scen_key, f"expected a scenario file (relative to the study), found {ref.file!r} ({_not_a_file(scen_path)})")
+        pr.add(scen_key, f"expected a scenario file (relative to the study) or a shipped scenario's name, "
+                         f"found {ref.file!r} ({_not_a_file(scen_path)})")
         pr.raise_if_any()
     base = load_scenario(scen_path)
     base_dir = scen_path.resolve().parent

@@ -154,9 +154,8 @@ def _candidates(path: Path, manifest: dict, name: str):
             yield (q if q.is_absolute() else Path.cwd() / q), f"the scenario file the manifest records ({v})"
             if not q.is_absolute():
                 yield path / q, f"the scenario file the manifest records ({v})"
-    here = Path(__file__).resolve().parents[2]
-    for base in (Path.cwd(), here):
-        yield base / "configs" / f"{name}.yaml", None
+    for folder in (Path.cwd() / "configs", scenarios.directory()):  # the shipped ones, in a checkout or a wheel
+        yield folder / f"{name}.yaml", None
 
 
 def read_source(path: Path, manifest: dict, name: str) -> ScenarioSource:
@@ -261,7 +260,7 @@ def _with_extends(src: ScenarioSource, depth: int = 0) -> ScenarioSource:
     ext = top.get("extends", "").strip("'\"")
     if not ext or src.path is None or depth > 8:
         return src
-    base_path = scenarios.extends_target(ext, src.path)
+    base_path = scenarios.referenced_file(ext, src.path)
     try:
         header, rows = parse_rows(base_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
