@@ -104,6 +104,7 @@ MODULES: dict[str, list[str]] = {
     "shuttle_sim/output.py": ["tests/test_report_run_files.py", "tests/test_resolved_roundtrip.py"],
     "shuttle_sim/report/answer.py": ["tests/test_report.py", "tests/test_report_sweep.py"],
     "shuttle_sim/report/sweep_data.py": ["tests/test_report_sweep.py"],
+    "shuttle_sim/report/sweep_tables.py": ["tests/test_report_sweep.py"],
     "shuttle_sim/study/design.py": ["tests/test_design.py", "tests/test_sweep.py"],
     # bad input: what a wrong config file is told
     "shuttle_sim/config/reading.py": ["tests/test_config_errors.py", "tests/test_fuzz_config.py"],

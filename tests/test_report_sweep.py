@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from shuttle_sim.cli import main
-from shuttle_sim.report import build_report, data as rdata
+from shuttle_sim.report import build_report, data as rdata, sweep_tables as tables
 from shuttle_sim.report.figures import sweep as fsweep
 
 from .test_report import ROOT, _check_page
@@ -53,9 +53,9 @@ def test_marginal_values_are_neighbouring_cell_differences(swept):
     d = rdata.load(out)
     assert d.recommended is not None and set(d.factors) == {"fleet.tankers[T].count", "load_port.berths"}
     cells = pd.read_csv(out / "cells.csv").set_index(["fleet.tankers[T].count", "load_port.berths"])
-    mv = fsweep.marginal_values(d).set_index("change")
+    mv = tables.marginal_values(d).set_index("change")
     for change, hi in (("+1 ship", (3, 1)), ("+1 berth", (2, 2))):
-        for k in fsweep.MARGINAL_KPIS:
+        for k in tables.MARGINAL_KPIS:
             assert mv.loc[change, k] == pytest.approx(cells.loc[hi, f"{k}.mean"] - cells.loc[(2, 1), f"{k}.mean"])
     # a second berth adds nothing to 2 ships on this cycle (no queueing at 1 berth: test_sweep's hand count)
     assert mv.loc["+1 berth", "delivered_mt_per_year"] == pytest.approx(0.0)
@@ -70,7 +70,7 @@ def test_infeasible_sweep_names_the_nearest_cell_and_binding_target(tmp_path):
     a = json.loads((out / "answer.json").read_text())["answers"][0]
     assert not a["feasible"]
     assert "No configuration swept meets every target" in text and "binding target is" in text
-    assert fsweep.cell_label(rdata.load(out), rdata.load(out).cells.set_index("cell").loc[a["nearest"]["name"]]) in text
+    assert tables.cell_label(rdata.load(out), rdata.load(out).cells.set_index("cell").loc[a["nearest"]["name"]]) in text
 
 
 def test_sweep_report_needs_out_and_does_not_load_the_engine(swept, tmp_path, capsys):
@@ -132,7 +132,7 @@ def test_quantity_levels_and_conditions_read_as_written(tmp_path):
     assert "{'target'" not in page and "&quot;target&quot;" not in page and '{"target"' not in page
     fig = fsweep.kpis_vs_factors(d)
     drawn = [a for a in fig.axes if a.has_data()]
-    assert len(drawn) == len(fsweep.SWEEP_KPIS) * 3  # ships, berths and tankage: every numeric design factor
+    assert len(drawn) == len(tables.SWEEP_KPIS) * 3  # ships, berths and tankage: every numeric design factor
     tank_axes = [a for a in drawn if a.get_xlabel() == "load-port tankage"]
     assert [t.get_text() for t in tank_axes[0].get_xticklabels()] == ["300 kt", "1.5 Mt"]
     assert all(len([ln for ln in a.get_lines() if isinstance(ln, Line2D) and ln.get_marker() == "o"]) == 2
@@ -164,7 +164,7 @@ def test_conditions_read_by_colour_and_valuations_by_line_style(tmp_path):
     fig = fsweep.kpis_vs_factors(d)
     rows = [a for a in fig.axes if a.has_data()]
     lines = {a: [ln for ln in a.get_lines() if ln.get_marker() == "o"] for a in rows}
-    names = [n for n in fsweep.SWEEP_KPIS if f"{n}.mean" in d.cells]
+    names = [n for n in tables.SWEEP_KPIS if f"{n}.mean" in d.cells]
     cost_axes = [a for a in rows if names[a.get_subplotspec().rowspan.start] == "total_annual_cost_usd"]
     assert cost_axes and all(len(lines[a]) == 4 for a in cost_axes)  # every condition
     assert all({ln.get_linestyle() for ln in lines[a]} == {"-", "--"} for a in cost_axes)
@@ -242,7 +242,7 @@ def test_figure_1_bands_stop_at_the_kpis_limits(swept):
     n = "deferred_t"
     d.cells[f"{n}.mean"], d.cells[f"{n}.ci95"] = 10_000.0, 40_000.0
     fig = fsweep.kpis_vs_factors(d)
-    names = [k for k in fsweep.SWEEP_KPIS if f"{k}.mean" in d.cells]
+    names = [k for k in tables.SWEEP_KPIS if f"{k}.mean" in d.cells]
     row = [a for a in fig.axes if a.has_data() and names[a.get_subplotspec().rowspan.start] == n]
     assert row
     for a in row:
@@ -288,7 +288,7 @@ def test_a_target_judged_on_a_quantile_is_drawn_and_tabled_against_that_quantile
     assert "target: delivered, all routes at least 12 Mt/yr in 90% of years" in labels
     ax = fsweep.cost_vs_throughput(d).axes[0]
     assert not [ln for ln in ax.get_lines() if set(ln.get_xdata()) == {12.0}]
-    table, fmt = fsweep.cell_table(d)
+    table, fmt = tables.cell_table(d)
     col = "delivered, all routes, 10% quantile (Mt/yr)"
     assert col in table and col in fmt
     assert sorted(table[col]) == pytest.approx(sorted(quantile))

@@ -126,7 +126,7 @@ def _storage_words(d) -> str:
 
 
 def _levels(d, overrides: dict) -> str:
-    from .figures.sweep import settings_words
+    from .sweep_tables import settings_words
 
     return settings_words(d, {k: v for k, v in overrides.items() if k in d.design_factors or k not in d.conditions})
 
@@ -146,7 +146,7 @@ def _unswept_fleet(d) -> str:
 
 
 def _assessment(t: dict, conf: float) -> str:
-    from .figures.sweep import _num, statistic_words, target_words
+    from .sweep_tables import short_number, statistic_words, target_words
 
     k = catalogue.info(t["kpi"]) if catalogue.known(t["kpi"]) else None
     sc, unit = (k.scale, k.unit) if k else (1.0, "")
@@ -157,12 +157,12 @@ def _assessment(t: dict, conf: float) -> str:
         ci = " (the same in every simulated year)"  # no spread: a t bound has nothing to say
     else:
         floor, ceiling = k.bounds if k else (-math.inf, math.inf)
-        sides = ([f"above {_num(lo * sc)}"] if lo > floor else []) + ([f"below {_num(hi * sc)}"] if hi < ceiling else [])
+        sides = ([f"above {short_number(lo * sc)}"] if lo > floor else []) + ([f"below {short_number(hi * sc)}"] if hi < ceiling else [])
         # a bound at the KPI's own limit (a mean deferral is above 0 t) says nothing: left out
         ci = (f" ({' and '.join(sides)}{', each' if len(sides) == 2 else ''} with {100 * conf:.0f}% confidence)"
               if sides else "")
     verdict = {"met": "met", "missed": "missed", "undecided": "not yet decided"}.get(t["verdict"], t["verdict"])
-    return f"{target_words(t, t['kpi'])}: {statistic_words(t)} {_num(t['estimate'] * sc)} {unit}{ci}, <b>{verdict}</b>"
+    return f"{target_words(t, t['kpi'])}: {statistic_words(t)} {short_number(t['estimate'] * sc)} {unit}{ci}, <b>{verdict}</b>"
 
 
 def _conf(d) -> float:
@@ -205,7 +205,7 @@ def sweep_one(d, a: dict) -> str:
 
 
 def sweep_answer(d) -> tuple[str, str]:
-    from .figures.sweep import target_words
+    from .sweep_tables import target_words
 
     ts = "; ".join(target_words(d.target_of(k), k) for k in d.targets)
     obj = {"total_annual_cost_usd": "the lowest total annual cost", "cost_per_tonne_usd": "the lowest cost per tonne"
@@ -217,7 +217,7 @@ def sweep_answer(d) -> tuple[str, str]:
         return q, "The sweep directory has no answer.json answers (an interrupted sweep?)."
     if len(ans) == 1 and not d.conditions:
         return q, sweep_one(d, ans[0])
-    from .figures.sweep import settings_words
+    from .sweep_tables import settings_words
 
     parts = []
     for a in ans:

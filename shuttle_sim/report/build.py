@@ -24,6 +24,7 @@ import pandas as pd
 from . import html as H
 from .answer import kpi_rows, run_answer, study_answer, sweep_answer
 from .data import ReportError, load
+from . import sweep_tables
 from .figures import common, ferry, run, study, sweep
 from .style import DPI
 
@@ -228,7 +229,7 @@ def _study_figures(d) -> list[FigureSpec]:
 
 
 def _sweep_figures(d) -> list[FigureSpec]:
-    tk = sweep.target_kpi(d)
+    tk = sweep_tables.target_kpi(d)
     out = [FigureSpec("kpis-vs-factors", "Each KPI against each factor", sweep.kpis_vs_factors, lambda d: (
         "Rows: delivered Mt/yr, deferred production and total annual cost; columns: the sweep's numeric design factors, "
         "the others held at the recommended cell (the nearest one when none meets the targets); with conditions, one "
@@ -241,10 +242,10 @@ def _sweep_figures(d) -> list[FigureSpec]:
         "Dashed red lines are targets. An axis starts at zero where its values spread over more than half its height; "
         "one whose values sit in a narrow band (throughput, cost, as a rule) is zoomed to them: read its ticks, not "
         "the heights." + _quantile_words(d, " It is drawn dotted, with hollow points, beside the mean.")))]
-    if tk is not None and len([f for f in d.design_factors if sweep._numeric(d, f)]) >= 2:
+    if tk is not None and len([f for f in d.design_factors if sweep_tables.is_numeric(d, f)]) >= 2:
         out.append(FigureSpec("target-heatmap", "Meeting the target over two factors", sweep.target_heatmap, lambda d: (
             f"Each square is a cell (other factors at the recommended cell). It shows the estimate of the statistic the target "
-            f"judges (the {sweep.statistic_words(d.target_of(tk))} of {sweep.kpi_words(tk)}, for {sweep.target_words(d.target_of(tk), tk)}) and the verdict at the study's confidence: "
+            f"judges (the {sweep_tables.statistic_words(d.target_of(tk))} of {sweep_tables.kpi_words(tk)}, for {sweep_tables.target_words(d.target_of(tk), tk)}) and the verdict at the study's confidence: "
             "'met' and 'missed' are shown with that confidence, 'open' needs more replications; n is the number of simulated "
             "years the cell ran (the adaptive search runs more where a verdict is close). 'Not run' cells were settled "
             "by the search from their neighbours on a line of the monotone factor: below a cell not shown to meet the "
@@ -271,25 +272,25 @@ def _sweep_figures(d) -> list[FigureSpec]:
 def _sweep_sections(d) -> list[tuple[str, str]]:
     out = []
     if len(d.answers) > 1 or d.conditions:
-        from .figures.sweep import factor_label
+        from .sweep_tables import factor_label
 
         rows = []
         for a in d.answers:
             c = a.get("best") if a.get("feasible") else a.get("nearest") or {}
             rows.append({**{factor_label(k): d.level(k, v) for k, v in (a.get("condition") or {}).items()},
                          "meets targets": "yes" if a.get("feasible") else "no (nearest cell)",
-                         "configuration": sweep.cell_label(d, d.cells[d.cells["cell"] == c.get("name")].iloc[0], design_only=True)
+                         "configuration": sweep_tables.cell_label(d, d.cells[d.cells["cell"] == c.get("name")].iloc[0], design_only=True)
                          if (d.cells["cell"] == c.get("name")).any() else "",
                          "annual cost (M USD/yr)": (c.get("total_annual_cost_usd") or math.nan) / 1e6,
                          "cost per tonne (USD/t)": c.get("cost_per_tonne_usd") or math.nan})
         out.append(("Answer under each condition", "<p>Conditions are not choices: the cheapest design is sought under "
                     "each separately.</p>" + H.plain_table(pd.DataFrame(rows), {"annual cost (M USD/yr)": "{:,.1f}",
                                                                                "cost per tonne (USD/t)": "{:,.2f}"})))
-    mv = sweep.marginal_values(d)
+    mv = sweep_tables.marginal_values(d)
     if len(mv):
-        a = sweep.anchor(d)
+        a = sweep_tables.anchor(d)
         out.append(("Marginal value of one step more", (
-            f"<p>From the {'recommended' if a['cell'] in d.chosen() else 'nearest'} cell ({sweep.cell_label(d, a)}), the "
+            f"<p>From the {'recommended' if a['cell'] in d.chosen() else 'nearest'} cell ({sweep_tables.cell_label(d, a)}), the "
             "next level swept of each factor with the others held, scaled to one ship, one berth or 100 kt of tankage: "
             "the change in mean throughput, deferred production and total annual cost. Differences of means between "
             "cells that share their random numbers (common random numbers).</p>" + H.plain_table(
@@ -300,7 +301,7 @@ def _sweep_sections(d) -> list[tuple[str, str]]:
     n_all = len(d.manifest.get("cells") or [])
     out.append(("Cells", f"<p>Every evaluated cell ({len(d.cells)} of {n_all or len(d.cells)} in the design), cheapest "
                 "first; means over its simulated years." + _quantile_words(d, " Its column stands beside the means.")
-                + "</p>" + H.plain_table(*sweep.cell_table(d))))
+                + "</p>" + H.plain_table(*sweep_tables.cell_table(d))))
     return out
 
 
@@ -309,10 +310,10 @@ def _quantile_words(d, where: str = "") -> str:
     out = ""
     for k in d.targets:
         t = d.target_of(k)
-        if sweep.judged_on_quantile(t):
+        if sweep_tables.judged_on_quantile(t):
             share = 100 * (t.get("fraction") or 0.0)  # at_least: reached in that share; at_most: not exceeded
-            out += (f" The target ({sweep.target_words(t, k)}) is met or missed on the {sweep.statistic_words(t)} of "
-                    f"{sweep.kpi_words(k)} over the cell's simulated years, the value "
+            out += (f" The target ({sweep_tables.target_words(t, k)}) is met or missed on the {sweep_tables.statistic_words(t)} of "
+                    f"{sweep_tables.kpi_words(k)} over the cell's simulated years, the value "
                     f"{'reached or exceeded' if t['kind'] == 'at_least' else 'not exceeded'} in {share:.0f}% of them, "
                     "not on the mean." + where)
     return out
