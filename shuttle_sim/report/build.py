@@ -129,7 +129,7 @@ def _run_figures(d) -> list[FigureSpec]:
         ]
         if not s.has_tankers:
             out.insert(0, FigureSpec("tank-levels", "Rail loading station level", run.tank_levels, lambda d: (
-                "Level of the rail loading station's tank over the run, its capacity dashed; red shading marks "
+                "Level of the rail loading station's tank over the run, its capacity dashed; orange-red shading marks "
                 "when it was full and production was deferred." + _station_empty_words(d))))
     return out
 
@@ -178,7 +178,7 @@ def _study_figures(d) -> list[FigureSpec]:
     out = [FigureSpec("delivered", "Delivered per year", study.delivered_distribution, lambda d: (
         f"Left: how the {n} simulated years spread. Right: the share of years delivering at least a given "
         "amount; read across at 90% for the amount delivered in 9 years of 10 (P10). "
-        + ("The red line is the target." if d.target_mt_per_year is not None else "No target was set.")))]
+        + ("The orange-red line is the target." if d.target_mt_per_year is not None else "No target was set.")))]
     if any(study.storage_need(d, r) is not None for r in ("load", "discharge")):
         out.append(FigureSpec("storage-needed", "Tankage needed", study.storage_needed, lambda d: (
             "From the study's storage sizing (--storage): each year was run again with one farm unbounded, the other "
@@ -232,14 +232,14 @@ def _sweep_figures(d) -> list[FigureSpec]:
     tk = sweep_tables.target_kpi(d)
     out = [FigureSpec("kpis-vs-factors", "Each KPI against each factor", sweep.kpis_vs_factors, lambda d: (
         "Rows: delivered Mt/yr, deferred production and total annual cost; columns: the sweep's numeric design factors, "
-        "the others held at the recommended cell (the nearest one when none meets the targets); with conditions, one "
-        "line per condition, at its own recommended cell: its colour is the simulated condition (a disruption), its "
-        "line style the cost model's (a valuation), which changes costs only, so delivered and deferred tonnes show "
-        "one line for each colour. A level an adaptive search did not need to run has no "
-        "point. Bands are 95% CIs of the mean "
+        "the others held at the recommended cell (the nearest one when none meets the targets)"
+        + ("; one line per condition, at its own recommended cell: its colour is the simulated condition (a "
+           "disruption), its line style the cost model's (a valuation), which changes costs only, so delivered and "
+           "deferred tonnes show one line for each colour" if d.conditions else "")
+        + ". A level an adaptive search did not need to run has no point. Bands are 95% CIs of the mean "
         "over the cell's simulated years (cut at zero for tonnes, which cannot be negative): where neighbouring "
         "bands overlap the step makes no clear difference. "
-        "Dashed red lines are targets. An axis starts at zero where its values spread over more than half its height; "
+        "Dashed orange-red lines are targets. An axis starts at zero where its values spread over more than half its height; "
         "one whose values sit in a narrow band (throughput, cost, as a rule) is zoomed to them: read its ticks, not "
         "the heights." + _quantile_words(d, " It is drawn dotted, with hollow points, beside the mean.")))]
     if tk is not None and len([f for f in d.design_factors if sweep_tables.is_numeric(d, f)]) >= 2:
