@@ -31,6 +31,8 @@ the level rises and so does N, and rate x stop length is what a stop takes away.
 
 from __future__ import annotations
 
+import math
+
 from ..engine import Engine
 from ..processes import Driver, now as clock_now
 from .outages import RateSchedule
@@ -119,40 +121,60 @@ class OfftakeController:
         self._nominated_t = 0.0
         self._unmet_t = 0.0
         self._unmet_rate = 0.0
-        #: (hour, nomination, first rate, second rate) at every change
-        self.trace: list[tuple[float, float, float, float]] = []
-        events: dict[float, list] = {}
-        if spec.policy == "level":
-            interval_h: float = spec.interval_h  # read once: a model field is a slow read in a loop
-            k, t = 0, 0.0
-            while t < until_h:
-                events[t] = [("nominate", 0.0)]
-                k += 1
-                t = k * interval_h
-        for t, f in changes1:
-            events.setdefault(t, []).append(("f1", f))
-        for t, f in changes2:
-            events.setdefault(t, []).append(("f2", f))
-        self._events = sorted(events.items())
-        self._apply_at(0.0)
+        #: (hour, nomination, first rate, second rate) at every change, kept as four flat
+        #: lists (:attr:`trace` zips them): a tuple a day is a tracked object that the
+        #: collector walks when the world is freed
+        self._trace_h: list[float] = []
+        self._trace_n: list[float] = []
+        self._trace_r1: list[float] = []
+        self._trace_r2: list[float] = []
+        # The changes, merged as the run goes: nominations at k x interval (k = 0, 1, ...)
+        # below ``until_h`` (``level`` policy), and each outlet's factor timeline (sorted,
+        # one change per time); changes at the same hour act together.  Not a merged list
+        # built up front: a year of daily nominations is ~400 entries, built twice a
+        # replication (warm-up and measured worlds) and walked again by the collector.
+        self._level = spec.policy == "level"
+        self._interval_h: float = spec.interval_h if self._level else 0.0  # read once: a model field is a slow read
+        self._until_h = until_h
+        self._k = 0
+        self._changes1, self._changes2 = changes1, changes2
+        self._i1 = self._i2 = 0
+        t = self._next_h()
+        if t <= 0.0:
+            self._act_at(t)
         Driver(env, self._run())  # env.process(...): nothing waits for it
 
-    def _apply_at(self, t: float) -> None:
-        """Apply every change due at ``t`` (if it is the first event's time)."""
-        if self._events and self._events[0][0] <= t:
-            _, acts = self._events.pop(0)
-            self._act(acts)
+    @property
+    def trace(self) -> list[tuple[float, float, float, float]]:
+        """(hour, nomination, first rate, second rate) at every change."""
+        return list(zip(self._trace_h, self._trace_n, self._trace_r1, self._trace_r2))
 
-    def _act(self, acts: list) -> None:
+    def _next_h(self) -> float:
+        """Hour of the next change of any kind; infinity when none is left."""
+        t = math.inf
+        if self._level:
+            tn = self._k * self._interval_h
+            if tn < self._until_h:
+                t = tn
+        if self._i1 < len(self._changes1):
+            t = min(t, self._changes1[self._i1][0])
+        if self._i2 < len(self._changes2):
+            t = min(t, self._changes2[self._i2][0])
+        return t
+
+    def _act_at(self, t: float) -> None:
+        """Apply every change due at ``t``, the next change's hour."""
         self._settle(clock_now(self.env))  # the nomination so far, before it changes
         nominate = False
-        for kind, f in acts:
-            if kind == "f1":
-                self.f1 = f
-            elif kind == "f2":
-                self.f2 = f
-            else:
-                nominate = True
+        if self._level and self._k * self._interval_h == t and t < self._until_h:
+            nominate = True
+            self._k += 1
+        if self._i1 < len(self._changes1) and self._changes1[self._i1][0] == t:
+            self.f1 = self._changes1[self._i1][1]
+            self._i1 += 1
+        if self._i2 < len(self._changes2) and self._changes2[self._i2][0] == t:
+            self.f2 = self._changes2[self._i2][1]
+            self._i2 += 1
         if nominate:
             self.n = nomination(self.rule, self.tank.level_t, self.working_level_t)
         self._set_rates()
@@ -167,7 +189,10 @@ class OfftakeController:
         if self.second is not None:
             self.tank.set_rate(self.second, r2)
         self._unmet_rate = max(min(self.n, rule.rate_t_per_h) - r1 - r2, 0.0)
-        self.trace.append((now, self.n, r1, r2))
+        self._trace_h.append(now)
+        self._trace_n.append(self.n)
+        self._trace_r1.append(r1)
+        self._trace_r2.append(r2)
 
     def _settle(self, now: float) -> None:
         dt = now - self._since_h
@@ -178,10 +203,13 @@ class OfftakeController:
 
     def _run(self):
         env = self.env
-        for t, acts in self._events:
+        while True:
+            t = self._next_h()
+            if t == math.inf:
+                return
             if t > clock_now(env):
                 yield env.timeout(t - clock_now(env))
-            self._act(acts)
+            self._act_at(t)
 
     def nominated_t(self, horizon_h: float) -> float:
         """Integral of the nomination up to ``horizon_h`` (at or before now)."""
