@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import hashlib
 import io
 import json
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Iterable
 
 import yaml
 
-from .config.schema import Scenario, resolved_dict
+from .config.schema import Scenario, resolved_dict, scenario_hash  # noqa: F401  (scenario_hash: re-exported)
 from .components.records import FerryTrip, Voyage, WeatherClosure
 from .results import TANK_TRACES, Result
 from .stats import summarize
@@ -41,12 +40,6 @@ def kpi_summary(scenario_name: str, results: Iterable[Result]) -> dict:
         "replications": len(results),
         "kpis": {n: summarize(r.kpis[n] for r in results) for n in names},
     }
-
-
-def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the resolved scenario: equal scenarios, equal hashes."""
-    text = json.dumps(resolved_dict(scenario), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _csv(records: Iterable[tuple], record_type: type) -> str:
@@ -118,6 +111,7 @@ def write_run(out_dir: str | Path, scenario: Scenario, result: Result, started: 
 
 def _write_run(out: Path, scenario: Scenario, result: Result, started: _dt.datetime, written: list[Path]) -> Path:
     from . import __version__, _native
+    from .config.provenance import manifest_fields
 
     def write(path: Path, text: str) -> None:
         written.append(path)
@@ -144,6 +138,7 @@ def _write_run(out: Path, scenario: Scenario, result: Result, started: _dt.datet
         "compiled_modules": bool(_native.compiled_modules()),  # same results either way; speed differs
         "scenario": scenario.name,
         "scenario_sha256": scenario_hash(scenario),
+        **manifest_fields(scenario),  # its file and the changes made to it: what the report may quote
         "seed": result.seed,
         "replications": 1,
         "horizon_h": result.horizon_h,

@@ -149,8 +149,11 @@ def with_warmup(scenario, warmup_h: float, horizon_h: float | None = None, sourc
     from .config.loader import scenario_from_dict
     from .config.schema import resolved_dict
 
-    d = resolved_dict(scenario)
-    d["warmup"] = f"{float(warmup_h)!r} h"
+    from .config.provenance import record_changes
+
+    changes = {"warmup": f"{float(warmup_h)!r} h"}
     if horizon_h is not None:
-        d["horizon"] = f"{float(horizon_h)!r} h"
-    return scenario_from_dict(d, source)
+        changes["horizon"] = f"{float(horizon_h)!r} h"
+    derived = scenario_from_dict({**resolved_dict(scenario), **changes}, source)
+    record_changes(derived, scenario, changes, source)
+    return derived

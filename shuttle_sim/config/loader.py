@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .provenance import record_file
 from .reading import (  # noqa: F401  (re-exported: the loader's public names)
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -350,10 +351,13 @@ def load_scenario(path: str | Path) -> Scenario:
 
         data, origin = load_with_extends(data, lines, source, Path(path))
         try:
-            return scenario_from_dict(data, source, {p: ln for p, (_, ln) in origin.items()}, base_dir=base_dir)
+            scenario = scenario_from_dict(data, source, {p: ln for p, (_, ln) in origin.items()}, base_dir=base_dir)
         except ConfigError as e:
             raise remap_problems(e, origin) from None
-    return scenario_from_dict(data, source, lines, base_dir=base_dir)
+    else:
+        scenario = scenario_from_dict(data, source, lines, base_dir=base_dir)
+    record_file(scenario, path)  # for the manifests of its results, and their reports
+    return scenario
 
 
 def as_scenario(scenario: "Scenario | str | Path") -> Scenario:

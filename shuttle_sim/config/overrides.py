@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 
+from .provenance import record_changes
 from .. import scenarios
 from .loader import ConfigError, ConfigProblem, _allowed_keys, _found, format_path, parse_yaml, scenario_from_dict
 
@@ -189,9 +190,11 @@ def with_changes(scenario: "Scenario", changes: Mapping[str, object], source: st
 
     data, written_at = _apply(resolved_dict(scenario), changes, source)
     try:
-        return scenario_from_dict(data, source, base_dir=base_dir)
+        derived = scenario_from_dict(data, source, base_dir=base_dir)
     except ConfigError as e:
         raise ConfigError([_as_written(p, written_at) for p in e.problems]) from None
+    record_changes(derived, scenario, changes, source)
+    return derived
 
 
 def _as_written(p: ConfigProblem, written_at: dict[tuple, str]) -> ConfigProblem:

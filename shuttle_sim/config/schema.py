@@ -439,3 +439,12 @@ def resolved_dict(scenario: Scenario) -> dict:
     re-run exactly.
     """
     return _resolved(scenario)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario: equal scenarios, equal hashes."""
+    import hashlib
+    import json
+
+    text = json.dumps(resolved_dict(scenario), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -6,10 +6,15 @@ comment on each value's line.  YAML parsers drop comments, so this reads the fil
 every key, and the raw lines for the text after ``#`` on those lines, plus the comment
 lines just above a key (section notes).
 
-Which file: the manifest's ``scenario_path`` when it records one (and it still exists);
+Which file: the manifest's ``scenario_file`` when it records one (and it still exists);
 else ``configs/<name>.yaml`` beside the working directory or the package, if its
-``name:`` is the scenario's; else the directory's ``scenario.resolved.yaml`` (values in
-canonical units, no comments), and the report says which it used.
+``name:`` is the scenario's.  A file is used only if, with the changes the manifest
+records (``scenario_changes``: ``--set``, ``--warmup``, a study's overrides and levels,
+shuttle_sim.config.provenance) applied again, it gives the scenario hash the manifest
+records: an edited file, or a variant of the same name, is not quoted as what ran.  The
+changes are shown in place of the values they replaced, marked with what made them.
+Else the directory's ``scenario.resolved.yaml`` (values in canonical units, no comments),
+and the report says which it used and why.
 """
 
 from __future__ import annotations
@@ -146,20 +151,15 @@ def parse_rows(text: str) -> tuple[str, list[SourceRow]]:
     return " ".join(header), rows
 
 
-def _candidates(path: Path, manifest: dict, name: str):
-    for key in ("scenario_path", "scenario_file", "source"):
-        v = manifest.get(key)
-        if isinstance(v, str) and v:
-            q = Path(v)
-            yield (q if q.is_absolute() else Path.cwd() / q), f"the scenario file the manifest records ({v})"
-            if not q.is_absolute():
-                yield path / q, f"the scenario file the manifest records ({v})"
-    for folder in (Path.cwd() / "configs", scenarios.directory()):  # the shipped ones, in a checkout or a wheel
-        yield folder / f"{name}.yaml", None
-
-
-def read_source(path: Path, manifest: dict, name: str) -> ScenarioSource:
-    """The scenario file's values and comments (see the module docstring for which file)."""
+def read_source(path: Path, manifest: dict, name: str, show_changes: bool = True) -> ScenarioSource:
+    """The scenario file's values and comments (see the module docstring for which file),
+    with the changes the manifest records (``--set``, ``--warmup``, a study's) laid over
+    them (unless not ``show_changes``: a sweep's page shows its base scenario, and marks
+    the study's overrides and factors itself); a file that no longer gives the scenario
+    that ran is not used."""
+    changes = _changes(manifest)
+    sha = manifest.get("scenario_sha256")
+    stale: list[str] = []
     for cand, how in _candidates(path, manifest, name):
         if not cand.is_file():
             continue
@@ -169,20 +169,109 @@ def read_source(path: Path, manifest: dict, name: str) -> ScenarioSource:
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             continue
         top = {r.path: r.value for r in rows if r.depth == 0}
+        shown = os.path.relpath(cand) if cand.resolve().is_relative_to(Path.cwd().resolve()) else str(cand)
         if how is None:
             if top.get("name", "").strip("'\"") != name:
                 continue
-            shown = os.path.relpath(cand) if cand.resolve().is_relative_to(Path.cwd().resolve()) else cand
-            how = (f"{shown} (found by the scenario's name; the result's manifest does not record the source "
-                   "file, so check that it has not changed since the run)")
-        return _with_extends(ScenarioSource(cand, how, header, rows, any(r.comment or r.note for r in rows)))
+            how = f"{shown} (found by the scenario's name)"
+        same = _gives_what_ran(cand, changes, sha)
+        if same is False:
+            stale.append(shown)
+            continue
+        src = _with_extends(ScenarioSource(cand, how, header, rows, any(r.comment or r.note for r in rows)))
+        if changes and show_changes:
+            src = _with_changes(src, changes)
+        if same is None:
+            src = replace(src, how=src.how + "; the result records no scenario hash to check it against, so check "
+                                              "that the file has not changed since the run")
+        elif stale:
+            src = replace(src, how=src.how + f"; {' and '.join(dict.fromkeys(stale))}, which gave the run, has been "
+                                              "edited since")
+        return src
     f = path / "scenario.resolved.yaml"
+    why = (f"{' and '.join(dict.fromkeys(stale))} no longer give{'s' if len(set(stale)) == 1 else ''} the scenario "
+           "that ran (edited since the run?), so its words are not shown" if stale
+           else "the original YAML with its source comments was not found")
     try:
         header, rows = parse_rows(f.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return ScenarioSource(None, "no scenario file could be read", "", [])
-    return ScenarioSource(f, f"{f.name} in the result directory (the original YAML with its source comments "
-                             "was not found; values are shown in canonical units without sources)", header, rows)
+        return ScenarioSource(None, f"no scenario file could be read ({why})", "", [])
+    return ScenarioSource(f, f"{f.name} in the result directory ({why}; values are shown in canonical units "
+                             "without sources)", header, rows)
+
+
+def _changes(manifest: dict) -> list[dict]:
+    """The manifest's ``scenario_changes`` (shuttle_sim.config.provenance), well-formed ones only."""
+    out = manifest.get("scenario_changes")
+    if not isinstance(out, list):
+        return []
+    return [c for c in out if isinstance(c, dict) and isinstance(c.get("path"), str) and "value" in c]
+
+
+def _gives_what_ran(file: Path, changes: list[dict], sha) -> bool | None:
+    """Whether ``file``, with ``changes`` re-applied, is the scenario of hash ``sha``
+    (None: no hash to compare).  A file that no longer loads does not."""
+    if not isinstance(sha, str) or not sha:
+        return None
+    from ..config.loader import load_scenario
+    from ..config.overrides import with_changes
+    from ..config.reading import ConfigError
+    from ..config.schema import scenario_hash
+
+    try:
+        s = load_scenario(file)
+        batch: dict = {}
+        by = None
+        for c in [*changes, None]:  # consecutive changes by one source were applied together
+            if c is None or (by is not None and c.get("by") != by):
+                if batch:
+                    s = with_changes(s, batch, str(by), base_dir=file.resolve().parent)
+                batch = {}
+            if c is not None:
+                by = c.get("by")
+                batch[c["path"]] = c["value"]
+        return scenario_hash(s) == sha
+    except (ConfigError, OSError, ValueError, TypeError):
+        return False
+
+
+def _written(value) -> str:
+    """A change's value as a scenario file would write it."""
+    if isinstance(value, (dict, list)):
+        return yaml.safe_dump(value, default_flow_style=True, sort_keys=False).strip()
+    return str(value)
+
+
+def _with_changes(src: ScenarioSource, changes: list[dict]) -> ScenarioSource:
+    """The rows of ``src`` with each recorded change in the place of the value it
+    replaced, marked with what made it (``--set``, a study file)."""
+    rows = src.rows
+    base_file = src.main_file or (src.path.name if src.path else "")
+    for c in changes:
+        by = str(c.get("by") or "a change")
+        by = Path(by).name if "/" in by or os.sep in by else by  # a study file: its name, as the other rows' files
+        path = c["path"]
+        was = next((r for r in rows if r.path == _canon(path, _aliases(rows)) and not r.section), None)
+        said = f"changed for this run; the file has {was.value}" if was is not None else "added for this run"
+        if was is not None and was.comment:
+            said += f" ({was.comment})"
+        row = SourceRow(path, _written(c["value"]), said, "", 0, path.count(".") + path.count("["), False, by)
+        rows = merge_rows(rows, [row], base_file, by)
+    n = len(changes)
+    return replace(src, rows=rows, how=f"{src.how}, with the {n} change{'s' if n > 1 else ''} made for this run "
+                                       "laid over it (marked with what made them)")
+
+
+def _candidates(path: Path, manifest: dict, name: str):
+    for key in ("scenario_file", "scenario_path", "source"):
+        v = manifest.get(key)
+        if isinstance(v, str) and v:
+            q = Path(v)
+            yield (q if q.is_absolute() else Path.cwd() / q), f"the scenario file the manifest records ({v})"
+            if not q.is_absolute():
+                yield path / q, f"the scenario file the manifest records ({v})"
+    for folder in (Path.cwd() / "configs", scenarios.directory()):  # the shipped ones, in a checkout or a wheel
+        yield folder / f"{name}.yaml", None
 
 
 # ------------------------------------------------------------------ several files in one table

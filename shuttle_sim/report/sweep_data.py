@@ -227,7 +227,7 @@ def load_sweep(p: Path, target=None) -> SweepData:
             rp = p / "runs" / runs[0]
             rm = _json(rp / "manifest.json")
             info = _resolved(rp, rm)
-            src = read_source(rp, rm, info.name)
+            src = read_source(rp, rm, info.name, show_changes=False)  # the study's changes: _study_source
     d = SweepData(p, m, cells, factors, reps, answer, info, src, target, skipped=skipped, level_text=level_text)
     d.source, d.study_description = _study_source(d)
     return d

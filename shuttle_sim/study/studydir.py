@@ -395,11 +395,12 @@ class StudyDir:
     @_disk_errors
     def write_manifest(self, **fields) -> None:
         from .. import __version__
+        from ..config.provenance import manifest_fields
 
         m = self.path / MANIFEST
         old = json.loads(m.read_text()) if m.exists() else {}
         data = {**old, "kind": "study", "package_version": __version__, "scenario": self.scenario.name,
-                "scenario_sha256": self.sha,
+                "scenario_sha256": self.sha, **manifest_fields(self.scenario),
                 "seed": self.seed, "horizon_h": self.horizon_h, "level_days": self.days,
                 "levels_bin": {
                     "format": LEVELS_FORMAT,
