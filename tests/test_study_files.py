@@ -138,6 +138,9 @@ BAD = {
                         "[3, 1, 2]\n  load_port.berths: [1, 2]\nsearch:\n  method: adaptive\n  monotone: fleet.tankers[T].count\n"
                         "replications: 3"), "[3, 1, 2]", "factors.fleet.tankers[T].count",
                        "expected the monotone factor's levels in increasing order"),
+    # a union (a count or a precision rule): one line naming both, not one per branch
+    "no replications": (("replications: 3", "replications: 0"), "replications: 0", "replications",
+                        "expected a whole number > 0 or a mapping with keys precision, kpi, min, max, found 0"),
     # valid alone (the overridden base has 2 berths), impossible with 1 berth
     "combination": (("scenario: cycle.yaml\nfactors:\n", "scenario: {file: cycle.yaml, overrides: {load_port.berths: 2}}\n"
                      "factors:\n  disruptions: [[{target: load_berth, index: 1, start: 2025-02-01, end: 2025-02-02}]]\n"),

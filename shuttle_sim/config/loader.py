@@ -12,6 +12,7 @@ the key path without pydantic's union branches, the expectation in plain words. 
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from pathlib import Path
@@ -276,7 +277,26 @@ def _problems(exc: ValidationError, data: Any, source: str, lines: dict[Path_, i
         p = ConfigProblem(source, _line_for(where, lines), where, _message(err, path, data, root))
         if p not in out:
             out.append(p)
+    return _one_per_value(out)
+
+
+def _one_per_value(problems: list[ConfigProblem]) -> list[ConfigProblem]:
+    """The branches of a union (``replications``: a count or a precision rule) each
+    reject the same value: one line, "expected A or B, found X", not one per branch."""
+    out: list[ConfigProblem] = []
+    for p in problems:
+        m = _EXPECTED.fullmatch(p.message)
+        prev = next((q for q in out if q.path == p.path and q.source == p.source), None)
+        pm = _EXPECTED.fullmatch(prev.message) if prev is not None else None
+        if m and pm and m.group(2) == pm.group(2):
+            out[out.index(prev)] = ConfigProblem(prev.source, prev.line, prev.path,
+                                                 f"expected {pm.group(1)} or {m.group(1)}, found {m.group(2)}")
+        else:
+            out.append(p)
     return out
+
+
+_EXPECTED = re.compile(r"expected (.+), found (.+)", re.S)
 
 
 def validate_model(
