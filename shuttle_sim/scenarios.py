@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["directory", "shipped", "resolve", "referenced_file", "describe_all"]
+__all__ = ["directory", "shipped", "resolve", "referenced_file", "describe_all", "hint"]
 
 _PACKAGED = Path(__file__).resolve().with_name("configs")  # in a wheel
 _CHECKOUT = Path(__file__).resolve().parents[1] / "configs"  # in the repository
@@ -52,8 +52,26 @@ def resolve(path: str | Path) -> Path:
     from .config.loader import ConfigError, ConfigProblem
 
     names = ", ".join(found) or "none found"
-    raise ConfigError([ConfigProblem(str(path), None, (), "no such file, nor a shipped scenario of that name "
-                                     f"(shipped: {names}; `shuttle-sim scenarios` describes them)")])
+    guess = hint(str(path))
+    raise ConfigError([ConfigProblem(str(path), None, (), "no such file, nor a shipped scenario of that name ("
+                                     f"{guess + ' ' if guess else ''}shipped: {names}; "
+                                     "`shuttle-sim scenarios` describes them)")])
+
+
+def hint(missing: str) -> str:
+    """Words for a scenario file or name that does not exist: ``"did you mean
+    'kcts_concept'?"`` for a misspelt shipped name; for a path to a shipped scenario's
+    file that is not where it was written (``../configs/kcts_concept.yaml`` from another
+    folder, or in an installed package), the advice to name it alone; else ``""``."""
+    import difflib
+
+    given = Path(missing)
+    stem = given.stem if given.suffix in SUFFIXES else given.name
+    found = shipped()
+    if len(given.parts) > 1 and stem in found:
+        return f"{stem} is a shipped scenario: write its name alone, {stem}, to use it wherever the package is"
+    close = difflib.get_close_matches(stem, list(found), n=1, cutoff=0.75)
+    return f"did you mean {close[0]!r}?" if close else ""
 
 
 def referenced_file(base_name: str, from_file: Path) -> Path:

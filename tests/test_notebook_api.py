@@ -115,3 +115,20 @@ def test_simulate_and_run_experiment_take_a_scenario_a_file_or_a_shipped_name():
 
     with pytest.raises(StudyError, match="workers must be >= 1, found 0"):
         shuttle_sim.run_experiment(s, 2, workers=0)
+
+
+def test_a_missing_scenario_suggests_the_shipped_one_meant(tmp_path):
+    with pytest.raises(shuttle_sim.ConfigError, match=r"nor a shipped scenario of that name \(did you mean 'kcts_concept'\?"):
+        shuttle_sim.load_scenario("kcts_concpt")
+    with pytest.raises(shuttle_sim.ConfigError) as e:
+        shuttle_sim.load_scenario("nothing_like_any")
+    assert "did you mean" not in str(e.value)
+    # extends: a misspelt name, and a path to a shipped file from a folder where it is not
+    (tmp_path / "a.yaml").write_text("extends: kcts_concpt\nname: a\n")
+    with pytest.raises(shuttle_sim.ConfigError, match=r"a.yaml:1: extends: kcts_concpt: .*did you mean 'kcts_concept'\?"):
+        shuttle_sim.load_scenario(tmp_path / "a.yaml")
+    (tmp_path / "b.yaml").write_text("extends: ../configs/kcts_concept.yaml\nname: b\n")
+    with pytest.raises(shuttle_sim.ConfigError, match="kcts_concept is a shipped scenario: write its name alone"):
+        shuttle_sim.load_scenario(tmp_path / "b.yaml")
+    (tmp_path / "c.yaml").write_text("extends: kcts_concept\nname: c\n")
+    assert shuttle_sim.load_scenario(tmp_path / "c.yaml").name == "c"  # as the hint says

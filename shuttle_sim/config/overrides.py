@@ -248,10 +248,12 @@ def load_with_extends(data: dict, lines: dict, source: str, path: Path, _chain: 
         base_data, base_lines = read_scenario_file(base_path)
     except ConfigError as e:
         if e.problems and e.problems[0].source == str(base_path) and e.problems[0].line is None:
-            hint = ""
+            words = [scenarios.hint(base_name)] if not base_path.exists() else []
             if not base_path.exists() and len(Path(base_name).parts) == 1:
-                hint = (" (extends takes a path from this file's folder, or the name of a shipped scenario: "
-                        f"{', '.join(scenarios.shipped()) or 'none found'})")
+                words.append("extends takes a path from this file's folder, or the name of a shipped scenario: "
+                             f"{', '.join(scenarios.shipped()) or 'none found'}")
+            words = [w for w in words if w]
+            hint = f" ({' '.join(words)})" if words else ""  # "did you mean 'x'? extends takes ..."
             raise ConfigError([ConfigProblem(source, lines.get(("extends",)), ("extends",),
                                              f"{base_name}: {e.problems[0].message}{hint}")]) from None
         raise
