@@ -102,3 +102,19 @@ def test_study_and_sweep_cells_record_and_verify_their_changes(swept, tmp_path):
         assert {r.path for r in swept_rows} >= {"load_port.berths"}
         base = read_source(run, rm, rm["scenario"], show_changes=False)  # a sweep's page: the base file's words
         assert base.path.name == "cycle.yaml" and not [r for r in base.rows if r.file == "study.yaml"]
+
+
+def test_an_older_sweep_cell_without_recorded_changes_still_shows_its_base_file(swept):  # noqa: F811
+    """A cell's run written before manifests recorded changes: the sweep's page shows the
+    base file (it marks the study's changes itself), with the caveat, as before; a run's
+    page would not quote a file that gives another scenario."""
+    _, sweep_dir = swept
+    run = sorted((sweep_dir / RUNS).iterdir())[0]
+    rm = json.loads((run / "manifest.json").read_text())
+    old = {k: v for k, v in rm.items() if k not in ("scenario_file", "scenario_changes")}
+    old["scenario_path"] = rm["scenario_file"]  # where the file is, as a hand-made manifest might say
+    src = read_source(run, old, rm["scenario"], show_changes=False)
+    assert src.path.name == "cycle.yaml" and "records nothing to check it against" in src.how
+    src = read_source(run, old, rm["scenario"])
+    assert src.path.name == "scenario.resolved.yaml"
+    assert "or run with changes this older result does not record" in src.how

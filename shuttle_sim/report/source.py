@@ -170,11 +170,16 @@ def read_source(path: Path, manifest: dict, name: str, show_changes: bool = True
             continue
         top = {r.path: r.value for r in rows if r.depth == 0}
         shown = os.path.relpath(cand) if cand.resolve().is_relative_to(Path.cwd().resolve()) else str(cand)
-        if how is None:
+        if how is None:  # found by name
             if top.get("name", "").strip("'\"") != name:
                 continue
             how = f"{shown} (found by the scenario's name)"
-        same = _gives_what_ran(cand, changes, sha)
+        else:
+            how = f"the scenario file the manifest records ({shown})"
+        # a sweep cell's run written before manifests recorded changes: its scenario is the
+        # base file changed by the study, which the sweep's page marks itself
+        unrecorded = "scenario_changes" not in manifest and not show_changes
+        same = None if unrecorded else _gives_what_ran(cand, changes, sha)
         if same is False:
             stale.append(shown)
             continue
@@ -182,7 +187,7 @@ def read_source(path: Path, manifest: dict, name: str, show_changes: bool = True
         if changes and show_changes:
             src = _with_changes(src, changes)
         if same is None:
-            src = replace(src, how=src.how + "; the result records no scenario hash to check it against, so check "
+            src = replace(src, how=src.how + "; this result records nothing to check it against, so check "
                                               "that the file has not changed since the run")
         elif stale:
             src = replace(src, how=src.how + f"; {' and '.join(dict.fromkeys(stale))}, which gave the run, has been "
@@ -190,7 +195,9 @@ def read_source(path: Path, manifest: dict, name: str, show_changes: bool = True
         return src
     f = path / "scenario.resolved.yaml"
     why = (f"{' and '.join(dict.fromkeys(stale))} no longer give{'s' if len(set(stale)) == 1 else ''} the scenario "
-           "that ran (edited since the run?), so its words are not shown" if stale
+           "that ran (edited since the run"
+           + ("" if "scenario_changes" in manifest else ", or run with changes this older result does not record")
+           + "?), so its words are not shown" if stale
            else "the original YAML with its source comments was not found")
     try:
         header, rows = parse_rows(f.read_text(encoding="utf-8"))
@@ -267,9 +274,9 @@ def _candidates(path: Path, manifest: dict, name: str):
         v = manifest.get(key)
         if isinstance(v, str) and v:
             q = Path(v)
-            yield (q if q.is_absolute() else Path.cwd() / q), f"the scenario file the manifest records ({v})"
+            yield (q if q.is_absolute() else Path.cwd() / q), "recorded"
             if not q.is_absolute():
-                yield path / q, f"the scenario file the manifest records ({v})"
+                yield path / q, "recorded"
     for folder in (Path.cwd() / "configs", scenarios.directory()):  # the shipped ones, in a checkout or a wheel
         yield folder / f"{name}.yaml", None
 
