@@ -16,6 +16,7 @@ from shuttle_sim import load_scenario
 from shuttle_sim.cli import main
 from shuttle_sim.config.provenance import manifest_fields, provenance
 from shuttle_sim.config.schema import scenario_hash
+from shuttle_sim.report import build_report
 from shuttle_sim.report.source import read_source
 from shuttle_sim.study.sweep import RUNS
 
@@ -65,6 +66,13 @@ def test_an_edited_file_is_not_quoted_as_what_ran(tmp_path):
     src = read_source(out, m, "mine")
     assert src.path.name == "scenario.resolved.yaml"
     assert "no longer gives the scenario that ran" in src.how
+    page = build_report(out, out=tmp_path / "rep").read_text()
+    assert "no longer gives the scenario that ran" in page
+    assert "numbered references" not in page  # the resolved file has no sources to explain
+    shutil.copy(CONFIGS / "kcts_concept.yaml", f)
+    f.write_text(f.read_text().replace("name: kcts_concept", "name: mine"))  # as it was at the run
+    page = build_report(out, out=tmp_path / "rep2").read_text()
+    assert "numbered references of the project's DOMAIN.md" in page
 
 
 def test_same_name_variant_elsewhere_is_not_mistaken_for_the_shipped_file(tmp_path):

@@ -95,9 +95,9 @@ def assumptions(source, facts: list[tuple[str, str]]) -> str:
     out = ["<table>" + "".join(f"<tr><th>{esc(k)}</th><td class=mono>{esc(v)}</td></tr>" for k, v in facts) + "</table>"]
     if source is None:
         return "\n".join(out + ["<p>No scenario file was found.</p>"])
-    out.append(f"<p class=src>Scenario values as written in {esc(source.how)}. Sources are the numbered references "
-               "of the project's DOMAIN.md, cited as [n]; <span class=assume>ASSUMPTION</span> marks a number no source "
-               "gives.</p>")
+    legend = (" Sources are the numbered references of the project's DOMAIN.md, cited as [n]; "
+              "<span class=assume>ASSUMPTION</span> marks a number no source gives." if source.has_comments else "")
+    out.append(f"<p class=src>Scenario values as written in {esc(source.how)}.{legend}</p>")
     if source.header:
         out.append(f"<p class=src>{_mark(source.header)}</p>")
     main = source.main_file
