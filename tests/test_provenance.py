@@ -51,8 +51,16 @@ def test_run_with_set_and_warmup_shows_the_changed_values(tmp_path):
     count = rows["fleet.tankers[0].count"]
     assert count.value == "6" and count.file == "--set" and "the file has 4" in count.comment
     assert rows["warmup"].file == "--warmup" and rows["warmup"].value == "48.0 h"
-    assert "with the 2 changes made for this run" in src.how
+    # --years is no change of the scenario (not in its hash) but the file's horizon is not the run's
+    assert rows["horizon"].file == "this run's length" and "the file has 395 d" in rows["horizon"].comment
+    assert rows["horizon"].value == f"{m['horizon_h']:g} h"
+    assert "with the 3 changes made for this run" in src.how
     assert rows["fleet.tankers[0].cargo"].value == "500000 bbl"  # untouched values keep the file's words
+    whole = tmp_path / "whole"
+    assert main(["run", "kcts_concept", "--out", str(whole)]) == 0  # the file's own horizon: nothing laid over
+    src = read_source(whole, json.loads((whole / "manifest.json").read_text()), "kcts_concept")
+    assert not [r for r in src.rows if r.file] or {r.file for r in src.rows if r.file} == {"kcts_concept.yaml"}
+    assert "change" not in src.how
 
 
 def test_an_edited_file_is_not_quoted_as_what_ran(tmp_path):

@@ -179,13 +179,19 @@ def read_source(path: Path, manifest: dict, name: str, show_changes: bool = True
         # a sweep cell's run written before manifests recorded changes: its scenario is the
         # base file changed by the study, which the sweep's page marks itself
         unrecorded = "scenario_changes" not in manifest and not show_changes
-        same = None if unrecorded else _gives_what_ran(cand, changes, sha)
+        same, ran = (None, None) if unrecorded else _gives_what_ran(cand, changes, sha)
         if same is False:
             stale.append(shown)
             continue
         src = _with_extends(ScenarioSource(cand, how, header, rows, any(r.comment or r.note for r in rows)))
-        if changes and show_changes:
-            src = _with_changes(src, changes)
+        if show_changes:
+            h = manifest.get("horizon_h")
+            if ran is not None and isinstance(h, (int, float)) and abs(h - ran.horizon_h) > 1e-6 * max(h, 1.0):
+                # run for another length (--years, run_experiment's horizon_h): not a change
+                # of the scenario, so not in its hash, but not what the file's horizon says
+                changes = [*changes, {"path": "horizon", "value": f"{h:g} h", "by": "this run's length"}]
+            if changes:
+                src = _with_changes(src, changes)
         if same is None:
             src = replace(src, how=src.how + "; this result records nothing to check it against, so check "
                                               "that the file has not changed since the run")
@@ -215,11 +221,12 @@ def _changes(manifest: dict) -> list[dict]:
     return [c for c in out if isinstance(c, dict) and isinstance(c.get("path"), str) and "value" in c]
 
 
-def _gives_what_ran(file: Path, changes: list[dict], sha) -> bool | None:
+def _gives_what_ran(file: Path, changes: list[dict], sha):
     """Whether ``file``, with ``changes`` re-applied, is the scenario of hash ``sha``
-    (None: no hash to compare).  A file that no longer loads does not."""
+    (None: no hash to compare), and that scenario if it is.  A file that no longer loads
+    does not."""
     if not isinstance(sha, str) or not sha:
-        return None
+        return None, None
     from ..config.loader import load_scenario
     from ..config.overrides import with_changes
     from ..config.reading import ConfigError
@@ -237,9 +244,9 @@ def _gives_what_ran(file: Path, changes: list[dict], sha) -> bool | None:
             if c is not None:
                 by = c.get("by")
                 batch[c["path"]] = c["value"]
-        return scenario_hash(s) == sha
+        return (True, s) if scenario_hash(s) == sha else (False, None)
     except (ConfigError, OSError, ValueError, TypeError):
-        return False
+        return False, None
 
 
 def _written(value) -> str:
