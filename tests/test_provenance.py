@@ -133,4 +133,4 @@ def test_an_older_sweep_cell_without_recorded_changes_still_shows_its_base_file(
     assert src.path.name == "cycle.yaml" and "records nothing to check it against" in src.how
     src = read_source(run, old, rm["scenario"])
     assert src.path.name == "scenario.resolved.yaml"
-    assert "or run with changes this older result does not record" in src.how
+    assert "or changed in ways this result does not record" in src.how

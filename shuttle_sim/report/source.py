@@ -202,7 +202,7 @@ def read_source(path: Path, manifest: dict, name: str, show_changes: bool = True
     f = path / "scenario.resolved.yaml"
     why = (f"{' and '.join(dict.fromkeys(stale))} no longer give{'s' if len(set(stale)) == 1 else ''} the scenario "
            "that ran (edited since the run"
-           + ("" if "scenario_changes" in manifest else ", or run with changes this older result does not record")
+           + ("" if "scenario_changes" in manifest else ", or changed in ways this result does not record: an older result, or a scenario built in Python")
            + "?), so its words are not shown" if stale
            else "the original YAML with its source comments was not found")
     try:
