@@ -146,14 +146,9 @@ def suggest_warmup(scenario, replications: int = 10, seed: int = 0, horizon_h: f
 def with_warmup(scenario, warmup_h: float, horizon_h: float | None = None, source: str = "--warmup"):
     """``scenario`` with its ``warmup`` set to ``warmup_h`` (and its horizon to
     ``horizon_h``, if given), re-validated; a problem names ``source``."""
-    from .config.loader import scenario_from_dict
-    from .config.schema import resolved_dict
-
-    from .config.provenance import record_changes
+    from .config.overrides import with_changes  # (which also records the change: config/provenance.py)
 
     changes = {"warmup": f"{float(warmup_h)!r} h"}
     if horizon_h is not None:
         changes["horizon"] = f"{float(horizon_h)!r} h"
-    derived = scenario_from_dict({**resolved_dict(scenario), **changes}, source)
-    record_changes(derived, scenario, changes, source)
-    return derived
+    return with_changes(scenario, changes, source)

@@ -265,7 +265,8 @@ def _with_changes(src: ScenarioSource, changes: list[dict]) -> ScenarioSource:
         by = str(c.get("by") or "a change")
         by = Path(by).name if "/" in by or os.sep in by else by  # a study file: its name, as the other rows' files
         path = c["path"]
-        was = next((r for r in rows if r.path == _canon(path, _aliases(rows)) and not r.section), None)
+        at = _canon(path, _aliases(rows))
+        was = next((r for r in rows if r.path == at and not r.section), None)
         said = f"changed for this run; the file has {was.value}" if was is not None else "added for this run"
         if was is not None and was.comment:
             said += f" ({was.comment})"
