@@ -54,13 +54,19 @@ def test_run_with_set_and_warmup_shows_the_changed_values(tmp_path):
     # --years is no change of the scenario (not in its hash) but the file's horizon is not the run's
     assert rows["horizon"].file == "this run's length" and "the file has 395 d" in rows["horizon"].comment
     assert rows["horizon"].value == f"{m['horizon_h']:g} h"
-    assert "with the 3 changes made for this run" in src.how
+    assert "; 3 values changed for this run (fleet.tankers[0].count, warmup, horizon)" in src.how
     assert rows["fleet.tankers[0].cargo"].value == "500000 bbl"  # untouched values keep the file's words
+    page = build_report(out, out=tmp_path / "rep").read_text()
+    top = page[: page.index("<h2>")]  # a variant says so before anything is read as the shipped scenario
+    assert "Changed for this run: fleet.tankers[0].count = 6 (--set); warmup = 48.0 h (--warmup)." in top
+    assert "<td class='mono chg'>6</td>" in page  # the changed value is shaded in the scenario table
     whole = tmp_path / "whole"
     assert main(["run", "kcts_concept", "--out", str(whole)]) == 0  # the file's own horizon: nothing laid over
     src = read_source(whole, json.loads((whole / "manifest.json").read_text()), "kcts_concept")
     assert not [r for r in src.rows if r.file] or {r.file for r in src.rows if r.file} == {"kcts_concept.yaml"}
     assert "change" not in src.how
+    page = build_report(whole, out=tmp_path / "rep_whole").read_text()
+    assert "Changed for this run" not in page and "mono chg" not in page
 
 
 def test_an_edited_file_is_not_quoted_as_what_ran(tmp_path):

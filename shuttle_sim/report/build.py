@@ -24,6 +24,7 @@ import pandas as pd
 from . import html as H
 from .answer import kpi_rows, run_answer, study_answer, sweep_answer
 from .data import ReportError, load
+from .source import as_written
 from . import sweep_tables
 from .figures import common, ferry, run, study, sweep
 from .style import DPI
@@ -425,12 +426,26 @@ def build_report(dir: str | os.PathLike, out: str | os.PathLike | None = None, w
     if d.kind == "sweep":
         desc = (f"Study {d.manifest.get('study_file', '')} over the base scenario {d.scenario.name if d.scenario else '?'}"
                 f" ({d.manifest.get('method', '')} search). " + (d.study_description or desc))
+    changed = run_changes(d.manifest) if d.kind != "sweep" else ""
+    if changed:  # a variant of the named scenario: say so before anything is read as the shipped one
+        desc = f"{changed} {desc}"
     warning = unfinished(d.manifest, d.kind)
     if warning:  # a partial result never looks complete
         sub += " (UNFINISHED)"
         desc = f"{warning} {desc}"
     text = H.page(f"{name}: {sub}", desc, q, a, sections)
     return _write(out_dir, text, pngs)
+
+
+def run_changes(manifest: dict) -> str:
+    """"Changed for this run: fleet.tankers[0].count = 6 (--set)." from the manifest's
+    recorded changes (shuttle_sim.config.provenance); "" when there are none."""
+    changes = manifest.get("scenario_changes")
+    if not isinstance(changes, list):
+        return ""
+    words = [f"{c['path']} = {as_written(c.get('value'))} ({Path(str(c.get('by', ''))).name or 'a change'})"
+             for c in changes if isinstance(c, dict) and isinstance(c.get("path"), str)]
+    return f"Changed for this run: {'; '.join(words)}." if words else ""
 
 
 def _write(out_dir: Path, text: str, pngs: dict[str, bytes]) -> Path:

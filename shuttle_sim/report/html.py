@@ -26,6 +26,7 @@ details{margin:.6em 0} summary{cursor:pointer;color:#0072B2}
 .src{color:#555;font-size:.9em} td.c{color:#444} .mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em}
 .assume{color:#D55E00;font-weight:600} p.cap{font-size:.9em;color:#444;margin:.2em 0 .6em}
 .swept{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;font-weight:600;color:#0072B2;margin-top:.2em}
+td.chg{background:#fff3c4}
 """
 
 
@@ -103,7 +104,7 @@ def assumptions(source, facts: list[tuple[str, str]]) -> str:
     main = source.main_file
     others = sorted({r.file for r in source.rows if r.file and r.file != main})
     if others:
-        out.append(f"<p class=src>Values from {esc(main)}, except those marked with the file that sets them "
+        out.append(f"<p class=src>Values from {esc(main)}, except those shaded and marked with what sets them "
                    f"({', '.join(esc(f) for f in others)}).</p>")
     if any(r.swept for r in source.rows):
         out.append("<p class=src>A key the sweep varies shows the base value, the levels swept and the one "
@@ -118,7 +119,8 @@ def assumptions(source, facts: list[tuple[str, str]]) -> str:
                        f"{_mark(r.comment)}{note}</td></tr>")
         else:
             swept = f"<div class=swept>{_mark(r.swept)}</div>" if r.swept else ""
-            out.append(f"<tr><td style='{pad}' class=mono>{esc(r.path)}</td><td class=mono>{esc(r.value)}{swept}</td>"
+            chg = " chg" if where else ""  # set by another file than the main one, or for this run
+            out.append(f"<tr><td style='{pad}' class=mono>{esc(r.path)}</td><td class='mono{chg}'>{esc(r.value)}{swept}</td>"
                        f"<td class=c>{where}{_mark(r.comment)}{note}</td></tr>")
     out.append("</table>")
     return "\n".join(out)

@@ -249,7 +249,7 @@ def _gives_what_ran(file: Path, changes: list[dict], sha):
         return False, None
 
 
-def _written(value) -> str:
+def as_written(value) -> str:
     """A change's value as a scenario file would write it."""
     if isinstance(value, (dict, list)):
         return yaml.safe_dump(value, default_flow_style=True, sort_keys=False).strip()
@@ -270,11 +270,11 @@ def _with_changes(src: ScenarioSource, changes: list[dict]) -> ScenarioSource:
         said = f"changed for this run; the file has {was.value}" if was is not None else "added for this run"
         if was is not None and was.comment:
             said += f" ({was.comment})"
-        row = SourceRow(path, _written(c["value"]), said, "", 0, path.count(".") + path.count("["), False, by)
+        row = SourceRow(path, as_written(c["value"]), said, "", 0, path.count(".") + path.count("["), False, by)
         rows = merge_rows(rows, [row], base_file, by)
     n = len(changes)
-    return replace(src, rows=rows, how=f"{src.how}, with the {n} change{'s' if n > 1 else ''} made for this run "
-                                       "laid over it (marked with what made them)")
+    return replace(src, rows=rows, how=f"{src.how}; {n} value{'s' if n > 1 else ''} changed for this run "
+                                       f"({', '.join(c['path'] for c in changes)})")
 
 
 def _candidates(path: Path, manifest: dict, name: str):
