@@ -29,8 +29,8 @@ class build_py_with_configs(build_py):
             return
         target = Path(self.build_lib) / "shuttle_sim" / "configs"
         target.mkdir(parents=True, exist_ok=True)
-        for f in sorted((HERE / "configs").glob("*.yaml")):
-            shutil.copy2(f, target / f.name)
+        for f in sorted((HERE / "configs").glob("*.yaml")) + sorted((HERE / "configs").glob("*.md")):
+            shutil.copy2(f, target / f.name)  # the scenarios, and the sources they cite (DOMAIN.md, COSTS.md)
 
 
 def load_native():

@@ -82,11 +82,13 @@ def test_an_edited_file_is_not_quoted_as_what_ran(tmp_path):
     assert "no longer gives the scenario that ran" in src.how
     page = build_report(out, out=tmp_path / "rep").read_text()
     assert "no longer gives the scenario that ran" in page
-    assert "numbered references" not in page  # the resolved file has no sources to explain
+    assert "Sources are cited as [n]" not in page  # the resolved file has no sources to explain
+    assert "Sources cited in the table above" not in page
     shutil.copy(CONFIGS / "kcts_concept.yaml", f)
     f.write_text(f.read_text().replace("name: kcts_concept", "name: mine"))  # as it was at the run
     page = build_report(out, out=tmp_path / "rep2").read_text()
-    assert "numbered references of the project's DOMAIN.md" in page
+    assert "Sources are cited as [n]" in page
+    assert "<b>[14]</b> silkroadnews.org (Oct 2016)" in page  # the header's citation, resolved
 
 
 def test_same_name_variant_elsewhere_is_not_mistaken_for_the_shipped_file(tmp_path):

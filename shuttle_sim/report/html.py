@@ -8,6 +8,7 @@ import datetime as _dt
 import html
 
 from .answer import PCT_WORDS
+from .references import cited, reference_list
 
 _CSS = """
 body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
@@ -27,6 +28,7 @@ details{margin:.6em 0} summary{cursor:pointer;color:#0072B2}
 .assume{color:#D55E00;font-weight:600} p.cap{font-size:.9em;color:#444;margin:.2em 0 .6em}
 .swept{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;font-weight:600;color:#0072B2;margin-top:.2em}
 td.chg{background:#fff3c4}
+ul.refs{columns:2;column-gap:2em;list-style:none;padding-left:0;margin-top:.2em} ul.refs li{break-inside:avoid}
 """
 
 
@@ -96,7 +98,8 @@ def assumptions(source, facts: list[tuple[str, str]]) -> str:
     out = ["<table>" + "".join(f"<tr><th>{esc(k)}</th><td class=mono>{esc(v)}</td></tr>" for k, v in facts) + "</table>"]
     if source is None:
         return "\n".join(out + ["<p>No scenario file was found.</p>"])
-    legend = (" Sources are the numbered references of the project's DOMAIN.md, cited as [n]; "
+    legend = (" Sources are cited as [n] and listed under the table, from the Sources list of DOMAIN.md "
+              "(shipped with the scenarios in configs/; a comment's \"DOMAIN\" refers to its text); "
               "<span class=assume>ASSUMPTION</span> marks a number no source gives." if source.has_comments else "")
     out.append(f"<p class=src>Scenario values as written in {esc(source.how)}.{legend}</p>")
     if source.header:
@@ -123,7 +126,23 @@ def assumptions(source, facts: list[tuple[str, str]]) -> str:
             out.append(f"<tr><td style='{pad}' class=mono>{esc(r.path)}</td><td class='mono{chg}'>{esc(r.value)}{swept}</td>"
                        f"<td class=c>{where}{_mark(r.comment)}{note}</td></tr>")
     out.append("</table>")
+    if source.has_comments:
+        out.append(references([source.header, *(t for r in source.rows for t in (r.comment, r.note, r.swept))],
+                              "DOMAIN"))
     return "\n".join(out)
+
+
+def references(texts: list[str], kind: str) -> str:
+    """The references cited as [n] in ``texts``, each with what it is (from the Sources list of
+    ``kind``.md, shipped beside the scenarios); a number the list lacks is said to be missing."""
+    numbers = cited(texts)
+    if not numbers:
+        return ""
+    refs = reference_list(kind)
+    items = "".join(f"<li><b>[{n}]</b> {esc(refs[n])}</li>" if n in refs
+                    else f"<li><b>[{n}]</b> <span class=assume>not in the Sources list of {kind}.md</span></li>"
+                    for n in numbers)
+    return f"<p class=src>Sources cited in the table above (the Sources list of {kind}.md):</p><ul class='src refs'>{items}</ul>"
 
 
 def page(title: str, subtitle: str, question: str, answer: str, sections: list[tuple[str, str]]) -> str:

@@ -1,6 +1,6 @@
 """The scenario's own words: every value of the scenario YAML beside its source comment.
 
-A shipped scenario cites a source (``[n]``, shared DOMAIN.md) or says ``ASSUMPTION`` in a
+A shipped scenario cites a source (``[n]``, configs/DOMAIN.md's Sources list) or says ``ASSUMPTION`` in a
 comment on each value's line.  YAML parsers drop comments, so this reads the file twice:
 ``yaml.compose`` (safe: nodes only, no objects built) for the structure and the line of
 every key, and the raw lines for the text after ``#`` on those lines, plus the comment
@@ -169,7 +169,7 @@ def read_source(path: Path, manifest: dict, name: str, show_changes: bool = True
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             continue
         top = {r.path: r.value for r in rows if r.depth == 0}
-        shown = os.path.relpath(cand) if cand.resolve().is_relative_to(Path.cwd().resolve()) else str(cand)
+        shown = _shown(cand)
         if how is None:  # found by name
             if top.get("name", "").strip("'\"") != name:
                 continue
@@ -211,6 +211,16 @@ def read_source(path: Path, manifest: dict, name: str, show_changes: bool = True
         return ScenarioSource(None, f"no scenario file could be read ({why})", "", [])
     return ScenarioSource(f, f"{f.name} in the result directory ({why}; values are shown in canonical units "
                              "without sources)", header, rows)
+
+
+def _shown(file: Path) -> str:
+    """How a page names a scenario file: a shipped one as ``configs/<name>.yaml``, the
+    same from a checkout, from anywhere else and from a wheel (whose copy is deep in
+    site-packages); another relative to the working directory when under it, else in full."""
+    r = file.resolve()
+    if r.parent == scenarios.directory().resolve():
+        return f"configs/{file.name}, shipped with shuttle_sim"
+    return os.path.relpath(file) if r.is_relative_to(Path.cwd().resolve()) else str(file)
 
 
 def _changes(manifest: dict) -> list[dict]:
