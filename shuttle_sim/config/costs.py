@@ -26,6 +26,8 @@ A cost file looks like ``configs/costs.yaml``::
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Literal, Optional
 
@@ -48,6 +50,7 @@ __all__ = [
     "CostSpec",
     "costs_from_dict",
     "load_costs",
+    "costs_hash",
 ]
 
 
@@ -207,3 +210,11 @@ def load_costs(path: str | Path) -> CostSpec:
     data, lines = parse_yaml(read_text(path, "cost file"), source)  # bounded, as scenario files are
     check_kind(data, source, "costs")
     return costs_from_dict(data, source, lines)
+
+
+def costs_hash(data: object) -> str:
+    """SHA-256 of cost inputs as read (the mapping of a cost file, or a study's inline
+    ``costs:``): a sweep's manifest records it, and its report quotes the cost file only
+    if the file still gives it."""
+    text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

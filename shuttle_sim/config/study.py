@@ -34,7 +34,7 @@ from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 
 from .. import kpis, scenarios, units
 from ..study.design import Cell, DesignError, _split, expand_range, grid, listed
-from .costs import CostSpec, costs_from_dict, load_costs
+from .costs import CostSpec, costs_from_dict, costs_hash, load_costs
 from .loader import ConfigError, ConfigProblem, _found, _line_for, format_path, load_scenario, parse_yaml, validate_model
 from .reading import check_kind, read_text
 from .overrides import apply_changes, with_changes
@@ -184,6 +184,12 @@ class LoadedStudy:
         """The cell's scenario: the base with the cell's scenario factors applied."""
         ch = {p: v for p, v in cell.changes if not p.startswith(COST_PREFIX)}
         return with_changes(self.base, ch, str(self.path), base_dir=self.base_dir) if ch else self.base
+
+    def costs_record(self) -> dict:
+        """What a sweep's manifest records of the cost inputs, for its report to quote them:
+        their file (``None`` when they are inline in the study file) and their hash."""
+        f = str((self.path.resolve().parent / self.spec.costs).resolve()) if isinstance(self.spec.costs, str) else None
+        return {"costs_file": f, "costs_sha256": costs_hash(self.costs_data)}
 
     def costs_for(self, cell: Cell) -> CostSpec:
         """The cell's cost inputs: the study's with the cell's ``costs.`` factors applied."""

@@ -98,10 +98,23 @@ def assumptions(source, facts: list[tuple[str, str]]) -> str:
     out = ["<table>" + "".join(f"<tr><th>{esc(k)}</th><td class=mono>{esc(v)}</td></tr>" for k, v in facts) + "</table>"]
     if source is None:
         return "\n".join(out + ["<p>No scenario file was found.</p>"])
-    legend = (" Sources are cited as [n] and listed under the table, from the Sources list of DOMAIN.md "
-              "(shipped with the scenarios in configs/; a comment's \"DOMAIN\" refers to its text); "
+    return "\n".join(out + [source_table(source, "Scenario values", "DOMAIN", "the scenarios")])
+
+
+def cost_inputs(source) -> str:
+    """A sweep's cost inputs as written (shuttle_sim.report.cost_inputs), with their sources."""
+    if not source.rows:
+        return f"<p class=src>{esc(source.how)}</p>"
+    return source_table(source, "Cost inputs", "COSTS", "costs.yaml")
+
+
+def source_table(source, what: str, kind: str, beside: str) -> str:
+    """A file's values beside their comments (shuttle_sim.report.source), and the references
+    they cite from the Sources list of ``kind``.md (shipped in configs/ with ``beside``)."""
+    legend = (f" Sources are cited as [n] and listed under the table, from the Sources list of {kind}.md "
+              f"(shipped with {beside} in configs/; a comment's \"{kind}\" refers to its text); "
               "<span class=assume>ASSUMPTION</span> marks a number no source gives." if source.has_comments else "")
-    out.append(f"<p class=src>Scenario values as written in {esc(source.how)}.{legend}</p>")
+    out = [f"<p class=src>{what} as written in {esc(source.how)}.{legend}</p>"]
     if source.header:
         out.append(f"<p class=src>{_mark(source.header)}</p>")
     main = source.main_file
@@ -127,8 +140,7 @@ def assumptions(source, facts: list[tuple[str, str]]) -> str:
                        f"<td class=c>{where}{_mark(r.comment)}{note}</td></tr>")
     out.append("</table>")
     if source.has_comments:
-        out.append(references([source.header, *(t for r in source.rows for t in (r.comment, r.note, r.swept))],
-                              "DOMAIN"))
+        out.append(references([source.header, *(t for r in source.rows for t in (r.comment, r.note, r.swept))], kind))
     return "\n".join(out)
 
 

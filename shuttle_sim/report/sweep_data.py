@@ -13,6 +13,7 @@ import pandas as pd
 import yaml
 
 from .. import units
+from .cost_inputs import read_cost_source
 from .data import ReportError, ScenarioInfo, _csv, _json, _resolved, _torn
 from .source import ScenarioSource, parse_rows, read_source, with_study
 
@@ -56,6 +57,9 @@ class SweepData:
     kind: str = "sweep"
     skipped: pd.DataFrame = field(default_factory=pd.DataFrame)  # cells an adaptive search did not run
     study_description: str = ""  # the study file's ``description:``, when the file is found
+    #: the cost inputs the cells were priced with, as written (shuttle_sim.report.cost_inputs);
+    #: None for a sweep that recorded none
+    cost_source: ScenarioSource | None = None
     #: per factor whose levels are quantities ('500 kt'): each level's value in its canonical
     #: unit (the number :attr:`cells` holds, to order and plot) -> the level as written
     level_text: dict = field(default_factory=dict)
@@ -229,14 +233,15 @@ def load_sweep(p: Path, target=None) -> SweepData:
             info = _resolved(rp, rm)
             src = read_source(rp, rm, info.name, show_changes=False)  # the study's changes: _study_source
     d = SweepData(p, m, cells, factors, reps, answer, info, src, target, skipped=skipped, level_text=level_text)
-    d.source, d.study_description = _study_source(d)
+    d.source, d.study_description, d.cost_source = _study_source(d)
     return d
 
 
-def _study_source(d: SweepData) -> tuple[ScenarioSource | None, str]:
+def _study_source(d: SweepData) -> tuple[ScenarioSource | None, str, ScenarioSource | None]:
     """The base scenario's table as the study changes it: its overrides, and each factor's
-    levels and the recommended one (conditions: the levels only); and the study's own
-    description ("" when its file is not found)."""
+    levels and the recommended one (conditions: the levels only); the study's own
+    description ("" when its file is not found); and the cost inputs' table, its cost
+    factors marked the same way."""
     sf = d.manifest.get("study_file")
     study = None
     if isinstance(sf, str) and sf:
@@ -253,7 +258,9 @@ def _study_source(d: SweepData) -> tuple[ScenarioSource | None, str]:
                          if r.path == "description" and not r.section), "")
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             desc = ""
-    return with_study(d.source, study, levels, chosen), desc
+    scenario_levels = {f: v for f, v in levels.items() if not f.startswith(d.COST_PREFIX)}
+    return (with_study(d.source, study, scenario_levels, chosen), desc,
+            read_cost_source(d.manifest, study, levels, chosen))
 
 
 def _ordered(col: pd.Series) -> list:

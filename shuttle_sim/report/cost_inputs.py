@@ -1,0 +1,84 @@
+"""The cost inputs a sweep priced its cells with, as written, beside their sources.
+
+A sweep's manifest records its cost file (``costs_file``; ``None`` when the study writes
+its costs inline, under ``costs:``) and the hash of the inputs it read
+(``costs_sha256``, :func:`shuttle_sim.config.costs.costs_hash`).  The page quotes the
+file, or the study's ``costs:`` block, only if it still gives that hash: a cost file
+edited since the sweep is named, not quoted.  Each cost factor of the study (``costs.``
+paths) is marked with its levels, as the scenario table marks the scenario's factors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import yaml
+
+from .source import ScenarioSource, SourceRow, _shown, parse_rows
+
+__all__ = ["read_cost_source", "COST_PREFIX"]
+
+COST_PREFIX = "costs."  # as shuttle_sim.config.study.COST_PREFIX (not imported: the report loads no study code)
+
+
+def read_cost_source(manifest: dict, study_file: Path | None, factors: dict[str, str],
+                     chosen: dict[str, str]) -> ScenarioSource | None:
+    """The cost table of a sweep's page, or ``None`` when the sweep recorded no cost inputs
+    (a sweep written before manifests recorded them).  ``factors`` and ``chosen``: each
+    factor's levels and the recommended one, in words, by key path as the study writes it."""
+    if "costs_sha256" not in manifest:
+        return None
+    sha, recorded = manifest.get("costs_sha256"), manifest.get("costs_file")
+    if isinstance(recorded, str) and recorded:
+        file, inline = Path(recorded), False
+    elif study_file is not None:
+        file, inline = study_file, True
+    else:
+        return ScenarioSource(None, "The sweep's study file was not found, so its cost inputs are not shown.")
+    shown = _shown(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+        header, rows = parse_rows(text)
+        data = _inputs(text, str(file), inline)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError):
+        return ScenarioSource(None, f"{shown} cannot be read now, so the cost inputs the sweep priced with are not shown.")
+    from ..config.costs import costs_hash
+
+    if costs_hash(data) != sha:
+        return ScenarioSource(None, f"{shown} no longer gives the cost inputs the sweep priced with (edited since "
+                                    "the sweep?), so they are not shown.")
+    if inline:
+        header, n = "", len(COST_PREFIX)
+        rows = [replace(r, path=r.path[n:], depth=r.depth - 1) for r in rows if r.path.startswith(COST_PREFIX)]
+    rows = _mark_factors(rows, factors, chosen, study_file.name if study_file is not None else "the study")
+    how = f"the study's costs: block ({shown})" if inline else f"the cost file the sweep recorded ({shown})"
+    return ScenarioSource(file, how, header, rows, any(r.comment or r.note for r in rows))
+
+
+def _inputs(text: str, source: str, inline: bool):
+    """The cost inputs as the sweep read them (the same reader, the same data)."""
+    from ..config.reading import parse_yaml
+
+    data, _ = parse_yaml(text, source)
+    if inline:
+        if not isinstance(data, dict) or "costs" not in data:
+            raise ValueError("no costs: in the study file")
+        return data["costs"]
+    return data
+
+
+def _mark_factors(rows: list[SourceRow], factors: dict[str, str], chosen: dict[str, str], by: str) -> list[SourceRow]:
+    rows = list(rows)
+    at = {r.path: i for i, r in enumerate(rows)}
+    for f, levels in factors.items():
+        if not f.startswith(COST_PREFIX):
+            continue
+        key = f[len(COST_PREFIX):]
+        words = f"swept: {levels}" + (f"; recommended {chosen[f]}" if f in chosen else "")
+        i = at.get(key)
+        if i is not None and not rows[i].section:
+            rows[i] = replace(rows[i], swept=words)
+        else:
+            rows.append(SourceRow(key, "(not in the cost inputs)", "", "", 0, 0, False, by, words))
+    return rows

@@ -1,0 +1,74 @@
+"""A sweep's page shows the cost inputs its cells were priced with, beside their sources.
+
+Before, a sweep's report gave each cell's annual cost and cost per tonne but not the inputs
+behind them (capex, opex, fuel, tariffs, the value of deferred oil) nor where they came
+from.  Now the manifest records the cost file and a hash of the inputs read; the page
+quotes the file (or the study's inline ``costs:``) only if it still gives that hash, marks
+the study's ``costs.`` factors with their levels, and lists the COSTS.md references cited.
+"""
+
+from __future__ import annotations
+
+import json
+
+from shuttle_sim.cli import main
+from shuttle_sim.config.costs import costs_hash
+from shuttle_sim.config.reading import parse_yaml
+from shuttle_sim.report import build_report
+
+from .test_report_sweep import swept  # noqa: F401  (the fixture: the toy study, costs inline)
+from .test_study_files import COSTS_INLINE, STUDY, write
+
+COST_FILE = COSTS_INLINE.replace("costs:\n", "").replace("\n  ", "\n").replace(
+    "fuel_price: 500 USD/t", "fuel_price: 500 USD/t   # Brent x bbl/t [37]; ASSUMPTION here", 1)
+WITH_FILE = STUDY.replace(COSTS_INLINE, "\ncosts: costs.yaml\n").replace(
+    "  load_port.berths: [1, 2]\n", "  load_port.berths: [1, 2]\n  costs.fuel_price: [400 USD/t, 500 USD/t]\n")
+
+
+def _section(page: str, title: str) -> str:
+    at = page.index(f"<h2>{title}</h2>")
+    end = page.find("<h2>", at + 1)
+    return page[at:end if end > 0 else len(page)]
+
+
+def test_inline_costs_are_shown_from_the_study(swept):  # noqa: F811
+    _, out = swept
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["costs_file"] is None and len(m["costs_sha256"]) == 64
+    page = (out / "report" / "index.html").read_text()
+    costs = _section(page, "Cost inputs")
+    assert "as written in the study&#x27;s costs: block (" in costs and "study.yaml" in costs
+    assert "<td style='padding-left:0.5em' class=mono>fuel_price</td><td class='mono'>500 USD/t</td>" in costs
+
+
+def test_a_cost_file_is_quoted_with_its_factor_and_sources_until_it_is_edited(tmp_path, capsys):
+    study = write(tmp_path, WITH_FILE)
+    (tmp_path / "costs.yaml").write_text(COST_FILE)
+    out = tmp_path / "out"
+    assert main(["sweep", str(study), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["costs_file"] == str((tmp_path / "costs.yaml").resolve())
+    assert m["costs_sha256"] == costs_hash(parse_yaml(COST_FILE, "c")[0])
+    page = build_report(out, out=tmp_path / "rep").read_text()
+    costs = _section(page, "Cost inputs")
+    assert "the cost file the sweep recorded" in costs
+    assert "<div class=swept>swept: 400 USD/t, 500 USD/t" in costs  # the cost factor, on its own row
+    assert "<b>[37]</b> trend.az 3898424 (TCO Q1 2024)" in costs  # COSTS.md's [37], not DOMAIN.md's
+    assert "costs.fuel_price" not in _section(page, "Assumptions")  # not a scenario key
+    (tmp_path / "costs.yaml").write_text(COST_FILE.replace("500 USD/t", "650 USD/t", 1))  # edited after
+    costs = _section(build_report(out, out=tmp_path / "rep2").read_text(), "Cost inputs")
+    assert "no longer gives the cost inputs the sweep priced with" in costs
+    assert "650 USD/t" not in costs and "<table>" not in costs
+
+
+def test_a_sweep_that_recorded_no_cost_inputs_shows_none(swept, tmp_path):  # noqa: F811
+    import shutil
+
+    _, out = swept
+    old = tmp_path / "old"
+    shutil.copytree(out, old, ignore=shutil.ignore_patterns("report"))
+    m = json.loads((old / "manifest.json").read_text())
+    del m["costs_file"], m["costs_sha256"]  # as written before manifests recorded them
+    (old / "manifest.json").write_text(json.dumps(m))
+    page = build_report(old, out=tmp_path / "rep").read_text()
+    assert "<h2>Cost inputs</h2>" not in page and "<h2>Assumptions</h2>" in page
