@@ -19,7 +19,8 @@ from shuttle_sim.report import build_report
 from .test_report_sweep import swept  # noqa: F401  (the fixture: the toy study, costs inline)
 from .test_study_files import COSTS_INLINE, STUDY, write
 
-COST_FILE = COSTS_INLINE.replace("costs:\n", "").replace("\n  ", "\n").replace(
+COST_FILE = "# Sources are the numbered references of COSTS.md, cited as [n].\n" + COSTS_INLINE.replace(
+    "costs:\n", "").replace("\n  ", "\n").replace(
     "fuel_price: 500 USD/t", "fuel_price: 500 USD/t   # Brent x bbl/t [37]; ASSUMPTION here", 1)
 WITH_FILE = STUDY.replace(COSTS_INLINE, "\ncosts: costs.yaml\n").replace(
     "  load_port.berths: [1, 2]\n", "  load_port.berths: [1, 2]\n  costs.fuel_price: [400 USD/t, 500 USD/t]\n")

@@ -17,7 +17,7 @@ import pytest
 from shuttle_sim.cli import main
 from shuttle_sim.report import build_report
 from shuttle_sim.report.references import cited, list_file, reference_list
-from shuttle_sim.report.source import _shown
+from shuttle_sim.report.source import shown_path
 
 ROOT = Path(__file__).resolve().parents[1]
 CITING = sorted((ROOT / "configs").glob("*.yaml")) + sorted((ROOT / "experiments").glob("*.yaml"))
@@ -79,8 +79,21 @@ def test_a_citation_the_list_lacks_is_shown_missing(tmp_path, capsys):
 
 def test_a_shipped_scenario_is_named_the_same_from_anywhere(tmp_path, monkeypatch):
     shipped = ROOT / "configs" / "kcts_concept.yaml"
-    assert _shown(shipped) == "configs/kcts_concept.yaml, shipped with shuttle_sim"
+    assert shown_path(shipped) == "configs/kcts_concept.yaml, shipped with shuttle_sim"
     monkeypatch.chdir(tmp_path)  # a report made outside the checkout (or from a wheel's copy)
-    assert _shown(shipped) == "configs/kcts_concept.yaml, shipped with shuttle_sim"
+    assert shown_path(shipped) == "configs/kcts_concept.yaml, shipped with shuttle_sim"
     own = tmp_path / "a" / "mine.yaml"
-    assert _shown(own) == "a/mine.yaml"
+    assert shown_path(own) == "a/mine.yaml"
+
+
+def test_a_file_that_names_no_list_keeps_its_numbers_unresolved(tmp_path, capsys):
+    """A user's own scenario citing its own [3]: the page must not claim it is DOMAIN.md's [3]."""
+    text = (ROOT / "configs" / "kcts_concept.yaml").read_text().replace("name: kcts_concept", "name: mine")
+    body = text[text.index("\nname:"):]  # without the opening comment that names DOMAIN.md
+    f = tmp_path / "mine.yaml"
+    f.write_text("# my own study of the concept; [n] are my notes' references\n" + body)
+    out = tmp_path / "r"
+    assert main(["run", str(f), "--years", "0.05", "--out", str(out)]) == 0
+    page = build_report(out, out=tmp_path / "rep").read_text()
+    assert "The file does not say which list its [n] cite" in page
+    assert "Sources cited in the table above" not in page and "silkroadnews" not in page

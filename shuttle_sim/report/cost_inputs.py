@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from .source import ScenarioSource, SourceRow, _shown, parse_rows
+from .source import ScenarioSource, SourceRow, declared_list, parse_rows, shown_path
 
 __all__ = ["read_cost_source", "COST_PREFIX"]
 
@@ -36,7 +36,7 @@ def read_cost_source(manifest: dict, study_file: Path | None, factors: dict[str,
         file, inline = study_file, True
     else:
         return ScenarioSource(None, "The sweep's study file was not found, so its cost inputs are not shown.")
-    shown = _shown(file)
+    shown = shown_path(file)
     try:
         text = file.read_text(encoding="utf-8")
         header, rows = parse_rows(text)
@@ -53,7 +53,7 @@ def read_cost_source(manifest: dict, study_file: Path | None, factors: dict[str,
         rows = [replace(r, path=r.path[n:], depth=r.depth - 1) for r in rows if r.path.startswith(COST_PREFIX)]
     rows = _mark_factors(rows, factors, chosen, study_file.name if study_file is not None else "the study")
     how = f"the study's costs: block ({shown})" if inline else f"the cost file the sweep recorded ({shown})"
-    return ScenarioSource(file, how, header, rows, any(r.comment or r.note for r in rows))
+    return ScenarioSource(file, how, header, rows, any(r.comment or r.note for r in rows), declared_list(header))
 
 
 def _inputs(text: str, source: str, inline: bool):

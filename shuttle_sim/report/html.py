@@ -98,22 +98,33 @@ def assumptions(source, facts: list[tuple[str, str]]) -> str:
     out = ["<table>" + "".join(f"<tr><th>{esc(k)}</th><td class=mono>{esc(v)}</td></tr>" for k, v in facts) + "</table>"]
     if source is None:
         return "\n".join(out + ["<p>No scenario file was found.</p>"])
-    return "\n".join(out + [source_table(source, "Scenario values", "DOMAIN", "the scenarios")])
+    return "\n".join(out + [source_table(source, "Scenario values")])
 
 
 def cost_inputs(source) -> str:
     """A sweep's cost inputs as written (shuttle_sim.report.cost_inputs), with their sources."""
     if not source.rows:
         return f"<p class=src>{esc(source.how)}</p>"
-    return source_table(source, "Cost inputs", "COSTS", "costs.yaml")
+    return source_table(source, "Cost inputs")
 
 
-def source_table(source, what: str, kind: str, beside: str) -> str:
+_BESIDE = {"DOMAIN": "the scenarios", "COSTS": "costs.yaml"}
+
+
+def source_table(source, what: str) -> str:
     """A file's values beside their comments (shuttle_sim.report.source), and the references
-    they cite from the Sources list of ``kind``.md (shipped in configs/ with ``beside``)."""
-    legend = (f" Sources are cited as [n] and listed under the table, from the Sources list of {kind}.md "
-              f"(shipped with {beside} in configs/; a comment's \"{kind}\" refers to its text); "
-              "<span class=assume>ASSUMPTION</span> marks a number no source gives." if source.has_comments else "")
+    they cite from the Sources list its file declares (``source.cites``: DOMAIN.md or
+    COSTS.md, shipped in configs/); a file that declares none keeps its numbers unresolved."""
+    kind = source.cites
+    if not source.has_comments:
+        legend = ""
+    elif kind:
+        legend = (f" Sources are cited as [n] and listed under the table, from the Sources list of {kind}.md "
+                  f"(shipped with {_BESIDE[kind]} in configs/; a comment's \"{kind}\" refers to its text); "
+                  "<span class=assume>ASSUMPTION</span> marks a number no source gives.")
+    else:
+        legend = (" The file does not say which list its [n] cite (the shipped files name configs/DOMAIN.md or "
+                  "configs/COSTS.md in their opening comment), so they are shown as written.")
     out = [f"<p class=src>{what} as written in {esc(source.how)}.{legend}</p>"]
     if source.header:
         out.append(f"<p class=src>{_mark(source.header)}</p>")
@@ -139,7 +150,7 @@ def source_table(source, what: str, kind: str, beside: str) -> str:
             out.append(f"<tr><td style='{pad}' class=mono>{esc(r.path)}</td><td class='mono{chg}'>{esc(r.value)}{swept}</td>"
                        f"<td class=c>{where}{_mark(r.comment)}{note}</td></tr>")
     out.append("</table>")
-    if source.has_comments:
+    if source.has_comments and kind:
         out.append(references([source.header, *(t for r in source.rows for t in (r.comment, r.note, r.swept))], kind))
     return "\n".join(out)
 

@@ -28,7 +28,8 @@ import yaml
 
 from .. import scenarios
 
-__all__ = ["ScenarioSource", "SourceRow", "read_source", "parse_rows", "merge_rows", "with_study"]
+__all__ = ["ScenarioSource", "SourceRow", "read_source", "parse_rows", "merge_rows", "with_study", "shown_path",
+           "declared_list"]
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,25 @@ class ScenarioSource:
     header: str = ""             # the file's opening comment block
     rows: list[SourceRow] = field(default_factory=list)
     has_comments: bool = False
+    #: the Sources list its [n] refer to, as its file (or a file it extends) declares in its
+    #: opening comment: "DOMAIN" (configs/DOMAIN.md), "COSTS" (configs/COSTS.md), or "" (none
+    #: declared: a user's own numbers, which the page does not claim to resolve)
+    cites: str = ""
 
     @property
     def main_file(self) -> str:
         """The file most rows come from: rows from any other are marked with their file."""
         files = [r.file for r in self.rows if r.file]
         return max(set(files), key=files.count) if files else ""
+
+
+def declared_list(header: str) -> str:
+    """Which shipped Sources list a file's opening comment says its [n] are: "DOMAIN",
+    "COSTS" or ""."""
+    for kind in ("DOMAIN", "COSTS"):
+        if re.search(rf"\b{kind}\.md\b", header or ""):
+            return kind
+    return ""
 
 
 def _comment(line: str) -> str:
@@ -169,7 +183,7 @@ def read_source(path: Path, manifest: dict, name: str, show_changes: bool = True
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             continue
         top = {r.path: r.value for r in rows if r.depth == 0}
-        shown = _shown(cand)
+        shown = shown_path(cand)
         if how is None:  # found by name
             if top.get("name", "").strip("'\"") != name:
                 continue
@@ -183,7 +197,8 @@ def read_source(path: Path, manifest: dict, name: str, show_changes: bool = True
         if same is False:
             stale.append(shown)
             continue
-        src = _with_extends(ScenarioSource(cand, how, header, rows, any(r.comment or r.note for r in rows)))
+        src = _with_extends(ScenarioSource(cand, how, header, rows, any(r.comment or r.note for r in rows),
+                                           declared_list(header)))
         if show_changes:
             h = manifest.get("horizon_h")
             if ran is not None and isinstance(h, (int, float)) and abs(h - ran.horizon_h) > 1e-6 * max(h, 1.0):
@@ -213,7 +228,7 @@ def read_source(path: Path, manifest: dict, name: str, show_changes: bool = True
                              "without sources)", header, rows)
 
 
-def _shown(file: Path) -> str:
+def shown_path(file: Path) -> str:
     """How a page names a scenario file: a shipped one as ``configs/<name>.yaml``, the
     same from a checkout, from anywhere else and from a wheel (whose copy is deep in
     site-packages); another relative to the working directory when under it, else in full."""
@@ -379,10 +394,10 @@ def _with_extends(src: ScenarioSource, depth: int = 0) -> ScenarioSource:
         header, rows = parse_rows(base_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return replace(src, how=f"{src.how}; it extends {ext}, which could not be read: only its own values are shown")
-    base = _with_extends(ScenarioSource(base_path, "", header, rows), depth + 1)
+    base = _with_extends(ScenarioSource(base_path, "", header, rows, cites=declared_list(header)), depth + 1)
     merged = merge_rows(base.rows, src.rows, base_path.name, src.path.name)
     return replace(src, how=f"{src.how}, laid over {ext} (which it extends)", rows=merged,
-                   has_comments=src.has_comments or base.has_comments)
+                   has_comments=src.has_comments or base.has_comments, cites=src.cites or base.cites)
 
 
 def with_study(src: ScenarioSource | None, study_file: Path | None, factors: dict[str, str],
