@@ -18,8 +18,9 @@ HERE = Path(__file__).resolve().parent
 
 
 class build_py_with_configs(build_py):
-    """Also copy the shipped scenarios, ``configs/*.yaml``, into the built package as
-    ``shuttle_sim/configs/`` (one copy in git, at the top where users look; a wheel still
+    """Also copy the shipped scenarios, ``configs/*.yaml`` (with the sources they cite), and
+    studies, ``experiments/*.yaml``, into the built package as ``shuttle_sim/configs/`` and
+    ``shuttle_sim/experiments/`` (one copy in git, at the top where users look; a wheel still
     runs ``shuttle-sim run kcts_concept``: ``shuttle_sim/scenarios.py``).  An editable
     install reads ``configs/`` in place."""
 
@@ -31,6 +32,10 @@ class build_py_with_configs(build_py):
         target.mkdir(parents=True, exist_ok=True)
         for f in sorted((HERE / "configs").glob("*.yaml")) + sorted((HERE / "configs").glob("*.md")):
             shutil.copy2(f, target / f.name)  # the scenarios, and the sources they cite (DOMAIN.md, COSTS.md)
+        studies = Path(self.build_lib) / "shuttle_sim" / "experiments"  # their ../configs/ is the copy above
+        studies.mkdir(parents=True, exist_ok=True)
+        for f in sorted((HERE / "experiments").glob("*.yaml")):
+            shutil.copy2(f, studies / f.name)
 
 
 def load_native():

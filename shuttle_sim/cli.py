@@ -102,9 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--report", action="store_true", help="also write a plot report of --out into OUT/report/")
 
     v = sub.add_parser("validate", help="check scenario or study files without running them")
-    v.add_argument("scenarios", nargs="+", type=_name, help="scenario, study or cost YAML files, or names of shipped scenarios")
+    v.add_argument("scenarios", nargs="+", type=_name, help="scenario, study or cost YAML files, or names of shipped scenarios or studies")
 
-    sub.add_parser("scenarios", help="list the shipped scenarios (run one by name: shuttle-sim run kcts_concept)")
+    sub.add_parser("scenarios", help="list the shipped scenarios and studies (shuttle-sim run kcts_concept; shuttle-sim sweep aktau_expansion)")
 
     sc = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     sc.add_argument("--study", action="store_true", help="the study file format instead")
@@ -331,11 +331,11 @@ def _scenario_path(name: str) -> Path:
 
 
 def _scenarios(args) -> int:
-    """List the shipped scenarios: name and description."""
+    """List the shipped scenarios, then the shipped studies: name and description."""
     import shutil
     import textwrap
 
-    from .scenarios import describe_all, directory
+    from .scenarios import describe_all, describe_studies, directory, studies_directory
 
     width = min(shutil.get_terminal_size((100, 24)).columns, 110)
     rows = describe_all()
@@ -346,7 +346,30 @@ def _scenarios(args) -> int:
         for line in lines[1:]:
             print(" " * pad + line)
     print(f"({len(rows)} scenarios in {directory()}; run one by name: shuttle-sim run {rows[0][0] if rows else 'NAME'})")
+    studies = describe_studies()
+    if studies:
+        print()
+        pad = max(len(n) for n, _, _ in studies) + 2
+        for name, text, _ in studies:
+            lines = textwrap.wrap(text, width - pad) or [""]
+            print(f"{name:{pad}}{lines[0]}")
+            for line in lines[1:]:
+                print(" " * pad + line)
+        print(f"({len(studies)} studies in {studies_directory()}; sweep one by name: shuttle-sim sweep {studies[0][0]})")
     return 0
+
+
+def _shipped_file(name: str) -> str:
+    """``name`` itself if it is a file; else the shipped scenario, or failing that the
+    shipped study, of that name; else ``name`` (whose reading then says what is wrong)."""
+    from .scenarios import shipped, shipped_studies
+
+    p = Path(name)
+    if p.exists() or len(p.parts) != 1:
+        return name
+    stem = p.stem if p.suffix in (".yaml", ".yml") else p.name
+    found = shipped().get(stem) or shipped_studies().get(stem)
+    return str(found) if found is not None else name
 
 
 def _validate(args) -> int:
@@ -354,23 +377,24 @@ def _validate(args) -> int:
     from .study.cli_sweep import describe_study, is_costs_file, is_study_file
 
     bad = 0
-    for path in args.scenarios:
+    for given in args.scenarios:
+        path = _shipped_file(given)
         try:
             if is_study_file(path):
-                print(describe_study(path))
+                print(describe_study(path, shown=given))
                 continue
             if is_costs_file(path):
                 from .config.costs import load_costs
 
                 load_costs(path)
-                print(f"{path}: ok (cost model inputs)")
+                print(f"{given}: ok (cost model inputs)")
                 continue
             s = load_scenario(path)
         except ConfigError as e:
             print(e, file=sys.stderr)
             bad += 1
         else:
-            print(f"{path}: ok ({s.name}: {s.describe()})")
+            print(f"{given}: ok ({s.name}: {s.describe()})")
     return 2 if bad else 0
 
 

@@ -1,21 +1,26 @@
-"""The shipped scenarios, by name: ``shuttle-sim run kcts_concept``, ``load_scenario("kcts_concept")``.
+"""The shipped scenarios and studies, by name: ``shuttle-sim run kcts_concept``,
+``load_scenario("kcts_concept")``, ``shuttle-sim sweep aktau_expansion``.
 
-The repository's top-level ``configs/`` is the one copy in git and the place to read and
-edit them.  A wheel carries the same files as package data in ``shuttle_sim/configs/``,
-copied there at build time (``setup.py``, ``build_py``), so an installed package finds
-them without the repository; a source checkout or an editable install reads ``configs/``
-itself.  Only the standard library and PyYAML are imported here (``shuttle-sim
-scenarios`` starts in a blink).
+The repository's top-level ``configs/`` and ``experiments/`` are the one copy in git and
+the place to read and edit them.  A wheel carries the same files as package data in
+``shuttle_sim/configs/`` and ``shuttle_sim/experiments/``, copied there at build time
+(``setup.py``, ``build_py``), so an installed package finds them without the repository
+(a study's ``../configs/...`` still points at its scenario and cost file); a source
+checkout or an editable install reads the top-level folders themselves.  Only the
+standard library and PyYAML are imported here (``shuttle-sim scenarios`` starts in a blink).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["directory", "shipped", "resolve", "referenced_file", "describe_all", "hint"]
+__all__ = ["directory", "shipped", "resolve", "referenced_file", "describe_all", "hint", "studies_directory",
+           "shipped_studies", "resolve_study", "describe_studies"]
 
 _PACKAGED = Path(__file__).resolve().with_name("configs")  # in a wheel
 _CHECKOUT = Path(__file__).resolve().parents[1] / "configs"  # in the repository
+_PACKAGED_STUDIES = Path(__file__).resolve().with_name("experiments")
+_CHECKOUT_STUDIES = Path(__file__).resolve().parents[1] / "experiments"
 SUFFIXES = (".yaml", ".yml")
 NOT_SCENARIOS = ("costs",)  # configs/costs.yaml: cost inputs of the studies, not a scenario
 
@@ -33,6 +38,18 @@ def shipped() -> dict[str, Path]:
     return {p.stem: p for p in files if p.stem not in NOT_SCENARIOS}
 
 
+def studies_directory() -> Path:
+    """Where the shipped study files are: the package's copy if installed from a wheel,
+    else the repository's ``experiments/``."""
+    return _PACKAGED_STUDIES if _PACKAGED_STUDIES.is_dir() else _CHECKOUT_STUDIES
+
+
+def shipped_studies() -> dict[str, Path]:
+    """``{name: path}`` of the shipped studies (file stem = name), sorted."""
+    d = studies_directory()
+    return {p.stem: p for p in sorted(q for q in d.glob("*") if q.suffix in SUFFIXES)} if d.is_dir() else {}
+
+
 def resolve(path: str | Path) -> Path:
     """``path`` itself if it is a file or names a directory; else the shipped scenario of
     that name (``kcts_concept`` or ``kcts_concept.yaml``).
@@ -42,34 +59,50 @@ def resolve(path: str | Path) -> Path:
     ConfigError
         Neither a file nor a shipped scenario; the message lists the shipped ones.
     """
+    return _resolve(path, shipped(), "scenario", "`shuttle-sim scenarios` describes them")
+
+
+def resolve_study(path: str | Path) -> Path:
+    """``path`` itself if it is a file; else the shipped study of that name
+    (``aktau_expansion`` or ``aktau_expansion.yaml``); a ConfigError otherwise."""
+    return _resolve(path, shipped_studies(), "study", "`shuttle-sim scenarios` lists them")
+
+
+def _resolve(path: str | Path, found: dict[str, Path], what: str, where: str) -> Path:
     p = Path(path)
     if p.exists() or len(p.parts) != 1:
         return p
     name = p.stem if p.suffix in SUFFIXES else p.name
-    found = shipped()
     if name in found:
         return found[name]
+    import difflib
+
     from .config.loader import ConfigError, ConfigProblem
 
     names = ", ".join(found) or "none found"
-    guess = hint(str(path))
-    raise ConfigError([ConfigProblem(str(path), None, (), "no such file, nor a shipped scenario of that name ("
-                                     f"{guess + ' ' if guess else ''}shipped: {names}; "
-                                     "`shuttle-sim scenarios` describes them)")])
+    guess = hint(str(path), found, what)
+    if not guess and what == "scenario":  # a study's name given to `run` or `validate`
+        studies = shipped_studies()
+        near = name if name in studies else next(iter(difflib.get_close_matches(name, list(studies), n=1,
+                                                                               cutoff=0.75)), None)
+        if near is not None:
+            guess = f"{near} is a shipped study: sweep it with `shuttle-sim sweep {near}`;"
+    raise ConfigError([ConfigProblem(str(path), None, (), f"no such file, nor a shipped {what} of that name ("
+                                     f"{guess + ' ' if guess else ''}shipped: {names}; {where})")])
 
 
-def hint(missing: str) -> str:
-    """Words for a scenario file or name that does not exist: ``"did you mean
-    'kcts_concept'?"`` for a misspelt shipped name; for a path to a shipped scenario's
-    file that is not where it was written (``../configs/kcts_concept.yaml`` from another
-    folder, or in an installed package), the advice to name it alone; else ``""``."""
+def hint(missing: str, found: dict[str, Path] | None = None, what: str = "scenario") -> str:
+    """Words for a scenario (or study: ``found``, ``what``) file or name that does not
+    exist: ``"did you mean 'kcts_concept'?"`` for a misspelt shipped name; for a path to a
+    shipped file that is not where it was written (``../configs/kcts_concept.yaml`` from
+    another folder, or in an installed package), the advice to name it alone; else ``""``."""
     import difflib
 
     given = Path(missing)
     stem = given.stem if given.suffix in SUFFIXES else given.name
-    found = shipped()
+    found = shipped() if found is None else found
     if len(given.parts) > 1 and stem in found:
-        return f"{stem} is a shipped scenario: write its name alone, {stem}, to use it wherever the package is"
+        return f"{stem} is a shipped {what}: write its name alone, {stem}, to use it wherever the package is"
     close = difflib.get_close_matches(stem, list(found), n=1, cutoff=0.75)
     return f"did you mean {close[0]!r}?" if close else ""
 
@@ -90,10 +123,19 @@ def referenced_file(base_name: str, from_file: Path) -> Path:
 
 def describe_all() -> list[tuple[str, str, Path]]:
     """``(name, description, path)`` of every shipped scenario (its YAML ``description``)."""
+    return _describe(shipped())
+
+
+def describe_studies() -> list[tuple[str, str, Path]]:
+    """``(name, description, path)`` of every shipped study."""
+    return _describe(shipped_studies())
+
+
+def _describe(files: dict[str, Path]) -> list[tuple[str, str, Path]]:
     import yaml
 
     out = []
-    for name, path in shipped().items():
+    for name, path in files.items():
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as e:

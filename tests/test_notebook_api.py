@@ -46,6 +46,42 @@ def test_scenarios_command_lists_names_and_descriptions(capsys):
         assert name in out and text.split()[0] in out
 
 
+def test_shipped_studies_by_name(capsys):
+    """A study is reachable by name as a scenario is (a wheel carries experiments/ as
+    shuttle_sim/experiments/, whose ../configs/ is its copy of the scenarios and costs)."""
+    studies = scenarios.shipped_studies()
+    assert set(studies) == {p.stem for p in (ROOT / "experiments").glob("*.yaml")} and "aktau_expansion" in studies
+    assert scenarios.resolve_study("aktau_expansion") == scenarios.resolve_study("aktau_expansion.yaml") == \
+        ROOT / "experiments" / "aktau_expansion.yaml"
+    assert main(["validate", "aktau_expansion"]) == 0
+    assert capsys.readouterr().out.startswith("aktau_expansion: ok (study aktau_expansion: ")
+    assert main(["scenarios"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in studies) and "sweep one by name: shuttle-sim sweep" in out
+    assert main(["sweep", "aktau_expansio"]) == 2  # misspelt: one line, with the name meant
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "nor a shipped study" in err and "did you mean 'aktau_expansion'?" in err
+    assert main(["run", "aktau_expansion"]) == 2  # a study given to run: says how to sweep it
+    assert "aktau_expansion is a shipped study: sweep it with `shuttle-sim sweep aktau_expansion`" in \
+        capsys.readouterr().err
+
+
+def test_a_shipped_study_finds_its_scenario_and_costs_in_a_wheel_layout(tmp_path):
+    """The layout build_py writes: package/configs/*.yaml|md beside package/experiments/*.yaml."""
+    import shutil
+
+    from shuttle_sim.config.study import load_study
+
+    pkg = tmp_path / "shuttle_sim"
+    shutil.copytree(ROOT / "configs", pkg / "configs")
+    (pkg / "experiments").mkdir()
+    for f in (ROOT / "experiments").glob("*.yaml"):
+        shutil.copy(f, pkg / "experiments" / f.name)
+    for f in sorted((pkg / "experiments").glob("*.yaml")):
+        st = load_study(f)
+        assert st.base.name and st.costs is not None, f.name
+
+
 def test_python_dash_m_and_a_help_without_the_engine():
     code = ("import sys, runpy\nsys.argv = ['shuttle_sim', '--help']\n"
             "try:\n    runpy.run_module('shuttle_sim', run_name='__main__')\nexcept SystemExit as e:\n"

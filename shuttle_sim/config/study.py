@@ -269,7 +269,8 @@ def _warmup_h(base: Scenario, overrides: dict) -> float:
 
 
 def load_study(path: str | Path) -> LoadedStudy:
-    """Read and validate a study file, its base scenario, cells, costs and targets.
+    """Read and validate a study file (or the shipped study of that name: ``aktau_expansion``),
+    its base scenario, cells, costs and targets.
 
     Raises
     ------
@@ -277,7 +278,7 @@ def load_study(path: str | Path) -> LoadedStudy:
         One line per problem, at the study file's line (a problem inside the base
         scenario or cost file names that file instead).
     """
-    path = Path(path)
+    path = scenarios.resolve_study(path)  # a file, or a shipped study's name (aktau_expansion)
     source = str(path)
     data, lines = parse_yaml(read_text(path, "study file"), source)  # bounded, as scenario files are
     check_kind(data, source, "study")

@@ -24,7 +24,7 @@ import pandas as pd
 from . import html as H
 from .answer import kpi_rows, run_answer, study_answer, sweep_answer
 from .data import ReportError, load
-from .source import as_written
+from .source import as_written, shown_path
 from . import sweep_tables
 from .figures import common, ferry, run, study, sweep
 from .style import DPI
@@ -426,7 +426,9 @@ def build_report(dir: str | os.PathLike, out: str | os.PathLike | None = None, w
            "sweep": f"sweep of {len(d.manifest.get('cells') or []) if d.kind == 'sweep' else 0} design cells"}[d.kind]
     desc = d.scenario.description if d.scenario else ""
     if d.kind == "sweep":
-        desc = (f"Study {d.manifest.get('study_file', '')} over the base scenario {d.scenario.name if d.scenario else '?'}"
+        sf = d.manifest.get("study_file")
+        desc = (f"Study {shown_path(Path(sf)) if isinstance(sf, str) and sf else '?'}; base scenario "
+                f"{d.scenario.name if d.scenario else '?'}"
                 f" ({d.manifest.get('method', '')} search). " + (d.study_description or desc))
     changed = run_changes(d.manifest) if d.kind != "sweep" else ""
     if changed:  # a variant of the named scenario: say so before anything is read as the shipped one

@@ -229,12 +229,15 @@ def read_source(path: Path, manifest: dict, name: str, show_changes: bool = True
 
 
 def shown_path(file: Path) -> str:
-    """How a page names a scenario file: a shipped one as ``configs/<name>.yaml``, the
-    same from a checkout, from anywhere else and from a wheel (whose copy is deep in
-    site-packages); another relative to the working directory when under it, else in full."""
+    """How a page names a scenario, cost or study file: a shipped one as
+    ``configs/<name>.yaml`` or ``experiments/<name>.yaml``, the same from a checkout, from
+    anywhere else and from a wheel (whose copy is deep in site-packages); another relative
+    to the working directory when under it, else in full."""
     r = file.resolve()
     if r.parent == scenarios.directory().resolve():
         return f"configs/{file.name}, shipped with shuttle_sim"
+    if r.parent == scenarios.studies_directory().resolve():
+        return f"experiments/{file.name}, shipped with shuttle_sim"
     return os.path.relpath(file) if r.is_relative_to(Path.cwd().resolve()) else str(file)
 
 

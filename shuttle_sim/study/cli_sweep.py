@@ -22,7 +22,7 @@ def add_parser(sub, count, name=str) -> None:
     """The ``sweep`` subcommand (``count``: the CLI's integer >= 1 option type; ``name``: its
     file or directory name type)."""
     s = sub.add_parser("sweep", help="run a study file: the cheapest design that meets its targets")
-    s.add_argument("study", type=name, help="study YAML file (experiments/*.yaml)")
+    s.add_argument("study", type=name, help="study YAML file, or the name of a shipped one (shuttle-sim scenarios lists them)")
     s.add_argument("--out", type=name, help="sweep directory: results written as they finish; a rerun resumes")
     s.add_argument("--workers", type=count, default=None, help="worker processes (default: all cores; 1: this process)")
     s.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
@@ -62,8 +62,9 @@ def is_costs_file(path: str) -> bool:
     return file_kind(_top_level(path)) == "costs"
 
 
-def describe_study(path: str) -> str:
-    """``PATH: ok (...)`` for a valid study; raises ConfigError for a bad one."""
+def describe_study(path: str, shown: str | None = None) -> str:
+    """``PATH: ok (...)`` (``shown: ok``, when given: the name a user typed) for a valid
+    study; raises ConfigError for a bad one."""
     from ..config.study import load_study
 
     from .sweep import check_targets_reported
@@ -75,7 +76,7 @@ def describe_study(path: str) -> str:
     def n(k: int, word: str) -> str:
         return f"{k} {word}{'' if k == 1 else 's'}"
 
-    line = (f"{path}: ok (study {sp.name}: {n(len(s.cells), 'cell')} over {n(len(s.factors), 'factor')}, {reps} replications, "
+    line = (f"{shown or path}: ok (study {sp.name}: {n(len(s.cells), 'cell')} over {n(len(s.factors), 'factor')}, {reps} replications, "
             f"{n(len(s.targets), 'target')}, {sp.search.method} search)")
     return "\n".join([line, *(f"  warning: {w}" for w in s.warnings)])
 
