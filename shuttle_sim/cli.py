@@ -333,30 +333,31 @@ def _scenario_path(name: str) -> Path:
 def _scenarios(args) -> int:
     """List the shipped scenarios, then the shipped studies: name and description."""
     import shutil
-    import textwrap
 
     from .scenarios import describe_all, describe_studies, directory, studies_directory
 
     width = min(shutil.get_terminal_size((100, 24)).columns, 110)
     rows = describe_all()
+    _described(rows, width)
+    print(f"({len(rows)} scenarios in {directory()}; run one by name: shuttle-sim run {rows[0][0] if rows else 'NAME'})")
+    studies = describe_studies()
+    if studies:
+        print()
+        _described(studies, width)
+        print(f"({len(studies)} studies in {studies_directory()}; sweep one by name: shuttle-sim sweep {studies[0][0]})")
+    return 0
+
+
+def _described(rows: list, width: int) -> None:
+    """Each ``(name, description, path)`` as the name and its description wrapped beside it."""
+    import textwrap
+
     pad = max((len(n) for n, _, _ in rows), default=0) + 2
     for name, text, _ in rows:
         lines = textwrap.wrap(text, width - pad) or [""]
         print(f"{name:{pad}}{lines[0]}")
         for line in lines[1:]:
             print(" " * pad + line)
-    print(f"({len(rows)} scenarios in {directory()}; run one by name: shuttle-sim run {rows[0][0] if rows else 'NAME'})")
-    studies = describe_studies()
-    if studies:
-        print()
-        pad = max(len(n) for n, _, _ in studies) + 2
-        for name, text, _ in studies:
-            lines = textwrap.wrap(text, width - pad) or [""]
-            print(f"{name:{pad}}{lines[0]}")
-            for line in lines[1:]:
-                print(" " * pad + line)
-        print(f"({len(studies)} studies in {studies_directory()}; sweep one by name: shuttle-sim sweep {studies[0][0]})")
-    return 0
 
 
 def _shipped_file(name: str) -> str:
