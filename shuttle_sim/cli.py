@@ -360,26 +360,14 @@ def _described(rows: list, width: int) -> None:
             print(" " * pad + line)
 
 
-def _shipped_file(name: str) -> str:
-    """``name`` itself if it is a file; else the shipped scenario, or failing that the
-    shipped study, of that name; else ``name`` (whose reading then says what is wrong)."""
-    from .scenarios import shipped, shipped_studies
-
-    p = Path(name)
-    if p.exists() or len(p.parts) != 1:
-        return name
-    stem = p.stem if p.suffix in (".yaml", ".yml") else p.name
-    found = shipped().get(stem) or shipped_studies().get(stem)
-    return str(found) if found is not None else name
-
-
 def _validate(args) -> int:
     from .config.loader import ConfigError, load_scenario
+    from .scenarios import find_shipped
     from .study.cli_sweep import describe_study, is_costs_file, is_study_file
 
     bad = 0
     for given in args.scenarios:
-        path = _shipped_file(given)
+        path = str(find_shipped(given) or given)  # a shipped scenario's or study's name: its file
         try:
             if is_study_file(path):
                 print(describe_study(path, shown=given))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = ["directory", "shipped", "resolve", "referenced_file", "describe_all", "hint", "studies_directory",
-           "shipped_studies", "resolve_study", "describe_studies"]
+           "shipped_studies", "resolve_study", "describe_studies", "bare_name", "find_shipped"]
 
 _PACKAGED = Path(__file__).resolve().with_name("configs")  # in a wheel
 _CHECKOUT = Path(__file__).resolve().parents[1] / "configs"  # in the repository
@@ -33,9 +33,12 @@ def directory() -> Path:
 
 def shipped() -> dict[str, Path]:
     """``{name: path}`` of the shipped scenarios (file stem = scenario name), sorted."""
-    d = directory()
-    files = sorted(p for p in d.glob("*") if p.suffix in SUFFIXES) if d.is_dir() else []
-    return {p.stem: p for p in files if p.stem not in NOT_SCENARIOS}
+    return _listed(directory(), NOT_SCENARIOS)
+
+
+def _listed(folder: Path, leave_out: tuple[str, ...] = ()) -> dict[str, Path]:
+    files = sorted(p for p in folder.glob("*") if p.suffix in SUFFIXES) if folder.is_dir() else []
+    return {p.stem: p for p in files if p.stem not in leave_out}
 
 
 def studies_directory() -> Path:
@@ -46,8 +49,33 @@ def studies_directory() -> Path:
 
 def shipped_studies() -> dict[str, Path]:
     """``{name: path}`` of the shipped studies (file stem = name), sorted."""
-    d = studies_directory()
-    return {p.stem: p for p in sorted(q for q in d.glob("*") if q.suffix in SUFFIXES)} if d.is_dir() else {}
+    return _listed(studies_directory())
+
+
+def bare_name(path: str | Path) -> str | None:
+    """The shipped name ``path`` may stand for (``kcts_concept`` for ``kcts_concept.yaml``),
+    or None when it is an existing file or directory or has a folder in it."""
+    p = Path(path)
+    return None if p.exists() or len(p.parts) != 1 else _stem(p)
+
+
+def find_shipped(path: str | Path) -> Path | None:
+    """The shipped scenario, or else study, that ``path`` names; None for a file or an
+    unknown name (``shuttle-sim validate`` takes either kind)."""
+    name = bare_name(path)
+    return None if name is None else shipped().get(name) or shipped_studies().get(name)
+
+
+def _stem(p: Path) -> str:
+    return p.stem if p.suffix in SUFFIXES else p.name
+
+
+def _closest(name: str, found: dict[str, Path]) -> str | None:
+    """``name`` if shipped, else the shipped name it most likely misspells, else None."""
+    import difflib
+
+    return name if name in found else next(iter(difflib.get_close_matches(name, list(found), n=1, cutoff=0.75)),
+                                           None)
 
 
 def resolve(path: str | Path) -> Path:
@@ -69,24 +97,18 @@ def resolve_study(path: str | Path) -> Path:
 
 
 def _resolve(path: str | Path, found: dict[str, Path], what: str, where: str) -> Path:
-    p = Path(path)
-    if p.exists() or len(p.parts) != 1:
-        return p
-    name = p.stem if p.suffix in SUFFIXES else p.name
+    name = bare_name(path)
+    if name is None:
+        return Path(path)
     if name in found:
         return found[name]
-    import difflib
-
     from .config.loader import ConfigError, ConfigProblem
 
     names = ", ".join(found) or "none found"
     guess = hint(str(path), found, what)
-    if not guess and what == "scenario":  # a study's name given to `run` or `validate`
-        studies = shipped_studies()
-        near = name if name in studies else next(iter(difflib.get_close_matches(name, list(studies), n=1,
-                                                                               cutoff=0.75)), None)
-        if near is not None:
-            guess = f"{near} is a shipped study: sweep it with `shuttle-sim sweep {near}`;"
+    near = _closest(name, shipped_studies()) if not guess and what == "scenario" else None
+    if near is not None:  # a study's name given to `run` or `validate`
+        guess = f"{near} is a shipped study: sweep it with `shuttle-sim sweep {near}`;"
     raise ConfigError([ConfigProblem(str(path), None, (), f"no such file, nor a shipped {what} of that name ("
                                      f"{guess + ' ' if guess else ''}shipped: {names}; {where})")])
 
@@ -96,15 +118,13 @@ def hint(missing: str, found: dict[str, Path] | None = None, what: str = "scenar
     exist: ``"did you mean 'kcts_concept'?"`` for a misspelt shipped name; for a path to a
     shipped file that is not where it was written (``../configs/kcts_concept.yaml`` from
     another folder, or in an installed package), the advice to name it alone; else ``""``."""
-    import difflib
-
     given = Path(missing)
-    stem = given.stem if given.suffix in SUFFIXES else given.name
+    stem = _stem(given)
     found = shipped() if found is None else found
     if len(given.parts) > 1 and stem in found:
         return f"{stem} is a shipped {what}: write its name alone, {stem}, to use it wherever the package is"
-    close = difflib.get_close_matches(stem, list(found), n=1, cutoff=0.75)
-    return f"did you mean {close[0]!r}?" if close else ""
+    close = _closest(stem, found)
+    return f"did you mean {close!r}?" if close is not None else ""
 
 
 def referenced_file(base_name: str, from_file: Path) -> Path:
@@ -118,7 +138,7 @@ def referenced_file(base_name: str, from_file: Path) -> Path:
     local = given if given.is_absolute() else Path(from_file).parent / given
     if local.exists() or len(given.parts) != 1:
         return local
-    return shipped().get(given.stem if given.suffix in SUFFIXES else given.name, local)
+    return shipped().get(_stem(given), local)
 
 
 def describe_all() -> list[tuple[str, str, Path]]:
