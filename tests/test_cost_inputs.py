@@ -23,7 +23,7 @@ COST_FILE = "# Sources are the numbered references of COSTS.md, cited as [n].\n"
     "costs:\n", "").replace("\n  ", "\n").replace(
     "fuel_price: 500 USD/t", "fuel_price: 500 USD/t   # Brent x bbl/t [37]; ASSUMPTION here", 1)
 WITH_FILE = STUDY.replace(COSTS_INLINE, "\ncosts: costs.yaml\n").replace(
-    "  load_port.berths: [1, 2]\n", "  load_port.berths: [1, 2]\n  costs.fuel_price: [400 USD/t, 500 USD/t]\n")
+    "  load_port.berths: [1, 2]\n", "  load_port.berths: [1, 2]\n  costs.fuel_price: [400 USD/t, 500 USD/t]   # a low and a high price\n")
 
 
 def _section(page: str, title: str) -> str:
@@ -54,6 +54,7 @@ def test_a_cost_file_is_quoted_with_its_factor_and_sources_until_it_is_edited(tm
     costs = _section(page, "Cost inputs")
     assert "the cost file the sweep recorded" in costs
     assert "<div class=swept>swept: 400 USD/t, 500 USD/t" in costs  # the cost factor, on its own row
+    assert "study.yaml, on the levels: a low and a high price" in costs  # the study's words on its levels
     assert "<b>[37]</b> trend.az 3898424 (TCO Q1 2024)" in costs  # COSTS.md's [37], not DOMAIN.md's
     assert "costs.fuel_price" not in _section(page, "Assumptions")  # not a scenario key
     (tmp_path / "costs.yaml").write_text(COST_FILE.replace("500 USD/t", "650 USD/t", 1))  # edited after

@@ -418,7 +418,7 @@ def build_report(dir: str | os.PathLike, out: str | os.PathLike | None = None, w
                          + f"<details><summary>All {len(full)} measures</summary>{H.kpi_table(full, d.kind)}</details>"))
     sections.append(("Figures", "\n".join(blocks)))
     sections.append(("Assumptions", H.assumptions(d.source, _facts(d))))
-    if getattr(d, "cost_source", None) is not None:  # a sweep's: what its cells were priced with
+    if d.kind == "sweep" and d.cost_source is not None:  # what its cells were priced with
         sections.append(("Cost inputs", H.cost_inputs(d.cost_source)))
     name = (d.manifest.get("study") if d.kind == "sweep" else None) or (
         d.scenario.name if d.scenario else d.manifest.get("scenario", d.path.name))

@@ -15,11 +15,14 @@ from pathlib import Path
 
 import yaml
 
-from .source import ScenarioSource, SourceRow, declared_list, parse_rows, shown_path
+from .source import ScenarioSource, declared_list, mark_factors, parse_rows, shown_path
 
 __all__ = ["read_cost_source", "COST_PREFIX"]
 
-COST_PREFIX = "costs."  # as shuttle_sim.config.study.COST_PREFIX (not imported: the report loads no study code)
+#: how a study file names a factor of the cost model (``costs.deferred_production.valuation``),
+#: and its inline cost block (``costs:``): shuttle_sim.config.study.COST_PREFIX, which the
+#: report layer does not import (it would load the config layer)
+COST_PREFIX = "costs."
 
 
 def read_cost_source(manifest: dict, study_file: Path | None, factors: dict[str, str],
@@ -41,6 +44,9 @@ def read_cost_source(manifest: dict, study_file: Path | None, factors: dict[str,
         text = file.read_text(encoding="utf-8")
         header, rows = parse_rows(text)
         data = _inputs(text, str(file), inline)
+        study_rows = rows if inline else []  # the study's rows: its comments on the cost factors' levels
+        if not inline and study_file is not None:
+            study_rows = parse_rows(study_file.read_text(encoding="utf-8"))[1]
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError):
         return ScenarioSource(None, f"{shown} cannot be read now, so the cost inputs the sweep priced with are not shown.")
     from ..config.costs import costs_hash
@@ -51,7 +57,10 @@ def read_cost_source(manifest: dict, study_file: Path | None, factors: dict[str,
     if inline:
         header, n = "", len(COST_PREFIX)
         rows = [replace(r, path=r.path[n:], depth=r.depth - 1) for r in rows if r.path.startswith(COST_PREFIX)]
-    rows = _mark_factors(rows, factors, chosen, study_file.name if study_file is not None else "the study")
+    notes = {r.path[len("factors."):]: r for r in study_rows if r.path.startswith("factors.")}
+    costs = {f: v for f, v in factors.items() if f.startswith(COST_PREFIX)}
+    rows = mark_factors(rows, costs, chosen, notes, study_file.name if study_file is not None else "the study",
+                        "(not in the cost inputs)", COST_PREFIX)
     how = f"the study's costs: block ({shown})" if inline else f"the cost file the sweep recorded ({shown})"
     return ScenarioSource(file, how, header, rows, any(r.comment or r.note for r in rows), declared_list(header))
 
@@ -67,18 +76,3 @@ def _inputs(text: str, source: str, inline: bool):
         return data["costs"]
     return data
 
-
-def _mark_factors(rows: list[SourceRow], factors: dict[str, str], chosen: dict[str, str], by: str) -> list[SourceRow]:
-    rows = list(rows)
-    at = {r.path: i for i, r in enumerate(rows)}
-    for f, levels in factors.items():
-        if not f.startswith(COST_PREFIX):
-            continue
-        key = f[len(COST_PREFIX):]
-        words = f"swept: {levels}" + (f"; recommended {chosen[f]}" if f in chosen else "")
-        i = at.get(key)
-        if i is not None and not rows[i].section:
-            rows[i] = replace(rows[i], swept=words)
-        else:
-            rows.append(SourceRow(key, "(not in the cost inputs)", "", "", 0, 0, False, by, words))
-    return rows

@@ -8,7 +8,6 @@ import datetime as _dt
 import html
 
 from .answer import PCT_WORDS
-from .references import cited, reference_list
 
 _CSS = """
 body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
@@ -150,22 +149,14 @@ def source_table(source, what: str) -> str:
             out.append(f"<tr><td style='{pad}' class=mono>{esc(r.path)}</td><td class='mono{chg}'>{esc(r.value)}{swept}</td>"
                        f"<td class=c>{where}{_mark(r.comment)}{note}</td></tr>")
     out.append("</table>")
-    if source.has_comments and kind:
-        out.append(references([source.header, *(t for r in source.rows for t in (r.comment, r.note, r.swept))], kind))
+    cites = source.references()
+    if cites:
+        items = "".join(f"<li><b>[{n}]</b> {esc(ref)}</li>" if ref is not None
+                        else f"<li><b>[{n}]</b> <span class=assume>not in the Sources list of {kind}.md</span></li>"
+                        for n, ref in cites)
+        out.append(f"<p class=src>Sources cited in the table above (the Sources list of {kind}.md):</p>"
+                   f"<ul class='src refs'>{items}</ul>")
     return "\n".join(out)
-
-
-def references(texts: list[str], kind: str) -> str:
-    """The references cited as [n] in ``texts``, each with what it is (from the Sources list of
-    ``kind``.md, shipped beside the scenarios); a number the list lacks is said to be missing."""
-    numbers = cited(texts)
-    if not numbers:
-        return ""
-    refs = reference_list(kind)
-    items = "".join(f"<li><b>[{n}]</b> {esc(refs[n])}</li>" if n in refs
-                    else f"<li><b>[{n}]</b> <span class=assume>not in the Sources list of {kind}.md</span></li>"
-                    for n in numbers)
-    return f"<p class=src>Sources cited in the table above (the Sources list of {kind}.md):</p><ul class='src refs'>{items}</ul>"
 
 
 def page(title: str, subtitle: str, question: str, answer: str, sections: list[tuple[str, str]]) -> str:

@@ -27,9 +27,10 @@ from pathlib import Path
 import yaml
 
 from .. import scenarios
+from .references import cited, reference_list
 
 __all__ = ["ScenarioSource", "SourceRow", "read_source", "parse_rows", "merge_rows", "with_study", "shown_path",
-           "declared_list"]
+           "declared_list", "mark_factors"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,14 @@ class ScenarioSource:
     #: opening comment: "DOMAIN" (configs/DOMAIN.md), "COSTS" (configs/COSTS.md), or "" (none
     #: declared: a user's own numbers, which the page does not claim to resolve)
     cites: str = ""
+
+    def references(self) -> list[tuple[int, str | None]]:
+        """Each [n] the table cites, with what it is in the Sources list its file declares
+        (None: a number that list lacks); none when the file declares no list."""
+        if not self.cites:
+            return []
+        refs = reference_list(self.cites)
+        return [(n, refs.get(n)) for n in cited([self.header, *(t for r in self.rows for t in (r.comment, r.note, r.swept))])]
 
     @property
     def main_file(self) -> str:
@@ -424,17 +433,29 @@ def with_study(src: ScenarioSource | None, study_file: Path | None, factors: dic
     if over:
         rows = merge_rows(rows, over, src.path.name if src.path else "", name)
     notes = {r.path[len("factors."):]: r for r in study_rows if r.path.startswith("factors.")}
+    rows = mark_factors(rows, factors, chosen, notes, name, "(not in the base scenario)")
+    return replace(src, rows=rows, how=src.how + (f"; with the overrides and factors of {name}" if study_rows else ""))
+
+
+def mark_factors(rows: list[SourceRow], factors: dict[str, str], chosen: dict[str, str],
+                 notes: dict[str, SourceRow], by: str, absent: str, prefix: str = "") -> list[SourceRow]:
+    """``rows`` with each factor's row marked with the levels swept and the one chosen
+    (``factors``, ``chosen``: key path as the study writes it -> words) and the study's
+    comment on its levels (``notes``: the study file's ``factors.`` rows, by factor); a
+    factor that no row holds gets a row of its own, valued ``absent``.  ``prefix``: how
+    the study writes the rows' key paths (``costs.`` for a cost file's)."""
     aliases = _aliases(rows)
     at = {r.path: i for i, r in enumerate(rows)}
     rows = list(rows)
     for f, levels in factors.items():
         n = notes.get(f)
         words = f"swept: {levels}" + (f"; recommended {chosen[f]}" if f in chosen else "")
-        why = f"{name}, on the levels: {n.comment}" if n is not None and n.comment else ""
-        i = at.get(_canon(f, aliases))
+        why = f"{by}, on the levels: {n.comment}" if n is not None and n.comment else ""
+        key = f[len(prefix):]
+        i = at.get(_canon(key, aliases))
         if i is not None and not rows[i].section:
             r = rows[i]
             rows[i] = replace(r, swept=words, note=" ".join(x for x in (r.note, why) if x))
         else:
-            rows.append(SourceRow(f, "(not in the base scenario)", "", why, n.line if n else 0, 0, False, name, words))
-    return replace(src, rows=rows, how=src.how + (f"; with the overrides and factors of {name}" if study_rows else ""))
+            rows.append(SourceRow(key, absent, "", why, n.line if n else 0, 0, False, by, words))
+    return rows

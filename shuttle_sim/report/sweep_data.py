@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 
 from .. import units
-from .cost_inputs import read_cost_source
+from .cost_inputs import COST_PREFIX, read_cost_source
 from .data import ReportError, ScenarioInfo, _csv, _json, _resolved, _torn
 from .source import ScenarioSource, parse_rows, read_source, with_study
 
@@ -64,9 +64,8 @@ class SweepData:
     #: unit (the number :attr:`cells` holds, to order and plot) -> the level as written
     level_text: dict = field(default_factory=dict)
     #: how a study file names a factor of the cost model (``costs.deferred_production.valuation``):
-    #: it changes costs, never a simulated KPI (``shuttle_sim.config.study.COST_PREFIX``, which
-    #: this layer does not import: it would load the config layer)
-    COST_PREFIX: ClassVar[str] = "costs."
+    #: it changes costs, never a simulated KPI
+    COST_PREFIX: ClassVar[str] = COST_PREFIX
 
     def level(self, factor: str, v) -> str:
         """A level of ``factor`` in words: as the study wrote it (``1.5 Mt``), a block of
