@@ -15,6 +15,7 @@ from shuttle_sim.cli import main
 from shuttle_sim.config.costs import costs_hash
 from shuttle_sim.config.reading import parse_yaml
 from shuttle_sim.report import build_report
+from shuttle_sim.report.html import section_ids
 
 from .test_report_sweep import swept  # noqa: F401  (the fixture: the toy study, costs inline)
 from .test_study_files import COSTS_INLINE, STUDY, write
@@ -27,8 +28,8 @@ WITH_FILE = STUDY.replace(COSTS_INLINE, "\ncosts: costs.yaml\n").replace(
 
 
 def _section(page: str, title: str) -> str:
-    at = page.index(f"<h2>{title}</h2>")
-    end = page.find("<h2>", at + 1)
+    at = page.index(f"<h2 id={section_ids([title])[0]}>{title}</h2>")
+    end = page.find("<h2 ", at + 1)
     return page[at:end if end > 0 else len(page)]
 
 
@@ -38,6 +39,7 @@ def test_inline_costs_are_shown_from_the_study(swept):  # noqa: F811
     assert m["costs_file"] is None and len(m["costs_sha256"]) == 64
     page = (out / "report" / "index.html").read_text()
     costs = _section(page, "Cost inputs")
+    assert '<a href="#cost-inputs">Cost inputs</a></nav>' in page  # last on the page, first found from the top
     assert "as written in the study&#x27;s costs: block (" in costs and "study.yaml" in costs
     assert "<td style='padding-left:0.5em' class=mono>fuel_price</td><td class='mono'>500 USD/t</td>" in costs
 
@@ -73,4 +75,4 @@ def test_a_sweep_that_recorded_no_cost_inputs_shows_none(swept, tmp_path):  # no
     del m["costs_file"], m["costs_sha256"]  # as written before manifests recorded them
     (old / "manifest.json").write_text(json.dumps(m))
     page = build_report(old, out=tmp_path / "rep").read_text()
-    assert "<h2>Cost inputs</h2>" not in page and "<h2>Assumptions</h2>" in page
+    assert ">Cost inputs<" not in page and "<h2 id=assumptions>Assumptions</h2>" in page

@@ -49,6 +49,12 @@ def _check_page(index: Path) -> str:
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", text, re.I)
     assert "<script" not in text.lower() and "<link" not in text.lower() and "@import" not in text
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", text)
+    # the contents line links every section, in order, and every link lands on a heading
+    heads = re.findall(r"<h2 id=([a-z0-9-]+)>([^<]+)</h2>", text)
+    assert len(heads) == text.count("<h2") >= 3
+    toc = re.search(r"<nav class=toc>(.*?)</nav>", text).group(1)
+    assert re.findall(r'<a href="#([a-z0-9-]+)">([^<]+)</a>', toc) == heads
+    assert len({i for i, _ in heads}) == len(heads)
     imgs = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', text)
     assert imgs and len(imgs) == text.count("<img")
     import matplotlib.image as mpimg

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import html
+import re
 
 from .answer import PCT_WORDS
 
@@ -28,6 +29,7 @@ details{margin:.6em 0} summary{cursor:pointer;color:#0072B2}
 .swept{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;font-weight:600;color:#0072B2;margin-top:.2em}
 td.chg{background:#fff3c4}
 ul.refs{columns:2;column-gap:2em;list-style:none;padding-left:0;margin-top:.2em} ul.refs li{break-inside:avoid}
+nav.toc{font-size:.92em;color:#555;margin:.6em 0 0} nav.toc a{color:#0072B2;text-decoration:none;white-space:nowrap}
 """
 
 
@@ -162,7 +164,9 @@ def source_table(source, what: str) -> str:
 def page(title: str, subtitle: str, question: str, answer: str, sections: list[tuple[str, str]]) -> str:
     """The whole page; ``sections`` are (heading, HTML body) pairs in order."""
     made = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    body = "\n".join(f"<h2>{esc(h)}</h2>\n{b}" for h, b in sections)
+    ids = section_ids([h for h, _ in sections])
+    body = "\n".join(f"<h2 id={i}>{esc(h)}</h2>\n{b}" for i, (h, b) in zip(ids, sections))
+    toc = " · ".join(f'<a href="#{i}">{esc(h)}</a>' for i, (h, _) in zip(ids, sections))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -172,9 +176,24 @@ def page(title: str, subtitle: str, question: str, answer: str, sections: list[t
 <h1>{esc(title)}</h1>
 <p class=sub>{esc(subtitle)} · report made {made}</p>
 <div class=answer><p class=q>{esc(question)}</p><p>{answer}</p></div>
+<nav class=toc>On this page: {toc}</nav>
 {body}
 </body></html>
 """
+
+
+def section_ids(headings: list[str]) -> list[str]:
+    """An anchor per heading, from its words ("Cost inputs" -> ``cost-inputs``), unique
+    on the page (a repeated heading gets ``-2``, ``-3`` ...)."""
+    out: list[str] = []
+    for h in headings:
+        base = re.sub(r"[^a-z0-9]+", "-", h.lower()).strip("-") or "section"
+        i, n = base, 1
+        while i in out:
+            n += 1
+            i = f"{base}-{n}"
+        out.append(i)
+    return out
 
 
 def figure_block(n: int, title: str, caption: str, png: bytes, filename: str) -> str:
