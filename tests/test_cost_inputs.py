@@ -10,6 +10,7 @@ the study's ``costs.`` factors with their levels, and lists the COSTS.md referen
 from __future__ import annotations
 
 import json
+import re
 
 from shuttle_sim.cli import main
 from shuttle_sim.config.costs import costs_hash
@@ -22,7 +23,9 @@ from .test_study_files import COSTS_INLINE, STUDY, write
 
 COST_FILE = "# Sources are the numbered references of COSTS.md, cited as [n].\n" + COSTS_INLINE.replace(
     "costs:\n", "").replace("\n  ", "\n").replace(
-    "fuel_price: 500 USD/t", "fuel_price: 500 USD/t   # Brent x bbl/t [37]; ASSUMPTION here", 1)
+    "fuel_price: 500 USD/t", "fuel_price: 500 USD/t   # Brent x bbl/t [37]; ASSUMPTION here", 1).replace(
+    "load_port:", "  U: {time_charter: 9 kUSD/d, opex: 0 USD/d, fuel: {laden: 1 t/d, ballast: 1 t/d, in_port: 0 t/d}}\n"
+    "load_port:", 1)  # a class the toy scenario has no ship of
 WITH_FILE = STUDY.replace(COSTS_INLINE, "\ncosts: costs.yaml\n").replace(
     "  load_port.berths: [1, 2]\n", "  load_port.berths: [1, 2]\n  costs.fuel_price: [400 USD/t, 500 USD/t]   # a low and a high price\n")
 
@@ -42,6 +45,8 @@ def test_inline_costs_are_shown_from_the_study(swept):  # noqa: F811
     assert '<a href="#cost-inputs">Cost inputs</a></nav>' in page  # last on the page, first found from the top
     assert "as written in the study&#x27;s costs: block (" in costs and "study.yaml" in costs
     assert "<td style='padding-left:0.5em' class=mono>fuel_price</td><td class='mono'>500 USD/t</td>" in costs
+    # the toy values deferred production as deferred: its price of lost oil prices no design
+    assert "deferred_production.lost" not in m["costs_used"] and "tankers.T.ownership" in m["costs_used"]
 
 
 def test_a_cost_file_is_quoted_with_its_factor_and_sources_until_it_is_edited(tmp_path, capsys):
@@ -59,6 +64,13 @@ def test_a_cost_file_is_quoted_with_its_factor_and_sources_until_it_is_edited(tm
     assert "study.yaml, on the levels: a low and a high price" in costs  # the study's words on its levels
     assert "<b>[37]</b> trend.az 3898424 (TCO Q1 2024)" in costs  # COSTS.md's [37], not DOMAIN.md's
     assert "costs.fuel_price" not in _section(page, "Assumptions")  # not a scenario key
+    # the class no design has a ship of is greyed, once said why; a cost input some design uses is not
+    assert "tankers.U" not in str(m["costs_used"]) and "tankers.T.fuel.laden" in m["costs_used"]
+    assert re.findall(r"<tr class=unused><td[^>]*>([^<]+)</td>", costs) == ["tankers.U"]
+    assert costs.count("not used by this sweep&#x27;s designs") == 1
+    del m["costs_used"]  # a manifest from before it recorded which inputs the designs use: nothing greyed
+    (out / "manifest.json").write_text(json.dumps(m))
+    assert "class=unused" not in _section(build_report(out, out=tmp_path / "rep1").read_text(), "Cost inputs")
     (tmp_path / "costs.yaml").write_text(COST_FILE.replace("500 USD/t", "650 USD/t", 1))  # edited after
     costs = _section(build_report(out, out=tmp_path / "rep2").read_text(), "Cost inputs")
     assert "no longer gives the cost inputs the sweep priced with" in costs
@@ -76,3 +88,4 @@ def test_a_sweep_that_recorded_no_cost_inputs_shows_none(swept, tmp_path):  # no
     (old / "manifest.json").write_text(json.dumps(m))
     page = build_report(old, out=tmp_path / "rep").read_text()
     assert ">Cost inputs<" not in page and "<h2 id=assumptions>Assumptions</h2>" in page
+

@@ -1,14 +1,18 @@
 """The cost model against a hand calculation, and cost inputs' units and errors."""
 
+import copy
 import math
+import re
 
 import pandas as pd
 import pytest
 
+import shuttle_sim as ss
 from shuttle_sim import units
 from shuttle_sim.config.costs import capital_recovery_factor, costs_from_dict, load_costs
 from shuttle_sim.config.loader import ConfigError, parse_yaml
-from shuttle_sim.study.costs import COST_ITEMS, cost_table, summarise_costs
+from shuttle_sim.model import kpi_names
+from shuttle_sim.study.costs import COST_ITEMS, cost_inputs_used, cost_table, summarise_costs
 
 from .conftest import CONFIGS, build, cycle_dict, merge
 
@@ -234,3 +238,61 @@ def test_items_add_up_and_fuel_is_linear_in_its_price(price, laden, deferred):
     assert dear["cost_fuel_usd_per_year"][0] == pytest.approx(base["cost_fuel_usd_per_year"][0] * price / 500, rel=1e-9, abs=1e-6)
     others = [c for c in items if c != "cost_fuel_usd_per_year"]
     assert (dear[others] == base[others]).all(axis=None)
+
+
+def _leaves(data: dict, prefix: str = ""):
+    """Every value of a cost file's mapping with its key path (``tankers.T.fuel.laden``)."""
+    for k, v in data.items():
+        path = f"{prefix}{k}"
+        if isinstance(v, dict):
+            yield from _leaves(v, path + ".")
+        else:
+            yield path, v
+
+
+def _changed(value):
+    """Another valid value of a cost input: its number moved, or the other valuation."""
+    if value in ("lost", "deferred"):
+        return {"lost": "deferred", "deferred": "lost"}[value]
+    if isinstance(value, str):
+        return re.sub(r"^[\d.]+", lambda m: repr(float(m.group()) * 1.5 + 1.0), value)
+    return value + 0.25 if value < 0.75 else value - 0.25  # a discount rate or an opex fraction: still in [0, 1]
+
+
+def _cost_data():
+    data, _ = parse_yaml((CONFIGS / "costs.yaml").read_text(), "costs.yaml")
+    return data
+
+
+@pytest.mark.parametrize("name", ["aktau_current", "kcts_concept", "kuryk_ferry", "caspian_network"])
+@pytest.mark.parametrize("valuation", ["lost", "deferred"])
+def test_the_inputs_listed_as_used_are_exactly_those_the_cost_table_reads(name, valuation):
+    """Each input of configs/costs.yaml, changed alone: some cost moves if and only if
+    cost_inputs_used lists it (or a key above it), for tanker, ferry and network scenarios."""
+    s = ss.load_scenario(CONFIGS / f"{name}.yaml")
+    data = _cost_data()
+    data["deferred_production"]["valuation"] = valuation
+    # configs/costs.yaml costs the ferry route as a shipper (no ferries of its own): a
+    # chartered ferry class here, with the inputs a ferry's costing never reads
+    data["ferries"] = {"time_charter": "30 kUSD/d", "opex": "0 kUSD/d", "laytime": "24 h", "demurrage": "20 kUSD/d",
+                       "fuel": {"laden": "40 t/d", "ballast": "35 t/d", "in_port": "5 t/d"}}
+    # every KPI the scenario reports, positive; a voyage or call each, so that port time exceeds laytime
+    cols = kpi_names(s)
+    tab = pd.DataFrame({c: [1.0 if ("voyages" in c or "calls" in c) else 50.0 + i] for i, c in enumerate(cols)})
+    used = cost_inputs_used(s, costs_from_dict(data))
+    base = cost_table(s, tab, costs_from_dict(data))
+    seen = {True: 0, False: 0}
+    for path, value in _leaves(data):
+        if path == "currency_year":  # the year of the money: a label, priced nowhere
+            continue
+        changed = copy.deepcopy(data)
+        *head, last = path.split(".")
+        node = changed
+        for k in head:
+            node = node[k]
+        node[last] = _changed(value)
+        moved = not cost_table(s, tab, costs_from_dict(changed)).equals(base)
+        listed = any(path == u or path.startswith(u + ".") for u in used)
+        assert moved == listed, f"{path}: {'moves' if moved else 'moves no'} cost, {'' if listed else 'not '}listed"
+        seen[listed] += 1
+    assert seen[True] > 5 and seen[False] > 5  # both kinds occur: the test can tell them apart

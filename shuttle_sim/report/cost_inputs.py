@@ -5,7 +5,8 @@ its costs inline, under ``costs:``) and the hash of the inputs it read
 (``costs_sha256``, :func:`shuttle_sim.config.costs.costs_hash`).  The page quotes the
 file, or the study's ``costs:`` block, only if it still gives that hash: a cost file
 edited since the sweep is named, not quoted.  Each cost factor of the study (``costs.``
-paths) is marked with its levels, as the scenario table marks the scenario's factors.
+paths) is marked with its levels, as the scenario table marks the scenario's factors, and
+an input no design of the sweep is priced with (the manifest's ``costs_used``) is marked so.
 """
 
 from __future__ import annotations
@@ -61,8 +62,17 @@ def read_cost_source(manifest: dict, study_file: Path | None, factors: dict[str,
     costs = {f: v for f, v in factors.items() if f.startswith(COST_PREFIX)}
     rows = mark_factors(rows, costs, chosen, notes, study_file.name if study_file is not None else "the study",
                         "(not in the cost inputs)", COST_PREFIX)
+    used = manifest.get("costs_used")
+    if isinstance(used, list):  # (a sweep from before manifests recorded it: no row is judged)
+        rows = [r if _priced(r.path, used) else replace(r, unused=True) for r in rows]
     how = f"the study's costs: block ({shown})" if inline else f"the cost file the sweep recorded ({shown})"
     return ScenarioSource(file, how, header, rows, any(r.comment or r.note for r in rows), declared_list(header))
+
+
+def _priced(path: str, used: list) -> bool:
+    """A row some design is priced with: an input ``used`` lists, a key under one (a part
+    of ``load_port.berth``), or a key above one (``tariffs``, which holds ``tariffs.tanker_route``)."""
+    return any(u == path or path.startswith(f"{u}.") or u.startswith(f"{path}.") for u in used)
 
 
 def _inputs(text: str, source: str, inline: bool):

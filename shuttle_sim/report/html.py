@@ -29,6 +29,7 @@ details{margin:.6em 0} summary{cursor:pointer;color:#0072B2}
 .swept{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;font-weight:600;color:#0072B2;margin-top:.2em}
 td.chg{background:#fff3c4}
 ul.refs{columns:2;column-gap:2em;list-style:none;padding-left:0;margin-top:.2em} ul.refs li{break-inside:avoid}
+tr.unused td,tr.unused td .assume{color:#999} tr.g.unused td{background:#fcfcfc}
 nav.toc{font-size:.92em;color:#555;margin:.6em 0 0} nav.toc a{color:#0072B2;text-decoration:none;white-space:nowrap}
 """
 
@@ -134,21 +135,31 @@ def source_table(source, what: str) -> str:
     if others:
         out.append(f"<p class=src>Values from {esc(main)}, except those shaded and marked with what sets them "
                    f"({', '.join(esc(f) for f in others)}).</p>")
+    if any(r.unused for r in source.rows):
+        out.append("<p class=src>Rows in grey are not used by any design of this sweep (a ship class it has no "
+                   "ship of, the other route's costs, the valuation of deferred production not chosen): they change "
+                   "none of its costs.</p>")
     if any(r.swept for r in source.rows):
         out.append("<p class=src>A key the sweep varies shows the base value, the levels swept and the one "
                    "recommended.</p>")
     out.append("<table><tr><th>Key</th><th>Value</th><th>Source or comment</th></tr>")
+    greyed: list[str] = []
     for r in source.rows:
         note = f"<div class=src>{_mark(r.note)}</div>" if r.note else ""
+        if r.unused:  # said once, on the topmost row greyed (a class's heading, not each of its keys)
+            if not any(r.path.startswith(f"{g}.") for g in greyed):
+                note += "<div class=src>not used by this sweep&#x27;s designs</div>"
+            greyed.append(r.path)
         where = f"<span class=src>[{esc(r.file)}]</span> " if r.file and r.file != main else ""
         pad = f"padding-left:{0.5 + 1.2 * r.depth:.1f}em"
         if r.section:
-            out.append(f"<tr class=g><td style='{pad}' class=mono>{esc(r.path)}</td><td></td><td class=c>{where}"
-                       f"{_mark(r.comment)}{note}</td></tr>")
+            out.append(f"<tr class='g{' unused' if r.unused else ''}'><td style='{pad}' class=mono>{esc(r.path)}</td>"
+                       f"<td></td><td class=c>{where}{_mark(r.comment)}{note}</td></tr>")
         else:
             swept = f"<div class=swept>{_mark(r.swept)}</div>" if r.swept else ""
             chg = " chg" if where else ""  # set by another file than the main one, or for this run
-            out.append(f"<tr><td style='{pad}' class=mono>{esc(r.path)}</td><td class='mono{chg}'>{esc(r.value)}{swept}</td>"
+            unused = " class=unused" if r.unused else ""
+            out.append(f"<tr{unused}><td style='{pad}' class=mono>{esc(r.path)}</td><td class='mono{chg}'>{esc(r.value)}{swept}</td>"
                        f"<td class=c>{where}{_mark(r.comment)}{note}</td></tr>")
     out.append("</table>")
     cites = source.references()

@@ -46,6 +46,7 @@ class SourceRow:
     section: bool  # a block mapping or list (a heading), not a value
     file: str = ""   # the file that sets it, when the table merges several (``extends:``, a study's overrides)
     swept: str = ""  # a sweep's levels of this key and the recommended one, when a factor
+    unused: bool = False  # a cost input no design of the sweep is priced with (its manifest's costs_used)
 
 
 @dataclass

@@ -55,7 +55,7 @@ from ..config.costs import CostSpec, VesselCosts
 from ..config.loader import scenario_from_dict
 from ..config.schema import Scenario
 
-__all__ = ["COST_ITEMS", "PORT_STATES", "cost_table", "summarise_costs"]
+__all__ = ["COST_ITEMS", "PORT_STATES", "cost_table", "cost_inputs_used", "summarise_costs"]
 
 COST_ITEMS = (
     "ships_capital", "ships_opex", "fuel", "port_dues", "demurrage", "berths", "tank_farms",
@@ -206,6 +206,52 @@ def cost_table(
     out["total_annual_cost_usd"] = total
     out["cost_per_tonne_usd"] = np.where(delivered > 0, total / np.where(delivered > 0, delivered, 1.0), np.inf)
     return out
+
+
+def cost_inputs_used(scenario: Scenario | Mapping, costs: CostSpec) -> set[str]:
+    """The cost inputs :func:`cost_table` prices ``scenario`` with, as key paths of the
+    cost file as written (``tankers.Astana-class.opex``, ``load_port.berth``,
+    ``deferred_production.lost``); ``currency_year``, the year of all of them, always.
+
+    A path names everything under it (``load_port.berth`` is its capex, life, discount rate
+    and opex fraction).  Left out: the classes the scenario has no ship of, the ferry side
+    of a scenario without a ferry route (and the tanker side of one without tankers), the
+    valuation of deferred production not chosen, and the inputs of a ship class the
+    formulas above never read (a ferry's ballast fuel, laytime and demurrage: a ferry
+    sails laden both ways and is costed as a shipper sees it).  ``tests/test_costs.py``
+    checks it against :func:`cost_table` itself: changing an input listed here changes
+    some cell's cost, and changing any other changes none.
+    """
+    s = _scenario(scenario)
+    used = {"currency_year"}
+
+    def ship(path: str, vc: VesselCosts, fuel: tuple[str, ...], port_time: bool) -> None:
+        used.update({f"{path}.{'ownership' if vc.ownership is not None else 'time_charter'}", f"{path}.opex",
+                     "fuel_price", *(f"{path}.fuel.{f}" for f in fuel)})
+        if port_time:
+            used.update({f"{path}.laytime", f"{path}.demurrage"})
+
+    if s.fleet is not None:
+        for cls in s.fleet.tankers:
+            if cls.count > 0:
+                ship(f"tankers.{cls.name}", costs.tankers[cls.name], ("laden", "ballast", "in_port"), True)
+        used.update({"load_port.port_dues", "discharge_port.port_dues", "tariffs.tanker_route"})
+        for role, port, pc in (("load_port", s.load_port, costs.load_port),
+                               ("discharge_port", s.discharge_port, costs.discharge_port)):
+            if pc.berth is not None and port.berths > 0:
+                used.add(f"{role}.berth")
+            if pc.tank_farm is not None and port.tank_farm.capacity_t > 0:
+                used.add(f"{role}.tank_farm")
+    if s.ferry is not None:
+        if costs.ferries is not None and s.ferry.ferries.count > 0:
+            ship("ferries", costs.ferries, ("laden", "in_port"), False)
+        used.update({"ferry_port_dues", "tariffs.ferry_route"})
+        w = costs.wagons
+        if w is not None and s.ferry.wagons.count > 0:
+            used.add("wagons.ownership" if w.ownership is not None else "wagons.lease")
+    dp = costs.deferred_production
+    used.update({"deferred_production.valuation", f"deferred_production.{dp.valuation}"})
+    return used
 
 
 def summarise_costs(costs_by_replication: pd.DataFrame, table: pd.DataFrame) -> pd.Series:

@@ -21,7 +21,7 @@ import pandas as pd
 from ..config.schema import resolved_dict
 from ..config.study import COST_PREFIX, LoadedStudy
 from ..output import scenario_hash
-from .costs import cost_table
+from .costs import cost_inputs_used, cost_table
 from .design import Cell, cell_name
 from .records import ResultTable, StudyError
 from .scheduler import batches, stream
@@ -95,6 +95,11 @@ class Runner:
         self.ran = 0
         self.simulation_s = 0.0
         self.described = ""
+
+    def costs_used(self) -> list[str]:
+        """The cost inputs some cell is priced with (:func:`~.costs.cost_inputs_used`), as
+        key paths of the cost file: a sweep's manifest records them for its report."""
+        return sorted(set().union(*(cost_inputs_used(self.cell_run[c].scenario, spec) for c, spec in self.costs.items())))
 
     def _open(self, run: _Run) -> None:
         """Open (create or resume) a run's directory when its first replication is due, so

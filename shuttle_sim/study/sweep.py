@@ -276,7 +276,7 @@ def run_sweep(
             for stale in path.glob(f".*{_TMP_MARK}*"):  # left by a process killed mid-write
                 stale.unlink()
             write_manifest(path, {"kind": "sweep", "study": study.spec.name, "study_file": str(study.path),
-                             **study.costs_record(),
+                             **study.costs_record(), "costs_used": runner.costs_used(),
                              "seed": study.spec.seed, "horizon_h": study.horizon_h, "method": method,
                              "confidence": study.spec.confidence, "objective": study.spec.objective.minimise,
                              "factors": study.factors, "conditions": study.spec.conditions,
