@@ -34,6 +34,7 @@ annualised KPIs.
 
 from __future__ import annotations
 
+import numbers
 import re
 from dataclasses import dataclass
 
@@ -209,3 +210,23 @@ def tonnes_to_bbl(mass_t: float, density_t_per_m3: float) -> float:
 def t_per_year_to_kbpd(rate_t_per_yr: float, density_t_per_m3: float) -> float:
     """Thousand barrels per day equivalent to a rate in tonnes per 365-day year."""
     return tonnes_to_bbl(rate_t_per_yr, density_t_per_m3) / 365.0 / 1000.0
+
+
+def level_value(v: object) -> float | None:
+    """A study factor's level as a number: a number, or a quantity such as ``500 kt`` in
+    its canonical unit (tonnes, hours ...); None for anything else (a word, a block, a
+    true or false).  Levels of one factor compare by it (the lowest and highest swept)."""
+    if isinstance(v, bool) or type(v).__name__ == "bool_":  # (numpy's bool is no number either)
+        return None
+    if isinstance(v, numbers.Real):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            pass
+        try:
+            return parse_quantity(v, tuple(DIMENSIONS)).value
+        except UnitError:
+            return None
+    return None

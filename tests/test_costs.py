@@ -1,7 +1,6 @@
 """The cost model against a hand calculation, and cost inputs' units and errors."""
 
 import copy
-import math
 import re
 
 import pandas as pd

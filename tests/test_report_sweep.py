@@ -42,6 +42,8 @@ def test_sweep_report_written_by_the_cli_answers_first(swept):
     assert f"{best['cost_per_tonne_usd']:,.2f} USD per tonne" in head
     assert "Mean delivered, all routes at least 12 Mt/yr: mean 16.92 Mt/yr" in head and "<b>met</b>" in head
     assert "2 cheaper cells fail: 2 with confidence" in head
+    # 1 berth is the fewest swept, but no design has fewer; 2 ships lie inside 1..3: no edge to speak of
+    assert doc["answers"][0]["range_ends"] == [] and "It lies at an end" not in head
     for title in ("Each KPI against each factor", "Meeting the target over two factors", "Cost against throughput",
                   "Cost breakdown"):
         assert title in text, title
@@ -372,3 +374,18 @@ def test_a_panel_starts_at_zero_only_where_its_values_span_more_than_half_its_to
     assert 225 < lo < 230 and 255 < hi < 260
     assert panel([83.0, 43.0, 72.0], -float("inf"))[0] > 0.0  # a cost or a stock change: any real
     assert panel([-5.0, 3.0, 8.0], 0.0)[0] < 0.0  # an axis already through zero is left alone
+
+
+def test_an_answer_at_the_lowest_level_swept_says_a_design_below_was_not_simulated(tmp_path, capsys):
+    """The toy with its ships swept from 2: the answer (2 ships, 1 berth) is the lowest
+    ship count swept, and 1 ship, a valid design never simulated, could have been cheaper
+    (it is not: it delivers 8.46 Mt/yr, but only the full toy shows that)."""
+    study = toy(tmp_path, STUDY.replace("fleet.tankers[T].count: [1, 2, 3]", "fleet.tankers[T].count: [2, 3]"))
+    out = tmp_path / "out"
+    assert main(["sweep", str(study), "--out", str(out), "--workers", "1", "--quiet", "--report"]) == 0
+    printed = capsys.readouterr().out
+    assert "at an end of the levels swept: fleet.tankers[T].count=2 (lowest)" in printed
+    head = (out / "report" / "index.html").read_text()
+    head = head[: head.index("Marginal value")]
+    assert ("It lies at an end of the range swept: 2 T ships is the lowest level swept. Designs beyond were not "
+            "simulated: one with T ships below 2 could be cheaper, if it met the targets.") in head

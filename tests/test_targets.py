@@ -11,7 +11,8 @@ import pytest
 from scipy import stats
 
 from shuttle_sim.study.targets import (
-    answer, answers_by_condition, assess, check_supply, limiting_factor, quantile_bounds, supply_ceiling_t_per_year,
+    answer, answers_by_condition, assess, check_supply, limiting_factor, quantile_bounds, range_ends,
+    supply_ceiling_t_per_year,
 )
 
 from .conftest import build, cycle_dict
@@ -187,6 +188,29 @@ def test_one_answer_per_condition():
     best = {a["condition"]["year"]: a["best"]["overrides"] for a in out}
     assert best["calm"] == {"ships": 2, "berths": 2, "year": "calm"}    # min(10, 8) = 8: cost 10
     assert best["storm"] == {"ships": 2, "berths": 4, "year": "storm"}  # min(10, 8): cost 14
+
+
+def test_an_answer_at_an_end_of_the_levels_swept_says_which():
+    """The toy's cheapest feasible cell is 3 ships + 3 berths: with ships swept 1..5 and
+    berths 1..4 it is inside both ranges; with berths swept 3..4 only, it sits on the
+    lowest (2 berths, never run, might be cheaper for all the sweep knows)."""
+    t = [T("delivered_mt_per_year", "at_least", 11.0, 0.9)]
+    inside = answers_by_condition(toy_cells(), t, 0.9, "total_annual_cost_usd",
+                                  factors={"ships": [1, 2, 3, 4, 5], "berths": [1, 2, 3, 4]})
+    assert inside[0]["best"]["overrides"] == {"ships": 3, "berths": 3} and inside[0]["range_ends"] == []
+    narrow = {k: c for k, c in toy_cells().items() if c["overrides"]["berths"] >= 3 and c["overrides"]["ships"] <= 3}
+    edge = answers_by_condition(narrow, t, 0.9, "total_annual_cost_usd", factors={"ships": [1, 2, 3], "berths": [3, 4]})
+    assert edge[0]["range_ends"] == [{"factor": "berths", "level": 3, "end": "lowest"},
+                                     {"factor": "ships", "level": 3, "end": "highest"}]
+
+
+def test_range_ends_compare_quantities_and_leave_out_conditions_words_and_single_levels():
+    factors = {"cap": ["300 kt", "1 Mt", "600 kt"], "stop": ["none", "30 d"], "year": [1, 2], "one": [7],
+               "mixed": [1, "a lot"]}
+    chosen = {"cap": "1 Mt", "stop": "none", "year": 1, "one": 7, "mixed": 1}
+    assert range_ends(chosen, factors, conditions=["year"]) == [{"factor": "cap", "level": "1 Mt", "end": "highest"}]
+    assert range_ends({**chosen, "cap": "600 kt"}, factors, conditions=["year"]) == []  # the middle, as written last
+    assert range_ends(chosen, factors)[0] == {"factor": "year", "level": 1, "end": "lowest"}
 
 
 @pytest.mark.parametrize("k,n", [(10, 10), (19, 20), (17, 20), (30, 40), (35, 40)])

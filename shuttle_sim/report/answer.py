@@ -165,6 +165,23 @@ def _assessment(t: dict, conf: float) -> str:
     return f"{target_words(t, t['kpi'])}: {statistic_words(t)} {short_number(t['estimate'] * sc)} {unit}{ci}, <b>{verdict}</b>"
 
 
+def _range_ends(d, a: dict) -> str:
+    """A sentence when the recommended cell sits at an end of a factor's range swept
+    (answer.json's ``range_ends``): the designs beyond it were never simulated, and one
+    below a lowest level could be cheaper."""
+    from .sweep_tables import factor_label
+
+    ends = [(factor_label(e["factor"]), d.level(e["factor"], e["level"]), e["end"]) for e in a.get("range_ends") or []]
+    if not ends:
+        return ""
+    said = [f"{level} {label} is the {end} level swept" if i == 0 else f"{level} {label} the {end}"
+            for i, (label, level, end) in enumerate(ends)]
+    s = f" It lies at an end of the range swept: {', '.join(said[:-1]) + ' and ' if len(said) > 1 else ''}{said[-1]}."
+    below = " or ".join(f"{label} below {level}" for label, level, end in ends if end == "lowest")
+    return s + " Designs beyond were not simulated" + (
+        f": one with {below} could be cheaper, if it met the targets." if below else ".")
+
+
 def _conf(d) -> float:
     return float(d.answer.get("confidence") or d.manifest.get("confidence") or 0.9)
 
@@ -188,7 +205,7 @@ def sweep_one(d, a: dict) -> str:
                   + (f"{len(ch) - len(by_chance)} with confidence" if len(ch) > len(by_chance) else "")
                   + (("; " if len(ch) > len(by_chance) else "") + f"{len(by_chance)} only possibly (more replications "
                      "would settle it)" if by_chance else "") + ".")
-        return s
+        return s + _range_ends(d, a)
     n = a.get("nearest")
     if not n:
         return "No cell was evaluated."

@@ -135,25 +135,6 @@ def _factor_level(v):
     return v
 
 
-def quantity_value(v) -> float | None:
-    """A level that is a number, or a quantity such as ``500 kt`` in its canonical unit
-    (tonnes, hours ...: shuttle_sim.units); None for anything else."""
-    if isinstance(v, (bool, np.bool_)):
-        return None
-    if isinstance(v, (int, float, np.integer, np.floating)):
-        return float(v)
-    if isinstance(v, str):
-        try:
-            return float(v)
-        except ValueError:
-            pass
-        try:
-            return units.parse_quantity(v, tuple(units.DIMENSIONS)).value
-        except units.UnitError:
-            return None
-    return None
-
-
 def level_words(v) -> str:
     """A factor level in words: a number as a number, a block of scenario items (a list of
     disruptions, as cells.csv writes it in JSON or answer.json as data) by their ``note``s,
@@ -180,13 +161,13 @@ def _quantities(cells: pd.DataFrame, skipped: pd.DataFrame, factors: list[str]) 
     out: dict = {}
     for f in factors:
         written = list(cells[f]) + (list(skipped[f]) if f in skipped else [])
-        values = [quantity_value(x) for x in written]
+        values = [units.level_value(x) for x in written]
         if not written or any(x is None for x in values) or all(not isinstance(x, str) for x in written):
             continue
         out[f] = {val: str(x) for val, x in zip(values, written)}
-        cells[f] = cells[f].map(quantity_value)
+        cells[f] = cells[f].map(units.level_value)
         if f in skipped:
-            skipped[f] = skipped[f].map(quantity_value)
+            skipped[f] = skipped[f].map(units.level_value)
     return out
 
 

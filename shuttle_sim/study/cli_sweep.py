@@ -130,6 +130,9 @@ def format_answer(doc: dict) -> str:
             lines.append(f"  cost {_money(b['total_annual_cost_usd'])}, {_fmt('cost_per_tonne_usd', b['cost_per_tonne_usd'])}"
                          f" delivered ({b['replications']} replications; objective {obj})")
             lines += [f"  {_target(t)}" for t in b["assessments"]]
+            ends = ", ".join(f"{e['factor']}={e['level']} ({e['end']})" for e in a.get("range_ends", []))
+            if ends:
+                lines.append(f"  at an end of the levels swept: {ends}; designs beyond were not simulated")
             if not a.get("cheaper"):
                 lines.append("  no cell run was cheaper")
             if a.get("cheaper"):

@@ -35,7 +35,8 @@ The sweep directory
     Written last: ``{"study", "method", "objective", "confidence", "replications",
     "cells_evaluated", "warnings", "skipped", "answers": [...]}``, one answer per
     combination of the ``conditions`` (see :func:`.targets.answer`), each cheaper cell
-    with its paired differences from the best.  Non-finite numbers (no bound) are null.
+    with its paired differences from the best, and ``range_ends``: the factors whose best
+    level is an end of the levels swept (:func:`.targets.range_ends`).  Non-finite numbers (no bound) are null.
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config.study import LoadedStudy, PrecisionRule, load_study
+from ..config.loader import ConfigError
+from ..config.overrides import with_changes
+from ..config.study import COST_PREFIX, LoadedStudy, PrecisionRule, load_study
 from .design import Cell
 from .executors import InProcessExecutor, make_executor
 from .records import StudyError
@@ -161,7 +164,22 @@ def _evaluate(study: LoadedStudy, runner: Runner, method: str, n_min: int, n: in
     runs = dict(sorted(runs.items(), key=lambda kv: order[kv[0]]))
     out = _result(runs, study.targets, sp.confidence, sp.objective.minimise, sp.conditions, study.factors)
     out["skipped"] = sorted(skipped, key=lambda s: order[s["name"]])
+    for a in out["answers"]:  # a lowest end only where a level below exists (not 1 berth: 0 is no design)
+        a["range_ends"] = [e for e in a.get("range_ends", []) if e["end"] == "highest" or _below_exists(study, e)]
     return out
+
+
+def _below_exists(study: LoadedStudy, end: dict) -> bool:
+    """Whether one less than a whole-number lowest level is a valid scenario (2 berths
+    below 3 are; 0 berths below 1 are not); any other level: there is always less."""
+    level = end["level"]
+    if isinstance(level, bool) or not isinstance(level, int) or end["factor"].startswith(COST_PREFIX):
+        return True
+    try:
+        with_changes(study.base, {end["factor"]: level - 1}, str(study.path), base_dir=study.base_dir)
+    except ConfigError:
+        return False
+    return True
 
 
 def _progress(name: str, total: int, initial: int, enabled: bool):

@@ -28,6 +28,7 @@ import numpy as np
 from scipy import stats as _st
 
 from .. import kpis as catalogue
+from .. import units
 from ..stats import quantile_bounds
 
 __all__ = [
@@ -258,8 +259,27 @@ def answers_by_condition(
     for g in ordered:
         a = answer(g["cells"], targets, confidence, objective)
         a["condition"] = g["condition"]
+        if a.get("best") and factors is not None:
+            a["range_ends"] = range_ends(a["best"]["overrides"], factors, conditions)
         out.append(a)
     return out
+
+
+def range_ends(chosen: Mapping, factors: Mapping[str, Sequence], conditions: Sequence[str] = ()) -> list[dict]:
+    """The design factors whose ``chosen`` level is the lowest or highest of the levels the
+    study gives them (numbers, or quantities such as ``500 kt``), lowest first:
+    ``[{"factor", "level", "end"}]``.  An answer there says nothing of the designs beyond
+    it: one with fewer berths than the fewest swept might be cheaper and meet the targets."""
+    out = []
+    for f, levels in factors.items():
+        if f in conditions or f not in chosen:
+            continue
+        values = [units.level_value(v) for v in levels]
+        x = units.level_value(chosen[f])
+        if x is None or None in values or min(values) == max(values) or x not in (min(values), max(values)):
+            continue
+        out.append({"factor": f, "level": chosen[f], "end": "lowest" if x == min(values) else "highest"})
+    return sorted(out, key=lambda e: e["end"] != "lowest")
 
 
 def _level(levels: Sequence, value) -> int:
