@@ -389,3 +389,15 @@ def test_an_answer_at_the_lowest_level_swept_says_a_design_below_was_not_simulat
     head = head[: head.index("Marginal value")]
     assert ("It lies at an end of the range swept: 2 T ships is the lowest level swept. Designs beyond were not "
             "simulated: one with T ships below 2 could be cheaper, if it met the targets.") in head
+
+
+def test_an_answer_at_the_highest_level_swept_has_no_step_up_to_value(tmp_path, capsys):
+    """Ships swept 1..2: the answer's 2 ships are the most swept; the marginal table says
+    there is no step up rather than leaving blanks that read as missing numbers."""
+    study = toy(tmp_path, STUDY.replace("fleet.tankers[T].count: [1, 2, 3]", "fleet.tankers[T].count: [1, 2]"))
+    out = tmp_path / "out"
+    assert main(["sweep", str(study), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert "fleet.tankers[T].count=2 (highest)" in capsys.readouterr().out
+    mv = tables.marginal_values(rdata.load(out)).set_index("change")
+    assert mv.loc["+1 ship", "to"] == "none: 2 is the highest swept"
+    assert mv.loc["+1 ship", list(tables.MARGINAL_KPIS)].isna().all()

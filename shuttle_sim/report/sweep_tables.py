@@ -169,7 +169,7 @@ def marginal_values(data) -> pd.DataFrame:
         up = sl[sl[f] > a[f]]
         step = next(((w, s) for pat, w, s in _STEPS if re.fullmatch(pat, f)), None)
         row = {"change": step[0] if step else f"next level of {f}", "factor": factor_label(f),
-               "from": data.level(f, a[f]), "to": data.level(f, up.iloc[0][f]) if len(up) else "highest level swept"}
+               "from": data.level(f, a[f]), "to": data.level(f, up.iloc[0][f]) if len(up) else f"none: {data.level(f, a[f])} is the highest swept"}
         per = (up.iloc[0][f] - a[f]) / step[1] if len(up) and step else 1.0
         for n in MARGINAL_KPIS:
             col = f"{n}.mean"
