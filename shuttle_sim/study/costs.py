@@ -217,8 +217,8 @@ def cost_inputs_used(scenario: Scenario | Mapping, costs: CostSpec) -> set[str]:
     and opex fraction).  Left out: the classes the scenario has no ship of, the ferry side
     of a scenario without a ferry route (and the tanker side of one without tankers), the
     valuation of deferred production not chosen, and the inputs of a ship class the
-    formulas above never read (a ferry's ballast fuel, laytime and demurrage: a ferry
-    sails laden both ways and is costed as a shipper sees it).  ``tests/test_costs.py``
+    formulas above never read (a ferry's ballast fuel, laytime and demurrage: the model
+    charges a ferry its laden rate for all its sailing, and no demurrage).  ``tests/test_costs.py``
     checks it against :func:`cost_table` itself: changing an input listed here changes
     some cell's cost, and changing any other changes none.
     """
