@@ -3,6 +3,8 @@
 import concurrent.futures as cf
 import json
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -245,3 +247,33 @@ def test_directory_kind_by_manifest_then_by_files(tmp_path, files, manifest, kin
         (d / "manifest.json").write_text(json.dumps(manifest))
     assert outdir.directory_kind(d) == kind
     assert outdir.directory_kind(tmp_path / "missing") is None
+
+
+_HALF_SENT = '''
+import os, struct, sys, time
+from shuttle_sim.study.executors import make_executor
+
+def half_sent(marker):
+    # what a worker ended mid-send leaves: a result message's length, and only part of it
+    results = sys._getframe(1).f_locals["result_queue"]
+    results._writer._send(struct.pack("!i", 1000) + b"x" * 10)
+    open(marker, "w").close()
+    time.sleep(60)
+
+if __name__ == "__main__":
+    ex, _, shutdown = make_executor(2)
+    ex.submit(half_sent, sys.argv[1])
+    while not os.path.exists(sys.argv[1]):
+        time.sleep(0.01)
+    shutdown(True)
+'''
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the worker reaches the pool's pipe by fork")
+def test_an_aborted_pool_exits_when_a_worker_died_mid_send(tmp_path):
+    """The pool's manager thread, left reading the rest of a result that never comes,
+    must not hold up the exit (the interpreter joins it): a Ctrl-C once hung here."""
+    script = tmp_path / "half_sent.py"
+    script.write_text(_HALF_SENT)
+    p = subprocess.run([sys.executable, str(script), str(tmp_path / "sent")], capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr.decode()

@@ -65,14 +65,31 @@ def worker_init(parent_pid: int) -> None:
 
 
 def _stop_pool(ex: cf.ProcessPoolExecutor) -> None:
-    """Cancel what has not started and end the workers now (not after their batch)."""
+    """Cancel what has not started and end the workers now (not after their batch).
+
+    A worker ended while it was sending a result leaves part of a message in the result
+    pipe, and the pool's manager thread waits for the rest of it for ever: the
+    interpreter's exit joins that thread, so the process would print "interrupted" and
+    hang.  Once the workers are gone, closing this process's own copy of the pipe's write
+    end (the workers' copies died with them) hands that wait end-of-file instead: the
+    manager winds the pool down as broken and the exit goes on.
+    """
     procs = list((getattr(ex, "_processes", None) or {}).values())
+    results = getattr(ex, "_result_queue", None)
+    manager = getattr(ex, "_executor_manager_thread", None)
     ex.shutdown(wait=False, cancel_futures=True)
     for p in procs:
         if p.is_alive():
             p.terminate()
     for p in procs:
         p.join(timeout=5)
+        if p.is_alive():  # SIGTERM not taken (a worker stuck in the kernel): no choice left
+            p.kill()
+            p.join(timeout=5)
+    if results is not None and not any(p.is_alive() for p in procs):
+        results._writer.close()
+    if manager is not None:
+        manager.join(timeout=10)
 
 
 def make_executor(workers: int, scheduler: str | None = None) -> tuple[cf.Executor, str, Callable[[bool], None]]:
