@@ -335,3 +335,17 @@ def test_a_study_skips_the_closure_spells_and_nothing_else():
     assert full.weather_closures and not lean.weather_closures
     assert lean.kpis == full.kpis and lean.voyages == full.voyages and lean.tankers == full.tankers
     assert all(np.array_equal(lean.traces[k][i], full.traces[k][i]) for k in full.traces for i in (0, 1))
+
+
+def test_a_rerun_keeps_when_the_study_started_and_records_when_it_resumed(tmp_path):
+    """A rerun that finishes a study (or finds it whole) must not claim the replications
+    all ran since it began: ``started`` stays, ``resumed`` says when the rerun began."""
+    run_experiment(noisy(), 2, seed=1, out=tmp_path)
+    m = json.loads((tmp_path / "manifest.json").read_text())
+    assert m["started"] <= m["finished"] and "resumed" not in m
+    m["started"] = "2000-01-01T00:00:00+00:00"  # the first run's start, told apart from the rerun's
+    (tmp_path / "manifest.json").write_text(json.dumps(m))
+    run_experiment(noisy(), 3, seed=1, out=tmp_path)
+    m = json.loads((tmp_path / "manifest.json").read_text())
+    assert m["started"] == "2000-01-01T00:00:00+00:00" and m["status"] == "complete"
+    assert "2000" < m["resumed"] <= m["finished"]

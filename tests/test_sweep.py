@@ -334,3 +334,20 @@ def test_a_cells_statistics_by_hand():
     assert hw == pytest.approx(2.0543, abs=1e-4)
     assert a == pytest.approx([2.5, hw, 1.3, 2.5, 3.7], rel=1e-12)
     assert b == [5.0, None, 5.0, 5.0, 5.0] and c == [None] * 5
+
+
+def test_a_rerun_keeps_when_the_sweep_started_and_the_report_says_when_it_resumed(tmp_path):
+    from shuttle_sim.report import load
+    from shuttle_sim.report.build import _facts
+
+    path, out = toy(tmp_path), tmp_path / "out"
+    run_sweep(path, out, workers=1)
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["started"] <= m["finished"] and "resumed" not in m
+    m["started"] = "2000-01-01T00:00:00+00:00"
+    (out / "manifest.json").write_text(json.dumps(m))
+    run_sweep(path, out, workers=1)  # nothing left to run: the files are derived again
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["started"] == "2000-01-01T00:00:00+00:00" and "2000" < m["resumed"] <= m["finished"]
+    facts = dict(_facts(load(out)))  # the report's Assumptions rows
+    assert facts["Started"] == m["started"] and facts["Resumed"] == m["resumed"] and facts["Finished"] == m["finished"]

@@ -343,7 +343,7 @@ def _facts(d) -> list[tuple[str, str]]:
                   + (f", after a warm-up of {w / 24:g} d ({w:,.0f} h) left out of every measure" if w else "")))
     f += [("Package version", str(m.get("package_version", ""))), ("Scenario hash (SHA-256)", m.get("scenario_sha256", "")),
           ("Executor", str(m.get("executor", ""))), ("Started", str(m.get("started", ""))),
-          ("Finished", str(m.get("finished", "")))]
+          ("Resumed", str(m.get("resumed", ""))), ("Finished", str(m.get("finished", "")))]
     return [(k, v) for k, v in f if v not in ("", "None")]
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 from concurrent.futures.process import BrokenProcessPool
-import datetime as _dt
 import math
 import sys
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from .records import ResultTable, StudyError
 from .scheduler import batches, stream
 from .stopping import first_stage, next_stage, precision_reached
 from .storage import STORAGE_KPIS, storage_summary
-from .outdir import DirLock
+from .outdir import DirLock, now_utc
 from .studydir import StudyDir
 from .tasks import Task, run_task
 
@@ -126,10 +125,6 @@ def _progress(name: str, total: int, initial: int, enabled: bool):
                 dynamic_ncols=True, smoothing=0.1)
 
 
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
 def run_experiment(
     scenario: Scenario | str,
     replications: int | None = 100,
@@ -214,7 +209,7 @@ def run_experiment(
         if sd:
             lock.acquire()  # held until the study is complete, or aborted
             kpi_names = _resume(sd, records, None if precision else replications)
-            sd.start(executor=described, started=_now())
+            sd.start(executor=described)
         target = first_stage(replications, max_replications) if precision else replications
         bar = _progress(scenario.name, target, sum(1 for r in records if r < target), progress)
         window = 2 * max(workers, 2)
@@ -278,7 +273,7 @@ def run_experiment(
                                     "reached": precision_reached(records.column(kpi), precision)}
         if sd:
             sd.finalize(records, kpi_names, summary)
-            sd.write_manifest(status="complete", replications=len(records), finished=_now())
+            sd.write_manifest(status="complete", replications=len(records), finished=now_utc())
     finally:
         if lock:
             lock.release()

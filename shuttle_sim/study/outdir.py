@@ -8,13 +8,14 @@ each refuses a directory holding another kind of result before anything is writt
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import os
 from pathlib import Path
 
 from .records import StudyError, json_type
 
-__all__ = ["KINDS", "directory_kind", "check_out_kind", "check_writable", "read_manifest", "DirLock"]
+__all__ = ["KINDS", "directory_kind", "check_out_kind", "check_writable", "read_manifest", "now_utc", "run_started", "DirLock"]
 
 CSV, LEVELS, MANIFEST, SUMMARY, SCENARIO = (
     "replications.csv", "levels.bin", "manifest.json", "summary.json", "scenario.resolved.yaml")
@@ -33,6 +34,22 @@ def read_manifest(folder: Path) -> dict:
         raise StudyError(f"--out {folder}: unreadable {MANIFEST} ({json_type(data)}, not an object); "
                          "use another --out directory")
     return data
+
+
+def now_utc() -> str:
+    """A time as a manifest records it: UTC, to the second."""
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def run_started(folder: Path) -> dict:
+    """The manifest fields of a run starting now in ``folder``: ``started``, on a rerun that
+    resumes it also ``resumed``, and ``finished`` cleared until it finishes.  ``started``
+    stays when the directory's first run began: a rerun that ran nothing, or the last few
+    replications, must not claim that the finished ones all ran since it started."""
+    old = read_manifest(folder) if (Path(folder) / MANIFEST).exists() else {}
+    now = now_utc()
+    began = {"started": old["started"], "resumed": now} if old.get("started") else {"started": now}
+    return {**began, "finished": None}
 
 
 #: descriptors of the locks this process holds: a child forked meanwhile (a worker of a

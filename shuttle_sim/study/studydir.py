@@ -52,7 +52,7 @@ import yaml
 
 from ..config.schema import Scenario, resolved_dict
 from .outdir import (CSV, LEVELS, MANIFEST, SCENARIO, SUMMARY, _TMP_MARK, check_out_kind,  # noqa: F401
-                     check_writable, directory_kind, read_manifest)
+                     check_writable, directory_kind, read_manifest, run_started)
 from .records import Record, StudyError, csv_header, csv_row
 
 __all__ = ["StudyDir", "atomic_write", "read_levels", "levels_dtype", "SYNC_EVERY_S"]
@@ -417,7 +417,7 @@ class StudyDir:
     @_disk_errors
     def start(self, **fields) -> None:
         """Mark the study running: nothing looks complete until :meth:`finalize`."""
-        self.write_manifest(status="running", **fields)
+        self.write_manifest(status="running", **run_started(self.path), **fields)
         (self.path / SUMMARY).unlink(missing_ok=True)
 
     @_disk_errors

@@ -42,7 +42,6 @@ The sweep directory
 from __future__ import annotations
 
 import concurrent.futures as cf
-import datetime as _dt
 import itertools
 import json
 import sys
@@ -63,7 +62,7 @@ from .runner import RUNS, Bounded, Runner, close_run, in_parallel, run_of
 from .search import CellRun, _lines, _result, search
 from .stopping import first_stage, next_stage
 from . import tasks
-from .outdir import _TMP_MARK, DirLock
+from .outdir import _TMP_MARK, DirLock, now_utc, run_started
 from .studydir import atomic_write
 from .sweepfiles import (ANSWER, CELLS, REPLICATIONS, answer_frame, answers, check_sweep_dir, clean, csv_text, tables,
                          write_manifest)
@@ -103,10 +102,6 @@ class Sweep:
 
     def __repr__(self) -> str:
         return f"Sweep({self.name!r}, cells={len(self.cells)}, replications={len(self.replications)})"
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def _plan(study: LoadedStudy, adaptive: bool | None) -> tuple[str, int, int, PrecisionRule | None]:
@@ -301,7 +296,7 @@ def run_sweep(
                              "cells": [{"name": c.name, "run": run_of(c), "overrides": c.overrides} for c in study.cells],
                              "files": {CELLS: "one row per cell", REPLICATIONS: "one row per replication of each "
                                        "evaluated cell", ANSWER: "written last", RUNS: "a study directory per run"},
-                             "status": "running", "executor": described, "started": _now()})
+                             "status": "running", "executor": described, **run_started(path)})
             (path / ANSWER).unlink(missing_ok=True)
         runner.described = described
         runner.bar = _progress(study.spec.name, n * len(runner.runs), 0, progress)
@@ -366,7 +361,7 @@ def _finish(study, runner, result, path, opened, method, described, workers, t_s
         atomic_write(path / CELLS, csv_text(c_head, c_rows))
         atomic_write(path / REPLICATIONS, csv_text(r_head, r_rows))
         atomic_write(path / ANSWER, json.dumps(doc, indent=2) + "\n", sync=True)
-        write_manifest(path, {"status": "complete", "replications": result["replications"], "finished": _now()})
+        write_manifest(path, {"status": "complete", "replications": result["replications"], "finished": now_utc()})
     cells = pd.DataFrame(c_rows, columns=c_head)
     reps = pd.DataFrame(r_rows, columns=r_head)
     info = {"method": method, "replications": result["replications"], "cells_evaluated": result["cells_evaluated"],
