@@ -24,7 +24,7 @@ from .test_study_files import COSTS_INLINE, STUDY, write
 COST_FILE = "# Sources are the numbered references of COSTS.md, cited as [n].\n" + COSTS_INLINE.replace(
     "costs:\n", "").replace("\n  ", "\n").replace(
     "fuel_price: 500 USD/t", "fuel_price: 500 USD/t   # Brent x bbl/t [37]; ASSUMPTION here", 1).replace(
-    "load_port:", "  U: {time_charter: 9 kUSD/d, opex: 0 USD/d, fuel: {laden: 1 t/d, ballast: 1 t/d, in_port: 0 t/d}}\n"
+    "load_port:", "  U: {time_charter: 9 kUSD/d, opex: 0 USD/d, fuel: {laden: 1 t/d, ballast: 1 t/d, in_port: 0 t/d}}   # hire [66]\n"
     "load_port:", 1)  # a class the toy scenario has no ship of
 WITH_FILE = STUDY.replace(COSTS_INLINE, "\ncosts: costs.yaml\n").replace(
     "  load_port.berths: [1, 2]\n", "  load_port.berths: [1, 2]\n  costs.fuel_price: [400 USD/t, 500 USD/t]   # a low and a high price\n")
@@ -68,6 +68,9 @@ def test_a_cost_file_is_quoted_with_its_factor_and_sources_until_it_is_edited(tm
     assert "tankers.U" not in str(m["costs_used"]) and "tankers.T.fuel.laden" in m["costs_used"]
     assert re.findall(r"<tr class=unused><td[^>]*>([^<]+)</td>", costs) == ["tankers.U"]
     assert costs.count("not used by this sweep&#x27;s designs") == 1
+    # and so is the source only that class cites; one a used row cites is not
+    assert "<li class=unused><b>[66]</b> hubse.com" in costs and "<li><b>[37]</b> trend.az" in costs
+    assert "in grey, those only the grey rows cite" in costs
     del m["costs_used"]  # a manifest from before it recorded which inputs the designs use: nothing greyed
     (out / "manifest.json").write_text(json.dumps(m))
     assert "class=unused" not in _section(build_report(out, out=tmp_path / "rep1").read_text(), "Cost inputs")

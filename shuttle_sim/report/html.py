@@ -28,7 +28,7 @@ details{margin:.6em 0} summary{cursor:pointer;color:#0072B2}
 .assume{color:#D55E00;font-weight:600} p.cap{font-size:.9em;color:#444;margin:.2em 0 .6em}
 .swept{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;font-weight:600;color:#0072B2;margin-top:.2em}
 td.chg{background:#fff3c4}
-ul.refs{columns:2;column-gap:2em;list-style:none;padding-left:0;margin-top:.2em} ul.refs li{break-inside:avoid}
+ul.refs{columns:2;column-gap:2em;list-style:none;padding-left:0;margin-top:.2em} ul.refs li{break-inside:avoid} ul.refs li.unused{color:#999}
 tr.unused td,tr.unused td .assume{color:#999} tr.g.unused td{background:#fcfcfc}
 nav.toc{font-size:.92em;color:#555;margin:.6em 0 0} nav.toc a{color:#0072B2;text-decoration:none;white-space:nowrap}
 """
@@ -164,10 +164,13 @@ def source_table(source, what: str) -> str:
     out.append("</table>")
     cites = source.references()
     if cites:
-        items = "".join(f"<li><b>[{n}]</b> {esc(ref)}</li>" if ref is not None
-                        else f"<li><b>[{n}]</b> <span class=assume>not in the Sources list of {kind}.md</span></li>"
+        grey = source.cited_only_by_unused()
+        items = "".join(f"<li{' class=unused' if n in grey else ''}><b>[{n}]</b> "
+                        + (esc(ref) if ref is not None else
+                           f"<span class=assume>not in the Sources list of {kind}.md</span>") + "</li>"
                         for n, ref in cites)
-        out.append(f"<p class=src>Sources cited in the table above (the Sources list of {kind}.md):</p>"
+        why = "; in grey, those only the grey rows cite" if grey else ""
+        out.append(f"<p class=src>Sources cited in the table above (the Sources list of {kind}.md{why}):</p>"
                    f"<ul class='src refs'>{items}</ul>")
     return "\n".join(out)
 

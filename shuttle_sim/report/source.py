@@ -69,6 +69,11 @@ class ScenarioSource:
         refs = reference_list(self.cites)
         return [(n, refs.get(n)) for n in cited([self.header, *(t for r in self.rows for t in (r.comment, r.note, r.swept))])]
 
+    def cited_only_by_unused(self) -> set[int]:
+        """The [n] that only rows no design uses cite: greyed in the list, as those rows are."""
+        used = cited([self.header, *(t for r in self.rows if not r.unused for t in (r.comment, r.note, r.swept))])
+        return {n for n, _ in self.references()} - set(used)
+
     @property
     def main_file(self) -> str:
         """The file most rows come from: rows from any other are marked with their file."""
