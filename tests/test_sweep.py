@@ -349,5 +349,10 @@ def test_a_rerun_keeps_when_the_sweep_started_and_the_report_says_when_it_resume
     run_sweep(path, out, workers=1)  # nothing left to run: the files are derived again
     m = json.loads((out / "manifest.json").read_text())
     assert m["started"] == "2000-01-01T00:00:00+00:00" and "2000" < m["resumed"] <= m["finished"]
+    cells = sorted((out / "runs").glob("*/manifest.json"))  # each cell's study directory says when it ran, too
+    assert cells
+    for cell in cells:
+        c = json.loads(cell.read_text())
+        assert c["status"] == "complete" and c["started"] <= c["finished"]
     facts = dict(_facts(load(out)))  # the report's Assumptions rows
     assert facts["Started"] == m["started"] and facts["Resumed"] == m["resumed"] and facts["Finished"] == m["finished"]

@@ -354,7 +354,7 @@ def _finish(study, runner, result, path, opened, method, described, workers, t_s
                        "failed": len(run.records) - ok, "seed": study.spec.seed,
                        "kpi_statistics": "per cell, in ../../cells.csv"}
             run.sd.finalize(run.records, run.kpi_names, summary)
-            run.sd.write_manifest(status="complete", replications=len(run.records))
+            run.sd.write_manifest(status="complete", replications=len(run.records), finished=now_utc())
 
         in_parallel(finish, opened, True)
         # derived files, rewritten by any rerun: one fsync, of the answer that says they are whole
